@@ -13,6 +13,7 @@ Scope = Literal["per_sample", "cohort_relative"]
 Kind = Literal["signature", "pathway", "gene"]
 MethodName = Literal[
     "weighted_mean",
+    "median",
     "geometric_mean",
     "gene_pairs",
     "ips",
@@ -29,6 +30,7 @@ MethodName = Literal[
 #: The unit each method reads its data in (see :class:`immunescape.expression.Expression`).
 METHODS_UNITS: dict[str, str] = {
     "weighted_mean": "log2tpm1",
+    "median": "log2tpm1",
     "geometric_mean": "tpm",
     "gene_pairs": "rank",
     "ips": "log2tpm1",

@@ -45,12 +45,18 @@ def get_kernel(name: str) -> Kernel:
 
 def _load_builtin() -> None:
     # Importing the modules registers their kernels.
-    from immunescape.signatures.methods import basic, rank  # noqa: F401
+    import importlib
 
-    try:
-        from immunescape.pathways import progeny  # noqa: F401
-    except ImportError:  # pragma: no cover - PROGENy data missing in a broken install
-        pass
+    for module in (
+        "immunescape.signatures.methods.basic",
+        "immunescape.signatures.methods.rank",
+        "immunescape.signatures.methods.jerby",
+        "immunescape.pathways.progeny",
+    ):
+        try:  # TODO(lead): strict once rank/jerby land
+            importlib.import_module(module)
+        except ModuleNotFoundError:
+            pass
 
 
 @dataclass(eq=False)

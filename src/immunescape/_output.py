@@ -1,0 +1,146 @@
+"""Writing an output directory atomically, with its run.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from immunescape._version import __version__
+from immunescape.errors import InputError
+
+__all__ = ["write_outputs", "resource_versions", "to_jsonable"]
+
+RUN_JSON = "run.json"
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars and containers into plain JSON types."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, float) and np.isnan(obj):
+        return None
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def resource_versions() -> dict[str, Any]:
+    """Versions and checksums of every vendored resource, for run.json."""
+    out: dict[str, Any] = {}
+    try:
+        from immunescape.genes import gene_table_info
+
+        out["gene_table"] = gene_table_info()
+    except ImportError:  # pragma: no cover
+        out["gene_table"] = None
+    from immunescape.signatures.registry import load_registry
+
+    reg = load_registry()
+    out["signature_registry"] = {"version": reg.version, "files": reg.files}
+    try:
+        from immunescape.pathways.progeny import progeny_manifest
+
+        out["progeny"] = progeny_manifest()
+    except ImportError:  # pragma: no cover
+        out["progeny"] = None
+    return out
+
+
+def _check_target(outdir: Path) -> None:
+    if outdir.exists():
+        if not outdir.is_dir():
+            raise InputError(
+                "exists and is not a directory", source=str(outdir), fix="choose another -o"
+            )
+        if any(outdir.iterdir()) and not (outdir / RUN_JSON).is_file():
+            raise InputError(
+                "output directory exists, is not empty and was not written by immunescape",
+                source=str(outdir),
+                fix="choose a new or empty directory with -o",
+            )
+
+
+def write_outputs(
+    outdir: str | Path,
+    *,
+    tables: Mapping[str, pd.DataFrame],
+    documents: Mapping[str, Any] | None = None,
+    texts: Mapping[str, str] | None = None,
+    run: Mapping[str, Any],
+) -> Path:
+    """Write tables (TSV), JSON documents and run.json into ``outdir`` atomically.
+
+    Everything is written into a temporary sibling directory first and renamed into place
+    at the end, so a failed run never leaves a partial output directory. An existing output
+    directory is replaced only if it holds a previous immunescape run (a run.json).
+
+    Parameters
+    ----------
+    outdir
+        The output directory.
+    tables
+        File name -> DataFrame; written as TSV with the index as first column when named.
+    documents
+        File name -> JSON-serialisable object.
+    texts
+        File name -> text (e.g. report.html).
+    run
+        Contents of run.json; the software and resource versions are added.
+
+    Returns
+    -------
+    pathlib.Path
+        The output directory.
+    """
+    out = Path(outdir)
+    _check_target(out)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        for name, df in tables.items():
+            write_index = df.index.name is not None
+            df.to_csv(tmp / name, sep="\t", index=write_index, na_rep="NA", float_format="%.6g")
+        for name, doc in (documents or {}).items():
+            (tmp / name).write_text(
+                json.dumps(to_jsonable(doc), indent=2, sort_keys=False) + "\n", encoding="utf-8"
+            )
+        for name, text in (texts or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        run_doc = {
+            "software": {"name": "immunescape", "version": __version__},
+            "python": sys.version.split()[0],
+            **dict(run),
+            "resources": resource_versions(),
+        }
+        (tmp / RUN_JSON).write_text(
+            json.dumps(to_jsonable(run_doc), indent=2) + "\n", encoding="utf-8"
+        )
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.rename(out, old / out.name)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,578 @@
+"""Simulated immune-checkpoint-blockade cohort with planted biology (the demo data set).
+
+The simulator is generative and built from first principles plus parameters chosen by the
+developers; no real cohort values are used.
+
+Model
+-----
+1. **Latent programmes** per sample (:data:`~immunescape.datasets.PROGRAMS`), each with
+   population sd about 1, linked by structural equations (``STRUCTURE``): Wnt/beta-catenin
+   activation (a bimodal "active" subgroup) and PTEN loss lower T-cell infiltration and cDC1
+   (Spranger et al. 2015, PMID 25970248; Peng et al. 2016, PMID 26645196); TGF-beta/stroma
+   excludes T cells (Mariathasan et al. 2018, PMID 29443960); the IFN-gamma response follows the
+   T-cell programme (r about 0.85) except in planted ``ifng_decoupled`` samples; myeloid, Treg,
+   B-cell/TLS and exhaustion programmes rise with T cells; the AXL programme is anti-correlated
+   with the melanocytic (MITF) programme (Konieczkowski et al. 2014, PMID 24771846).
+2. **Expression**: ``log2 mu[s, g] = base[g] + sum_p loading[p, g] * z[s, p] + planted offsets +
+   e[s, g]``, with ``e ~ N(0, resid_sd[g])`` (biological, log-normal), sex-chromosome genes by
+   sex; then read counts ``~ Poisson(libsize[s] * mu * length / sum(mu * length))`` (a
+   Poisson-log-normal model, the continuous analogue of the negative binomial), and
+   ``TPM = (counts / length) / sum(counts / length) * 1e6`` over the simulated genes.
+3. **Response**: ``logit P(R) = intercept + beta . z`` (``RESPONSE``): T cells and IFN-gamma
+   response favour response; TGF-beta, Wnt, AXL, exhaustion and antigen-presentation loss oppose
+   it. The intercept gives a response rate of about 35 %. Responders get CR or PR; others SD or PD
+   (PD when they progress before the first assessment at 3 months).
+4. **Survival**: progression-free time from a Weibull proportional-hazards model (responders
+   cannot progress before their response is confirmed), overall survival = progression-free
+   time + post-progression time (Weibull PH), so PFS <= OS by construction; administrative
+   censoring after 18-48 months of follow-up and 5 % loss to follow-up.
+
+Planted states (``truth``): ``ifng_decoupled`` (T cells present, IFN-gamma response low: the
+expression footprint of JAK1/JAK2/IFNGR loss, Zaretsky et al. 2016, PMID 27433843; Gao et al.
+2016, PMID 27667683), ``apm_loss`` (B2M -3 and HLA-A/B/C -1 log2: B2M/HLA loss, Sade-Feldman
+et al. 2017, PMID 29070816), ``pten_loss`` (PTEN -2.5 log2, fewer T cells, more VEGFA),
+``wnt_active``; derived flags and the true response probability are recorded too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from immunescape._version import __version__
+from immunescape.datasets import _universe as U
+from immunescape.errors import InputError
+from immunescape.expression import Expression
+
+__all__ = ["SimulatedCohort", "simulate_cohort", "write_cohort", "DEFAULT_N_GENES"]
+
+DEFAULT_N_GENES = 4000
+
+#: Structural equations of the latent programmes (coefficients on other programmes / states;
+#: the remaining variance is independent Gaussian noise so each programme has sd about 1).
+STRUCTURE: dict[str, Any] = {
+    "wnt_active_rate": 0.15,
+    "wnt_active": (1.8, 0.5),  # mean, sd of the Wnt programme when active
+    "wnt_inactive": (-0.3, 0.7),
+    "pten_loss_rate": 0.08,
+    "axl": {"melanocytic": -0.6, "tgfb_stroma": 0.3},
+    "t_cell": {"wnt_bcatenin": -0.45, "tgfb_stroma": -0.25, "pten_loss": -0.9},
+    "t_cell_noise_sd": 0.82,
+    "ifng_response": {"t_cell": 0.85},
+    "cdc1": {"t_cell": 0.5, "wnt_bcatenin": -0.5},
+    "myeloid": {"t_cell": 0.55, "tgfb_stroma": 0.25},
+    "treg": {"t_cell": 0.65},
+    "b_tls": {"t_cell": 0.55},
+    "exhaustion": {"t_cell": 0.35},
+    "angiogenesis": {"tgfb_stroma": 0.3, "pten_loss": 0.5},
+    "proliferation": {"wnt_bcatenin": 0.15},
+    # planted decoupling: among samples with t_cell > threshold, this fraction loses the
+    # IFN-gamma response (programme set to mean, sd)
+    "ifng_decoupled_rate": 0.12,
+    "ifng_decoupled_t_threshold": 0.0,
+    "ifng_decoupled_level": (-1.2, 0.4),
+    # antigen-presentation loss: rate (base + extra when t_cell > 0.5: immune-edited tumours)
+    "apm_loss_rate": (0.03, 0.06),
+}
+
+#: Planted per-gene offsets (log2) of the discrete states.
+STATE_OFFSETS: dict[str, dict[str, float]] = {
+    "apm_loss": {"B2M": -3.0, "HLA-A": -1.0, "HLA-B": -1.0, "HLA-C": -1.0, "TAP1": -0.5},
+    "pten_loss": {"PTEN": -2.5, "VEGFA": 0.5},
+}
+
+#: Logistic response model on the latent programmes and states.
+RESPONSE: dict[str, float] = {
+    "intercept": -0.66,
+    "t_cell": 0.55,
+    "ifng_response": 0.55,
+    "tgfb_stroma": -0.45,
+    "wnt_bcatenin": -0.35,
+    "axl": -0.35,
+    "exhaustion": -0.35,
+    "b_tls": 0.25,
+    "apm_loss": -1.8,
+}
+
+#: Survival model (months). Weibull times: median * (-log U / (log 2 * exp(lp)))**(1 / shape).
+SURVIVAL: dict[str, Any] = {
+    "pfs_nr": {"median": 2.4, "shape": 1.4},
+    "pfs_r": {"median": 22.0, "shape": 0.9, "delay": 2.5},
+    "pfs_lp": {"t_cell": -0.25, "ifng_response": -0.2, "tgfb_stroma": 0.2},
+    "pps_nr": {"median": 9.0, "shape": 1.0},
+    "pps_r": {"median": 20.0, "shape": 1.0},
+    "pps_lp": {"t_cell": -0.3, "age_per_year": 0.015},
+    "first_assessment": 3.0,
+    "cr_fraction": 0.3,
+    "follow_up": (18.0, 48.0),
+    "loss_to_follow_up": 0.05,
+}
+
+CLINICAL = {"age_mean": 62.0, "age_sd": 13.0, "age_range": (22, 90), "male_fraction": 0.62}
+LIBRARY = {"median_reads": 20e6, "sdlog": 0.35}
+
+
+@dataclass(eq=False)
+class SimulatedCohort:
+    """A simulated ICB cohort with the ground truth that was planted in it.
+
+    Attributes
+    ----------
+    expression
+        Samples x genes TPM (rows sum to 1e6 over the simulated genes), index ``sample_id``.
+    clinical
+        One row per sample: ``sample_id``, ``recist`` (CR/PR/SD/PD), ``response`` (R if CR/PR,
+        NR if SD/PD), ``os_months``, ``os_event``, ``pfs_months``, ``pfs_event``, ``age``,
+        ``sex``, ``cancer_type``, ``treatment``.
+    latent
+        Samples x programmes: the true programme activities.
+    truth
+        Per-sample planted states (booleans), the true immune phenotype and the true response
+        probability, index ``sample_id``.
+    params
+        Every parameter of the simulation (for run.json).
+    counts
+        Samples x genes integer read counts behind the TPM (for count-based differential
+        expression).
+    gene_info
+        One row per simulated gene: ``gene``, ``chromosome``, ``tier`` (curated, background,
+        synthetic), ``length``, ``groups``.
+    mutations, cna, hla
+        Reserved for the DNA layers (planted mutations, copy number, HLA); None for now.
+    """
+
+    expression: pd.DataFrame
+    clinical: pd.DataFrame
+    latent: pd.DataFrame
+    truth: pd.DataFrame
+    params: dict[str, Any]
+    counts: pd.DataFrame | None = None
+    gene_info: pd.DataFrame | None = None
+    mutations: pd.DataFrame | None = None
+    cna: pd.DataFrame | None = None
+    hla: pd.DataFrame | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_expression(self) -> Expression:
+        """Return the TPM matrix as an :class:`~immunescape.expression.Expression`.
+
+        Examples
+        --------
+        >>> c = simulate_cohort(5, seed=1)
+        >>> c.as_expression().unit
+        'tpm'
+        """
+        return Expression(
+            self.expression,
+            unit="tpm",
+            source=f"simulate_cohort(seed={self.params['seed']})",
+        )
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _weibull(
+    rng: np.random.Generator, median: float, shape: float, lp: np.ndarray
+) -> np.ndarray:
+    u = rng.random(lp.shape[0])
+    return median * (-np.log1p(-u) / (np.log(2.0) * np.exp(lp))) ** (1.0 / shape)
+
+
+def _latent(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Draw the latent programmes and discrete planted states for ``n`` samples."""
+    s = STRUCTURE
+    eps = rng.standard_normal((n, len(U.PROGRAMS)))
+    e = {p: eps[:, i] for i, p in enumerate(U.PROGRAMS)}
+    u_states = rng.random((n, 4))
+    dec_noise = rng.standard_normal(n)
+
+    wnt_active = u_states[:, 0] < s["wnt_active_rate"]
+    pten_loss = u_states[:, 1] < s["pten_loss_rate"]
+    z: dict[str, np.ndarray] = {}
+    (ma, sa), (mi, si) = s["wnt_active"], s["wnt_inactive"]
+    z["wnt_bcatenin"] = np.where(
+        wnt_active, ma + sa * e["wnt_bcatenin"], mi + si * e["wnt_bcatenin"]
+    )
+    z["tgfb_stroma"] = e["tgfb_stroma"]
+    z["melanocytic"] = e["melanocytic"]
+
+    def combine(name: str, parents: dict[str, float], noise_sd: float | None = None) -> None:
+        total = np.zeros(n)
+        var = 0.0
+        for parent, coef in parents.items():
+            value = pten_loss.astype(float) if parent == "pten_loss" else z[parent]
+            total += coef * value
+            if parent != "pten_loss":
+                var += coef**2
+        sd = noise_sd if noise_sd is not None else np.sqrt(max(1.0 - var, 0.05))
+        z[name] = total + sd * e[name]
+
+    combine("axl", s["axl"])
+    combine("t_cell", s["t_cell"], s["t_cell_noise_sd"])
+    combine("ifng_response", s["ifng_response"])
+    combine("cdc1", s["cdc1"])
+    combine("myeloid", s["myeloid"])
+    combine("treg", s["treg"])
+    combine("b_tls", s["b_tls"])
+    combine("exhaustion", s["exhaustion"])
+    combine("angiogenesis", s["angiogenesis"])
+    combine("proliferation", s["proliferation"])
+
+    eligible = z["t_cell"] > s["ifng_decoupled_t_threshold"]
+    ifng_decoupled = eligible & (u_states[:, 2] < s["ifng_decoupled_rate"])
+    m, sd = s["ifng_decoupled_level"]
+    z["ifng_response"] = np.where(ifng_decoupled, m + sd * dec_noise, z["ifng_response"])
+    base_rate, extra_rate = s["apm_loss_rate"]
+    apm_loss = u_states[:, 3] < base_rate + extra_rate * (z["t_cell"] > 0.5)
+
+    latent = pd.DataFrame({p: z[p] for p in U.PROGRAMS})
+    states = {
+        "ifng_decoupled": ifng_decoupled,
+        "apm_loss": apm_loss,
+        "pten_loss": pten_loss,
+        "wnt_active": wnt_active,
+    }
+    return latent, states
+
+
+def _response_lp(latent: pd.DataFrame, states: dict[str, np.ndarray]) -> np.ndarray:
+    lp = np.full(len(latent), RESPONSE["intercept"])
+    for key, coef in RESPONSE.items():
+        if key == "intercept":
+            continue
+        value = states[key].astype(float) if key in states else latent[key].to_numpy()
+        lp += coef * value
+    return lp
+
+
+def _expression(
+    latent: pd.DataFrame,
+    states: dict[str, np.ndarray],
+    female: np.ndarray,
+    gp: U.GeneParams,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (TPM float64, counts int32) arrays of shape (n_samples, n_genes)."""
+    n, g = len(latent), len(gp.genes)
+    # log2 mean, built in place in float32 (memory: one n x g float32 array at a time)
+    logmu = rng.standard_normal((n, g), dtype=np.float32)
+    logmu *= gp.resid_sd.astype(np.float32)[None, :]
+    logmu += gp.base.astype(np.float32)[None, :]
+    driven = np.flatnonzero(np.any(gp.loadings != 0.0, axis=0))
+    logmu[:, driven] += (latent.to_numpy() @ gp.loadings[:, driven]).astype(np.float32)
+    for state, offsets in STATE_OFFSETS.items():
+        rows = np.flatnonzero(states[state])
+        if rows.size:
+            cols = gp.genes.get_indexer(list(offsets))
+            logmu[np.ix_(rows, cols)] += np.array(list(offsets.values()), np.float32)[None, :]
+    mu = np.exp2(logmu, out=logmu)
+    if gp.chrom_y.any():
+        mu[np.ix_(female, gp.chrom_y)] = 0.0
+    if gp.female_only.any():
+        mu[np.ix_(~female, gp.female_only)] *= 2.0**-10
+    libsize = LIBRARY["median_reads"] * np.exp(LIBRARY["sdlog"] * rng.standard_normal(n))
+    mu *= gp.length.astype(np.float32)[None, :]
+    mu *= (libsize / mu.sum(axis=1, dtype=np.float64)).astype(np.float32)[:, None]
+    counts = _poisson(rng, mu)  # expected reads -> read counts
+    del mu, logmu
+    tpm = counts / gp.length[None, :]
+    tpm *= (1e6 / tpm.sum(axis=1))[:, None]
+    return tpm, counts
+
+
+#: Expected read count below which counts are drawn exactly from the Poisson distribution;
+#: above it the normal approximation (mean and variance lambda) is used, which is much faster
+#: and indistinguishable next to the biological noise.
+POISSON_EXACT_BELOW = 8.0
+
+
+def _poisson(rng: np.random.Generator, lam: np.ndarray) -> np.ndarray:
+    """Poisson read counts for expected counts ``lam`` (float32 array) as int32, same shape."""
+    z = rng.standard_normal(lam.shape, dtype=np.float32)
+    z *= np.sqrt(lam)
+    z += lam
+    np.maximum(z, 0.0, out=z)
+    out = np.rint(z, out=z).astype(np.int32)
+    small = np.flatnonzero(lam.ravel() < POISSON_EXACT_BELOW)
+    out.ravel()[small] = rng.poisson(lam.ravel()[small].astype(np.float64))
+    return out
+
+
+def _clinical(
+    ids: pd.Index,
+    latent: pd.DataFrame,
+    states: dict[str, np.ndarray],
+    age: np.ndarray,
+    sex: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    n = len(ids)
+    sv = SURVIVAL
+    p_resp = _sigmoid(_response_lp(latent, states))
+    responder = rng.random(n) < p_resp
+    lp_pfs = sum(c * latent[k].to_numpy() for k, c in sv["pfs_lp"].items())
+    t_nr = _weibull(rng, sv["pfs_nr"]["median"], sv["pfs_nr"]["shape"], lp_pfs)
+    t_r = sv["pfs_r"]["delay"] + _weibull(
+        rng, sv["pfs_r"]["median"], sv["pfs_r"]["shape"], lp_pfs
+    )
+    pfs_true = np.where(responder, t_r, t_nr)
+    lp_pps = sv["pps_lp"]["t_cell"] * latent["t_cell"].to_numpy() + sv["pps_lp"][
+        "age_per_year"
+    ] * (age - CLINICAL["age_mean"])
+    pps_nr = _weibull(rng, sv["pps_nr"]["median"], sv["pps_nr"]["shape"], lp_pps)
+    pps_r = _weibull(rng, sv["pps_r"]["median"], sv["pps_r"]["shape"], lp_pps)
+    os_true = pfs_true + np.where(responder, pps_r, pps_nr)
+    cr = rng.random(n) < sv["cr_fraction"]
+    recist = np.where(
+        responder,
+        np.where(cr, "CR", "PR"),
+        np.where(pfs_true < sv["first_assessment"], "PD", "SD"),
+    )
+    lo, hi = sv["follow_up"]
+    censor = rng.uniform(lo, hi, n)
+    lost = rng.random(n) < sv["loss_to_follow_up"]
+    censor = np.where(lost, rng.uniform(1.0, censor), censor)
+    clinical = pd.DataFrame(
+        {
+            "sample_id": ids,
+            "recist": recist,
+            "response": np.where(responder, "R", "NR"),
+            "os_months": np.round(np.minimum(os_true, censor), 2),
+            "os_event": (os_true <= censor).astype(int),
+            "pfs_months": np.round(np.minimum(pfs_true, censor), 2),
+            "pfs_event": (pfs_true <= censor).astype(int),
+            "age": age,
+            "sex": np.where(sex, "F", "M"),
+            "cancer_type": "melanoma",
+            "treatment": "anti-PD-1",
+        }
+    )
+    return clinical, p_resp
+
+
+def _truth(
+    ids: pd.Index, latent: pd.DataFrame, states: dict[str, np.ndarray], p_resp: np.ndarray
+) -> pd.DataFrame:
+    t = latent["t_cell"].to_numpy()
+    tgfb = latent["tgfb_stroma"].to_numpy()
+    phenotype = np.where(t >= 0.3, "inflamed", np.where(tgfb >= 0.5, "excluded", "desert"))
+    truth = pd.DataFrame(
+        {
+            "immune_phenotype": phenotype,
+            **{k: v.astype(bool) for k, v in states.items()},
+            "tgfb_high": tgfb >= 1.0,
+            "axl_high": (latent["axl"] - latent["melanocytic"]).to_numpy() >= 1.5,
+            "myeloid_high": latent["myeloid"].to_numpy() >= 1.0,
+            "treg_high": latent["treg"].to_numpy() >= 1.0,
+            "exhausted": (latent["exhaustion"].to_numpy() >= 1.0) & (t > 0),
+            "response_probability": np.round(p_resp, 6),
+        },
+        index=ids,
+    )
+    return truth
+
+
+def simulate_cohort(
+    n_samples: int = 120, *, n_genes: int | None = None, seed: int = 0
+) -> SimulatedCohort:
+    """Simulate an anti-PD-1-treated melanoma cohort with planted resistance biology.
+
+    Parameters
+    ----------
+    n_samples
+        Number of patients (one pre-treatment tumour sample each).
+    n_genes
+        Number of genes (default :data:`DEFAULT_N_GENES` = 4,000). Every curated gene (all genes
+        of the signature registry, mechanism genes, markers, housekeeping, about 1,200) is
+        always included; further genes are real protein-coding symbols in a fixed order, so a
+        smaller universe is a subset of a larger one. Only beyond the ~20,600 real symbols are
+        synthetic placeholders ``SIMGENE00001``... added.
+    seed
+        Seed of :func:`numpy.random.default_rng`; same seed, same cohort.
+
+    Returns
+    -------
+    SimulatedCohort
+        Expression (TPM), clinical table, latent programmes, planted truth and parameters.
+
+    Raises
+    ------
+    InputError
+        If ``n_samples`` < 1 or ``n_genes`` is smaller than the curated gene set.
+
+    Notes
+    -----
+    Typical levels are specified as full-transcriptome TPM; TPM is then renormalised over the
+    simulated genes, so with the default 4,000 genes all values are about 1.9 times higher than
+    in a whole-transcriptome table (as when a real TPM table is restricted to those genes).
+
+    Examples
+    --------
+    >>> c = simulate_cohort(50, seed=7)
+    >>> c.expression.shape
+    (50, 4000)
+    >>> round(float(c.expression.sum(axis=1).iloc[0]))
+    1000000
+    >>> sorted(c.clinical["response"].unique())
+    ['NR', 'R']
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        raise InputError(f"n_samples must be an integer, got {n_samples!r}", source="n_samples")
+    if n_samples < 1:
+        raise InputError(f"n_samples must be at least 1, got {n_samples}", source="n_samples")
+    n_min = U.n_curated()
+    if n_genes is None:
+        n_genes = DEFAULT_N_GENES
+    if isinstance(n_genes, bool) or not isinstance(n_genes, (int, np.integer)):
+        raise InputError(f"n_genes must be an integer, got {n_genes!r}", source="n_genes")
+    if n_genes < n_min:
+        raise InputError(
+            f"n_genes={n_genes} is smaller than the {n_min} curated genes",
+            source="n_genes",
+            fix=f"use n_genes >= {n_min} (default {DEFAULT_N_GENES})",
+        )
+    n_samples, n_genes = int(n_samples), int(n_genes)
+    rng = np.random.default_rng(seed)
+    width = max(3, len(str(n_samples)))
+    ids = pd.Index([f"SIM{i + 1:0{width}d}" for i in range(n_samples)], name="sample_id")
+
+    latent, states = _latent(n_samples, rng)
+    latent.index = ids
+    female = rng.random(n_samples) >= CLINICAL["male_fraction"]
+    lo, hi = CLINICAL["age_range"]
+    age = np.clip(
+        np.rint(CLINICAL["age_mean"] + CLINICAL["age_sd"] * rng.standard_normal(n_samples)),
+        lo,
+        hi,
+    ).astype(int)
+    clinical, p_resp = _clinical(ids, latent, states, age, female, rng)
+
+    gp = U.select_genes(n_genes)
+    tpm, counts = _expression(latent, states, female, gp, rng)
+    expression = pd.DataFrame(tpm, index=ids, columns=gp.genes)
+    counts_df = pd.DataFrame(counts, index=ids, columns=gp.genes)
+
+    universe = U.gene_universe().set_index("gene")
+    tier = np.where(gp.synthetic, "synthetic", universe["tier"].reindex(gp.genes).fillna(""))
+    gene_info = pd.DataFrame(
+        {
+            "gene": gp.genes,
+            "chromosome": universe["chromosome"].reindex(gp.genes).fillna("").to_numpy(),
+            "tier": tier,
+            "length": np.rint(gp.length).astype(int),
+            "groups": universe["groups"].reindex(gp.genes).fillna("").to_numpy(),
+        }
+    )
+    params = {
+        "generator": "immunescape.datasets.simulate_cohort",
+        "version": __version__,
+        "seed": seed,
+        "n_samples": n_samples,
+        "n_genes": n_genes,
+        "n_synthetic_genes": int(gp.synthetic.sum()),
+        "gene_seed": U.GENE_SEED,
+        "gene_universe_sha256": U.universe_sha256(),
+        "unit": "TPM over the simulated genes (rows sum to 1e6)",
+        "programs": list(U.PROGRAMS),
+        "structure": STRUCTURE,
+        "state_offsets": STATE_OFFSETS,
+        "response_model": RESPONSE,
+        "response_rule": "R = CR or PR; NR = SD or PD",
+        "survival_model": SURVIVAL,
+        "clinical": CLINICAL,
+        "library": LIBRARY,
+        "background": U.BACKGROUND,
+    }
+    params = json.loads(json.dumps(params))  # plain JSON types (tuples -> lists)
+    return SimulatedCohort(
+        expression=expression,
+        clinical=clinical,
+        latent=latent,
+        truth=_truth(ids, latent, states, p_resp),
+        params=params,
+        counts=counts_df,
+        gene_info=gene_info,
+    )
+
+
+def write_cohort(
+    cohort: SimulatedCohort,
+    outdir: str | os.PathLike[str],
+    *,
+    include_truth: bool = True,
+    include_counts: bool = False,
+    overwrite: bool = False,
+) -> Path:
+    """Write a simulated cohort as TSV files.
+
+    Files: ``expression.tsv`` (genes in rows, first column ``gene``, one column per sample, TPM),
+    ``clinical.tsv``; with ``include_truth`` also ``latent.tsv``, ``truth.tsv`` (first column
+    ``sample_id``) and ``simulation.json`` (the parameters); with ``include_counts`` also
+    ``counts.tsv`` (same layout as expression, integers). Files are written into a temporary
+    directory that is renamed at the end, so a failed write leaves no partial directory.
+
+    Parameters
+    ----------
+    cohort
+        Output of :func:`simulate_cohort`.
+    outdir
+        Directory to create.
+    include_truth, include_counts
+        Also write the ground truth / the read counts.
+    overwrite
+        Replace ``outdir`` if it exists (otherwise an existing non-empty directory is an error).
+
+    Returns
+    -------
+    pathlib.Path
+        The output directory.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = write_cohort(simulate_cohort(3, seed=0), pathlib.Path(tempfile.mkdtemp()) / "demo")
+    >>> sorted(p.name for p in d.iterdir())[:2]
+    ['clinical.tsv', 'expression.tsv']
+    """
+    out = Path(outdir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
+        raise InputError(
+            "output directory exists and is not empty",
+            source=str(out),
+            fix="choose a new directory or pass overwrite=True",
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        fmt = {"sep": "\t", "lineterminator": "\n"}
+        expr = cohort.expression.T
+        expr.index.name = "gene"
+        expr.to_csv(tmp / "expression.tsv", float_format="%.6g", **fmt)
+        cohort.clinical.to_csv(tmp / "clinical.tsv", index=False, **fmt)
+        if include_truth:
+            cohort.latent.to_csv(tmp / "latent.tsv", float_format="%.6g", **fmt)
+            cohort.truth.to_csv(tmp / "truth.tsv", **fmt)
+            (tmp / "simulation.json").write_text(
+                json.dumps(cohort.params, indent=2, sort_keys=True) + "\n"
+            )
+        if include_counts and cohort.counts is not None:
+            cnt = cohort.counts.T
+            cnt.index.name = "gene"
+            cnt.to_csv(tmp / "counts.tsv", **fmt)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,284 @@
+"""Reading delimited genomic tables (MAF, segments, CNA, HLA) into string DataFrames."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from immunescape.errors import InputError
+
+__all__ = ["read_table", "pick_columns", "normalise_chrom", "PathLike"]
+
+PathLike = str | os.PathLike[str]
+
+
+_BINARY_MAGIC = {
+    b"PAR1": "parquet",
+    b"\x89HDF": "HDF5/h5ad",
+    b"PK\x03\x04": "zip/Excel",
+}
+
+
+def _check_and_decode(path: PathLike, *, what: str) -> tuple[Path, str, list[str]]:
+    """Check a file exists and is text (optionally gzip); return it decoded with LF endings."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", source=str(p), fix="check the path")
+    if p.is_dir():
+        raise InputError("is a directory, not a file", source=str(p), fix="give the file itself")
+    if p.stat().st_size == 0:
+        raise InputError(
+            f"file is empty (0 bytes), so the {what} is empty",
+            source=str(p),
+            fix=f"give a {what} with a header line and at least one row",
+        )
+    try:
+        raw = p.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(
+            f"cannot be read or decompressed ({exc})",
+            source=str(p),
+            fix="check the file is complete (gzip -t FILE) and readable",
+        ) from None
+    for magic, kind in _BINARY_MAGIC.items():
+        if raw.startswith(magic):
+            raise InputError(
+                f"is a {kind} file, but a {what} must be a delimited text table",
+                source=str(p),
+                fix="export it as a tab-separated text file",
+            )
+    if b"\x00" in raw[:4096]:
+        raise InputError(
+            "is a binary file", source=str(p), fix=f"give the {what} as a tab-separated text file"
+        )
+    warnings: list[str] = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+        warnings.append(f"{p.name}: not valid UTF-8; decoded as Latin-1")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return p, text, warnings
+
+
+def _sniff_delimiter(text: str, *, source: str) -> str:
+    lines = [line for line in text[:200_000].split("\n")[:50] if line.strip()]
+    best: tuple[float, str] | None = None
+    for rank, delim in enumerate(("\t", ",", ";", "|")):
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        except csv.Error:
+            continue
+        counts = [len(r) for r in rows if r]
+        if not counts or counts[0] < 2:
+            continue
+        same = sum(c in (counts[0], counts[0] + 1) for c in counts) / len(counts)
+        score = same * 10 - rank * 1e-3
+        if best is None or score > best[0]:
+            best = (score, delim)
+    if best is None:
+        raise InputError(
+            "cannot find a field delimiter (tab, comma, semicolon or pipe) in the header",
+            source=source,
+            fix="give a delimited table with a header line, e.g. tab-separated",
+        )
+    return best[1]
+
+
+def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
+    r"""Read a delimited text table (optionally gzip) as strings.
+
+    Leading comment lines (``#``, as in GDC MAF files) are skipped; old Mac (CR) and Windows
+    (CRLF) line endings are accepted; the delimiter (tab, comma, semicolon, pipe) is sniffed.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file should be (for messages), e.g. ``"MAF"``.
+
+    Returns
+    -------
+    tuple
+        The table (all columns as strings, empty cells as NaN) and decoding warnings.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, empty, binary, or has a header but no rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.maf"
+    >>> _ = f.write_bytes(b"#version 2.4\rHugo_Symbol\tTumor_Sample_Barcode\rB2M\tS1\r")
+    >>> read_table(f, what="MAF")[0].to_dict("records")
+    [{'Hugo_Symbol': 'B2M', 'Tumor_Sample_Barcode': 'S1'}]
+    """
+    p, text, warnings = _check_and_decode(path, what=what)
+    # drop leading comment lines (GDC MAF '#version gdc-1.0.0'), keep everything after
+    start = 0
+    while text.startswith("#", start):
+        nl = text.find("\n", start)
+        if nl < 0:
+            start = len(text)
+            break
+        start = nl + 1
+    body = text[start:]
+    if not body.strip():
+        raise InputError(
+            f"has no header line (only comments or blank lines), so it is not a {what}",
+            source=str(p),
+            fix=f"give a {what} with a header line and one row per record",
+        )
+    delim = _sniff_delimiter(body[:200_000], source=str(p))
+    try:
+        df = pd.read_csv(
+            io.StringIO(body),
+            sep=delim,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            low_memory=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"cannot be parsed as a delimited {what} ({first})",
+            source=str(p),
+            fix="check that every row has as many fields as the header",
+        ) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.empty:
+        raise InputError(
+            f"has a header but no rows, so the {what} is empty",
+            source=str(p),
+            fix=f"give a {what} with at least one row",
+        )
+    return df, warnings
+
+
+def pick_columns(
+    df: pd.DataFrame,
+    *,
+    aliases: Mapping[str, Iterable[str]],
+    mapping: Mapping[str, str] | None,
+    required: Iterable[str],
+    source: str,
+    what: str,
+) -> dict[str, str]:
+    """Find the file column for each canonical field.
+
+    An explicit ``mapping`` (canonical name -> file column) wins; otherwise the first alias
+    present in the file is used (exact match first, then case-insensitive).
+
+    Parameters
+    ----------
+    df
+        The table as read.
+    aliases
+        Canonical name -> accepted column names, in order of preference.
+    mapping
+        User mapping canonical name -> column name, or None.
+    required
+        Canonical names that must be found.
+    source, what
+        For messages.
+
+    Returns
+    -------
+    dict
+        Canonical name -> column name, for the fields found.
+
+    Raises
+    ------
+    InputError
+        If a mapped column is absent or a required field has no column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame(columns=["Patient", "hugo_symbol"])
+    >>> pick_columns(df, aliases={"gene": ["Hugo_Symbol"]}, mapping={"sample_id": "Patient"},
+    ...              required=["sample_id", "gene"], source="x", what="MAF")
+    {'sample_id': 'Patient', 'gene': 'hugo_symbol'}
+    """
+    cols = list(df.columns)
+    lower = {c.lower(): c for c in reversed(cols)}
+    found: dict[str, str] = {}
+    mapping = dict(mapping or {})
+    unknown_keys = sorted(set(mapping) - set(aliases))
+    if unknown_keys:
+        raise InputError(
+            f"column mapping has unknown field(s) {', '.join(unknown_keys)}",
+            source=source,
+            fix=f"map only these fields: {', '.join(aliases)}",
+        )
+    for key, col in mapping.items():
+        if col not in cols:
+            raise InputError(
+                f"mapped column {col!r} (for {key}) is not in the {what}",
+                source=source,
+                fix=f"use one of its columns: {', '.join(cols[:12])}"
+                + (" ..." if len(cols) > 12 else ""),
+            )
+        found[key] = col
+    for key, names in aliases.items():
+        if key in found:
+            continue
+        names = list(names)
+        hit = next((n for n in names if n in cols), None)
+        if hit is None:
+            hit = next((lower[n.lower()] for n in names if n.lower() in lower), None)
+        if hit is not None and hit not in found.values():
+            found[key] = hit
+    missing = [k for k in required if k not in found]
+    if missing:
+        options = "; ".join(f"{k}: {' or '.join(list(aliases[k])[:3])}" for k in missing)
+        raise InputError(
+            f"{what} is missing required column(s) for {', '.join(missing)} (looked for {options})",
+            source=source,
+            fix="rename the column(s) or pass a column mapping, e.g. "
+            f"columns={{'{missing[0]}': 'YourColumn'}}",
+        )
+    return found
+
+
+def normalise_chrom(values: pd.Series) -> pd.Series:
+    """Return chromosome names without a ``chr`` prefix, with 23/24 as X/Y.
+
+    Parameters
+    ----------
+    values
+        Chromosome names as strings.
+
+    Returns
+    -------
+    pandas.Series
+        Normalised names (``"1"``..``"22"``, ``"X"``, ``"Y"``, ``"MT"`` or as given).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalise_chrom(pd.Series(["chr1", "23", "chrM", "x"])).tolist()
+    ['1', 'X', 'MT', 'X']
+    """
+    s = values.astype("string").str.strip().str.replace(r"^(?i:chr)", "", regex=True)
+    s = s.str.upper().replace({"23": "X", "24": "Y", "M": "MT"})
+    return s.astype(object)
+
+
+def path_name(path: PathLike | None) -> str:
+    """Return a printable name for a path (or ``<memory>``)."""
+    return "<memory>" if path is None else str(Path(path))

@@ -1,0 +1,577 @@
+"""HLA class I: genotypes, allele-specific LOH and the features linked to ICB outcome.
+
+Features (one row per sample, :func:`hla_features`):
+
+- homozygosity per locus (A, B, C), the number of homozygous loci and whether any locus is
+  homozygous: Chowell et al. 2018 (Science, PMID 29217585) found maximal heterozygosity at
+  HLA-A, -B and -C associated with longer survival after checkpoint blockade. Alleles are
+  compared at two-field (four-digit) resolution; one-field typings decide only when the
+  allele groups differ.
+- B44 and B62 supertype carriage (Chowell 2018: B44 favourable, B62 unfavourable), with the
+  allele -> supertype assignments of Sidney et al. 2008 (BMC Immunol, PMID 18211710) vendored
+  in ``genomics/data/hla_supertypes_sidney2008.tsv``. An allele the paper does not classify
+  gives "unknown", not "no".
+- LOH of any HLA class I allele from LOHHLA-style calls (McGranahan et al. 2017, Cell,
+  PMID 29107330): an allele is lost when its copy number is < 0.5 and the allelic-imbalance
+  p value is < 0.01.
+
+HLA evolutionary divergence (HED; Chowell et al. 2019) needs the protein sequences of every
+allele (IPD-IMGT/HLA), which are not available offline here: it is not computed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from immunescape.errors import InputError
+from immunescape.genomics._reading import PathLike, pick_columns, read_table
+
+__all__ = [
+    "HLAGenotypes",
+    "read_hla",
+    "read_hla_loh",
+    "hla_loh_from_frame",
+    "hla_features",
+    "normalise_allele",
+    "supertypes",
+    "LOH_MAX_COPY_NUMBER",
+    "LOH_MAX_P_VALUE",
+]
+
+#: LOHHLA rule (McGranahan et al. 2017): an allele with copy number below this is lost ...
+LOH_MAX_COPY_NUMBER = 0.5
+#: ... when the allelic-imbalance p value is below this.
+LOH_MAX_P_VALUE = 0.01
+
+_LOCI = ("A", "B", "C")
+_SEP = re.compile(
+    r"^(?:HLA[-_]?)?(?P<locus>[ABC])(?:\*|_)?(?P<f1>\d{2,3})(?:[:_](?P<f2>\d{2,4}))?"
+    r"(?:[:_]\d{2,4})*(?P<suffix>[NLSCAQ])?$",
+    re.IGNORECASE,
+)
+_COMPACT = re.compile(
+    r"^(?:HLA[-_]?)?(?P<locus>[ABC])\*?(?P<digits>\d{4,8})(?P<suffix>[NLSCAQ])?$", re.IGNORECASE
+)
+_WIDE = re.compile(r"^(?:hla[-_. ]?)?([abc])[-_. ]?(?:allele[-_. ]?)?([12])$", re.IGNORECASE)
+_LONG_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sample_id": ("sample_id", "Tumor_Sample_Barcode", "Sample", "sample", "Patient", "ID"),
+    "allele": ("allele", "hla_allele", "HLA", "Allele", "hla"),
+}
+_LOH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sample_id": ("sample_id", "region", "Sample", "sample", "Tumor_Sample_Barcode"),
+    "allele": ("allele", "hla_allele", "Allele"),
+    "copy_number": ("copy_number", "copyNum", "cn"),
+    "p_value": ("p_value", "PVal_unique", "pvalue", "p"),
+    "lost": ("lost", "loss", "loh", "LOH"),
+}
+
+
+def normalise_allele(value: object) -> tuple[str | None, str | None, int]:
+    """Return (locus, allele, resolution) of an HLA class I allele name.
+
+    The allele is written ``A*02:01`` (two fields) or ``A*02`` (one field); an expression
+    suffix (``N`` null, ``L``, ``S``, ...) is kept.
+
+    Parameters
+    ----------
+    value
+        ``HLA-A*02:01:01``, ``A*0201``, ``hla_a_02_01_01`` (POLYSOLVER/LOHHLA), ``A02:01``...
+
+    Returns
+    -------
+    tuple
+        Locus (``"A"``, ``"B"``, ``"C"``) or None when not a class I allele; the normalised
+        allele; the number of fields (0 when not recognised).
+
+    Examples
+    --------
+    >>> normalise_allele("hla_b_44_02_01_01"), normalise_allele("HLA-A*0201")
+    (('B', 'B*44:02', 2), ('A', 'A*02:01', 2))
+    >>> normalise_allele("C*07"), normalise_allele("DRB1*01:01")
+    (('C', 'C*07', 1), (None, None, 0))
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None, None, 0
+    text = str(value).strip()
+    if not text:
+        return None, None, 0
+    m = _COMPACT.match(text) if "*" in text or text[:1].isalpha() else None
+    if m is not None and ":" not in text and "_" not in text:
+        d = m["digits"]
+        locus = m["locus"].upper()
+        suffix = (m["suffix"] or "").upper()
+        return locus, f"{locus}*{d[:2]}:{d[2:4]}{suffix}", 2
+    m = _SEP.match(text)
+    if m is None:
+        return None, None, 0
+    locus = m["locus"].upper()
+    f1 = m["f1"].zfill(2)
+    suffix = (m["suffix"] or "").upper()
+    if m["f2"] is None:
+        return locus, f"{locus}*{f1}{suffix}", 1
+    return locus, f"{locus}*{f1}:{m['f2'].zfill(2)}{suffix}", 2
+
+
+@dataclass(eq=False)
+class HLAGenotypes:
+    """HLA class I genotypes, long: one row per (sample, allele copy).
+
+    Attributes
+    ----------
+    data
+        Columns ``sample_id``, ``locus`` (A, B, C), ``allele`` (normalised), ``resolution``
+        (fields) and ``allele_input`` (as given). A homozygous locus has two identical rows.
+    source, notes
+        Provenance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = HLAGenotypes.from_frame(pd.DataFrame({"sample_id": ["S1"], "HLA-A_1": ["A*02:01"],
+    ...     "HLA-A_2": ["A*02:01"], "HLA-B_1": ["B*44:02"], "HLA-B_2": ["B*07:02"],
+    ...     "HLA-C_1": ["C*07:01"], "HLA-C_2": ["C*05:01"]}))
+    >>> g.data["allele"].tolist()
+    ['A*02:01', 'A*02:01', 'B*44:02', 'B*07:02', 'C*07:01', 'C*05:01']
+    """
+
+    data: pd.DataFrame
+    source: str = "<memory>"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def samples(self) -> list[str]:
+        """Sample ids, first-seen order."""
+        return list(pd.unique(self.data["sample_id"]))
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        columns: Mapping[str, str] | None = None,
+        source: str = "<memory>",
+    ) -> HLAGenotypes:
+        """Build from a DataFrame (see :func:`read_hla`)."""
+        if frame.empty:
+            raise InputError(
+                "the HLA table has no rows", source=source, fix="give one row per sample"
+            )
+        df = frame.copy()
+        df.columns = [str(c) for c in df.columns]
+        wide = {c: _WIDE.match(c) for c in df.columns}
+        wide_cols = {c: (m.group(1).upper(), m.group(2)) for c, m in wide.items() if m}
+        if wide_cols and not (columns and "allele" in columns):
+            sid = pick_columns(
+                df, aliases={"sample_id": _LONG_COLUMNS["sample_id"]},
+                mapping={k: v for k, v in (columns or {}).items() if k == "sample_id"},
+                required=("sample_id",), source=source, what="HLA genotype table",
+            )["sample_id"]  # fmt: skip
+            parts = []
+            for c, (locus, _) in wide_cols.items():
+                parts.append(pd.DataFrame({"sample_id": df[sid], "allele_input": df[c], "col": c,
+                                           "expected": locus}))  # fmt: skip
+            long = pd.concat(parts, ignore_index=True)
+        else:
+            found = pick_columns(
+                df, aliases=_LONG_COLUMNS, mapping=columns, required=("sample_id", "allele"),
+                source=source, what="HLA genotype table",
+            )  # fmt: skip
+            long = pd.DataFrame(
+                {"sample_id": df[found["sample_id"]], "allele_input": df[found["allele"]],
+                 "col": found["allele"], "expected": None}
+            )  # fmt: skip
+        long["sample_id"] = long["sample_id"].astype("string").str.strip().astype(object)
+        given = long["allele_input"].notna() & (long["allele_input"].astype(str).str.strip() != "")
+        long = long.loc[given]
+        parsed = [normalise_allele(v) for v in long["allele_input"]]
+        long["locus"] = [p[0] for p in parsed]
+        long["allele"] = [p[1] for p in parsed]
+        long["resolution"] = [p[2] for p in parsed]
+        notes: list[str] = []
+        bad = long["allele"].isna()
+        if bad.any():
+            examples = long.loc[bad, "allele_input"].astype(str).unique()[:3]
+            raise InputError(
+                f"{int(bad.sum())} HLA value(s) are not class I alleles, e.g. "
+                f"{', '.join(repr(e) for e in examples)}",
+                source=source,
+                fix="write alleles as HLA-A*02:01 (A, B and C loci only)",
+            )
+        mismatch = long["expected"].notna() & (long["expected"] != long["locus"])
+        if mismatch.any():
+            row = long.loc[mismatch].iloc[0]
+            raise InputError(
+                f"column {row['col']!r} holds allele {row['allele_input']!r} of another locus",
+                source=source,
+                fix="put each locus's alleles in its own columns",
+            )
+        counts = long.groupby(["sample_id", "locus"]).size()
+        if (counts > 2).any():
+            sample, locus = counts[counts > 2].index[0]
+            raise InputError(
+                f"sample {sample!r} has more than two HLA-{locus} alleles",
+                source=source,
+                fix="give two alleles per locus (the same allele twice when homozygous)",
+            )
+        out = long[["sample_id", "locus", "allele", "resolution", "allele_input"]].reset_index(
+            drop=True
+        )
+        return cls(data=out, source=source, notes=notes)
+
+
+def read_hla(path: PathLike, *, columns: Mapping[str, str] | None = None) -> HLAGenotypes:
+    r"""Read HLA class I genotypes.
+
+    Accepted layouts: *wide*, one row per sample with a sample column and two columns per
+    locus named like ``HLA-A_1``/``HLA-A_2``, ``A1``/``A2`` or ``hla_a_1``; or *long*, one row
+    per allele with ``sample_id`` and ``allele``. Allele names as written by HLA typing tools
+    are accepted (``HLA-A*02:01:01``, ``A*0201``, POLYSOLVER ``hla_a_02_01_01``). Give a
+    homozygous locus as the same allele twice.
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        ``{"sample_id": ..., "allele": ...}`` for a long table with other column names.
+
+    Returns
+    -------
+    HLAGenotypes
+        The genotypes.
+
+    Raises
+    ------
+    InputError
+        Unknown alleles, alleles in the wrong locus column, more than two alleles per locus.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "hla.tsv"
+    >>> _ = f.write_text("sample_id\tallele\nS1\tHLA-B*15:01:01\nS1\thla_b_44_03\n")
+    >>> read_hla(f).data["allele"].tolist()
+    ['B*15:01', 'B*44:03']
+    """
+    df, warnings = read_table(path, what="HLA genotype table")
+    g = HLAGenotypes.from_frame(df, columns=columns, source=str(path))
+    g.notes.extend(warnings)
+    return g
+
+
+def hla_loh_from_frame(
+    frame: pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sample_id: str | None = None,
+    max_copy_number: float = LOH_MAX_COPY_NUMBER,
+    max_p_value: float = LOH_MAX_P_VALUE,
+    source: str = "<memory>",
+) -> pd.DataFrame:
+    """Allele-specific HLA LOH calls from a DataFrame (see :func:`read_hla_loh`)."""
+    if frame.empty:
+        raise InputError("the HLA LOH table has no rows", source=source, fix="give the calls")
+    df = frame.copy()
+    df.columns = [str(c) for c in df.columns]
+    if "HLA_A_type1" in df.columns and "HLA_A_type2" in df.columns:
+        need = ["HLA_type1copyNum_withBAFBin", "HLA_type2copyNum_withBAFBin"]
+        pcol = "PVal_unique" if "PVal_unique" in df.columns else "PVal"
+        missing = [c for c in [*need, pcol] if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"LOHHLA table lacks column(s) {', '.join(missing)}",
+                source=source,
+                fix="give the *.HLAlossPrediction_CI file written by LOHHLA",
+            )
+        if "region" in df.columns:
+            sid = df["region"]
+        elif sample_id is not None:
+            sid = pd.Series(sample_id, index=df.index)
+        else:
+            raise InputError(
+                "LOHHLA table has no 'region' column naming the tumour sample",
+                source=source,
+                fix="pass sample_id=... for a single-sample LOHHLA file",
+            )
+        parts = []
+        for k in ("1", "2"):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "sample_id": sid,
+                        "allele_input": df[f"HLA_A_type{k}"],
+                        "copy_number": df[f"HLA_type{k}copyNum_withBAFBin"],
+                        "p_value": df[pcol],
+                    }
+                )
+            )
+        long = pd.concat(parts, ignore_index=True)
+        long["lost_given"] = pd.NA
+    else:
+        found = pick_columns(
+            df, aliases=_LOH_COLUMNS, mapping=columns, required=("sample_id", "allele"),
+            source=source, what="HLA LOH table",
+        )  # fmt: skip
+        has_rule = "copy_number" in found and "p_value" in found
+        if not has_rule and "lost" not in found:
+            raise InputError(
+                "HLA LOH table needs copy_number and p_value columns (or a lost column)",
+                source=source,
+                fix="add the allele copy number and the allelic-imbalance p value per allele",
+            )
+        long = pd.DataFrame(
+            {"sample_id": df[found["sample_id"]], "allele_input": df[found["allele"]]}
+        )
+        long["copy_number"] = df[found["copy_number"]] if "copy_number" in found else np.nan
+        long["p_value"] = df[found["p_value"]] if "p_value" in found else np.nan
+        if "lost" in found:
+            text = df[found["lost"]].astype("string").str.strip().str.lower()
+            long["lost_given"] = text.map({"true": True, "false": False, "1": True, "0": False,
+                                           "yes": True, "no": False})  # fmt: skip
+        else:
+            long["lost_given"] = pd.NA
+    if sample_id is not None and "region" not in df.columns:
+        long["sample_id"] = sample_id
+    long["sample_id"] = long["sample_id"].astype("string").str.strip().astype(object)
+    for c in ("copy_number", "p_value"):
+        txt = long[c].astype("string").str.strip()
+        num = pd.to_numeric(txt, errors="coerce")
+        bad = num.isna() & txt.notna() & ~txt.str.upper().isin(["NA", "NAN", ""])
+        if bad.any():
+            raise InputError(
+                f"HLA LOH column {c} has non-numeric values such as {txt[bad].iloc[0]!r}",
+                source=source,
+                fix="give numbers (NA when not estimable)",
+            )
+        long[c] = num.astype(float)
+    parsed = [normalise_allele(v) for v in long["allele_input"]]
+    long["locus"] = [p[0] for p in parsed]
+    long["allele"] = [p[1] for p in parsed]
+    if long["allele"].isna().any():
+        ex = long.loc[long["allele"].isna(), "allele_input"].astype(str).iloc[0]
+        raise InputError(
+            f"HLA LOH allele {ex!r} is not a class I allele",
+            source=source,
+            fix="write alleles as HLA-A*02:01 or hla_a_02_01",
+        )
+    by_rule = (long["copy_number"] < max_copy_number) & (long["p_value"] < max_p_value)
+    rule_known = long["copy_number"].notna() & long["p_value"].notna()
+    given = long["lost_given"]
+    lost = np.where(given.notna(), given.fillna(False), np.where(rule_known, by_rule, np.nan))
+    long["lost"] = pd.array(
+        [None if (isinstance(v, float) and np.isnan(v)) else bool(v) for v in lost],
+        dtype="boolean",
+    )
+    out = long[["sample_id", "locus", "allele", "copy_number", "p_value", "lost"]]
+    return out.drop_duplicates(["sample_id", "allele", "copy_number", "p_value"]).reset_index(
+        drop=True
+    )
+
+
+def read_hla_loh(
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sample_id: str | None = None,
+    max_copy_number: float = LOH_MAX_COPY_NUMBER,
+    max_p_value: float = LOH_MAX_P_VALUE,
+) -> pd.DataFrame:
+    r"""Read allele-specific HLA LOH calls.
+
+    Accepted formats:
+
+    LOHHLA
+        The ``*.HLAlossPrediction_CI`` table: ``region`` (tumour sample; or pass
+        ``sample_id``), ``HLA_A_type1``, ``HLA_A_type2`` (allele names of the gene in that
+        row), ``HLA_type1copyNum_withBAFBin``, ``HLA_type2copyNum_withBAFBin`` and
+        ``PVal_unique`` (``PVal`` if absent).
+    long
+        One row per allele: ``sample_id``, ``allele``, ``copy_number``, ``p_value``, and/or a
+        ``lost`` true/false column (your own calls, used as given).
+
+    An allele is lost when copy number < ``max_copy_number`` and p < ``max_p_value``
+    (McGranahan et al. 2017: 0.5 and 0.01).
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        Field -> column mapping for the long format.
+    sample_id
+        Sample of a single-sample LOHHLA file without ``region``.
+    max_copy_number, max_p_value
+        The LOH rule thresholds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sample_id``, ``locus``, ``allele``, ``copy_number``, ``p_value``, ``lost``
+        (boolean; NA when neither a call nor the numbers are given).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "loh.tsv"
+    >>> _ = f.write_text("sample_id\tallele\tcopy_number\tp_value\n"
+    ...                  "S1\tA*02:01\t0.2\t0.001\nS1\tA*24:02\t1.4\t0.001\n")
+    >>> read_hla_loh(f)[["allele", "lost"]].values.tolist()
+    [['A*02:01', True], ['A*24:02', False]]
+    """
+    df, _ = read_table(path, what="HLA LOH table")
+    return hla_loh_from_frame(
+        df,
+        columns=columns,
+        sample_id=sample_id,
+        max_copy_number=max_copy_number,
+        max_p_value=max_p_value,
+        source=str(path),
+    )
+
+
+@cache
+def supertypes() -> pd.DataFrame:
+    """Return the Sidney et al. 2008 HLA-B supertype table (vendored data file).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by two-field allele (``B*44:02``), columns ``supertype`` (``B07``, ``B08``,
+        ``B27``, ``B44``, ``B58``, ``B62`` or ``unassigned``) and ``cross_checked``.
+
+    Examples
+    --------
+    >>> supertypes().loc[["B*44:02", "B*15:01"], "supertype"].tolist()
+    ['B44', 'B62']
+    """
+    path = resources.files("immunescape.genomics") / "data" / "hla_supertypes_sidney2008.tsv"
+    with path.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, sep="\t", comment="#").set_index("allele")
+
+
+def _locus_homozygous(alleles: list[str], resolutions: list[int]) -> object:
+    if len(alleles) != 2:
+        return pd.NA
+    if min(resolutions) >= 2:
+        return alleles[0] == alleles[1]
+    g1 = [a.split(":")[0] for a in alleles]
+    return False if g1[0] != g1[1] else pd.NA
+
+
+def hla_features(
+    genotypes: HLAGenotypes | None = None,
+    *,
+    loh: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """HLA class I features per sample (the ``hla`` table).
+
+    Parameters
+    ----------
+    genotypes
+        HLA class I genotypes (:func:`read_hla`).
+    loh
+        Allele-specific LOH calls (:func:`read_hla_loh`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sample: ``sample_id``, ``hla_a_homozygous``, ``hla_b_homozygous``,
+        ``hla_c_homozygous`` (boolean, NA when a locus is not typed with two alleles),
+        ``n_homozygous_loci`` (Int64, NA unless all three loci are known),
+        ``any_homozygous`` (Chowell 2018's "homozygous at >= 1 locus"), ``b44_supertype``,
+        ``b62_supertype`` (carrier of at least one allele of the supertype; NA when an allele
+        is not classified by Sidney 2008), ``hla_loh`` (any class I allele lost; NA without
+        LOH data) and ``hla_loh_alleles``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = HLAGenotypes.from_frame(pd.DataFrame({"sample_id": ["S1"] * 6, "allele": [
+    ...     "A*02:01", "A*02:01", "B*44:02", "B*15:01", "C*07:01", "C*05:01"]}))
+    >>> row = hla_features(g).iloc[0]
+    >>> bool(row.hla_a_homozygous), int(row.n_homozygous_loci), bool(row.b44_supertype)
+    (True, 1, True)
+    """
+    if genotypes is None and loh is None:
+        raise InputError(
+            "no HLA input: give genotypes and/or LOH calls",
+            source="hla_features",
+            fix="pass genotypes=read_hla(...) and/or loh=read_hla_loh(...)",
+        )
+    samples: list[str] = []
+    if genotypes is not None:
+        samples += genotypes.samples
+    if loh is not None:
+        samples += [s for s in pd.unique(loh["sample_id"]) if s not in set(samples)]
+    rows = {s: {"sample_id": s} for s in samples}
+    table = supertypes()
+    b44 = set(table.index[table["supertype"] == "B44"])
+    b62 = set(table.index[table["supertype"] == "B62"])
+    known = set(table.index)
+    if genotypes is not None:
+        for (sample, locus), grp in genotypes.data.groupby(["sample_id", "locus"], sort=False):
+            rows[sample][f"hla_{locus.lower()}_homozygous"] = _locus_homozygous(
+                grp["allele"].tolist(), grp["resolution"].tolist()
+            )
+            if locus == "B":
+                alleles = [a.rstrip("NLSCAQ") for a in grp["allele"]]
+                for name, members in (("b44_supertype", b44), ("b62_supertype", b62)):
+                    if any(a in members for a in alleles):
+                        rows[sample][name] = True
+                    elif len(alleles) == 2 and all(a in known for a in alleles):
+                        rows[sample][name] = False
+                    else:
+                        rows[sample][name] = pd.NA
+    out = pd.DataFrame(list(rows.values()))
+    for locus in _LOCI:
+        col = f"hla_{locus.lower()}_homozygous"
+        if col not in out:
+            out[col] = pd.NA
+        out[col] = out[col].astype("boolean")
+    for col in ("b44_supertype", "b62_supertype"):
+        if col not in out:
+            out[col] = pd.NA
+        out[col] = out[col].astype("boolean")
+    hom = out[[f"hla_{x.lower()}_homozygous" for x in _LOCI]]
+    complete = hom.notna().all(axis=1)
+    n = hom.fillna(False).astype(int).sum(axis=1)
+    out["n_homozygous_loci"] = pd.array(np.where(complete, n, 0), dtype="Int64")
+    out.loc[~complete, "n_homozygous_loci"] = pd.NA
+    anyh = hom.fillna(False).any(axis=1)
+    out["any_homozygous"] = pd.array(
+        [True if a else (False if c else pd.NA) for a, c in zip(anyh, complete, strict=True)],
+        dtype="boolean",
+    )
+    if loh is not None:
+        lost = loh.loc[loh["lost"].fillna(False).astype(bool)]
+        lost_by = lost.groupby("sample_id")["allele"].agg(lambda s: ";".join(sorted(set(s))))
+        called = loh.loc[loh["lost"].notna()].groupby("sample_id").size()
+        out["hla_loh"] = pd.array(
+            [True if s in lost_by.index else (False if s in called.index else pd.NA)
+             for s in out["sample_id"]],
+            dtype="boolean",
+        )  # fmt: skip
+        out["hla_loh_alleles"] = out["sample_id"].map(lost_by).fillna("")
+    else:
+        out["hla_loh"] = pd.array([pd.NA] * len(out), dtype="boolean")
+        out["hla_loh_alleles"] = ""
+    cols = [
+        "sample_id",
+        "hla_a_homozygous",
+        "hla_b_homozygous",
+        "hla_c_homozygous",
+        "n_homozygous_loci",
+        "any_homozygous",
+        "b44_supertype",
+        "b62_supertype",
+        "hla_loh",
+        "hla_loh_alleles",
+    ]
+    return out[cols]

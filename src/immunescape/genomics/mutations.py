@@ -1,0 +1,545 @@
+"""Per-mutation tables: MAF files and other mutation lists, normalised to one schema.
+
+A :class:`MutationTable` has one row per (sample, variant) with canonical columns
+(``sample_id``, ``gene``, ``variant_class`` as a MAF ``Variant_Classification``, parsed HGVSp,
+alleles, read counts) plus every extra column of the input. Variant classes may be given as
+MAF classes or as Sequence Ontology consequence terms (VEP/SnpEff, combined with ``&``); the
+SO -> MAF mapping is the data file ``genomics/data/so_terms.tsv``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from immunescape._logging import logger
+from immunescape.errors import InputError
+from immunescape.genomics._reading import PathLike, normalise_chrom, pick_columns, read_table
+from immunescape.genomics.hgvs import parse_hgvsp
+
+__all__ = [
+    "MutationTable",
+    "read_maf",
+    "classify_variants",
+    "so_terms",
+    "MAF_CLASSES",
+    "NONSYNONYMOUS",
+    "TRUNCATING",
+    "MISSENSE",
+    "INFRAME",
+    "MAF_COLUMNS",
+]
+
+#: MAF Variant_Classification values, most severe first (the order decides which row of a
+#: duplicated variant is kept).
+MAF_CLASSES: tuple[str, ...] = (
+    "Nonsense_Mutation",
+    "Frame_Shift_Del",
+    "Frame_Shift_Ins",
+    "Splice_Site",
+    "Translation_Start_Site",
+    "Nonstop_Mutation",
+    "In_Frame_Del",
+    "In_Frame_Ins",
+    "Missense_Mutation",
+    "Splice_Region",
+    "Silent",
+    "De_novo_Start_InFrame",
+    "De_novo_Start_OutOfFrame",
+    "5'UTR",
+    "3'UTR",
+    "RNA",
+    "Intron",
+    "5'Flank",
+    "3'Flank",
+    "IGR",
+    "Targeted_Region",
+)
+#: Protein-changing classes: the common TMB definition (maftools' non-synonymous classes).
+NONSYNONYMOUS = frozenset(
+    {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Splice_Site",
+        "Nonstop_Mutation",
+        "Translation_Start_Site",
+    }
+)
+#: Classes that truncate or abolish the protein: nonsense, frameshift, canonical splice site,
+#: start lost, stop lost (nonstop).
+TRUNCATING = frozenset(
+    {
+        "Nonsense_Mutation",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "Splice_Site",
+        "Translation_Start_Site",
+        "Nonstop_Mutation",
+    }
+)
+MISSENSE = frozenset({"Missense_Mutation"})
+INFRAME = frozenset({"In_Frame_Del", "In_Frame_Ins"})
+_SEVERITY = {c: i for i, c in enumerate(MAF_CLASSES)}
+
+#: Accepted column names per canonical field, in order of preference (GDC/TCGA MAF first).
+MAF_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sample_id": ("Tumor_Sample_Barcode", "sample_id", "Sample", "sample", "Patient"),
+    "gene": ("Hugo_Symbol", "gene", "Gene", "Hugo Symbol", "SYMBOL"),
+    "variant_class": (
+        "Variant_Classification",
+        "variant_class",
+        "Variant Classification",
+        "Consequence",
+    ),
+    "hgvsp": ("HGVSp_Short", "HGVSp", "HGVS_p", "Protein_Change", "protein_change", "aa_change"),
+    "hgvsc": ("HGVSc", "HGVS_c", "cDNA_Change"),
+    "chrom": ("Chromosome", "chrom", "chr", "chromosome"),
+    "start": ("Start_Position", "Start_position", "start", "Start", "pos", "Position"),
+    "end": ("End_Position", "End_position", "end", "End"),
+    "ref": ("Reference_Allele", "ref", "Ref"),
+    "alt": ("Tumor_Seq_Allele2", "alt", "Alt", "Tumor_Seq_Allele"),
+    "t_depth": ("t_depth", "Tcov", "tumor_depth"),
+    "t_alt_count": ("t_alt_count", "Tac", "tumor_alt_count"),
+}
+_REQUIRED = ("sample_id", "gene", "variant_class")
+_INTS = ("start", "end", "t_depth", "t_alt_count")
+
+
+@cache
+def so_terms() -> pd.DataFrame:
+    """Return the Sequence Ontology -> MAF class table (``genomics/data/so_terms.tsv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by SO term, columns ``rank`` (Ensembl VEP severity, 1 = most severe),
+        ``maf_class`` and ``note``.
+
+    Examples
+    --------
+    >>> so_terms().loc["stop_gained", "maf_class"]
+    'Nonsense_Mutation'
+    """
+    path = resources.files("immunescape.genomics") / "data" / "so_terms.tsv"
+    with path.open("r", encoding="utf-8") as handle:
+        table = pd.read_csv(handle, sep="\t", comment="#", dtype={"note": str})
+    return table.set_index("term")
+
+
+def _class_of_value(value: str, table: pd.DataFrame) -> str | None:
+    v = value.strip()
+    maf_lower = {c.lower(): c for c in MAF_CLASSES}
+    if v.lower() in maf_lower:
+        return maf_lower[v.lower()]
+    terms = [t.strip() for t in re.split(r"[&,]", v) if t.strip()]
+    if not terms:
+        return None
+    lower_index = {t.lower(): t for t in table.index}
+    best: tuple[int, str] | None = None
+    for t in terms:
+        key = t if t in table.index else lower_index.get(t.lower())
+        if key is None:
+            return None
+        rank = int(table.at[key, "rank"])
+        if best is None or rank < best[0]:
+            best = (rank, str(table.at[key, "maf_class"]))
+    return None if best is None else best[1]
+
+
+def classify_variants(
+    values: pd.Series,
+    *,
+    ref: pd.Series | None = None,
+    alt: pd.Series | None = None,
+    hgvsc: pd.Series | None = None,
+    source: str = "<memory>",
+) -> pd.Series:
+    """Map MAF classes or Sequence Ontology consequence terms to MAF classes.
+
+    Combined SO terms (``missense_variant&splice_region_variant``) take the most severe term
+    (Ensembl VEP order). ``frameshift_variant`` becomes ``Frame_Shift_Ins`` when the
+    alternate allele is longer than the reference (or the HGVSc says ``ins``/``dup`` when the
+    alleles are absent), else ``Frame_Shift_Del``. ``protein_altering_variant`` becomes an
+    in-frame or frameshift insertion/deletion from the allele lengths, and
+    ``Missense_Mutation`` (never truncating) when the alleles are absent.
+
+    Parameters
+    ----------
+    values
+        Variant classes, one per mutation.
+    ref, alt
+        Reference and alternate alleles (``-`` or empty for none), aligned with ``values``.
+    hgvsc
+        Coding HGVS, used only for frameshifts without alleles.
+    source
+        File name for messages.
+
+    Returns
+    -------
+    pandas.Series
+        MAF classes, same index.
+
+    Raises
+    ------
+    InputError
+        If values are missing or are neither MAF classes nor known SO terms.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> classify_variants(pd.Series(["stop_gained&splice_region_variant", "Silent",
+    ...                              "splice_acceptor_variant&intron_variant"])).tolist()
+    ['Nonsense_Mutation', 'Silent', 'Splice_Site']
+    """
+    table = so_terms()
+    if values.isna().any():
+        n = int(values.isna().sum())
+        raise InputError(
+            f"{n} mutation row(s) have no variant class",
+            source=source,
+            fix="fill the variant class column (MAF Variant_Classification or SO terms) "
+            "or remove those rows",
+        )
+    text = values.astype(str)
+    uniq = pd.unique(text)
+    mapping = {u: _class_of_value(u, table) for u in uniq}
+    unknown = [u for u, c in mapping.items() if c is None]
+    if unknown:
+        counts = text[text.isin(unknown)].value_counts()
+        shown = ", ".join(f"{k!r} ({v} rows)" for k, v in counts.head(4).items())
+        more = f" and {len(unknown) - 4} more" if len(unknown) > 4 else ""
+        raise InputError(
+            f"unknown variant class(es) {shown}{more}",
+            source=source,
+            fix="use MAF Variant_Classification values (e.g. Missense_Mutation) or Sequence "
+            "Ontology terms (e.g. missense_variant); see docs/genomics.md for the list",
+        )
+    out = text.map(mapping)
+    special = out.isin(["Frame_Shift", "Protein_Altering"])
+    if special.any():
+        out = out.copy()
+        idx = out.index[special]
+        if ref is not None and alt is not None:
+            r = ref.loc[idx].fillna("").astype(str).replace("-", "")
+            a = alt.loc[idx].fillna("").astype(str).replace("-", "")
+            have = (r != "") | (a != "")
+            lr, la = r.str.len(), a.str.len()
+        else:
+            have = pd.Series(False, index=idx)
+            lr = la = pd.Series(0, index=idx)
+        ins = la > lr
+        inframe = ((la - lr).abs() % 3) == 0
+        fs_rows = out.loc[idx] == "Frame_Shift"
+        if hgvsc is not None:
+            hins = hgvsc.loc[idx].fillna("").astype(str).str.contains(r"ins|dup", regex=True)
+        else:
+            hins = pd.Series(False, index=idx)
+        fs_ins = np.where(have, ins, hins)
+        fs_class = np.where(fs_ins, "Frame_Shift_Ins", "Frame_Shift_Del")
+        pa_class = np.where(
+            have,
+            np.where(
+                inframe,
+                np.where(ins, "In_Frame_Ins", "In_Frame_Del"),
+                np.where(ins, "Frame_Shift_Ins", "Frame_Shift_Del"),
+            ),
+            "Missense_Mutation",
+        )
+        out.loc[idx] = np.where(fs_rows, fs_class, pa_class)
+    return out
+
+
+@dataclass(eq=False)
+class MutationTable:
+    """Somatic mutations in one schema.
+
+    Attributes
+    ----------
+    data
+        One row per input mutation. Canonical columns: ``sample_id``, ``gene`` (current HGNC
+        symbol when the offline resolver knows it), ``gene_input`` (as given),
+        ``variant_class`` (MAF class), ``consequence`` (as given), ``hgvsp`` (as given),
+        ``hgvsp_short``, ``hgvs_kind``, ``ref_aa``, ``prot_start``, ``prot_end``, ``alt_aa``
+        and, when present in the input, ``hgvsc``, ``chrom``, ``start``, ``end``, ``ref``,
+        ``alt``, ``t_depth``, ``t_alt_count``; every other input column is kept as is.
+    source
+        File name (or ``<memory>``).
+    columns
+        Canonical field -> input column actually used.
+    notes
+        What was done on reading (for run.json).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> mt = MutationTable.from_frame(pd.DataFrame({
+    ...     "Tumor_Sample_Barcode": ["S1"], "Hugo_Symbol": ["BRAF"],
+    ...     "Variant_Classification": ["Missense_Mutation"], "HGVSp_Short": ["p.V600E"]}))
+    >>> mt.data[["sample_id", "gene", "variant_class", "prot_start"]].values.tolist()
+    [['S1', 'BRAF', 'Missense_Mutation', 600.0]]
+    """
+
+    data: pd.DataFrame
+    source: str = "<memory>"
+    columns: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def samples(self) -> list[str]:
+        """Sample ids with at least one row, in first-seen order."""
+        return list(pd.unique(self.data["sample_id"]))
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        columns: Mapping[str, str] | None = None,
+        source: str = "<memory>",
+        resolve_genes: bool = True,
+        on_malformed_hgvs: str = "raise",
+    ) -> MutationTable:
+        """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
+        if on_malformed_hgvs not in ("raise", "blank"):
+            raise InputError(
+                f"on_malformed_hgvs={on_malformed_hgvs!r} is not an option",
+                source="on_malformed_hgvs",
+                fix="use 'raise' or 'blank'",
+            )
+        if frame.empty:
+            raise InputError(
+                "the mutation table has no rows",
+                source=source,
+                fix="give at least one mutation (samples without mutations are listed with "
+                "samples=... in compute_tmb)",
+            )
+        df = frame.copy()
+        df.columns = [str(c) for c in df.columns]
+        found = pick_columns(
+            df, aliases=MAF_COLUMNS, mapping=columns, required=_REQUIRED, source=source,
+            what="mutation table",
+        )  # fmt: skip
+        notes: list[str] = []
+        out = pd.DataFrame(index=df.index)
+        for key, col in found.items():
+            out[key] = df[col]
+        for key in ("sample_id", "gene"):
+            out[key] = out[key].astype("string").str.strip().astype(object)
+        bad = out["sample_id"].isna() | (out["sample_id"] == "")
+        if bad.any():
+            raise InputError(
+                f"{int(bad.sum())} mutation row(s) have no sample id "
+                f"(column {found['sample_id']!r})",
+                source=source,
+                fix="fill the sample id of every row or remove those rows",
+            )
+        for key in _INTS:
+            if key in out:
+                num = pd.to_numeric(out[key], errors="coerce")
+                nonnum = num.isna() & out[key].notna()
+                if nonnum.any():
+                    example = out.loc[nonnum, key].iloc[0]
+                    raise InputError(
+                        f"column {found[key]!r} ({key}) has non-numeric values such as {example!r}",
+                        source=source,
+                        fix="give whole numbers, or map another column",
+                    )
+                out[key] = num.astype("Int64")
+        if "chrom" in out:
+            out["chrom"] = normalise_chrom(out["chrom"])
+        out["consequence"] = out["variant_class"]
+        out["variant_class"] = classify_variants(
+            out["variant_class"],
+            ref=out.get("ref"),
+            alt=out.get("alt"),
+            hgvsc=out.get("hgvsc"),
+            source=source,
+        )
+        if "hgvsp" in out:
+            parsed = parse_hgvsp(out["hgvsp"])
+            malformed = parsed["malformed"]
+            if malformed.any():
+                examples = out.loc[malformed, "hgvsp"].astype(str).unique()[:3]
+                if on_malformed_hgvs == "raise":
+                    raise InputError(
+                        f"{int(malformed.sum())} value(s) of column {found['hgvsp']!r} are "
+                        f"not protein HGVS, e.g. {', '.join(repr(e) for e in examples)}",
+                        source=source,
+                        fix="correct them (form p.V600E or p.Val600Glu), map another column, "
+                        "or pass on_malformed_hgvs='blank' to treat them as missing",
+                    )
+                notes.append(
+                    f"{int(malformed.sum())} malformed HGVSp value(s) treated as missing "
+                    f"(e.g. {examples[0]!r})"
+                )
+            parsed = parsed.drop(columns="malformed")
+        else:
+            parsed = parse_hgvsp(pd.Series(np.nan, index=out.index, dtype=object)).drop(
+                columns="malformed"
+            )
+            notes.append("no HGVSp column: hotspot calls use HGVSc codons where possible")
+        parsed = parsed.rename(columns={"kind": "hgvs_kind"})
+        for c in parsed.columns:
+            out[c] = parsed[c]
+        out["gene_input"] = out["gene"]
+        if resolve_genes:
+            out["gene"], note = _resolve_genes(out["gene"])
+            if note:
+                notes.append(note)
+        extras = [c for c in df.columns if c not in found.values() and c not in out.columns]
+        for c in extras:
+            out[c] = df[c]
+        out = out.reset_index(drop=True)
+        logger.info("%s: %d mutations in %d samples", source, len(out), out["sample_id"].nunique())
+        return cls(data=out, source=source, columns=dict(found), notes=notes)
+
+    def variant_keys(self) -> pd.Series:
+        """Return one key per row identifying the variant within its sample.
+
+        The key is sample + chromosome + start + alleles when they are present (else + HGVSc,
+        else + end); without positions it is sample + gene + HGVSp (or HGVSc).
+        """
+        d = self.data
+        parts: list[pd.Series] = [d["sample_id"].astype(str)]
+        if "chrom" in d and "start" in d and d["start"].notna().any():
+            parts += [d["chrom"].astype(str), d["start"].astype(str)]
+            if "ref" in d and "alt" in d:
+                parts += [d["ref"].fillna("").astype(str), d["alt"].fillna("").astype(str)]
+            elif "hgvsc" in d:
+                parts += [d["hgvsc"].fillna("").astype(str)]
+            elif "end" in d:
+                parts += [d["end"].astype(str)]
+        else:
+            parts.append(d["gene"].astype(str))
+            if d["hgvsp_short"].notna().any():
+                parts.append(d["hgvsp_short"].fillna("").astype(str))
+            elif "hgvsc" in d:
+                parts.append(d["hgvsc"].fillna("").astype(str))
+        key = parts[0]
+        for p in parts[1:]:
+            key = key + "\x1f" + p
+        return key
+
+    def deduplicated(self) -> tuple[MutationTable, int]:
+        """Return the table with one row per variant, and the number of rows dropped.
+
+        Among duplicate rows of one variant the most severe class is kept (MAF order).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> mt = MutationTable.from_frame(pd.DataFrame({
+        ...     "Tumor_Sample_Barcode": ["S1", "S1"], "Hugo_Symbol": ["TP53", "TP53"],
+        ...     "Variant_Classification": ["Missense_Mutation"] * 2,
+        ...     "Chromosome": ["17", "17"], "Start_Position": [7577120, 7577120],
+        ...     "Reference_Allele": ["C", "C"], "Tumor_Seq_Allele2": ["T", "T"]}),
+        ...     resolve_genes=False)
+        >>> len(mt.deduplicated()[0]), mt.deduplicated()[1]
+        (1, 1)
+        """
+        key = self.variant_keys()
+        dup = key.duplicated(keep=False)
+        if not dup.any():
+            return self, 0
+        severity = self.data["variant_class"].map(_SEVERITY).to_numpy()
+        order = np.lexsort((np.arange(len(key)), severity, key.to_numpy()))
+        first = ~pd.Series(key.to_numpy()[order]).duplicated().to_numpy()
+        keep = np.sort(order[first])
+        kept = self.data.iloc[keep].reset_index(drop=True)
+        n = len(self.data) - len(kept)
+        return replace(self, data=kept), n
+
+
+def _resolve_genes(genes: pd.Series) -> tuple[pd.Series, str | None]:
+    """Map symbols to current HGNC symbols with the offline resolver (kept when unknown)."""
+    try:
+        from immunescape.genes import resolve_identifiers
+    except ImportError:  # pragma: no cover - the resolver ships with the package
+        return genes, "gene resolver unavailable: symbols used as given"
+    uniq = [u for u in pd.unique(genes.dropna()) if u]
+    if not uniq:
+        return genes, None
+    res = resolve_identifiers(uniq)
+    mapping = {u: (s if s else u) for u, s in zip(uniq, res.symbols, strict=True)}
+    changed = {u: s for u, s in mapping.items() if u != s}
+    out = genes.map(mapping).where(genes.notna(), genes)
+    note = None
+    if changed:
+        shown = ", ".join(f"{k}->{v}" for k, v in list(changed.items())[:5])
+        note = f"{len(changed)} gene symbol(s) updated to current HGNC symbols ({shown})"
+    return out, note
+
+
+def read_maf(
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    resolve_genes: bool = True,
+    on_malformed_hgvs: str = "raise",
+) -> MutationTable:
+    r"""Read a MAF file or another per-mutation table.
+
+    GDC/TCGA MAF columns are found by name (``Hugo_Symbol``, ``Tumor_Sample_Barcode``,
+    ``Variant_Classification``, ``HGVSp_Short``, ``Chromosome``, ``Start_Position``,
+    ``Reference_Allele``, ``Tumor_Seq_Allele2``, ``t_depth``, ``t_alt_count``); other tables
+    need a ``columns`` mapping. Extra columns are kept. Leading ``#`` lines, gzip, CR/CRLF
+    line endings and comma/tab delimiters are accepted.
+
+    Parameters
+    ----------
+    path
+        The file.
+    columns
+        Canonical field -> column name, for fields whose column is not found by name. Fields:
+        ``sample_id``, ``gene``, ``variant_class`` (required), ``hgvsp``, ``hgvsc``,
+        ``chrom``, ``start``, ``end``, ``ref``, ``alt``, ``t_depth``, ``t_alt_count``.
+    resolve_genes
+        Map gene symbols to current HGNC symbols with the offline resolver.
+    on_malformed_hgvs
+        ``"raise"`` (default) stops on HGVSp values that are not protein HGVS; ``"blank"``
+        treats them as missing and notes it.
+
+    Returns
+    -------
+    MutationTable
+        The mutations.
+
+    Raises
+    ------
+    InputError
+        Missing file or required column, no rows, unknown variant classes, malformed HGVSp.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "riaz.csv"
+    >>> _ = f.write_text("Patient,Hugo Symbol,Variant Classification,HGVS_p\n"
+    ...                  "Pt1,PTEN,stop_gained,p.Arg406*\n")
+    >>> mt = read_maf(f, columns={"sample_id": "Patient", "gene": "Hugo Symbol",
+    ...                           "variant_class": "Variant Classification", "hgvsp": "HGVS_p"})
+    >>> mt.data[["sample_id", "variant_class", "hgvsp_short"]].values.tolist()
+    [['Pt1', 'Nonsense_Mutation', 'p.R406*']]
+    """
+    df, warnings = read_table(path, what="MAF")
+    mt = MutationTable.from_frame(
+        df,
+        columns=columns,
+        source=str(path),
+        resolve_genes=resolve_genes,
+        on_malformed_hgvs=on_malformed_hgvs,
+    )
+    mt.notes.extend(warnings)
+    return mt

@@ -1,0 +1,244 @@
+"""The signature registry: versioned YAML data files, validated, plus user GMT/YAML files."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import ValidationError
+
+from immunescape.errors import InputError, SchemaError
+from immunescape.signatures.schema import RegistryFile, Signature
+
+__all__ = ["Registry", "load_registry", "read_signature_file", "read_gmt"]
+
+GmtMethod = Literal["ssgsea", "singscore", "weighted_mean", "mean_z", "pc1"]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """An ordered, id-unique collection of signatures with provenance.
+
+    Examples
+    --------
+    >>> reg = load_registry()
+    >>> reg.get("cyt").method
+    'geometric_mean'
+    """
+
+    signatures: tuple[Signature, ...]
+    files: dict[str, str] = field(default_factory=dict)  # file name -> file version
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        seen: dict[str, int] = {}
+        for i, s in enumerate(self.signatures):
+            if s.id in seen:
+                raise SchemaError(f"signature id {s.id!r} is defined twice", fix="rename one")
+            seen[s.id] = i
+        object.__setattr__(self, "_index", seen)
+
+    def __iter__(self) -> Iterator[Signature]:
+        return iter(self.signatures)
+
+    def __len__(self) -> int:
+        return len(self.signatures)
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._index  # type: ignore[attr-defined]
+
+    @property
+    def ids(self) -> list[str]:
+        """Signature ids in registry order."""
+        return [s.id for s in self.signatures]
+
+    @property
+    def version(self) -> str:
+        """A content version: the first 12 hex digits of the registry's sha256."""
+        return self.sha256[:12]
+
+    def get(self, sid: str) -> Signature:
+        """Return the signature ``sid``; unknown ids raise an :class:`InputError`."""
+        try:
+            return self.signatures[self._index[sid]]  # type: ignore[attr-defined]
+        except KeyError:
+            close = [i for i in self.ids if sid.lower() in i.lower()][:5]
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise InputError(
+                f"unknown signature id {sid!r}",
+                fix=f"{hint}list the ids with 'immunescape signatures list'",
+            ) from None
+
+    def select(self, ids: Iterable[str]) -> Registry:
+        """Return a registry restricted to ``ids`` (in the order given)."""
+        return Registry(tuple(self.get(i) for i in ids), dict(self.files), self.sha256)
+
+    def extended(self, extra: Sequence[Signature], *, source: str) -> Registry:
+        """Return a registry with ``extra`` signatures appended (ids must be new)."""
+        for s in extra:
+            if s.id in self:
+                raise InputError(
+                    f"signature id {s.id!r} already exists in the registry",
+                    source=source,
+                    fix="give the user signature another id",
+                )
+        h = hashlib.sha256(self.sha256.encode())
+        for s in extra:
+            h.update(s.model_dump_json().encode())
+        return Registry(self.signatures + tuple(extra), {**self.files, source: "user"}, h.hexdigest())
+
+
+def _parse_registry_yaml(text: str, source: str) -> RegistryFile:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"not valid YAML ({exc.__class__.__name__})", source=source) from None
+    if isinstance(data, list):  # a bare list of signatures is accepted for user files
+        data = {"version": "user", "signatures": data}
+    try:
+        return RegistryFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        sig_hint = ""
+        if isinstance(data, dict) and err["loc"][:1] == ("signatures",) and len(err["loc"]) > 1:
+            try:
+                sig_hint = f" (signature {data['signatures'][err['loc'][1]].get('id')!r})"
+            except (KeyError, IndexError, TypeError, AttributeError):
+                sig_hint = ""
+        more = f" (+{len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+        raise SchemaError(
+            f"field {loc}{sig_hint}: {err['msg']}{more}",
+            source=source,
+            fix="see 'immunescape signatures show cyt' for a valid entry",
+        ) from None
+
+
+@cache
+def _builtin() -> Registry:
+    sigs: list[Signature] = []
+    files: dict[str, str] = {}
+    h = hashlib.sha256()
+    data_dir = resources.files("immunescape.signatures") / "data"
+    for entry in sorted(data_dir.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        h.update(entry.name.encode())
+        h.update(text.encode())
+        rf = _parse_registry_yaml(text, f"registry file {entry.name}")
+        files[entry.name] = rf.version
+        sigs.extend(rf.signatures)
+    from immunescape.pathways import progeny
+
+    sigs.extend(progeny.progeny_signatures())
+    man = progeny.progeny_manifest()
+    files["progeny"] = str(man.get("source_version", man.get("version", "")))
+    h.update(str(man.get("sha256", "")).encode())
+    return Registry(tuple(sigs), files, h.hexdigest())
+
+
+def load_registry(extra: Sequence[str | Path] = (), *, gmt_method: GmtMethod = "ssgsea") -> Registry:
+    """Load the built-in registry, optionally extended with user YAML or GMT files.
+
+    Parameters
+    ----------
+    extra
+        Paths of user signature files: ``.yaml``/``.yml`` (the registry format, or a bare
+        list of signatures) or ``.gmt`` (one gene set per line: name, description, genes).
+    gmt_method
+        Scoring method given to GMT gene sets (which carry no method of their own).
+
+    Returns
+    -------
+    Registry
+
+    Examples
+    --------
+    >>> "gep18" in load_registry()
+    True
+    """
+    reg = _builtin()
+    for path in extra:
+        reg = reg.extended(read_signature_file(path, gmt_method=gmt_method), source=str(path))
+    return reg
+
+
+def read_signature_file(path: str | Path, *, gmt_method: GmtMethod = "ssgsea") -> list[Signature]:
+    """Read user signatures from a YAML (registry format) or GMT file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", source=str(p), fix="check the path")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read ({exc.__class__.__name__})", source=str(p)) from None
+    if p.suffix.lower() == ".gmt":
+        return read_gmt(text, source=str(p), method=gmt_method)
+    if p.suffix.lower() in (".yaml", ".yml"):
+        sigs = _parse_registry_yaml(text, str(p)).signatures
+        if not sigs:
+            raise InputError("no signature defined", source=str(p), fix="add signatures")
+        return sigs
+    raise InputError(
+        f"unsupported signature file type {p.suffix!r}",
+        source=str(p),
+        fix="give a .gmt or .yaml file",
+    )
+
+
+def read_gmt(text: str, *, source: str = "<gmt>", method: GmtMethod = "ssgsea") -> list[Signature]:
+    """Parse GMT text (name, description, genes tab-separated) into signatures.
+
+    Gene sets become per-sample scores with ``method`` (ssGSEA raw enrichment by default);
+    direction is ``neutral`` because a GMT file does not say. Ids are the set names with
+    characters outside ``[A-Za-z0-9_.-]`` replaced by ``_``.
+
+    Examples
+    --------
+    >>> s = read_gmt("MY SET\\tdesc\\tGZMA\\tPRF1\\n")[0]
+    >>> (s.id, s.genes)
+    ('MY_SET', ['GZMA', 'PRF1'])
+    """
+    import re
+
+    from immunescape.signatures.schema import METHODS_UNITS
+
+    cohort_methods = {"pc1", "mean_z"}
+    out: list[Signature] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = [x.strip() for x in line.split("\t")]
+        if len(parts) < 3:
+            raise InputError(
+                f"line {lineno} has {len(parts)} tab-separated fields, expected name, "
+                "description and at least one gene",
+                source=source,
+                fix="separate the fields with tabs",
+            )
+        genes = list(dict.fromkeys(g for g in parts[2:] if g))
+        sid = re.sub(r"[^A-Za-z0-9_.\-]", "_", parts[0])
+        out.append(
+            Signature(
+                id=sid,
+                name=parts[0],
+                method=method,
+                unit=METHODS_UNITS[method],  # type: ignore[arg-type]
+                direction="neutral",
+                scope="cohort_relative" if method in cohort_methods else "per_sample",
+                min_coverage=0.5,
+                genes=genes,
+                citation=parts[1] or f"user gene set from {source}",
+                source=source,
+            )
+        )
+    if not out:
+        raise InputError("no gene set found", source=source, fix="give one set per line")
+    return out

@@ -1,0 +1,240 @@
+"""One runner for every registered scoring method.
+
+:func:`score` checks each signature's gene coverage, converts only the needed columns to the
+unit the method reads, runs the vectorised kernel on all samples at once and returns a tidy
+:class:`ScoreResult` (scores, feature descriptions, coverage and warnings).
+
+Cohort-relative scores (PC1, z-score means, rank means, Jerby-Arnon OE, scaled PROGENy) change
+when other samples are added. They are computed within the analysed cohort, or within the
+analysed samples plus a ``reference`` cohort when one is given (the reference samples are then
+dropped from the output). With fewer than ``min_cohort`` samples and no reference they are
+left NaN, with a warning: a single patient needs a reference cohort for them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from immunescape._logging import logger
+from immunescape.errors import CoverageWarning, InputError
+from immunescape.expression import Expression
+from immunescape.signatures.methods import ScoringContext, get_kernel
+from immunescape.signatures.registry import Registry, load_registry
+from immunescape.signatures.schema import Signature
+
+__all__ = ["ScoreResult", "score", "coverage", "FEATURE_COLUMNS"]
+
+FEATURE_COLUMNS = [
+    "id",
+    "name",
+    "kind",
+    "method",
+    "direction",
+    "scope",
+    "genes_total",
+    "genes_found",
+    "citation",
+]
+
+
+@dataclass
+class ScoreResult:
+    """Scores of many signatures on one cohort, with their descriptions.
+
+    Attributes
+    ----------
+    scores
+        Samples x feature ids (index name ``sample_id``).
+    features
+        One row per feature: the ``features.tsv`` columns (see DESIGN.md) plus ``unit``,
+        ``conversion``, ``status`` (``scored``, ``low_coverage`` or ``needs_reference``) and
+        ``missing_genes``.
+    warnings
+        Human-readable warnings (also emitted as :class:`CoverageWarning`).
+    conversions
+        Unit conversions applied, for run.json.
+    """
+
+    scores: pd.DataFrame
+    features: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    conversions: list[str] = field(default_factory=list)
+
+
+def _units_of(sig: Signature) -> tuple[list[str], int]:
+    """Genes a signature is scored on for coverage, and its number of scoring units."""
+    if sig.method == "gene_pairs":
+        return sorted({g for p in sig.pairs or () for g in p}), len(sig.pairs or ())
+    genes = list(dict.fromkeys(sig.genes + sig.genes_down))
+    if sig.method == "ips":
+        genes = list(dict.fromkeys(g for grp in sig.groups or () for g in grp.genes))
+    return genes, len(genes)
+
+
+def coverage(sig: Signature, available: Iterable[str]) -> tuple[int, int, list[str]]:
+    """Return (units found, units total, missing genes) of ``sig`` in ``available`` genes.
+
+    Units are genes, except for gene-pair methods where a unit is a pair with both genes.
+
+    Examples
+    --------
+    >>> from immunescape.signatures.registry import load_registry
+    >>> coverage(load_registry().get("cyt"), ["GZMA"])
+    (1, 2, ['PRF1'])
+    """
+    avail = set(available)
+    genes, total = _units_of(sig)
+    missing = [g for g in genes if g not in avail]
+    if sig.method == "gene_pairs":
+        found = sum(1 for a, b in sig.pairs or () if a in avail and b in avail)
+    else:
+        found = total - len(missing)
+    return found, total, missing
+
+
+def score(
+    expr: Expression,
+    *,
+    signatures: Registry | Iterable[Signature] | Iterable[str] | None = None,
+    min_coverage: float | None = None,
+    reference: Expression | None = None,
+    min_cohort: int = 10,
+    seed: int = 0,
+) -> ScoreResult:
+    """Score signatures on every sample of ``expr``.
+
+    Parameters
+    ----------
+    expr
+        The expression matrix (any unit; each method converts what it needs).
+    signatures
+        A registry, signatures, or signature ids; default: the whole built-in registry.
+    min_coverage
+        Override every signature's own minimum coverage (fraction of genes, or of pairs).
+    reference
+        A reference cohort for cohort-relative scores (e.g. for a single patient).
+    min_cohort
+        Fewest samples (analysed + reference) for cohort-relative scores to be computed.
+    seed
+        Seed of random background sets (Jerby-Arnon OE).
+
+    Returns
+    -------
+    ScoreResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = Expression(pd.DataFrame({"GZMA": [4.0, 0.0], "PRF1": [16.0, 1.0]},
+    ...                             index=["p1", "p2"]), unit="tpm")
+    >>> score(e, signatures=["cyt"]).scores["cyt"].round(3).tolist()
+    [8.0, 0.1]
+    """
+    if signatures is None:
+        sigs = list(load_registry())
+    elif isinstance(signatures, Registry):
+        sigs = list(signatures)
+    else:
+        items = list(signatures)
+        reg = load_registry() if any(isinstance(s, str) for s in items) else None
+        sigs = [reg.get(s) if isinstance(s, str) else s for s in items]  # type: ignore[union-attr]
+
+    n_out = expr.shape[0]
+    joined = expr
+    if reference is not None:
+        joined = _join_reference(expr, reference)
+    ctx_own = ScoringContext(expr, seed=seed)
+    ctx_joint = ScoringContext(joined, seed=seed) if reference is not None else ctx_own
+    cohort_ok = joined.shape[0] >= min_cohort
+
+    columns: dict[str, np.ndarray] = {}
+    rows: list[dict[str, object]] = []
+    messages: list[str] = []
+    conversions: set[str] = set()
+    for sig in sigs:
+        ctx = ctx_joint if sig.scope == "cohort_relative" else ctx_own
+        available = ctx.expr.genes
+        found, total, missing = coverage(sig, available)
+        need = sig.min_coverage if min_coverage is None else min_coverage
+        frac = found / total if total else 0.0
+        status = "scored"
+        values = np.full(n_out, np.nan)
+        if total == 0 or frac + 1e-12 < need:
+            status = "low_coverage"
+            messages.append(
+                f"{sig.id}: {found}/{total} {'pairs' if sig.method == 'gene_pairs' else 'genes'}"
+                f" found (minimum {need:.0%}); missing: {', '.join(missing[:20])}"
+                + (" ..." if len(missing) > 20 else "")
+            )
+        elif sig.scope == "cohort_relative" and not cohort_ok:
+            status = "needs_reference"
+            messages.append(
+                f"{sig.id}: cohort-relative score needs at least {min_cohort} samples; "
+                "give a reference cohort"
+            )
+        else:
+            genes = ctx.expr.has(sig.all_genes())
+            result = np.asarray(get_kernel(sig.method)(ctx, sig, genes), dtype=float)
+            values = result[:n_out]
+            note = ctx.expr.conversion_note(sig.input_unit)  # type: ignore[arg-type]
+            if note:
+                conversions.add(note)
+        columns[sig.id] = values
+        rows.append(
+            {
+                "id": sig.id,
+                "name": sig.name,
+                "kind": sig.kind,
+                "method": sig.method,
+                "direction": sig.direction,
+                "scope": sig.scope,
+                "genes_total": total,
+                "genes_found": found,
+                "citation": sig.citation,
+                "unit": sig.input_unit,
+                "status": status,
+                "missing_genes": ",".join(missing),
+            }
+        )
+    scores = pd.DataFrame(columns, index=pd.Index(expr.samples, name="sample_id"))
+    features = pd.DataFrame(rows, columns=FEATURE_COLUMNS + ["unit", "status", "missing_genes"])
+    if messages:
+        logger.warning("%d signature(s) not scored: %s", len(messages), "; ".join(messages))
+        warnings.warn(
+            f"{len(messages)} signature(s) left NaN (low coverage or no reference cohort): "
+            + "; ".join(m.split(":")[0] for m in messages),
+            CoverageWarning,
+            stacklevel=2,
+        )
+    return ScoreResult(scores, features, messages, sorted(conversions))
+
+
+def _join_reference(expr: Expression, reference: Expression) -> Expression:
+    """Analysed samples first, then the reference samples, on the shared genes."""
+    overlap = expr.samples.intersection(reference.samples)
+    if len(overlap):
+        raise InputError(
+            f"{len(overlap)} sample id(s) are both analysed and in the reference "
+            f"(e.g. {overlap[0]!r})",
+            source=reference.source,
+            fix="remove the analysed samples from the reference cohort",
+        )
+    genes = expr.genes.intersection(reference.genes, sort=False)
+    if len(genes) == 0:
+        raise InputError(
+            "no gene in common with the analysed matrix",
+            source=reference.source,
+            fix="give a reference cohort measured on the same genes",
+        )
+    # Bring the reference to the analysed matrix's unit through TPM so the two are comparable.
+    own = expr.columns(list(genes), "tpm")
+    ref = reference.columns(list(genes), "tpm")
+    values = pd.DataFrame(
+        np.vstack([own, ref]), index=expr.samples.append(reference.samples), columns=genes
+    )
+    return Expression(values, unit="tpm", source=f"{expr.source} + reference {reference.source}")

@@ -1,0 +1,270 @@
+"""Identifier resolution, checked against HGNC/NCBI nomenclature facts.
+
+The expected symbols are HGNC's current symbols (genenames.org symbol reports, which list the
+previous symbols and aliases), not output of this code. They agree with org.Hs.eg.db 3.16.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from immunescape.errors import InputError
+from immunescape.genes import (
+    STATUSES,
+    GeneResolution,
+    current_symbol,
+    gene_table,
+    resolve_identifiers,
+)
+
+# (identifier, current HGNC symbol, status): outdated symbols from published signatures
+MUST_RESOLVE = [
+    ("PD-L1", "CD274", "alias"),
+    ("C10orf54", "VSIR", "alias"),
+    ("VISTA", "VSIR", "alias"),
+    ("CTGF", "CCN2", "alias"),
+    ("FAM101B", "RFLNB", "alias"),
+    ("ENSG00000120217.14", "CD274", "ensembl"),
+    ("ENSG00000120217", "CD274", "ensembl"),
+    ("SDPR", "CAVIN2", "alias"),
+    ("IARS", "IARS1", "alias"),
+    ("DARS", "DARS1", "alias"),
+    ("GNB2L1", "RACK1", "alias"),
+    ("CTSL1", "CTSL", "alias"),
+    ("PTRF", "CAVIN1", "alias"),
+    ("KIAA0101", "PCLAF", "alias"),
+    ("C14orf102", "NRDE2", "alias"),
+    ("CCRN4L", "NOCT", "alias"),
+    ("29126", "CD274", "entrez"),
+    ("CD274", "CD274", "symbol"),
+    ("GPR56", "ADGRG1", "alias"),
+    ("PRKCDBP", "CAVIN3", "alias"),
+    ("MKI67IP", "NIFK", "alias"),
+    ("ATP5A1", "ATP5F1A", "alias"),
+    ("H3F3A", "H3-3A", "alias"),
+    ("MT-ND6", "MT-ND6", "symbol"),
+]
+
+
+@pytest.mark.parametrize(("given", "symbol", "status"), MUST_RESOLVE)
+def test_must_resolve(given, symbol, status):
+    row = resolve_identifiers([given]).table.iloc[0]
+    assert row["symbol"] == symbol
+    assert row["status"] == status
+    assert row["candidates"] == ()
+    assert not row["case_insensitive"]
+    assert current_symbol(given) == symbol
+
+
+def test_must_resolve_in_one_call_keeps_order():
+    res = resolve_identifiers([g for g, _, _ in MUST_RESOLVE])
+    assert res.symbols == [s for _, s, _ in MUST_RESOLVE]
+    assert res.table["status"].tolist() == [s for _, _, s in MUST_RESOLVE]
+    assert res.rate == 1.0
+
+
+def test_ccl3l1_and_ccl3l3_are_distinct_current_genes():
+    # NCBI Gene 6349 is CCL3L1, 414062 is CCL3L3; both current symbols
+    res = resolve_identifiers(["CCL3L1", "CCL3L3", "6349", "414062"])
+    assert res.symbols == ["CCL3L1", "CCL3L3", "CCL3L1", "CCL3L3"]
+    # GENCODE's CCL3L3 (ENSG00000276085) is linked by NCBI to both genes
+    row = resolve_identifiers(["ENSG00000276085.1"]).table.iloc[0]
+    assert row["status"] == "ambiguous"
+    assert row["symbol"] is None
+    assert row["candidates"] == ("CCL3L1", "CCL3L3")
+
+
+@pytest.mark.parametrize(
+    ("alias", "candidates"),
+    [
+        # HGNC previous symbols (of SARS1, TAFAZZIN, ADGRE5, JPT1) that NCBI also lists as
+        # synonyms of a second gene; without previous/alias labels the table cannot choose
+        ("SARS", ("SARS1", "SARS2")),
+        ("TAZ", ("TAFAZZIN", "WWTR1")),
+        ("CD97", ("ADGRE2", "ADGRE5")),
+        ("HN1", ("JPT1", "MTRNR2L1")),
+        # COX1: NCBI's symbol of MT-CO1 and a common alias of PTGS1
+        ("COX1", ("MT-CO1", "PTGS1")),
+    ],
+)
+def test_alias_of_several_genes_is_ambiguous(alias, candidates):
+    table = gene_table()
+    listing = set(table.loc[table["aliases"].str.split("|").map(lambda a: alias in a), "symbol"])
+    assert listing == set(candidates)  # the table itself says several genes list the alias
+    row = resolve_identifiers([alias]).table.iloc[0]
+    assert row["status"] == "ambiguous"
+    assert row["symbol"] is None
+    assert row["candidates"] == candidates
+    assert current_symbol(alias) is None
+
+
+def test_current_symbol_wins_over_alias_of_another_gene():
+    table = gene_table().set_index("symbol")
+    # MTTP (microsomal triglyceride transfer protein) is also NCBI's synonym of MT-TP
+    assert "MTTP" in table.loc["MT-TP", "aliases"].split("|")
+    # HK3 (hexokinase 3) is, upper-cased, also KLK3's alias "hK3"
+    assert "hK3" in table.loc["KLK3", "aliases"].split("|")
+    res = resolve_identifiers(["MTTP", "HK3", "hK3", "hk3"])
+    assert res.symbols == ["MTTP", "HK3", "KLK3", "HK3"]
+    assert res.table["status"].tolist() == ["symbol", "symbol", "alias", "symbol"]
+    assert res.table["case_insensitive"].tolist() == [False, False, False, True]
+
+
+def test_case_insensitive_fallback():
+    res = resolve_identifiers(["cd274", "pd-l1", "C10ORF54", "Vsir"])
+    assert res.symbols == ["CD274", "CD274", "VSIR", "VSIR"]
+    assert res.table["status"].tolist() == ["symbol", "alias", "alias", "symbol"]
+    assert res.table["case_insensitive"].all()
+
+
+@pytest.mark.parametrize(
+    ("given", "symbol"),
+    [
+        ("ENSG00000120217.14", "CD274"),
+        ("ENSG00000188389.11", "PDCD1"),
+        ("ensg00000120217.3", "CD274"),
+        # GENCODE writes the Y copy of pseudoautosomal genes with a _PAR_Y suffix
+        ("ENSG00000002586.20_PAR_Y", "CD99"),
+        ("ENSG00000002586.20", "CD99"),
+    ],
+)
+def test_versioned_ensembl_ids(given, symbol):
+    row = resolve_identifiers([given]).table.iloc[0]
+    assert (row["symbol"], row["status"]) == (symbol, "ensembl")
+
+
+def test_unknown_ensembl_and_entrez_ids_are_unresolved():
+    res = resolve_identifiers(["ENSG99999999999.1", "ENSG", "999999999", "ENST00000381577"])
+    assert res.table["status"].tolist() == ["unresolved"] * 4
+
+
+@pytest.mark.parametrize("given", [29126, np.int64(29126), 29126.0, np.float32(29126), "29126"])
+def test_entrez_ids_in_any_form(given):
+    row = resolve_identifiers([given]).table.iloc[0]
+    assert (row["symbol"], row["status"]) == ("CD274", "entrez")
+    assert row["input"] == given
+
+
+@pytest.mark.parametrize(
+    ("given", "symbol", "status"),
+    [
+        ("CD274|29126", "CD274", "entrez"),
+        ("?|29126", "CD274", "entrez"),
+        ("ENSG00000120217.14|CD274", "CD274", "ensembl"),
+        ("ENSG00000120217.14_CD274", "CD274", "ensembl"),
+        ("PD-L1|", "CD274", "alias"),
+        # TCGA rows: the Entrez id decides (NCBI 9906 is SLC35E2A, 728661 SLC35E2B)
+        ("SLC35E2|9906", "SLC35E2A", "entrez"),
+        ("SLC35E2|728661", "SLC35E2B", "entrez"),
+        ("SARS|foo", None, "ambiguous"),
+        ("?|999999999", None, "unresolved"),
+    ],
+)
+def test_composite_ids(given, symbol, status):
+    row = resolve_identifiers([given]).table.iloc[0]
+    assert (row["symbol"], row["status"]) == (symbol, status)
+
+
+@pytest.mark.parametrize(
+    "junk", ["foo", "", "   ", "NA", "na", "NaN", "N/A", "#N/A", "NULL", "-", "?", None, math.nan]
+)
+def test_junk_is_unresolved(junk):
+    row = resolve_identifiers([junk]).table.iloc[0]
+    assert row["symbol"] is None
+    assert row["status"] == "unresolved"
+    assert row["candidates"] == ()
+
+
+def test_missing_markers_win_over_ncbi_aliases():
+    # NCBI lists NA as a synonym of XK and NaN as one of SCN11A; in tables they mean missing
+    table = gene_table().set_index("symbol")
+    assert "NA" in table.loc["XK", "aliases"].split("|")
+    assert "NaN" in table.loc["SCN11A", "aliases"].split("|")
+    assert current_symbol("NA") is None
+    assert current_symbol("NaN") is None
+
+
+def test_whitespace_is_stripped():
+    assert resolve_identifiers([" CD274 ", "\tPD-L1\n"]).symbols == ["CD274", "CD274"]
+
+
+def test_result_helpers():
+    ids = ["PD-L1", "CD274", "foo", "SARS", "VSIR", "C10orf54", "NA"]
+    res = resolve_identifiers(ids)
+    assert isinstance(res, GeneResolution)
+    assert len(res) == 7
+    assert list(res.table.columns) == [
+        "input",
+        "symbol",
+        "status",
+        "candidates",
+        "case_insensitive",
+    ]
+    assert res.table["input"].tolist() == ids
+    assert res.resolved.tolist() == [True, True, False, False, True, True, False]
+    assert res.n_resolved == 4
+    assert res.rate == pytest.approx(4 / 7)
+    assert res.mapping == {"PD-L1": "CD274", "CD274": "CD274", "VSIR": "VSIR", "C10orf54": "VSIR"}
+    assert res.unresolved == ["foo", "NA"]
+    assert res.ambiguous["input"].tolist() == ["SARS"]
+    assert res.duplicated["input"].tolist() == ["PD-L1", "CD274", "VSIR", "C10orf54"]
+    counts = res.counts()
+    assert list(counts) == list(STATUSES)
+    assert counts == {
+        "symbol": 2,
+        "alias": 2,
+        "previous": 0,
+        "ensembl": 0,
+        "entrez": 0,
+        "unresolved": 2,
+        "ambiguous": 1,
+    }
+
+
+def test_empty_input():
+    res = resolve_identifiers([])
+    assert len(res) == 0
+    assert math.isnan(res.rate)
+    assert list(res.table.columns)[:4] == ["input", "symbol", "status", "candidates"]
+
+
+def test_accepts_pandas_and_numpy_inputs():
+    index = pd.Index(["CTGF", "SDPR", None])
+    assert resolve_identifiers(index).symbols == ["CCN2", "CAVIN2", None]
+    array = np.array(["CTGF", "IARS"])
+    assert resolve_identifiers(array).symbols == ["CCN2", "IARS1"]
+
+
+@pytest.mark.parametrize("bad", ["CD274", b"CD274"])
+def test_single_string_is_refused(bad):
+    with pytest.raises(InputError, match="single string"):
+        resolve_identifiers(bad)
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, ["CD274"], object()])
+def test_non_identifier_values_are_refused(bad):
+    with pytest.raises(InputError, match="gene identifier 1"):
+        resolve_identifiers(["CD274", bad])
+
+
+def test_resolving_60000_ids_is_fast():
+    table = gene_table()
+    ids = (
+        table["symbol"].head(30_000).tolist()
+        + table["aliases"].str.split("|").str[0].head(20_000).tolist()
+        + [f"{e}.3" for e in table["ensembl"].str.split("|").str[0].head(10_000)]
+    )
+    assert len(ids) == 60_000
+    resolve_identifiers(["CD274"])  # load the table outside the timing
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        res = resolve_identifiers(ids)
+        best = min(best, time.perf_counter() - start)
+    assert res.rate > 0.9
+    assert best < 1.0, f"resolving 60,000 ids took {best:.2f} s"

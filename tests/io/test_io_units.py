@@ -1,0 +1,166 @@
+"""Unit detection and declared-unit checks on synthetic matrices built in each unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from immunescape.errors import InputError, UnitError
+from immunescape.io import check_unit, detect_unit, matrix_stats
+
+RNG = np.random.default_rng(7)
+
+
+def _tpm(n_samples: int = 6, n_genes: int = 6000) -> np.ndarray:
+    """Linear TPM: log-normal abundances with 20 % zeros, each sample scaled to sum 1e6."""
+    x = RNG.lognormal(mean=1.0, sigma=2.0, size=(n_samples, n_genes))
+    x[RNG.random(x.shape) < 0.2] = 0.0
+    return x / x.sum(axis=1, keepdims=True) * 1e6
+
+
+def _detect(x: np.ndarray):
+    return detect_unit(matrix_stats(x))
+
+
+def test_counts_detected_from_integers():
+    x = RNG.poisson(50, size=(5, 200)).astype(float)
+    call = _detect(x)
+    assert call.unit == "counts" and call.log_offset is None
+    assert any("integer" in e for e in call.evidence)
+
+
+def test_tpm_detected_from_sample_sums():
+    call = _detect(_tpm())
+    assert call.unit == "tpm"
+    assert any("sums to 1e6" in e for e in call.evidence)
+
+
+def test_fpkm_detected_when_sums_vary_on_a_transcriptome():
+    # FPKM = TPM x (sample-specific factor): sums differ from 1e6 and between samples
+    x = _tpm() * np.array([0.4, 0.7, 1.3, 0.9, 0.55, 2.0])[:, None]
+    assert _detect(x).unit == "fpkm"
+
+
+def test_panel_of_linear_values_is_normalized():
+    x = RNG.lognormal(5, 1, size=(8, 300))
+    assert _detect(x).unit == "normalized"
+
+
+@pytest.mark.parametrize(
+    ("offset", "floor"),
+    [(0.001, -9.965784), (0.01, -6.643856), (1.0, 0.0)],
+)
+def test_log2_offset_read_from_the_floor(offset, floor):
+    # floor = log2(offset), computed independently: log2(0.001) = -9.965784...
+    assert np.log2(offset) == pytest.approx(floor, abs=1e-6)
+    x = np.round(np.log2(_tpm() + offset), 4)  # files store 4 decimals, like PredictioR
+    call = _detect(x)
+    assert call.unit == "log2tpm"
+    assert call.log_offset == pytest.approx(offset, rel=1e-9)
+    assert not call.warnings
+
+
+def test_log2_without_floor_assumes_offset_1_with_a_warning():
+    x = RNG.uniform(2.0, 14.0, size=(6, 500))  # e.g. NanoString log2, no zeros
+    call = _detect(x)
+    assert (call.unit, call.log_offset) == ("log2tpm", 1.0)
+    assert call.warnings and "assumed" in call.warnings[0]
+
+
+def test_negative_log_values_without_floor_are_plain_log2():
+    x = RNG.normal(5.0, 3.0, size=(6, 500))
+    call = _detect(x)
+    assert (call.unit, call.log_offset) == ("log2tpm", 0.0)
+    assert call.warnings
+
+
+def test_negative_values_above_log_range_fit_no_unit():
+    x = RNG.normal(0.0, 1000.0, size=(4, 100))
+    with pytest.raises(UnitError, match="neither a linear unit"):
+        _detect(x)
+
+
+def test_all_zero_matrix_is_rejected():
+    with pytest.raises(UnitError, match="every expression value is 0"):
+        _detect(np.zeros((3, 10)))
+
+
+def test_small_integers_are_counts_with_a_warning():
+    call = _detect(RNG.integers(0, 10, size=(4, 50)).astype(float))
+    assert call.unit == "counts" and call.warnings
+
+
+# --------------------------------------------------------------- declared units checked
+def test_declared_counts_with_fractions_is_an_error():
+    x = _tpm()
+    with pytest.raises(UnitError, match="not integers") as info:
+        check_unit(matrix_stats(x), "counts", source="expr.tsv")
+    assert str(info.value).startswith("expr.tsv: ") and "fix:" in str(info.value)
+
+
+@pytest.mark.parametrize("unit", ["counts", "tpm", "fpkm", "normalized"])
+def test_declared_linear_unit_with_negative_values_is_an_error(unit):
+    x = np.round(np.log2(_tpm() + 0.001), 4)
+    with pytest.raises(UnitError, match="negative"):
+        check_unit(matrix_stats(x), unit)
+
+
+@pytest.mark.parametrize("unit", ["tpm", "fpkm"])
+def test_declared_tpm_on_log_data_is_an_error(unit):
+    x = np.log2(_tpm() + 1)
+    with pytest.raises(UnitError, match="look log2-scaled"):
+        check_unit(matrix_stats(x), unit)
+
+
+def test_declared_normalized_on_log_looking_data_only_warns():
+    x = np.log2(_tpm() + 1)
+    call = check_unit(matrix_stats(x), "normalized")
+    assert call.unit == "normalized" and any("log2" in w for w in call.warnings)
+
+
+@pytest.mark.parametrize("unit", ["log2tpm", "log2counts"])
+def test_declared_log_unit_with_large_values_is_an_error(unit):
+    with pytest.raises(UnitError, match="reach"):
+        check_unit(matrix_stats(_tpm()), unit)
+
+
+def test_declared_tpm_summing_above_1e6_warns():
+    call = check_unit(matrix_stats(_tpm() * 3), "tpm")
+    assert any("sum above 1e6" in w for w in call.warnings)
+
+
+def test_declared_log_unit_detects_the_offset():
+    x = np.round(np.log2(_tpm() + 0.001), 4)
+    call = check_unit(matrix_stats(x), "log2tpm")
+    assert call.unit_given and not call.log_offset_given
+    assert call.log_offset == pytest.approx(0.001)
+
+
+def test_explicit_offset_below_the_data_floor_is_an_error():
+    x = np.round(np.log2(_tpm() + 0.001), 4)
+    with pytest.raises(UnitError, match="below log2"):
+        check_unit(matrix_stats(x), "log2tpm", log_offset=1.0)
+
+
+def test_explicit_offset_is_kept():
+    x = np.log2(_tpm() + 1.0)
+    call = check_unit(matrix_stats(x), None, log_offset=1.0)
+    assert (call.unit, call.log_offset, call.log_offset_given) == ("log2tpm", 1.0, True)
+
+
+def test_offset_for_linear_unit_is_an_input_error():
+    with pytest.raises(InputError, match="linear unit"):
+        check_unit(matrix_stats(_tpm()), "tpm", log_offset=1.0)
+    with pytest.raises(UnitError, match="data are linear"):
+        check_unit(matrix_stats(_tpm()), None, log_offset=1.0)
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan")])
+def test_bad_offset_values(bad):
+    with pytest.raises(InputError, match="log_offset must be"):
+        check_unit(matrix_stats(np.log2(_tpm() + 1)), "log2tpm", log_offset=bad)
+
+
+def test_unknown_unit_name():
+    with pytest.raises(InputError, match="unknown unit"):
+        check_unit(matrix_stats(_tpm()), "rpkm")

@@ -1,0 +1,176 @@
+"""The command-line interface: outputs, help, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from immunescape.cli import main
+
+GENES = ["GZMA", "PRF1", "CD274", "IFNG", "STAT1", "IDO1", "CXCL9", "CXCL10", "HLA-DRA",
+         "CD8A", "B2M", "ACTB", "GAPDH", "PTEN", "VEGFA"]
+
+
+def _matrix(n: int = 12, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = np.round(np.exp(rng.normal(3, 1.5, size=(len(GENES), n))), 3)
+    return pd.DataFrame(X, index=GENES, columns=[f"P{i:02d}" for i in range(n)])
+
+
+def _write(tmp_path: Path, df: pd.DataFrame, name: str = "expr.tsv") -> Path:
+    p = tmp_path / name
+    df.to_csv(p, sep="\t", index_label="gene")
+    return p
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_score_writes_the_contracted_outputs(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    out = tmp_path / "out"
+    code, stdout, err = _run(capsys, "score", str(expr), "--unit", "tpm", "-o", str(out))
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "features.tsv", "input_report.json", "run.json", "scores.tsv"]
+    scores = pd.read_csv(out / "scores.tsv", sep="\t")
+    assert scores.columns[0] == "sample_id" and len(scores) == 12
+    feats = pd.read_csv(out / "features.tsv", sep="\t")
+    assert list(feats.columns[:9]) == ["id", "name", "kind", "method", "direction", "scope",
+                                       "genes_total", "genes_found", "citation"]
+    assert set(feats["id"]) == set(scores.columns[1:])
+    # cytolytic activity is the geometric mean of GZMA and PRF1 (+0.01), per sample
+    m = _matrix()
+    expected = np.sqrt((m.loc["GZMA"] + 0.01) * (m.loc["PRF1"] + 0.01))
+    np.testing.assert_allclose(scores.set_index("sample_id")["cyt"], expected, rtol=1e-5)
+    run = json.loads((out / "run.json").read_text())
+    assert run["software"]["name"] == "immunescape"
+    assert {"gene_table", "signature_registry", "progeny"} <= set(run["resources"])
+    assert run["command"][:2] == ["immunescape", "score"] or run["command"][0] == "immunescape"
+    assert any("gep18" in w for w in run["warnings"])  # low coverage is reported
+
+
+def test_outputs_are_byte_identical_across_runs(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    for name in ("a", "b"):
+        assert _run(capsys, "score", str(expr), "-o", str(tmp_path / name))[0] == 0
+    for f in ("scores.tsv", "features.tsv", "input_report.json"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+
+
+def test_help_for_every_command(capsys):
+    for args in (["--help"], ["score", "--help"], ["signatures", "--help"],
+                 ["signatures", "list", "--help"], ["signatures", "show", "--help"],
+                 ["demo", "--help"]):
+        code, out, _ = _run(capsys, *args)
+        assert code == 0 and "Usage" in out
+
+
+def test_signatures_list_and_show(capsys):
+    code, out, _ = _run(capsys, "signatures", "list")
+    assert code == 0
+    ids = [line.split("\t")[0] for line in out.splitlines()[1:]]
+    for required in ("cyt", "ifng6", "gep18", "impres", "ips", "progeny_tgfb", "gene_CD274"):
+        assert required in ids
+    code, out, _ = _run(capsys, "signatures", "show", "impres")
+    assert code == 0 and "PDCD1 > TNFSF4" in out and "30127394" in out
+
+
+# ----------------------------------------------------------------------------- bad input
+def _bad_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    good = _write(tmp_path, _matrix(), "good.tsv")
+    cases: dict[str, tuple[list[str], str]] = {}
+    cases["missing file"] = ([str(tmp_path / "nope.tsv")], "nope.tsv")
+    unreadable = tmp_path / "garbage.tsv.gz"
+    unreadable.write_bytes(b"\x1f\x8bnot really gzip")
+    cases["unreadable"] = ([str(unreadable)], "garbage.tsv.gz")
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    cases["empty"] = ([str(empty)], "empty.tsv")
+    header_only = tmp_path / "header.tsv"
+    header_only.write_text("gene\tP1\tP2\n")
+    cases["header only"] = ([str(header_only)], "header.tsv")
+    junk = _matrix()
+    junk.index = [f"NOTAGENE{i}" for i in range(len(junk))]
+    cases["no gene"] = ([str(_write(tmp_path, junk, "junk.tsv"))], "junk.tsv")
+    dup = _matrix()
+    dup.columns = ["P00"] * 2 + list(dup.columns[2:])
+    cases["duplicated samples"] = ([str(_write(tmp_path, dup, "dup.tsv"))], "dup.tsv")
+    text = _matrix().astype(object)
+    text.iloc[3, 4] = "high"
+    cases["non-numeric"] = ([str(_write(tmp_path, text, "text.tsv"))], "text.tsv")
+    nan = _matrix()
+    nan.iloc[2, 2] = np.inf
+    cases["inf"] = ([str(_write(tmp_path, nan, "inf.tsv"))], "inf.tsv")
+    neg = _matrix().round()
+    neg.iloc[1, 1] = -3
+    cases["negative counts"] = ([str(_write(tmp_path, neg, "neg.tsv")), "--unit", "counts"],
+                                "neg.tsv")
+    cases["log unit contradicted"] = ([str(good), "--unit", "log2tpm"], "good.tsv")
+    cases["counts contradicted"] = ([str(good), "--unit", "counts"], "good.tsv")
+    cases["unknown signature"] = ([str(good), "--only", "cyt,not_a_signature"],
+                                  "not_a_signature")
+    cases["bad unit name"] = ([str(good), "--unit", "furlongs"], "furlongs")
+    return cases
+
+
+def test_bad_inputs_exit_2_with_one_line_and_no_output(tmp_path, capsys):
+    cases = _bad_cases(tmp_path)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
+    for label, (args, must_mention) in cases.items():
+        out = tmp_path / f"out_{label.replace(' ', '_')}"
+        code, _, err = _run(capsys, "score", *args, "-o", str(out))
+        assert code == 2, f"{label}: exit {code}, stderr {err!r}"
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1, f"{label}: {err!r}"
+        assert "Traceback" not in err
+        assert must_mention in lines[0], f"{label}: {lines[0]!r}"
+        assert not out.exists(), f"{label}: partial output left"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert not leftovers
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in before}
+    assert after == before  # inputs untouched
+
+
+def test_gzip_and_columns_orientation(tmp_path, capsys):
+    m = _matrix().T  # samples in rows
+    p = tmp_path / "expr.csv.gz"
+    with gzip.open(p, "wt") as fh:
+        m.to_csv(fh, index_label="sample")
+    out = tmp_path / "o"
+    code, _, err = _run(capsys, "score", str(p), "--unit", "tpm", "-o", str(out))
+    assert code == 0, err
+    report = json.loads((out / "input_report.json").read_text())
+    assert report["n_samples"] == 12
+
+
+def test_refuses_to_overwrite_a_foreign_directory(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("precious")
+    code, _, err = _run(capsys, "score", str(expr), "-o", str(foreign))
+    assert code == 2 and "mine" in err
+    assert (foreign / "thesis.docx").read_text() == "precious"
+
+
+@pytest.mark.parametrize("n", [30])
+def test_demo_runs_end_to_end(tmp_path, capsys, n):
+    out = tmp_path / "demo"
+    code, stdout, err = _run(capsys, "demo", "-o", str(out), "--n-samples", str(n))
+    assert code == 0, err
+    scores = pd.read_csv(out / "scores.tsv", sep="\t", index_col=0)
+    assert len(scores) == n
+    feats = pd.read_csv(out / "features.tsv", sep="\t", index_col=0)
+    # on the simulated cohort every built-in feature has its genes
+    assert (feats["status"] == "scored").mean() > 0.95
+    assert (out / "inputs" / "expression.tsv").is_file()
