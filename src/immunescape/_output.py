@@ -123,6 +123,7 @@ def write_outputs(
                 json.dumps(to_jsonable(doc), indent=2, sort_keys=False) + "\n", encoding="utf-8"
             )
         for name, text in (texts or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(text, encoding="utf-8")
         run_doc = {
             "software": {"name": "immunescape", "version": __version__},

@@ -54,7 +54,9 @@ def _score_step(expr: Any, *, signature_files: list[Path], only: str | None,
 
 @app.command("score")
 def score_cmd(
-    expr: Annotated[Path, typer.Argument(help="Expression matrix: TSV/CSV (.gz), parquet or h5ad.")],
+    expr: Annotated[
+        Path, typer.Argument(help="Expression matrix: TSV/CSV (.gz), parquet or h5ad.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
     unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
     genes_in: Annotated[
@@ -134,7 +136,9 @@ def signatures_list(
     signatures: Annotated[
         list[Path] | None, typer.Option("--signatures", help="Extra YAML or GMT files.")
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="Only this kind: signature, pathway, gene.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: signature, pathway, gene.")
+    ] = None,
 ) -> None:
     """List the signatures of the registry (id, kind, method, scope, direction, genes, name)."""
     from immunescape.signatures.registry import load_registry

@@ -12,13 +12,6 @@ import pytest
 
 from immunescape.errors import InputError
 
-#: Well-known current HGNC symbols (stable for decades) used to build small matrices.
-IMMUNE_GENES = [
-    "CD274", "PDCD1", "CTLA4", "GZMA", "PRF1", "CD8A", "CD8B", "IFNG", "CXCL9", "CXCL10",
-    "HLA-A", "B2M", "JAK1", "JAK2", "STAT1", "TAP1", "CD3E", "FOXP3", "LAG3", "HAVCR2",
-    "TIGIT", "IDO1", "TGFB1", "VEGFA", "MYC", "TP53", "PTEN", "BRAF", "NRAS", "KRAS",
-]  # fmt: skip
-
 
 @pytest.fixture(scope="session")
 def many_symbols() -> list[str]:

@@ -64,7 +64,8 @@ def test_vanallen_pdl1_and_cyt(vanallen, shared_data):
 def _riaz(shared_data, unit):
     d = shared_data / "impres_auslander2018_matlab_cohorts"
     clin = pd.read_csv(d / "Riaz2017_IMPRES_TIMCHAN_counts_clinical.tsv", sep="\t")
-    clin = clin[~clin["sample"].str.contains(r"\.") & clin["response"].isin(["CR", "PR", "SD", "PD"])]
+    labelled = clin["response"].isin(["CR", "PR", "SD", "PD"])
+    clin = clin[~clin["sample"].str.contains(r"\.") & labelled]
     s = _scores(d / "Riaz2017_IMPRES_TIMCHAN_counts_expr.tsv.gz", unit)
     out = {}
     for tp in ("Pre", "On"):

@@ -3,7 +3,7 @@
 >>> from immunescape.datasets import simulate_cohort
 >>> cohort = simulate_cohort(120, seed=0)
 >>> cohort.expression.shape
-(120, 4000)
+(120, 5000)
 """
 
 from immunescape.datasets._universe import PROGRAMS, gene_universe, program_loadings

@@ -1,4 +1,4 @@
-"""Rebuild the simulator's gene universe (``data/gene_universe.tsv.gz``) from org.Hs.eg.db.
+r"""Rebuild the simulator's gene universe (``data/gene_universe.tsv.gz``) from org.Hs.eg.db.
 
 The demo cohort uses real gene symbols only. This builder resolves the curated lists
 (``curated_genes.tsv``: every gene of the signature registry, mechanism genes, cell-type markers,
@@ -81,11 +81,29 @@ def _read_db(sqlite_path: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return genes, alias
 
 
-def build(sqlite_path: str, outdir: Path = DATA) -> pd.DataFrame:
+def registry_genes() -> pd.DataFrame:
+    """Return (group, symbol) rows for every gene of the package's signature registry.
+
+    The registry (``immunescape.signatures``) may name genes beyond the curated lists
+    (MCP-counter, hypoxia, PROGENy footprints, non-coding genes): the demo must contain them
+    all so that every registered score can be computed on it.
+    """
+    from immunescape.signatures.registry import load_registry
+
+    reg = load_registry()
+    rows = [(f"sig:{s.id}", g) for s in reg.signatures for g in s.all_genes()]
+    table = pd.DataFrame(rows, columns=["group", "symbol"]).drop_duplicates()
+    table.attrs["registry_sha256"] = reg.sha256
+    return table
+
+
+def build(sqlite_path: str, outdir: Path = DATA, *, registry: bool = True) -> pd.DataFrame:
     """Resolve the curated lists and write the gene universe; return the table."""
     genes, alias = _read_db(sqlite_path)
     current = set(genes["symbol"])
     curated = pd.read_csv(outdir / "curated_genes.tsv", sep="\t")
+    if registry:
+        curated = pd.concat([curated[["group", "symbol"]], registry_genes()], ignore_index=True)
     programs = pd.read_csv(outdir / "programs.tsv", sep="\t")
     levels = pd.read_csv(outdir / "levels.tsv", sep="\t")
 
@@ -101,6 +119,9 @@ def build(sqlite_path: str, outdir: Path = DATA) -> pd.DataFrame:
             hits = sorted(set(alias.loc[alias["alias_symbol"] == sym, "symbol"]))
             if len(hits) == 1:
                 cur, status = hits[0], "alias"
+            elif group.startswith("sig:"):
+                # the registry names it: keep the symbol so the score stays computable
+                cur, status = sym, "registry_only"
             else:
                 cur, status = "", "unresolved" if not hits else "ambiguous"
         resolution.append((group, sym, cur, status))
@@ -132,13 +153,21 @@ def build(sqlite_path: str, outdir: Path = DATA) -> pd.DataFrame:
     by_symbol = genes.drop_duplicates("symbol").set_index("symbol")
     rows = []
     for sym in sorted(groups):
-        info = by_symbol.loc[sym]
+        if sym in by_symbol.index:
+            info = by_symbol.loc[sym]
+            entrez, chrom, gtype = (
+                str(int(info["entrez_id"])),
+                info["chromosome"],
+                info["gene_type"],
+            )
+        else:
+            entrez, chrom, gtype = "", "", "unknown"
         rows.append(
             (
                 sym,
-                int(info["entrez_id"]),
-                info["chromosome"],
-                info["gene_type"],
+                entrez,
+                chrom,
+                gtype,
                 "curated",
                 ";".join(groups[sym]),
                 ";".join(published.get(sym, [])),
@@ -147,7 +176,15 @@ def build(sqlite_path: str, outdir: Path = DATA) -> pd.DataFrame:
     background = pc[~pc["symbol"].isin(groups)].drop_duplicates("symbol").sort_values("symbol")
     for info in background.itertuples(index=False):
         rows.append(
-            (info.symbol, int(info.entrez_id), info.chromosome, info.gene_type, "background", "", "")
+            (
+                info.symbol,
+                str(int(info.entrez_id)),
+                info.chromosome,
+                info.gene_type,
+                "background",
+                "",
+                "",
+            )
         )
     table = pd.DataFrame(
         rows,

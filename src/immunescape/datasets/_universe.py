@@ -21,7 +21,10 @@ __all__ = ["GENE_SEED", "PROGRAMS", "GeneParams", "gene_universe", "program_load
 GENE_SEED = 20_240_607
 
 #: The latent programmes, in the column order of ``SimulatedCohort.latent``.
+#: ``microenvironment`` (non-tumour content, the complement of purity) drives no gene directly:
+#: it acts through the stromal and immune programmes (and lowers the tumour-cell programmes).
 PROGRAMS: tuple[str, ...] = (
+    "microenvironment",
     "t_cell",
     "ifng_response",
     "tgfb_stroma",
@@ -98,10 +101,8 @@ def gene_universe() -> pd.DataFrame:
     True
     """
     with _data("gene_universe.tsv.gz").open("rb") as fh:
-        table = pd.read_csv(
-            fh, sep="\t", compression="gzip", dtype=str, keep_default_na=False
-        )
-    table["entrez_id"] = table["entrez_id"].astype(np.int64)
+        table = pd.read_csv(fh, sep="\t", compression="gzip", dtype=str, keep_default_na=False)
+    table["entrez_id"] = pd.to_numeric(table["entrez_id"]).astype("Int64")
     return table
 
 
@@ -184,10 +185,13 @@ def _all_gene_params() -> dict[str, np.ndarray | pd.Index]:
         np.minimum(b["on_mean"] + b["on_sd"] * z_level, b["on_max"]),
     )
     sd[:] = np.where(off, b["sd_off"], b["sd_on"] * np.exp(0.3 * z_sd))
-    # curated genes without a specific rule: expressed
+    # curated genes without a specific rule: expressed (genes named only by the signature
+    # registry, e.g. PROGENy footprints, keep the background distribution)
     c = CURATED_OTHER
-    base[curated] = c["mean"] + c["sd"] * z_level[curated]
-    sd[curated] = c["resid_sd"] * np.exp(0.25 * z_sd[curated])
+    registry_only = groups.map(lambda g: all(x.startswith("sig:") for x in g)).to_numpy()
+    expressed = curated & ~registry_only
+    base[expressed] = c["mean"] + c["sd"] * z_level[expressed]
+    sd[expressed] = c["resid_sd"] * np.exp(0.25 * z_sd[expressed])
     # programme genes: class default of the programme with the largest |loading|
     top = loads.loc[loads["loading"].abs().groupby(loads["gene"]).idxmax(), ["gene", "program"]]
     prog_of = dict(zip(top["gene"], top["program"], strict=True))
@@ -205,8 +209,8 @@ def _all_gene_params() -> dict[str, np.ndarray | pd.Index]:
         base[i] = np.log2(float(row["tpm"]))
         if row["kind"] in ("hk", "sex"):
             sd[i] = HOUSEKEEPING_RESID_SD
-    length = np.clip(
-        LENGTH["median"] * np.exp(LENGTH["sdlog"] * z_len), LENGTH["min"], LENGTH["max"]
+    length = np.rint(
+        np.clip(LENGTH["median"] * np.exp(LENGTH["sdlog"] * z_len), LENGTH["min"], LENGTH["max"])
     )
     bg_index = np.flatnonzero(~curated)[order]
     return {
@@ -252,8 +256,10 @@ def select_genes(n_genes: int) -> GeneParams:
             np.minimum(b["on_mean"] + b["on_sd"] * z_level, b["on_max"]),
         )
         s_sd = np.where(off, b["sd_off"], b["sd_on"] * np.exp(0.3 * z_sd))
-        s_len = np.clip(
-            LENGTH["median"] * np.exp(LENGTH["sdlog"] * z_len), LENGTH["min"], LENGTH["max"]
+        s_len = np.rint(
+            np.clip(
+                LENGTH["median"] * np.exp(LENGTH["sdlog"] * z_len), LENGTH["min"], LENGTH["max"]
+            )
         )
         genes = genes.append(pd.Index([f"SIMGENE{i + 1:05d}" for i in range(n_syn)]))
         base = np.concatenate([base, s_base])
@@ -281,11 +287,11 @@ def select_genes(n_genes: int) -> GeneParams:
 
 
 def n_curated() -> int:
-    """Number of curated genes (the smallest allowed ``n_genes``)."""
+    """Return the number of curated genes (the smallest allowed ``n_genes``)."""
     return len(_all_gene_params()["curated"])
 
 
 def n_real() -> int:
-    """Number of real gene symbols available (curated + background)."""
+    """Return the number of real gene symbols available (curated + background)."""
     p = _all_gene_params()
     return len(p["curated"]) + len(p["background_order"])

@@ -6,7 +6,9 @@ developers; no real cohort values are used.
 Model
 -----
 1. **Latent programmes** per sample (:data:`~immunescape.datasets.PROGRAMS`), each with
-   population sd about 1, linked by structural equations (``STRUCTURE``): Wnt/beta-catenin
+   population sd about 1, linked by structural equations (``STRUCTURE``): the non-tumour
+   content (``microenvironment``, the complement of purity) raises the stromal and immune
+   programmes together and dilutes the tumour-cell ones, as in bulk tumours; Wnt/beta-catenin
    activation (a bimodal "active" subgroup) and PTEN loss lower T-cell infiltration and cDC1
    (Spranger et al. 2015, PMID 25970248; Peng et al. 2016, PMID 26645196); TGF-beta/stroma
    excludes T cells (Mariathasan et al. 2018, PMID 29443960); the IFN-gamma response follows the
@@ -31,7 +33,8 @@ Planted states (``truth``): ``ifng_decoupled`` (T cells present, IFN-gamma respo
 expression footprint of JAK1/JAK2/IFNGR loss, Zaretsky et al. 2016, PMID 27433843; Gao et al.
 2016, PMID 27667683), ``apm_loss`` (B2M -3 and HLA-A/B/C -1 log2: B2M/HLA loss, Sade-Feldman
 et al. 2017, PMID 29070816), ``pten_loss`` (PTEN -2.5 log2, fewer T cells, more VEGFA),
-``wnt_active``; derived flags and the true response probability are recorded too.
+``wnt_active``; derived flags, tumour purity and the true response probability are recorded
+too.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +57,7 @@ from immunescape.expression import Expression
 
 __all__ = ["SimulatedCohort", "simulate_cohort", "write_cohort", "DEFAULT_N_GENES"]
 
-DEFAULT_N_GENES = 4000
+DEFAULT_N_GENES = 5000
 
 #: Structural equations of the latent programmes (coefficients on other programmes / states;
 #: the remaining variance is independent Gaussian noise so each programme has sd about 1).
@@ -63,17 +66,26 @@ STRUCTURE: dict[str, Any] = {
     "wnt_active": (1.8, 0.5),  # mean, sd of the Wnt programme when active
     "wnt_inactive": (-0.3, 0.7),
     "pten_loss_rate": 0.08,
+    # purity = sigmoid(a + b * microenvironment): median about 0.78, 5-95 % about 0.5-0.93
+    "purity_logit": (1.3, -0.9),
+    "tgfb_stroma": {"microenvironment": 0.65},
+    "melanocytic": {"microenvironment": -0.35},
     "axl": {"melanocytic": -0.6, "tgfb_stroma": 0.3},
-    "t_cell": {"wnt_bcatenin": -0.45, "tgfb_stroma": -0.25, "pten_loss": -0.9},
-    "t_cell_noise_sd": 0.82,
+    # "_own" = the programme's own (independent) part: TGF-beta exclusion beyond stroma content
+    "t_cell": {
+        "microenvironment": 0.55,
+        "wnt_bcatenin": -0.45,
+        "tgfb_stroma_own": -0.2,
+        "pten_loss": -0.9,
+    },
     "ifng_response": {"t_cell": 0.85},
     "cdc1": {"t_cell": 0.5, "wnt_bcatenin": -0.5},
-    "myeloid": {"t_cell": 0.55, "tgfb_stroma": 0.25},
+    "myeloid": {"t_cell": 0.5, "microenvironment": 0.2, "tgfb_stroma": 0.15},
     "treg": {"t_cell": 0.65},
-    "b_tls": {"t_cell": 0.55},
+    "b_tls": {"t_cell": 0.55, "microenvironment": 0.1},
     "exhaustion": {"t_cell": 0.35},
-    "angiogenesis": {"tgfb_stroma": 0.3, "pten_loss": 0.5},
-    "proliferation": {"wnt_bcatenin": 0.15},
+    "angiogenesis": {"microenvironment": 0.35, "tgfb_stroma": 0.2, "pten_loss": 0.5},
+    "proliferation": {"microenvironment": -0.25, "wnt_bcatenin": 0.15},
     # planted decoupling: among samples with t_cell > threshold, this fraction loses the
     # IFN-gamma response (programme set to mean, sd)
     "ifng_decoupled_rate": 0.12,
@@ -91,7 +103,7 @@ STATE_OFFSETS: dict[str, dict[str, float]] = {
 
 #: Logistic response model on the latent programmes and states.
 RESPONSE: dict[str, float] = {
-    "intercept": -0.66,
+    "intercept": -0.62,
     "t_cell": 0.55,
     "ifng_response": 0.55,
     "tgfb_stroma": -0.45,
@@ -112,12 +124,18 @@ SURVIVAL: dict[str, Any] = {
     "pps_lp": {"t_cell": -0.3, "age_per_year": 0.015},
     "first_assessment": 3.0,
     "cr_fraction": 0.3,
+    "cr_log_hr": -0.7,  # complete responses are more durable (HR 0.5 for progression)
     "follow_up": (18.0, 48.0),
     "loss_to_follow_up": 0.05,
 }
 
-CLINICAL = {"age_mean": 62.0, "age_sd": 13.0, "age_range": (22, 90), "male_fraction": 0.62}
-LIBRARY = {"median_reads": 20e6, "sdlog": 0.35}
+CLINICAL: dict[str, Any] = {
+    "age_mean": 62.0,
+    "age_sd": 13.0,
+    "age_range": (22, 90),
+    "male_fraction": 0.62,
+}
+LIBRARY: dict[str, float] = {"median_reads": 20e6, "sdlog": 0.35}
 
 
 @dataclass(eq=False)
@@ -135,8 +153,8 @@ class SimulatedCohort:
     latent
         Samples x programmes: the true programme activities.
     truth
-        Per-sample planted states (booleans), the true immune phenotype and the true response
-        probability, index ``sample_id``.
+        Per-sample planted states (booleans), the true immune phenotype, tumour purity and
+        the true response probability, index ``sample_id``.
     params
         Every parameter of the simulation (for run.json).
     counts
@@ -159,7 +177,6 @@ class SimulatedCohort:
     mutations: pd.DataFrame | None = None
     cna: pd.DataFrame | None = None
     hla: pd.DataFrame | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_expression(self) -> Expression:
         """Return the TPM matrix as an :class:`~immunescape.expression.Expression`.
@@ -181,9 +198,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _weibull(
-    rng: np.random.Generator, median: float, shape: float, lp: np.ndarray
-) -> np.ndarray:
+def _weibull(rng: np.random.Generator, median: float, shape: float, lp: np.ndarray) -> np.ndarray:
     u = rng.random(lp.shape[0])
     return median * (-np.log1p(-u) / (np.log(2.0) * np.exp(lp))) ** (1.0 / shape)
 
@@ -203,30 +218,40 @@ def _latent(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, n
     z["wnt_bcatenin"] = np.where(
         wnt_active, ma + sa * e["wnt_bcatenin"], mi + si * e["wnt_bcatenin"]
     )
-    z["tgfb_stroma"] = e["tgfb_stroma"]
-    z["melanocytic"] = e["melanocytic"]
+    z["microenvironment"] = e["microenvironment"]
+    p_pten = s["pten_loss_rate"]
 
-    def combine(name: str, parents: dict[str, float], noise_sd: float | None = None) -> None:
+    def combine(name: str) -> None:
+        # parents are (about) unit-variance; the own noise tops the variance up to 1
         total = np.zeros(n)
         var = 0.0
-        for parent, coef in parents.items():
-            value = pten_loss.astype(float) if parent == "pten_loss" else z[parent]
-            total += coef * value
-            if parent != "pten_loss":
+        for parent, coef in s[name].items():
+            if parent == "pten_loss":
+                total += coef * pten_loss
+                var += coef**2 * p_pten * (1 - p_pten)
+            elif parent.endswith("_own"):
+                total += coef * e[parent.removesuffix("_own")]
                 var += coef**2
-        sd = noise_sd if noise_sd is not None else np.sqrt(max(1.0 - var, 0.05))
-        z[name] = total + sd * e[name]
+            else:
+                total += coef * z[parent]
+                var += coef**2
+        z[name] = total + np.sqrt(max(1.0 - var, 0.05)) * e[name]
 
-    combine("axl", s["axl"])
-    combine("t_cell", s["t_cell"], s["t_cell_noise_sd"])
-    combine("ifng_response", s["ifng_response"])
-    combine("cdc1", s["cdc1"])
-    combine("myeloid", s["myeloid"])
-    combine("treg", s["treg"])
-    combine("b_tls", s["b_tls"])
-    combine("exhaustion", s["exhaustion"])
-    combine("angiogenesis", s["angiogenesis"])
-    combine("proliferation", s["proliferation"])
+    for name in (
+        "tgfb_stroma",
+        "melanocytic",
+        "axl",
+        "t_cell",
+        "ifng_response",
+        "cdc1",
+        "myeloid",
+        "treg",
+        "b_tls",
+        "exhaustion",
+        "angiogenesis",
+        "proliferation",
+    ):
+        combine(name)
 
     eligible = z["t_cell"] > s["ifng_decoupled_t_threshold"]
     ifng_decoupled = eligible & (u_states[:, 2] < s["ifng_decoupled_rate"])
@@ -320,36 +345,37 @@ def _clinical(
     sv = SURVIVAL
     p_resp = _sigmoid(_response_lp(latent, states))
     responder = rng.random(n) < p_resp
+    cr = rng.random(n) < sv["cr_fraction"]
     lp_pfs = sum(c * latent[k].to_numpy() for k, c in sv["pfs_lp"].items())
     t_nr = _weibull(rng, sv["pfs_nr"]["median"], sv["pfs_nr"]["shape"], lp_pfs)
     t_r = sv["pfs_r"]["delay"] + _weibull(
-        rng, sv["pfs_r"]["median"], sv["pfs_r"]["shape"], lp_pfs
+        rng, sv["pfs_r"]["median"], sv["pfs_r"]["shape"], lp_pfs + sv["cr_log_hr"] * cr
     )
-    pfs_true = np.where(responder, t_r, t_nr)
-    lp_pps = sv["pps_lp"]["t_cell"] * latent["t_cell"].to_numpy() + sv["pps_lp"][
-        "age_per_year"
-    ] * (age - CLINICAL["age_mean"])
+    # months with two decimals (the reported precision), at least 0.01
+    pfs_true = np.maximum(np.round(np.where(responder, t_r, t_nr), 2), 0.01)
+    pps_lp = sv["pps_lp"]
+    lp_pps = pps_lp["t_cell"] * latent["t_cell"].to_numpy()
+    lp_pps = lp_pps + pps_lp["age_per_year"] * (age - CLINICAL["age_mean"])
     pps_nr = _weibull(rng, sv["pps_nr"]["median"], sv["pps_nr"]["shape"], lp_pps)
     pps_r = _weibull(rng, sv["pps_r"]["median"], sv["pps_r"]["shape"], lp_pps)
-    os_true = pfs_true + np.where(responder, pps_r, pps_nr)
-    cr = rng.random(n) < sv["cr_fraction"]
+    os_true = np.round(pfs_true + np.where(responder, pps_r, pps_nr), 2)
     recist = np.where(
         responder,
         np.where(cr, "CR", "PR"),
         np.where(pfs_true < sv["first_assessment"], "PD", "SD"),
     )
     lo, hi = sv["follow_up"]
-    censor = rng.uniform(lo, hi, n)
+    follow_up = rng.uniform(lo, hi, n)
     lost = rng.random(n) < sv["loss_to_follow_up"]
-    censor = np.where(lost, rng.uniform(1.0, censor), censor)
+    censor = np.round(np.where(lost, rng.uniform(1.0, follow_up), follow_up), 2)
     clinical = pd.DataFrame(
         {
             "sample_id": ids,
             "recist": recist,
             "response": np.where(responder, "R", "NR"),
-            "os_months": np.round(np.minimum(os_true, censor), 2),
+            "os_months": np.minimum(os_true, censor),
             "os_event": (os_true <= censor).astype(int),
-            "pfs_months": np.round(np.minimum(pfs_true, censor), 2),
+            "pfs_months": np.minimum(pfs_true, censor),
             "pfs_event": (pfs_true <= censor).astype(int),
             "age": age,
             "sex": np.where(sex, "F", "M"),
@@ -366,9 +392,12 @@ def _truth(
     t = latent["t_cell"].to_numpy()
     tgfb = latent["tgfb_stroma"].to_numpy()
     phenotype = np.where(t >= 0.3, "inflamed", np.where(tgfb >= 0.5, "excluded", "desert"))
+    a, b = STRUCTURE["purity_logit"]
+    purity = _sigmoid(a + b * latent["microenvironment"].to_numpy())
     truth = pd.DataFrame(
         {
             "immune_phenotype": phenotype,
+            "purity": np.round(purity, 4),
             **{k: v.astype(bool) for k, v in states.items()},
             "tgfb_high": tgfb >= 1.0,
             "axl_high": (latent["axl"] - latent["melanocytic"]).to_numpy() >= 1.5,
@@ -392,11 +421,11 @@ def simulate_cohort(
     n_samples
         Number of patients (one pre-treatment tumour sample each).
     n_genes
-        Number of genes (default :data:`DEFAULT_N_GENES` = 4,000). Every curated gene (all genes
-        of the signature registry, mechanism genes, markers, housekeeping, about 1,200) is
-        always included; further genes are real protein-coding symbols in a fixed order, so a
-        smaller universe is a subset of a larger one. Only beyond the ~20,600 real symbols are
-        synthetic placeholders ``SIMGENE00001``... added.
+        Number of genes (default :data:`DEFAULT_N_GENES` = 5,000). Every curated gene (all
+        genes of the package's signature registry, mechanism genes, markers, housekeeping:
+        about 2,500) is always included; further genes are real protein-coding symbols in a
+        fixed order, so a smaller universe is a subset of a larger one. Only beyond the ~20,700
+        real symbols are synthetic placeholders ``SIMGENE00001``... added.
     seed
         Seed of :func:`numpy.random.default_rng`; same seed, same cohort.
 
@@ -413,14 +442,14 @@ def simulate_cohort(
     Notes
     -----
     Typical levels are specified as full-transcriptome TPM; TPM is then renormalised over the
-    simulated genes, so with the default 4,000 genes all values are about 1.9 times higher than
+    simulated genes, so with the default 5,000 genes all values are about 2 times higher than
     in a whole-transcriptome table (as when a real TPM table is restricted to those genes).
 
     Examples
     --------
     >>> c = simulate_cohort(50, seed=7)
     >>> c.expression.shape
-    (50, 4000)
+    (50, 5000)
     >>> round(float(c.expression.sum(axis=1).iloc[0]))
     1000000
     >>> sorted(c.clinical["response"].unique())
@@ -554,6 +583,7 @@ def write_cohort(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; the result is an ordinary directory
         fmt = {"sep": "\t", "lineterminator": "\n"}
         expr = cohort.expression.T
         expr.index.name = "gene"

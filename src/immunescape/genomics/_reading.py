@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
@@ -210,7 +211,8 @@ def pick_columns(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame(columns=["Patient", "hugo_symbol"])
-    >>> pick_columns(df, aliases={"gene": ["Hugo_Symbol"]}, mapping={"sample_id": "Patient"},
+    >>> aliases = {"sample_id": ["Tumor_Sample_Barcode"], "gene": ["Hugo_Symbol"]}
+    >>> pick_columns(df, aliases=aliases, mapping={"sample_id": "Patient"},
     ...              required=["sample_id", "gene"], source="x", what="MAF")
     {'sample_id': 'Patient', 'gene': 'hugo_symbol'}
     """
@@ -282,3 +284,15 @@ def normalise_chrom(values: pd.Series) -> pd.Series:
 def path_name(path: PathLike | None) -> str:
     """Return a printable name for a path (or ``<memory>``)."""
     return "<memory>" if path is None else str(Path(path))
+
+
+def is_true(values: pd.Series) -> np.ndarray:
+    """Return a plain boolean array: True where the value is True (NA and False give False).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_true(pd.Series([True, pd.NA, False], dtype="boolean")).tolist()
+    [True, False, False]
+    """
+    return values.astype(object).eq(True).to_numpy(dtype=bool)

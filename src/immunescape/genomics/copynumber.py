@@ -409,7 +409,7 @@ class Segments:
                     source=source,
                     fix="give numbers (NA for missing)",
                 )
-            out[key] = num
+            out[key] = num.astype(float)
         if out[["start", "end"]].isna().any().any():
             raise InputError(
                 "some segments have no start or end position",

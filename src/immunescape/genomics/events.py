@@ -41,6 +41,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from immunescape.genomics._reading import is_true
 from immunescape.genomics.copynumber import GeneCNA
 from immunescape.genomics.knowledge import GeneKnowledge, load_gene_knowledge
 from immunescape.genomics.mutations import INFRAME, MISSENSE, TRUNCATING, MutationTable
@@ -143,8 +144,10 @@ def _mutation_events(mutations: MutationTable, genes: set[str], kb: GeneKnowledg
         ["truncating", "hotspot_activating", "missense_vus", "inframe_vus"],
         default="",
     )
-    label = d["hgvsp_short"].fillna(d["hgvsc"] if "hgvsc" in d.columns else np.nan)
-    label = label.fillna("protein change not given")
+    label = d["hgvsp_short"].astype(object)
+    if "hgvsc" in d.columns:
+        label = label.where(label.notna(), d["hgvsc"].astype(object))
+    label = label.where(label.notna(), "protein change not given")
     codon_note = np.where(
         from_codon, " (codon " + pos_start.fillna(0).astype(int).astype(str) + " from HGVSc)", ""
     )
@@ -165,38 +168,38 @@ def _cna_events(
     g = c["gistic"]
     tcn = c["total_cn"].astype(float)
     mcn = c["minor_cn"].astype(float)
-    flag = c["loh"]
-    deep = (g == -2).fillna(False) | (tcn <= 0).fillna(False)
-    amp = ((g == 2).fillna(False) | (g.isna() & (tcn >= amp_min_copies))).fillna(False) & ~deep
-    loh_cn = ((mcn <= 0) & (tcn > 0)).fillna(False)
-    loh_flag = flag.fillna(False).astype(bool)
-    shallow = (g == -1).fillna(False) & shallow_deletion_as_loh
+
+    def _true(cond: pd.Series) -> np.ndarray:
+        return is_true(cond)
+
+    g_deep = _true(g == -2)
+    g_amp = _true(g == 2)
+    g_shallow = _true(g == -1)
+    deep = g_deep | (tcn.to_numpy() <= 0)
+    amp = (g_amp | (g.isna().to_numpy() & (tcn.to_numpy() >= amp_min_copies))) & ~deep
+    loh_cn = (mcn.to_numpy() <= 0) & (tcn.to_numpy() > 0)
+    loh_flag = _true(c["loh"])
+    shallow = g_shallow & shallow_deletion_as_loh
     loh = (loh_cn | loh_flag | shallow) & ~deep
     parts = []
     tcn_txt = tcn.map(lambda v: "" if np.isnan(v) else f"{v:g}")
-    deep_detail = np.where(g == -2, "GISTIC -2", "total copy number 0")
+    deep_detail = np.where(g_deep, "GISTIC -2", "total copy number 0")
     parts.append(
-        c.loc[deep, ["sample_id", "gene"]].assign(
-            event="deep_deletion", detail=deep_detail[deep.to_numpy()]
-        )
+        c.loc[deep, ["sample_id", "gene"]].assign(event="deep_deletion", detail=deep_detail[deep])
     )
-    amp_detail = np.where(g == 2, "GISTIC 2", "total copy number " + tcn_txt)
+    amp_detail = np.where(g_amp, "GISTIC 2", "total copy number " + tcn_txt)
     parts.append(
-        c.loc[amp, ["sample_id", "gene"]].assign(
-            event="amplification", detail=amp_detail[amp.to_numpy()]
-        )
+        c.loc[amp, ["sample_id", "gene"]].assign(event="amplification", detail=amp_detail[amp])
     )
     loh_detail = np.where(
         loh_cn,
         "minor copy number 0 (total " + tcn_txt + ")",
         np.where(loh_flag, "LOH (given)", "shallow deletion (GISTIC -1): one copy lost"),
     )
-    parts.append(
-        c.loc[loh, ["sample_id", "gene"]].assign(event="loh", detail=loh_detail[loh.to_numpy()])
-    )
+    parts.append(c.loc[loh, ["sample_id", "gene"]].assign(event="loh", detail=loh_detail[loh]))
     events = pd.concat(parts, ignore_index=True)
-    has_info = g.notna() | tcn.notna() | flag.notna()
-    retained = c[["sample_id", "gene"]].assign(retained=(has_info & ~deep & ~loh).to_numpy())
+    has_info = (g.notna() | tcn.notna() | c["loh"].notna()).to_numpy(dtype=bool)
+    retained = c[["sample_id", "gene"]].assign(retained=has_info & ~deep & ~loh)
     return events, retained
 
 
@@ -204,7 +207,7 @@ def _hla_events(hla_loh: pd.DataFrame, genes: set[str]) -> tuple[pd.DataFrame, p
     h = hla_loh.copy()
     h["gene"] = "HLA-" + h["locus"].astype(str)
     h = h.loc[h["gene"].isin(genes)]
-    lost = h.loc[h["lost"].fillna(False).astype(bool)]
+    lost = h.loc[is_true(h["lost"])]
     cn = lost["copy_number"].map(lambda v: "" if pd.isna(v) else f"copy number {v:.2f}")
     pv = lost["p_value"].map(lambda v: "" if pd.isna(v) else f"p={v:.2g}")
     info = (cn + ", " + pv).str.strip(", ")
@@ -314,7 +317,7 @@ def call_events(
     if retained_parts:
         ret = pd.concat(retained_parts, ignore_index=True).groupby(key)["retained"].all()
         ev = ev.join(ret, on=key)
-        ev["retained"] = ev["retained"].fillna(False).astype(bool)
+        ev["retained"] = is_true(ev["retained"])
     else:
         ev["retained"] = False
     mut_samples = set(mutations.samples) if mutations is not None else set()

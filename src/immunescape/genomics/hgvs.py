@@ -142,6 +142,8 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
     out = parsed.reindex(s.where(~missing, "\x00").astype(str).to_numpy())
     out.index = values.index
     out["malformed"] = out["malformed"].eq(True)
+    for c in ("hgvsp_short", "kind", "ref_aa", "alt_aa"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
     out["prot_start"] = out["prot_start"].astype(float)
     out["prot_end"] = out["prot_end"].astype(float)
     return out

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.genomics._reading import PathLike, pick_columns, read_table
+from immunescape.genomics._reading import PathLike, is_true, pick_columns, read_table
 
 __all__ = [
     "HLAGenotypes",
@@ -275,7 +275,35 @@ def hla_loh_from_frame(
     max_p_value: float = LOH_MAX_P_VALUE,
     source: str = "<memory>",
 ) -> pd.DataFrame:
-    """Allele-specific HLA LOH calls from a DataFrame (see :func:`read_hla_loh`)."""
+    """Allele-specific HLA LOH calls from a DataFrame (formats as in :func:`read_hla_loh`).
+
+    Parameters
+    ----------
+    frame
+        A LOHHLA ``HLAlossPrediction_CI`` table or a long table (one row per allele).
+    columns
+        Field -> column mapping for the long format (``sample_id``, ``allele``,
+        ``copy_number``, ``p_value``, ``lost``).
+    sample_id
+        Sample of a single-sample LOHHLA table without ``region``.
+    max_copy_number, max_p_value
+        The LOH rule: lost when copy number < ``max_copy_number`` and p < ``max_p_value``.
+    source
+        Name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sample_id``, ``locus``, ``allele``, ``copy_number``, ``p_value``, ``lost``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> calls = hla_loh_from_frame(pd.DataFrame({"sample_id": ["S1"], "allele": ["C*07:01"],
+    ...                                          "copy_number": [0.3], "p_value": [0.004]}))
+    >>> calls[["locus", "allele", "lost"]].values.tolist()
+    [['C', 'C*07:01', True]]
+    """
     if frame.empty:
         raise InputError("the HLA LOH table has no rows", source=source, fix="give the calls")
     df = frame.copy()
@@ -363,12 +391,10 @@ def hla_loh_from_frame(
         )
     by_rule = (long["copy_number"] < max_copy_number) & (long["p_value"] < max_p_value)
     rule_known = long["copy_number"].notna() & long["p_value"].notna()
-    given = long["lost_given"]
-    lost = np.where(given.notna(), given.fillna(False), np.where(rule_known, by_rule, np.nan))
-    long["lost"] = pd.array(
-        [None if (isinstance(v, float) and np.isnan(v)) else bool(v) for v in lost],
-        dtype="boolean",
-    )
+    given = long["lost_given"].astype("boolean")
+    rule_call = pd.Series(by_rule.to_numpy(), index=long.index, dtype="boolean")
+    rule_call[~rule_known.to_numpy()] = pd.NA
+    long["lost"] = given.where(given.notna(), rule_call)
     out = long[["sample_id", "locus", "allele", "copy_number", "p_value", "lost"]]
     return out.drop_duplicates(["sample_id", "allele", "copy_number", "p_value"]).reset_index(
         drop=True
@@ -550,7 +576,7 @@ def hla_features(
         dtype="boolean",
     )
     if loh is not None:
-        lost = loh.loc[loh["lost"].fillna(False).astype(bool)]
+        lost = loh.loc[is_true(loh["lost"])]
         lost_by = lost.groupby("sample_id")["allele"].agg(lambda s: ";".join(sorted(set(s))))
         called = loh.loc[loh["lost"].notna()].groupby("sample_id").size()
         out["hla_loh"] = pd.array(

@@ -117,7 +117,7 @@ def scna_burden(
     ...     "seg.mean": [0.05, 0.6]}))
     >>> out = scna_burden(seg, genome_build="GRCh37")
     >>> round(float(out.fraction_genome_altered[0]), 3), out.arms_gained[0]
-    (0.509, '1q')
+    (0.508, '1q')
     """
     if not (0 < threshold < 10):
         raise InputError(

@@ -232,18 +232,20 @@ def _split_columns(df: pd.DataFrame, names: list[str], source: str) -> _Grid:
     annot: dict[str, list[Any]] = {}
     annotation_columns: list[str] = []
     bad: list[tuple[int, int, Any, int]] = []  # (column position, row, value, n bad)
+    dtypes = df.dtypes.tolist()
     for j in range(1, df.shape[1]):
-        col = df.iloc[:, j]
         name = names[j]
-        if pd.api.types.is_bool_dtype(col):
+        dtype = dtypes[j]
+        if pd.api.types.is_bool_dtype(dtype):
             annotation_columns.append(name)
             continue
-        if pd.api.types.is_numeric_dtype(col):
+        if pd.api.types.is_numeric_dtype(dtype):
             if _norm(name) in KNOWN_NUMERIC_ANNOTATION:
                 annotation_columns.append(name)
             else:
                 data_idx.append(j)
             continue
+        col = df.iloc[:, j]
         parsed = pd.to_numeric(col, errors="coerce")
         present = col.notna().to_numpy()
         if not present.any():  # no rows, or only missing values: data (NaN checked later)
@@ -439,7 +441,8 @@ def _resolve(ids: Sequence[Any]) -> pd.DataFrame:
     """Resolve identifiers with the gene resolver; a table with input/symbol/status/..."""
     from immunescape.genes import resolve_identifiers
 
-    clean = [None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in ids]
+    # missing identifiers become "" (the resolver reads it as missing: unresolved)
+    clean = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in ids]
     table = resolve_identifiers(clean).table
     if "case_insensitive" not in table.columns:
         table = table.assign(case_insensitive=False)
@@ -690,13 +693,13 @@ def read_expression(
         )
     if report.resolution.get("unresolved"):
         report.warnings.append(
-            f"{report.resolution['unresolved']} of {len(table)} gene identifiers did not "
-            "resolve and were dropped (listed under 'unresolved')"
+            f"gene identifiers not resolved, dropped: {report.resolution['unresolved']} of "
+            f"{len(table)} (listed under 'unresolved')"
         )
     if report.resolution.get("ambiguous"):
         report.warnings.append(
-            f"{report.resolution['ambiguous']} gene identifiers are ambiguous and were dropped "
-            "(listed under 'ambiguous' with their candidates)"
+            f"ambiguous gene identifiers, dropped: {report.resolution['ambiguous']} (listed "
+            "under 'ambiguous' with their candidate symbols)"
         )
 
     call = check_unit(matrix_stats(X), unit, log_offset=log_offset, source=source)
@@ -771,9 +774,8 @@ def _nonfinite(
         dropped = [gene_ids[j] for j in bad_genes]
         report.dropped_nonfinite = dropped
         report.warnings.append(
-            f"{len(dropped)} genes with NaN or infinite values dropped "
-            f"({n_nan} NaN, {n_posinf + n_neginf} infinite values; listed under "
-            "'dropped_nonfinite')"
+            f"genes with NaN or infinite values, dropped: {len(dropped)} ({n_nan} NaN, "
+            f"{n_posinf + n_neginf} infinite values; listed under 'dropped_nonfinite')"
         )
         if not keep.any():
             raise InputError(
@@ -849,8 +851,8 @@ def _collapse(X: np.ndarray, table: pd.DataFrame, report: InputReport) -> np.nda
             }
         n_dropped = sum(len(v["dropped"]) for v in report.collapsed.values())
         report.warnings.append(
-            f"{n_dropped} rows mapping to an already present gene were dropped "
-            f"({len(report.collapsed)} genes; listed under 'collapsed')"
+            f"rows mapping to a gene already present, dropped: {n_dropped} (for "
+            f"{len(report.collapsed)} genes; listed under 'collapsed')"
         )
     return np.sort(kept)
 

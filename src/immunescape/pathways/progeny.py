@@ -10,6 +10,10 @@ contribute zero), and by default each pathway is then z-scaled across the sample
 divided by the standard deviation with n - 1, R's ``scale()``): the scaled score is
 *cohort-relative*.
 
+Two deliberate departures from R, both only where R's result is degenerate: a model gene whose
+2017 symbol has since changed (``DARS`` -> ``DARS1``) is also found under its current HGNC
+symbol, and a NaN in the data makes only the pathways using that gene NaN (R: all 14).
+
 The model is the Bioconductor package ``progeny`` 1.20.0 (``model_human_full``; Apache License
 2.0), vendored as the top 1000 genes per pathway by :file:`scripts/build_progeny.py`; see
 ``data/progeny_manifest.json``. The R package's own example input and expected output are the
@@ -293,8 +297,8 @@ def _match_genes(present: pd.Index, top: int) -> tuple[list[str], list[str]]:
     """Return the model genes found in ``present`` and the data column used for each.
 
     A model gene is matched by its published symbol, else by its current HGNC symbol (see
-    :func:`_current_symbols`). R matches published symbols only; the two agree whenever the
-    data use the model's symbols.
+    :func:`_current_symbols`). R matches published symbols only; the two differ only when
+    the data lack a published symbol but carry its current one.
     """
     have = set(present)
     current = _current_symbols()

@@ -107,6 +107,7 @@ def _rank_chunk(
     methods: Sequence[str],
     outs: Sequence[np.ndarray],
     rows: slice,
+    transpose: bool = False,
 ) -> None:
     """Rank one chunk of rows by every method and write the results into ``outs``."""
     perm, skeys, nan = _sorted_chunk(block)
@@ -137,7 +138,8 @@ def _rank_chunk(
                 value = offset + lengths
             else:  # dense
                 first = np.searchsorted(starts, np.arange(n_rows) * n_cols)
-                value = np.arange(starts.size) - np.repeat(first, np.diff(first, append=starts.size)) + 1
+                row_first = np.repeat(first, np.diff(first, append=starts.size))
+                value = np.arange(starts.size) - row_first + 1
             ranked = np.repeat(value.astype(out.dtype), lengths)
         dest = np.empty(total, dtype=out.dtype)
         dest[dest_index] = ranked
@@ -146,7 +148,10 @@ def _rank_chunk(
             if not np.issubdtype(out.dtype, np.floating):
                 raise ValueError("the matrix has NaN values: ask for a floating-point dtype")
             dest[nan] = np.nan
-        out[rows] = dest
+        if transpose:
+            out[:, rows] = dest.T
+        else:
+            out[rows] = dest
 
 
 def rank_rows_many(
@@ -154,8 +159,9 @@ def rank_rows_many(
     methods: Sequence[RankMethod],
     *,
     dtypes: Sequence[np.dtype | type] | None = None,
-    chunk_rows: int = 8,
+    chunk_rows: int = 16,
     n_jobs: int | None = None,
+    transpose: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """Rank each row of ``X`` by several rules at once, sorting each row only once.
 
@@ -176,11 +182,14 @@ def rank_rows_many(
         Rows per work item.
     n_jobs
         Worker threads (default: the CPUs this process may use).
+    transpose
+        Return genes x samples arrays (C-contiguous transposes of the default result):
+        the ranks of a gene set in all samples are then contiguous rows.
 
     Returns
     -------
     tuple of numpy.ndarray
-        One array per method, each of the shape of ``X``.
+        One array per method, each of the shape of ``X`` (or of ``X.T``).
 
     Examples
     --------
@@ -201,7 +210,8 @@ def rank_rows_many(
     out_dtypes = [np.dtype(d) for d in dtypes]
     for method, dt in zip(methods, out_dtypes, strict=True):
         _check_output_dtype(method, dt, n_cols)
-    outs = [np.empty((n_rows, n_cols), dtype=dt) for dt in out_dtypes]
+    shape = (n_cols, n_rows) if transpose else (n_rows, n_cols)
+    outs = [np.empty(shape, dtype=dt) for dt in out_dtypes]
     if n_rows == 0 or n_cols == 0:
         return tuple(outs)
     chunk_rows = max(1, int(chunk_rows))
@@ -209,10 +219,12 @@ def rank_rows_many(
     workers = min(_n_workers(n_jobs), len(bounds))
     if workers == 1:
         for rows in bounds:
-            _rank_chunk(X[rows], methods, outs, rows)
+            _rank_chunk(X[rows], methods, outs, rows, transpose)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_rank_chunk, X[rows], methods, outs, rows) for rows in bounds]
+            futures = [
+                pool.submit(_rank_chunk, X[rows], methods, outs, rows, transpose) for rows in bounds
+            ]
             for fut in futures:
                 fut.result()
     return tuple(outs)
@@ -223,7 +235,7 @@ def rank_rows(
     *,
     method: RankMethod = "average",
     dtype: np.dtype | type = np.float32,
-    chunk_rows: int = 8,
+    chunk_rows: int = 16,
     n_jobs: int | None = None,
 ) -> np.ndarray:
     """Rank the values within each row (1 = lowest; ties averaged by default).
@@ -259,6 +271,4 @@ def rank_rows(
     >>> rank_rows(np.array([[0.5, 0.0, 0.0, 2.0]]), method="min").tolist()
     [[3.0, 1.0, 1.0, 4.0]]
     """
-    return rank_rows_many(
-        X, [method], dtypes=[dtype], chunk_rows=chunk_rows, n_jobs=n_jobs
-    )[0]
+    return rank_rows_many(X, [method], dtypes=[dtype], chunk_rows=chunk_rows, n_jobs=n_jobs)[0]

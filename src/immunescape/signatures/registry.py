@@ -91,7 +91,8 @@ class Registry:
         h = hashlib.sha256(self.sha256.encode())
         for s in extra:
             h.update(s.model_dump_json().encode())
-        return Registry(self.signatures + tuple(extra), {**self.files, source: "user"}, h.hexdigest())
+        files = {**self.files, source: "user"}
+        return Registry(self.signatures + tuple(extra), files, h.hexdigest())
 
 
 def _parse_registry_yaml(text: str, source: str) -> RegistryFile:
@@ -144,7 +145,9 @@ def _builtin() -> Registry:
     return Registry(tuple(sigs), files, h.hexdigest())
 
 
-def load_registry(extra: Sequence[str | Path] = (), *, gmt_method: GmtMethod = "ssgsea") -> Registry:
+def load_registry(
+    extra: Sequence[str | Path] = (), *, gmt_method: GmtMethod = "ssgsea"
+) -> Registry:
     """Load the built-in registry, optionally extended with user YAML or GMT files.
 
     Parameters
@@ -194,7 +197,7 @@ def read_signature_file(path: str | Path, *, gmt_method: GmtMethod = "ssgsea") -
 
 
 def read_gmt(text: str, *, source: str = "<gmt>", method: GmtMethod = "ssgsea") -> list[Signature]:
-    """Parse GMT text (name, description, genes tab-separated) into signatures.
+    r"""Parse GMT text (name, description, genes tab-separated) into signatures.
 
     Gene sets become per-sample scores with ``method`` (ssGSEA raw enrichment by default);
     direction is ``neutral`` because a GMT file does not say. Ids are the set names with
@@ -202,7 +205,7 @@ def read_gmt(text: str, *, source: str = "<gmt>", method: GmtMethod = "ssgsea") 
 
     Examples
     --------
-    >>> s = read_gmt("MY SET\\tdesc\\tGZMA\\tPRF1\\n")[0]
+    >>> s = read_gmt("MY SET\tdesc\tGZMA\tPRF1\n")[0]
     >>> (s.id, s.genes)
     ('MY_SET', ['GZMA', 'PRF1'])
     """

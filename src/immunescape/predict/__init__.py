@@ -1,0 +1,53 @@
+"""Response prediction: published predictors, evaluation and cross-cohort validation.
+
+Published predictors (LORIS) score each patient from his or her own values (per-sample).
+The evaluation utilities (AUC with DeLong or bootstrap intervals, the paired DeLong test,
+decision thresholds chosen on training data, balanced accuracy, Brier score, calibration) and
+the validation helpers (nested cross-validation, leave-one-cohort-out, per-cohort
+standardisation) work with any scikit-learn classifier. See docs/predict.md.
+"""
+
+from immunescape.predict._loris import (
+    LORIS_INPUTS,
+    LorisModel,
+    LorisParameters,
+    LorisTerm,
+    PredictorInputWarning,
+    load_loris,
+    loris_score,
+)
+from immunescape.predict._metrics import (
+    AucResult,
+    DelongTest,
+    Threshold,
+    auc_ci,
+    balanced_accuracy,
+    brier,
+    calibration_curve,
+    choose_threshold,
+    delong_test,
+)
+from immunescape.predict._scaling import CohortStandardScaler
+from immunescape.predict._validation import leave_one_cohort_out, nested_cv
+
+__all__ = [
+    "LORIS_INPUTS",
+    "AucResult",
+    "CohortStandardScaler",
+    "DelongTest",
+    "LorisModel",
+    "LorisParameters",
+    "LorisTerm",
+    "PredictorInputWarning",
+    "Threshold",
+    "auc_ci",
+    "balanced_accuracy",
+    "brier",
+    "calibration_curve",
+    "choose_threshold",
+    "delong_test",
+    "leave_one_cohort_out",
+    "load_loris",
+    "loris_score",
+    "nested_cv",
+]

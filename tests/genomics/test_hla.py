@@ -1,0 +1,143 @@
+"""HLA class I features: homozygosity (Chowell 2018), B44/B62 supertypes (Sidney 2008) and
+LOH (McGranahan 2017 rule: copy number < 0.5 and p < 0.01)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from immunescape.errors import InputError
+from immunescape.genomics import (
+    HLAGenotypes,
+    hla_features,
+    hla_loh_from_frame,
+    normalise_allele,
+    read_hla,
+    read_hla_loh,
+)
+from immunescape.genomics.hla import supertypes
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("HLA-A*02:01:01:01", ("A", "A*02:01", 2)),
+        ("A*02:01", ("A", "A*02:01", 2)),
+        ("A*0201", ("A", "A*02:01", 2)),
+        ("HLA-B*4402", ("B", "B*44:02", 2)),
+        ("hla_c_07_02_01", ("C", "C*07:02", 2)),
+        ("B*15:01N", ("B", "B*15:01N", 2)),
+        ("A*02:101", ("A", "A*02:101", 2)),
+        ("B*44", ("B", "B*44", 1)),
+        ("DRB1*01:01", (None, None, 0)),
+        ("garbage", (None, None, 0)),
+    ],
+)
+def test_normalise_allele(value, expected):
+    assert normalise_allele(value) == expected
+
+
+def _geno(alleles: dict[str, list[str]]) -> HLAGenotypes:
+    rows = [(s, a) for s, al in alleles.items() for a in al]
+    return HLAGenotypes.from_frame(pd.DataFrame(rows, columns=["sample_id", "allele"]))
+
+
+def test_homozygosity_and_supertypes():
+    g = _geno(
+        {
+            "het": ["A*02:01", "A*03:01", "B*44:02", "B*07:02", "C*07:01", "C*05:01"],
+            "homA": ["A*02:01", "A*02:01", "B*15:01", "B*07:02", "C*07:01", "C*05:01"],
+            "homAB": ["A*01:01", "A*01:01", "B*08:01", "B*08:01", "C*07:01", "C*07:02"],
+            "lowres": ["A*02", "A*02", "B*44:03", "B*99:99", "C*07:01"],
+        }
+    )
+    f = hla_features(g).set_index("sample_id")
+    assert f.loc["het", "n_homozygous_loci"] == 0 and not f.loc["het", "any_homozygous"]
+    assert f.loc["homA", "n_homozygous_loci"] == 1 and bool(f.loc["homA", "hla_a_homozygous"])
+    assert f.loc["homAB", "n_homozygous_loci"] == 2
+    # C*07:01 vs C*07:02 differ at two-field resolution
+    assert not f.loc["homAB", "hla_c_homozygous"]
+    # A*02/A*02 at one-field resolution: unknown; C typed once: unknown
+    low = f.loc["lowres"]
+    assert pd.isna(low["hla_a_homozygous"]) and pd.isna(low["hla_c_homozygous"])
+    assert pd.isna(low["n_homozygous_loci"]) and pd.isna(low["any_homozygous"])
+    assert bool(f.loc["het", "b44_supertype"]) and not f.loc["het", "b62_supertype"]
+    assert bool(f.loc["homA", "b62_supertype"]) and not f.loc["homA", "b44_supertype"]
+    assert not f.loc["homAB", "b44_supertype"]  # B*08:01 is B08
+    assert bool(f.loc["lowres", "b44_supertype"])  # B*44:03 is B44 whatever the other allele
+    assert pd.isna(f.loc["lowres", "b62_supertype"])  # B*99:99 is not in Sidney's table
+
+
+def test_supertype_table_cross_checked_alleles():
+    """The B44/B62 alleles Chowell et al. 2018 discuss, as assigned by Sidney et al. 2008."""
+    t = supertypes()
+    b44 = ["B*18:01", "B*37:01", "B*40:01", "B*40:02", "B*40:06", "B*44:02", "B*44:03", "B*45:01"]
+    b62 = ["B*15:01", "B*15:02", "B*15:12", "B*15:13", "B*46:01", "B*52:01"]
+    assert (t.loc[b44, "supertype"] == "B44").all()
+    assert (t.loc[b62, "supertype"] == "B62").all()
+    assert set(t.loc[t.cross_checked == "yes"].index) == set(b44 + b62)
+    assert t.loc["B*07:02", "supertype"] == "B07"
+    assert t.loc["B*15:03", "supertype"] == "B27"  # not every B*15 allele is B62
+    assert t.index.is_unique and t.index.str.match(r"^B\*\d{2}:\d{2}$").all()
+
+
+def test_wide_layout(tmp_path):
+    p = tmp_path / "hla.tsv"
+    p.write_text(
+        "Sample\tHLA-A_1\tHLA-A_2\tHLA-B_1\tHLA-B_2\tHLA-C_1\tHLA-C_2\n"
+        "S1\tA*02:01\tA*02:01\tB*44:02\tB*07:02\tC*07:01\tC*05:01\n"
+    )
+    f = hla_features(read_hla(p)).iloc[0]
+    assert f.sample_id == "S1" and int(f.n_homozygous_loci) == 1
+
+
+def test_wide_layout_wrong_locus(tmp_path):
+    p = tmp_path / "hla.tsv"
+    p.write_text("Sample\tA1\tA2\nS1\tB*07:02\tA*01:01\n")
+    with pytest.raises(InputError, match="another locus"):
+        read_hla(p)
+
+
+def test_too_many_alleles():
+    with pytest.raises(InputError, match="more than two HLA-A alleles"):
+        _geno({"S1": ["A*01:01", "A*02:01", "A*03:01"]})
+
+
+def test_loh_rule_thresholds_are_strict():
+    loh = hla_loh_from_frame(
+        pd.DataFrame(
+            {
+                "sample_id": ["S1"] * 4,
+                "allele": ["A*02:01", "A*03:01", "B*07:02", "B*08:01"],
+                "copy_number": [0.49, 0.5, 0.1, 0.1],
+                "p_value": [0.009, 0.001, 0.01, None],
+            }
+        )
+    )
+    assert loh["lost"].tolist()[:3] == [True, False, False]
+    assert pd.isna(loh["lost"].iloc[3])
+    f = hla_features(loh=loh).iloc[0]
+    assert bool(f.hla_loh) and f.hla_loh_alleles == "A*02:01"
+
+
+def test_lohhla_file(tmp_path):
+    cols = ["region", "HLA_A_type1", "HLA_A_type2", "HLAtype1Log2MedianCoverage",
+            "HLA_type1copyNum_withBAFBin", "HLA_type2copyNum_withBAFBin", "PVal", "PVal_unique",
+            "LossAllele", "KeptAllele"]  # fmt: skip
+    rows = [
+        ["T1", "hla_a_02_01_01_01", "hla_a_24_02_01", "5.1", "0.21", "1.83", "0.2", "0.0004",
+         "hla_a_02_01_01_01", "hla_a_24_02_01"],
+        ["T1", "hla_b_07_02_01", "hla_b_44_02_01_01", "5.0", "0.9", "1.1", "0.3", "0.4",
+         "NA", "NA"],
+    ]  # fmt: skip
+    p = tmp_path / "T1.HLAlossPrediction_CI.xls"
+    p.write_text("\t".join(cols) + "\n" + "\n".join("\t".join(r) for r in rows) + "\n")
+    loh = read_hla_loh(p)
+    assert loh.loc[loh.lost.astype(bool), "allele"].tolist() == ["A*02:01"]
+    assert set(loh["sample_id"]) == {"T1"}
+    assert len(loh) == 4
+
+
+def test_no_input():
+    with pytest.raises(InputError, match="no HLA input"):
+        hla_features()
