@@ -85,8 +85,11 @@ class Expression:
                 source=self.source,
                 fix=f"use one of {', '.join(UNITS)}",
             )
-        if not all(dt == np.float32 for dt in self.values.dtypes):
-            self.values = self.values.astype(np.float32)
+        # One contiguous float32 block: column gathers and row blocks never copy the matrix.
+        X = np.ascontiguousarray(self.values.to_numpy(dtype=np.float32))
+        self.values = pd.DataFrame(X, index=self.values.index, columns=self.values.columns,
+                                   copy=False)
+        self._X = X
         self._gene_index = pd.Index(self.values.columns)
         self._scale: np.ndarray | None = None
         self._rank_cache: np.ndarray | None = None
@@ -113,34 +116,37 @@ class Expression:
         return [g for g in genes if g in present]
 
     # ------------------------------------------------------------------ conversions
+    @property
+    def matrix(self) -> np.ndarray:
+        """The stored samples x genes float32 array (no copy; do not modify)."""
+        return self._X
+
     def _raw(self, genes: Sequence[str] | None) -> np.ndarray:
         if genes is None:
-            return self.values.to_numpy(dtype=np.float32, copy=False)
+            return self._X
         idx = self._gene_index.get_indexer(list(genes))
         if (idx < 0).any():
             missing = [g for g, i in zip(genes, idx, strict=True) if i < 0]
             raise KeyError(f"genes not in matrix: {missing[:5]}")
-        return self.values.to_numpy(dtype=np.float32, copy=False)[:, idx]
+        return self._X[:, idx]
 
     def _linear_scale(self) -> np.ndarray:
         """Per-sample factor turning the linear values into TPM (or CPM) units."""
         if self._scale is None:
             n = self.shape[0]
             if self.unit in ("fpkm", "counts", "log2counts"):
-                totals = np.zeros(n, dtype=np.float64)
-                for block in self._linear_blocks():
-                    totals += block.sum(axis=1)
+                totals = np.concatenate([b.sum(axis=1) for b in self._linear_blocks()])
                 with np.errstate(divide="ignore"):
                     self._scale = np.where(totals > 0, 1e6 / totals, 0.0)
             else:
                 self._scale = np.ones(n, dtype=np.float64)
         return self._scale
 
-    def _linear_blocks(self, block: int = 2048):
-        """Yield the matrix in its linear (un-logged, un-rescaled) form, column blocks."""
-        X = self.values.to_numpy(dtype=np.float32, copy=False)
-        for start in range(0, X.shape[1], block):
-            part = X[:, start : start + block].astype(np.float64)
+    def _linear_blocks(self, block: int = 1024):
+        """Yield the matrix in its linear (un-logged, un-rescaled) form, row blocks."""
+        X = self._X
+        for start in range(0, X.shape[0], block):
+            part = X[start : start + block].astype(np.float64)
             if self.unit in LOG_UNITS:
                 part = np.maximum(np.exp2(part) - self.log_offset, 0.0)
             yield part
@@ -216,5 +222,5 @@ class Expression:
         if self._rank_cache is None:
             from immunescape.signatures._ranks import rank_rows
 
-            self._rank_cache = rank_rows(self.values.to_numpy(dtype=np.float32, copy=False))
+            self._rank_cache = rank_rows(self._X)
         return self._rank_cache

@@ -6,8 +6,9 @@ References used here, none produced by immunescape:
   commit 37d2865), which the packaged full-precision parameters must round to;
 * per-patient LORIS probabilities published by the authors in the same repository
   (``03.Results/PanCancermodel_LLR6_Dataset1.csv`` = Chowell training cohort,
-  ``03.Results/PanCancermodel_LLR6_Dataset4.csv`` = MSK2, ``03.Results/NSCLCmodel_LLR6_Dataset4.csv``
-  = Vanguri NSCLC), inputs as listed there (already capped by the authors).
+  ``03.Results/PanCancermodel_LLR6_Dataset4.csv`` = MSK2,
+  ``03.Results/NSCLCmodel_LLR6_Dataset4.csv`` = Vanguri NSCLC), inputs as listed there
+  (already capped by the authors).
 """
 
 from __future__ import annotations

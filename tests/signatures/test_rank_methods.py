@@ -103,11 +103,15 @@ def test_rank_rows_equals_scipy_rankdata(method, dtype):
 def test_rank_rows_default_is_float32_average_ranks():
     rng = np.random.default_rng(1)
     X = rng.poisson(3.0, size=(20, 3000)).astype(np.float32)  # count data: heavy ties
+    X[0, :5] = -0.0  # equal to 0.0 (non-negative fast path)
     got = rank_rows(X)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, rankdata(X, axis=1))
-    # one thread and many give the same result
+    # one thread and many give the same result; transpose gives genes x samples
     np.testing.assert_array_equal(rank_rows(X, n_jobs=1, chunk_rows=3), got)
+    (t,) = rank_rows_many(X, ["average"], transpose=True, chunk_rows=7, n_jobs=2)
+    assert t.shape == (3000, 20) and t.flags.c_contiguous
+    np.testing.assert_array_equal(t, got.T)
 
 
 def test_rank_rows_nan_entries_are_nan_and_do_not_count():

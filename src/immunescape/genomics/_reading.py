@@ -7,7 +7,7 @@ import gzip
 import io
 import os
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -257,6 +257,25 @@ def pick_columns(
     return found
 
 
+def map_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply a vectorised string function to the distinct values only, then broadcast.
+
+    Cohort tables repeat sample ids, genes and chromosomes millions of times; transforming the
+    few distinct values is much cheaper. Missing values stay missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> map_unique(pd.Series([" a", "b ", " a", None]), lambda s: s.str.strip()).tolist()
+    ['a', 'b', 'a', None]
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = func(pd.Series(np.asarray(uniques, dtype=object))).astype(object).to_numpy()
+    mapped = np.append(mapped, None)
+    out = mapped[np.where(codes < 0, len(mapped) - 1, codes)]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 def normalise_chrom(values: pd.Series) -> pd.Series:
     """Return chromosome names without a ``chr`` prefix, with 23/24 as X/Y.
 
@@ -276,9 +295,12 @@ def normalise_chrom(values: pd.Series) -> pd.Series:
     >>> normalise_chrom(pd.Series(["chr1", "23", "chrM", "x"])).tolist()
     ['1', 'X', 'MT', 'X']
     """
-    s = values.astype("string").str.strip().str.replace(r"^(?i:chr)", "", regex=True)
-    s = s.str.upper().replace({"23": "X", "24": "Y", "M": "MT"})
-    return s.astype(object)
+
+    def _norm(u: pd.Series) -> pd.Series:
+        t = u.astype(str).str.strip().str.replace(r"^(?i:chr)", "", regex=True).str.upper()
+        return t.replace({"23": "X", "24": "Y", "M": "MT"})
+
+    return map_unique(values, _norm)
 
 
 def path_name(path: PathLike | None) -> str:

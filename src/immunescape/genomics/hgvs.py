@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from immunescape.genomics.knowledge import _AA3 as _AA3_TO_1
 from immunescape.genomics.knowledge import three_to_one
 
 __all__ = ["parse_hgvsp", "HGVS_KINDS"]
@@ -37,73 +38,46 @@ HGVS_KINDS = (
 
 _AA = r"(?:[A-Z][a-z]{2}|[A-Z*])"
 _MASTER = re.compile(rf"^(?P<ref>{_AA})(?P<pos>\d+)(?:_(?P<ref2>{_AA})(?P<pos2>\d+))?(?P<rest>.*)$")
+# the same with an optional "p." prefix and parentheses, for one pass over the values
+_FULL = re.compile(
+    rf"^(?:p\.)?(?P<open>\()?(?P<ref>{_AA})(?P<pos>\d+)(?:_(?P<ref2>{_AA})(?P<pos2>\d+))?"
+    r"(?P<rest>.*?)(?P<close>\))?$"
+)
 _SUB = re.compile(rf"^(?P<alt>{_AA}|=|\?)$")
 _FS = re.compile(rf"^(?:{_AA})?fs(?:(?:\*|Ter|X)(?:\d+|\?)?)?$")
 _EXT = re.compile(rf"^(?:{_AA})?ext(?:(?:\*|Ter|X)?(?:\d+|\?)?)?$")
 _INDEL = re.compile(rf"^(?P<op>delins|del|ins|dup)(?:(?:{_AA})+|\d+)?$")
 _CODE3 = re.compile(r"[A-Z][a-z]{2}")
 _MISSING = {"", ".", "NA", "N/A", "NAN", "NONE", "NULL", "-"}
-_COLUMNS = ["hgvsp_short", "kind", "ref_aa", "prot_start", "prot_end", "alt_aa", "malformed"]
 
 
 def _one_letter(text: str) -> str:
     return _CODE3.sub(lambda m: three_to_one(m.group(0)), text)
 
 
-_Parsed = tuple[str | None, str | None, str | None, float, float, str | None, bool]
+def _to_one(codes: pd.Series) -> np.ndarray:
+    """Vectorised three_to_one: map three-letter codes, keep one-letter codes and NaN."""
+    mapped = codes.map(_AA3_TO_1)
+    return np.where(mapped.notna(), mapped, codes).astype(object)
 
 
-def _parse_one(value: str) -> _Parsed:
-    raw = value.strip()
-    if raw.upper() in _MISSING:
-        return None, None, None, np.nan, np.nan, None, False
-    s = raw[2:] if raw.startswith("p.") else raw
-    if s.startswith("(") and s.endswith(")"):
-        s = s[1:-1]
-    if s in ("=", "?"):
-        return "p." + s, "unknown" if s == "?" else "synonymous", None, np.nan, np.nan, None, False
-    if s in ("0", "0?"):
-        return "p.0", "no_protein", None, np.nan, np.nan, None, False
-    m = _MASTER.match(s)
-    if m is None:
-        return None, None, None, np.nan, np.nan, None, True
-    ref = three_to_one(m["ref"])
-    pos = float(m["pos"])
-    end = float(m["pos2"]) if m["pos2"] else pos
-    rest = m["rest"]
-    short = "p." + _one_letter(s)
-    if m["pos2"] is None:
+def _classify_rest(rest: str, has_range: bool) -> tuple[str | None, str | None]:
+    """Return (kind or 'sub', alternative) for the part after the position(s)."""
+    if not has_range:
         sub = _SUB.match(rest)
         if sub is not None:
-            alt = sub["alt"]
-            if alt == "=":
-                return short, "synonymous", ref, pos, end, ref, False
-            if alt == "?":
-                kind = "start_lost" if pos == 1 and ref == "M" else "unknown"
-                return short, kind, ref, pos, end, None, False
-            alt1 = three_to_one(alt)
-            if alt1 == ref:
-                kind = "synonymous"
-            elif alt1 == "*":
-                kind = "nonsense"
-            elif pos == 1 and ref == "M":
-                kind = "start_lost"
-            else:
-                kind = "missense"
-            return short, kind, ref, pos, end, alt1, False
+            return "sub", sub["alt"]
         if rest == "_splice":
-            return short, "splice", None, pos, end, None, False
+            return "splice", None
     if _FS.match(rest):
-        return short, "frameshift", ref, pos, end, None, False
+        return "frameshift", None
     if _EXT.match(rest):
-        return short, "extension", ref, pos, end, None, False
+        return "extension", None
     ind = _INDEL.match(rest)
     if ind is not None:
-        kind = {"del": "deletion", "ins": "insertion", "dup": "duplication", "delins": "delins"}[
-            ind["op"]
-        ]
-        return short, kind, ref, pos, end, None, False
-    return None, None, None, np.nan, np.nan, None, True
+        kinds = {"del": "deletion", "ins": "insertion", "dup": "duplication", "delins": "delins"}
+        return kinds[ind["op"]], None
+    return None, None
 
 
 def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
@@ -133,17 +107,83 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
     [['p.V600E', 'missense', 600.0, False], ['p.R661*', 'nonsense', 661.0, False], \
 ['p.D32_S45del', 'deletion', 32.0, False], [None, None, nan, False], [None, None, nan, True]]
     """
-    s = values.astype("object")
-    missing = s.isna()
-    uniq = pd.unique(s[~missing].astype(str))
-    parsed = pd.DataFrame([_parse_one(u) for u in uniq], columns=_COLUMNS, index=uniq)
-    if parsed.empty:
-        parsed = pd.DataFrame(columns=_COLUMNS)
-    out = parsed.reindex(s.where(~missing, "\x00").astype(str).to_numpy())
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
+    n = len(u)
+    kind = np.full(n, None, dtype=object)
+    short = np.full(n, None, dtype=object)
+    ref1 = np.full(n, None, dtype=object)
+    alt1 = np.full(n, None, dtype=object)
+    start = np.full(n, np.nan)
+    end = np.full(n, np.nan)
+    malformed = np.zeros(n, dtype=bool)
+    missing = u.str.upper().isin(_MISSING).to_numpy()
+    body = u.where(~u.str.startswith("p."), u.str.slice(2))
+    special = {"=": ("p.=", "synonymous"), "?": ("p.?", "unknown"), "0": ("p.0", "no_protein"),
+               "0?": ("p.0", "no_protein"), "(=)": ("p.=", "synonymous"),
+               "(?)": ("p.?", "unknown")}  # fmt: skip
+    is_special = body.isin(list(special)).to_numpy() & ~missing
+    for i in np.flatnonzero(is_special):
+        short[i], kind[i] = special[body.iloc[i]]
+    todo = ~missing & ~is_special
+    ext = u[todo].str.extract(_FULL)
+    idx = np.flatnonzero(todo)
+    balanced = ext["open"].isna().to_numpy() == ext["close"].isna().to_numpy()
+    matched = ext["ref"].notna().to_numpy() & balanced
+    malformed[idx[~matched]] = True
+    ext = ext.loc[matched]
+    idx = idx[matched]
+    if len(idx):
+        has_range = ext["pos2"].notna().to_numpy()
+        rest_keys = pd.Series(list(zip(ext["rest"], has_range, strict=True)), dtype=object)
+        rest_map = {k: _classify_rest(*k) for k in pd.unique(rest_keys)}
+        rk = np.array([rest_map[k][0] for k in rest_keys], dtype=object)
+        ra = np.array([rest_map[k][1] for k in rest_keys], dtype=object)
+        bad = pd.isna(rk)
+        malformed[idx[bad]] = True
+        r1 = _to_one(ext["ref"])
+        p1 = ext["pos"].astype(float).to_numpy()
+        p2 = np.where(has_range, ext["pos2"].astype(float).to_numpy(), p1)
+        a1 = (
+            pd.Series(ra)
+            .map(lambda a: three_to_one(a) if isinstance(a, str) else a)
+            .to_numpy(dtype=object)
+        )
+        is_sub = rk == "sub"
+        start_codon = (p1 == 1) & (r1 == "M")
+        sub_kind = np.select(
+            [ra == "=", (ra == "?") & start_codon, ra == "?", a1 == r1, a1 == "*", start_codon],
+            ["synonymous", "start_lost", "unknown", "synonymous", "nonsense", "start_lost"],
+            default="missense",
+        )
+        k = np.where(is_sub, sub_kind, rk)
+        alt_out = np.where(is_sub & (ra != "?"), np.where(ra == "=", r1, a1), None)
+        one_rest = {r: _one_letter(r) for r in pd.unique(ext["rest"])}
+        ref2 = pd.Series(_to_one(ext["ref2"]), index=ext.index).fillna("")
+        rng = np.where(has_range, "_" + ref2 + ext["pos2"].fillna(""), "")
+        rest1 = ext["rest"].map(one_rest).to_numpy()
+        sh = "p." + pd.Series(r1) + ext["pos"].to_numpy() + rng + rest1
+        good = ~bad
+        gi = idx[good]
+        kind[gi] = k[good]
+        short[gi] = sh.to_numpy(dtype=object)[good]
+        splice = k[good] == "splice"
+        ref1[gi] = np.where(splice, None, r1[good])
+        alt1[gi] = alt_out[good]
+        start[gi] = p1[good]
+        end[gi] = p2[good]
+    table = pd.DataFrame(
+        {"hgvsp_short": short, "kind": kind, "ref_aa": ref1, "prot_start": start,
+         "prot_end": end, "alt_aa": alt1, "malformed": malformed}
+    )  # fmt: skip
+    empty = pd.DataFrame(
+        {"hgvsp_short": [None], "kind": [None], "ref_aa": [None], "prot_start": [np.nan],
+         "prot_end": [np.nan], "alt_aa": [None], "malformed": [False]}
+    )  # fmt: skip
+    table = pd.concat([table, empty], ignore_index=True)
+    out = table.iloc[np.where(codes < 0, n, codes)].reset_index(drop=True)
     out.index = values.index
-    out["malformed"] = out["malformed"].eq(True)
     for c in ("hgvsp_short", "kind", "ref_aa", "alt_aa"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
-    out["prot_start"] = out["prot_start"].astype(float)
-    out["prot_end"] = out["prot_end"].astype(float)
+    out["malformed"] = out["malformed"].astype(bool)
     return out

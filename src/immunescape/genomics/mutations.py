@@ -20,7 +20,13 @@ import pandas as pd
 
 from immunescape._logging import logger
 from immunescape.errors import InputError
-from immunescape.genomics._reading import PathLike, normalise_chrom, pick_columns, read_table
+from immunescape.genomics._reading import (
+    PathLike,
+    map_unique,
+    normalise_chrom,
+    pick_columns,
+    read_table,
+)
 from immunescape.genomics.hgvs import parse_hgvsp
 
 __all__ = [
@@ -337,7 +343,7 @@ class MutationTable:
         for key, col in found.items():
             out[key] = df[col]
         for key in ("sample_id", "gene"):
-            out[key] = out[key].astype("string").str.strip().astype(object)
+            out[key] = map_unique(out[key], lambda u: u.astype(str).str.strip())
         bad = out["sample_id"].isna() | (out["sample_id"] == "")
         if bad.any():
             raise InputError(
@@ -406,37 +412,29 @@ class MutationTable:
         logger.info("%s: %d mutations in %d samples", source, len(out), out["sample_id"].nunique())
         return cls(data=out, source=source, columns=dict(found), notes=notes)
 
-    def variant_keys(self) -> pd.Series:
-        """Return one key per row identifying the variant within its sample.
+    def variant_key_columns(self) -> list[str]:
+        """Return the columns that identify a variant within its sample.
 
-        The key is sample + chromosome + start + alleles when they are present (else + HGVSc,
-        else + end); without positions it is sample + gene + HGVSp (or HGVSc).
+        Sample + chromosome + start + alleles when they are present (else + HGVSc, else +
+        end); without positions, sample + gene + HGVSp (or HGVSc).
         """
         d = self.data
-        parts: list[pd.Series] = [d["sample_id"].astype(str)]
         if "chrom" in d and "start" in d and d["start"].notna().any():
-            parts += [d["chrom"].astype(str), d["start"].astype(str)]
+            cols = ["sample_id", "chrom", "start"]
             if "ref" in d and "alt" in d:
-                parts += [d["ref"].fillna("").astype(str), d["alt"].fillna("").astype(str)]
-            elif "hgvsc" in d:
-                parts += [d["hgvsc"].fillna("").astype(str)]
-            elif "end" in d:
-                parts += [d["end"].astype(str)]
-        else:
-            parts.append(d["gene"].astype(str))
-            if d["hgvsp_short"].notna().any():
-                parts.append(d["hgvsp_short"].fillna("").astype(str))
-            elif "hgvsc" in d:
-                parts.append(d["hgvsc"].fillna("").astype(str))
-        key = parts[0]
-        for p in parts[1:]:
-            key = key + "\x1f" + p
-        return key
+                return cols + ["ref", "alt"]
+            if "hgvsc" in d:
+                return cols + ["hgvsc"]
+            return cols + (["end"] if "end" in d else [])
+        if d["hgvsp_short"].notna().any():
+            return ["sample_id", "gene", "hgvsp_short"]
+        return ["sample_id", "gene"] + (["hgvsc"] if "hgvsc" in d else [])
 
     def deduplicated(self) -> tuple[MutationTable, int]:
         """Return the table with one row per variant, and the number of rows dropped.
 
-        Among duplicate rows of one variant the most severe class is kept (MAF order).
+        Among duplicate rows of one variant the most severe class is kept (MAF order); the
+        result is cached, so TMB and event calls share one pass.
 
         Examples
         --------
@@ -450,17 +448,22 @@ class MutationTable:
         >>> len(mt.deduplicated()[0]), mt.deduplicated()[1]
         (1, 1)
         """
-        key = self.variant_keys()
-        dup = key.duplicated(keep=False)
-        if not dup.any():
-            return self, 0
+        cached = self.__dict__.get("_dedup")
+        if cached is not None and cached[0] is self.data:
+            return cached[1], cached[2]
+        cols = self.variant_key_columns()
         severity = self.data["variant_class"].map(_SEVERITY).to_numpy()
-        order = np.lexsort((np.arange(len(key)), severity, key.to_numpy()))
-        first = ~pd.Series(key.to_numpy()[order]).duplicated().to_numpy()
-        keep = np.sort(order[first])
-        kept = self.data.iloc[keep].reset_index(drop=True)
-        n = len(self.data) - len(kept)
-        return replace(self, data=kept), n
+        order = np.argsort(severity, kind="stable")
+        dup_sorted = self.data.iloc[order].duplicated(subset=cols, keep="first").to_numpy()
+        drop = np.zeros(len(self.data), dtype=bool)
+        drop[order[dup_sorted]] = True
+        if not drop.any():
+            result: tuple[MutationTable, int] = (self, 0)
+        else:
+            kept = self.data.loc[~drop].reset_index(drop=True)
+            result = (replace(self, data=kept), int(drop.sum()))
+        self.__dict__["_dedup"] = (self.data, *result)
+        return result
 
 
 def _resolve_genes(genes: pd.Series) -> tuple[pd.Series, str | None]:

@@ -11,6 +11,7 @@ agree with the countermeasures' ``mechanisms`` lists. Problems raise a one-line
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,8 +121,9 @@ class KnowledgeBase:
     def mechanisms_of(self, countermeasure_id: str) -> list[str]:
         """Mechanisms a countermeasure addresses: its own list plus links from user files."""
         own = list(self.countermeasures[countermeasure_id].mechanisms)
-        return own + [lk.mechanism for lk in self.links_to(countermeasure_id)
-                      if lk.mechanism not in own]
+        return own + [
+            lk.mechanism for lk in self.links_to(countermeasure_id) if lk.mechanism not in own
+        ]
 
     def links_to(self, countermeasure_id: str) -> list[Link]:
         """Links arriving at a countermeasure, in file order."""
@@ -130,9 +132,7 @@ class KnowledgeBase:
     def best_level(self, evidence_ids: Iterable[str]) -> str | None:
         """Strongest level among ``supports`` items of ``evidence_ids`` (None if none)."""
         levels = [
-            self.evidence[e].level
-            for e in evidence_ids
-            if self.evidence[e].direction == "supports"
+            self.evidence[e].level for e in evidence_ids if self.evidence[e].direction == "supports"
         ]
         return min(levels, key=LEVEL_ORDER.index) if levels else None
 
@@ -145,7 +145,7 @@ class KnowledgeBase:
         return self.best_level(link.evidence)
 
     def link_contested(self, link: Link) -> bool:
-        """True when an evidence item of the link does not support it."""
+        """Return True when an evidence item of the link does not support it."""
         return any(self.evidence[e].direction == "does_not_support" for e in link.evidence)
 
     def seed_identifier(self, seed: str) -> str:
@@ -154,7 +154,7 @@ class KnowledgeBase:
         return f"DOI:{s.doi}" if s.doi else f"PMID:{s.pmid}"
 
     def citation_ids(self, evidence_id: str) -> list[str]:
-        """Identifiers to cite for an evidence item (the seed review's when none confirmed)."""
+        """Return the identifiers to cite for an evidence item (seed review's if none)."""
         ev = self.evidence[evidence_id]
         ids = ev.source.identifiers
         if not ids and ev.source.via_seed:
@@ -231,9 +231,22 @@ def _validate(model: type[BaseModel], data: Any, source: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        # a misspelt field shows up as "extra" plus "missing": report the typo first
+        extra = [e for e in errors if e["type"] == "extra_forbidden"]
+        err = extra[0] if extra else errors[0]
         loc = _drop_union_tags(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        if extra:
+            parent = tuple(err["loc"][:-1])
+            missing = [
+                str(e["loc"][-1])
+                for e in errors
+                if e["type"] == "missing" and tuple(e["loc"][:-1]) == parent
+            ]
+            close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
+            if close:
+                msg += f" (did you mean {close[0]!r}?)"
         more = f" (+{len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
         raise SchemaError(
             f"field {_loc_text(loc, data)}: {msg}{more}", source=source, fix=_FIX
@@ -268,8 +281,7 @@ def _kbfile_from_text(text: str, source: str) -> KBFile:
         raise SchemaError("is empty", source=source, fix="add mechanisms, evidence or links")
     if not isinstance(data, Mapping):
         raise SchemaError(
-            f"must be a mapping with keys {', '.join(_SECTIONS)}, not a "
-            f"{type(data).__name__}",
+            f"must be a mapping with keys {', '.join(_SECTIONS)}, not a {type(data).__name__}",
             source=source,
             fix=_FIX,
         )
@@ -346,10 +358,33 @@ class _Parts:
 # --------------------------------------------------------------------------- cross-checks
 
 
-def _gene_knowledge() -> Any:
-    from immunescape.genomics.knowledge import load_gene_knowledge
+@dataclass(frozen=True)
+class _GeneIndex:
+    """What the KB needs from genes.yaml: gene symbols and mechanism -> (gene, effect)."""
 
-    return load_gene_knowledge()
+    genes: frozenset[str]
+    mechanisms: dict[str, tuple[tuple[str, str], ...]]
+
+
+@cache
+def _gene_knowledge() -> _GeneIndex:
+    # genes.yaml is owned and fully validated by immunescape.genomics.knowledge; reading the
+    # two keys needed here directly keeps ``import immunescape.kb`` free of scipy/genomics.
+    source = "kb/data/genes.yaml"
+    data = _parse_yaml((_data_dir() / "genes.yaml").read_text(encoding="utf-8"), source)
+    try:
+        genes = frozenset(data["genes"])
+        mechs = {
+            mid: tuple((g["symbol"], g["effect"]) for g in m["genes"])
+            for mid, m in data["mechanisms"].items()
+        }
+    except (KeyError, TypeError) as exc:
+        raise SchemaError(
+            f"lacks the genes/mechanisms layout ({exc.__class__.__name__}: {exc})",
+            source=source,
+            fix="validate it with immunescape.genomics.load_gene_knowledge",
+        ) from None
+    return _GeneIndex(genes=genes, mechanisms=mechs)
 
 
 def _score_ids(signature_files: Sequence[PathLike]) -> set[str]:
@@ -372,7 +407,7 @@ def _check_block(
     *,
     parts: _Parts,
     score_ids: set[str],
-    genes_kb: Any,
+    genes_kb: _GeneIndex,
 ) -> None:
     for eid in block.evidence:
         if eid not in parts.evidence:
@@ -387,8 +422,7 @@ def _check_block(
                     close = sorted(i for i in score_ids if sid.lower()[:5] in i.lower())[:4]
                     hint = f" (close: {', '.join(close)})" if close else ""
                     raise SchemaError(
-                        f"field {where}: score id {sid!r} is not in the signature "
-                        f"registry{hint}",
+                        f"field {where}: score id {sid!r} is not in the signature registry{hint}",
                         source=source,
                         fix="use an id from 'immunescape signatures list' or pass the "
                         "signature file that defines it",
@@ -402,7 +436,7 @@ def _check_block(
                     fix=f"use one of {', '.join(genes_kb.mechanisms)} or list genes",
                 )
             if c.genes_from is not None:
-                effects = {g.effect for g in genes_kb.mechanisms[c.genes_from].genes}
+                effects = {eff for _, eff in genes_kb.mechanisms[c.genes_from]}
                 if c.effect not in effects:
                     raise SchemaError(
                         f"field {where}: genes.yaml mechanism {c.genes_from!r} has no gene "
@@ -425,7 +459,7 @@ def _cross_check(
     manifest: Manifest,
     *,
     score_ids: set[str],
-    genes_kb: Any,
+    genes_kb: _GeneIndex,
     require_complete: bool,
 ) -> None:
     def src(key: str) -> str:
@@ -439,8 +473,11 @@ def _cross_check(
                     source=src(mid),
                     fix=_FIX,
                 )
-        for kind, blocks in (("dna", m.detection.dna), ("rna", m.detection.rna),
-                             ("clinical", m.detection.clinical)):
+        for kind, blocks in (
+            ("dna", m.detection.dna),
+            ("rna", m.detection.rna),
+            ("clinical", m.detection.clinical),
+        ):
             for j, block in enumerate(blocks):
                 _check_block(
                     block,
@@ -570,22 +607,31 @@ def _builtin_texts() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+@cache
+def _builtin_parsed() -> tuple[Manifest, tuple[tuple[str, KBFile], ...]]:
+    texts = _builtin_texts()
+    manifest = _validate(Manifest, _parse_yaml(texts[0][1], "kb.yaml"), "kb.yaml")
+    parsed = tuple(
+        (f"kb/data/{name}", _kbfile_from_text(text, f"kb/data/{name}")) for name, text in texts[1:]
+    )
+    return manifest, parsed
+
+
 def _assemble(
     extra: Sequence[tuple[str, str]], *, signature_files: Sequence[PathLike]
 ) -> KnowledgeBase:
-    texts = list(_builtin_texts()) + list(extra)
-    manifest = _validate(Manifest, _parse_yaml(texts[0][1], "kb.yaml"), "kb.yaml")
+    manifest, builtin = _builtin_parsed()
     parts = _Parts()
     h = hashlib.sha256()
     files: dict[str, str] = {}
-    for name, text in texts:
+    for name, text in list(_builtin_texts()) + list(extra):
         h.update(name.encode())
         h.update(text.encode("utf-8"))
         files[name] = _sha(text)
-        if name == "kb.yaml":
-            continue
-        source = f"kb/data/{name}" if (name, text) in _builtin_texts() else name
-        parts.add(_kbfile_from_text(text, source), source)
+    for source, kbf in builtin:
+        parts.add(kbf, source)
+    for name, text in extra:
+        parts.add(_kbfile_from_text(text, name), name)
     _cross_check(
         parts,
         manifest,
@@ -895,9 +941,7 @@ def render_entry(entry_id: str, *, kb: KnowledgeBase | None = None) -> str:
         lines.append("countermeasures:" if links else "countermeasures: none in the KB")
         for lk in links:
             flag = " (contested)" if kb.link_contested(lk) else ""
-            lines.append(
-                f"  {lk.countermeasure} [level {kb.link_level(lk)}{flag}]: {lk.rationale}"
-            )
+            lines.append(f"  {lk.countermeasure} [level {kb.link_level(lk)}{flag}]: {lk.rationale}")
         lines.append("evidence:")
         lines += [_evidence_line(kb, e) for e in rec.evidence]
     elif isinstance(rec, Countermeasure):
@@ -921,8 +965,7 @@ def render_entry(entry_id: str, *, kb: KnowledgeBase | None = None) -> str:
         lines += [
             f"{ev.id} - evidence item (level {ev.level}, {ev.model})",
             f"statement: {ev.statement}",
-            f"type: {ev.evidence_type}; direction: {ev.direction}; "
-            f"significance: {ev.significance}",
+            f"type: {ev.evidence_type}; direction: {ev.direction}; significance: {ev.significance}",
             f"therapies: {', '.join(ev.therapies) or '-'}"
             + (f" ({ev.interaction_type})" if ev.interaction_type else ""),
             f"disease: {ev.disease}",

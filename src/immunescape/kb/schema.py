@@ -69,7 +69,14 @@ Input = Literal[
     "expression", "mutations", "cna", "segments", "hla", "clinical", "neoantigens", "mirna"
 ]
 INPUTS: tuple[str, ...] = (
-    "expression", "mutations", "cna", "segments", "hla", "clinical", "neoantigens", "mirna"
+    "expression",
+    "mutations",
+    "cna",
+    "segments",
+    "hla",
+    "clinical",
+    "neoantigens",
+    "mirna",
 )
 #: Event names of the ``genomic_events`` table (immunescape.genomics.events.EVENTS).
 EventName = Literal[
@@ -392,9 +399,7 @@ class Mechanism(_Strict):
             if self.requires:
                 raise ValueError("requires lists inputs but detection has no rule")
             if not self.not_assessable_reason:
-                raise ValueError(
-                    "a mechanism without detection rules needs not_assessable_reason"
-                )
+                raise ValueError("a mechanism without detection rules needs not_assessable_reason")
             return self
         if not self.requires:
             raise ValueError("detection rules are given but requires is empty")
@@ -415,9 +420,7 @@ class Mechanism(_Strict):
                         needed.add("cna")
         missing = sorted(needed - set(self.requires))
         if missing:
-            raise ValueError(
-                f"detection reads {', '.join(missing)} but requires does not list it"
-            )
+            raise ValueError(f"detection reads {', '.join(missing)} but requires does not list it")
         return self
 
     def clinical_fields(self) -> list[str]:

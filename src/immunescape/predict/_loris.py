@@ -312,6 +312,11 @@ def _numeric(values: pd.Series, name: str, column: str) -> np.ndarray:
 
 
 def _binary01(values: pd.Series, column: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        num = values.astype(float).to_numpy()
+        ok = np.isnan(num) | (num == 0.0) | (num == 1.0)
+        if ok.all():
+            return num
     text = values.astype("string").str.strip().str.lower()
     is_true = text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)
     is_false = text.isin(_FALSE).fillna(False).to_numpy(dtype=bool)
@@ -471,10 +476,12 @@ def loris_score(
         lookup = _cancer_type_lookup(params, spec)
         present = ct_values.notna().to_numpy()
         labels = ct_values.astype("string")
-        mapping = {u: lookup.get(_norm_label(u)) for u in labels.dropna().unique()}
-        canonical = pd.Series(labels.map(mapping), dtype=object)
-        canonical = canonical.where(canonical.notna(), None)
-        unknown_mask = present & canonical.isna().to_numpy()
+        level_code = {level: i for i, level in enumerate(spec.cancer_types)}
+        codes = {  # each distinct spelling -> index of its cancer type, -1 if none
+            u: level_code.get(lookup.get(_norm_label(u), ""), -1) for u in labels.dropna().unique()
+        }
+        ct_code = labels.map(codes).fillna(-1).to_numpy(dtype=np.int64)
+        unknown_mask = present & (ct_code < 0)
         if unknown_mask.any():
             counts = ct_values[unknown_mask].astype(str).value_counts()
             listed = ", ".join(f"{k!r} ({v})" for k, v in counts.head(6).items())
@@ -495,13 +502,13 @@ def loris_score(
             )
         ct_missing = ~present
     else:
-        canonical = pd.Series([None] * n, dtype=object)
+        ct_code = np.full(n, -1, dtype=np.int64)
         ct_missing = np.zeros(n, dtype=bool)
 
     linear = np.zeros(n)
     for t in terms:
         if t.level is not None:
-            x = canonical.eq(t.level).to_numpy(dtype=bool).astype(float)
+            x = (ct_code == spec.cancer_types.index(t.level)).astype(float)
         else:
             x = inputs[t.input]
         if coefficients == "full":

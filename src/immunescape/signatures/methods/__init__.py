@@ -98,21 +98,52 @@ class ScoringContext:
             self._cache[key] = compute()
         return self._cache[key]
 
-    def log2tpm1_sample_stats(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-sample mean and standard deviation (ddof=1) of log2(TPM + 1) over all genes.
+    def log2tpm1_matrix(self) -> np.ndarray:
+        """All genes as log2(TPM + 1), float32, computed once in row blocks and cached.
 
-        Computed in column blocks so the whole matrix is never converted at once.
+        With input already in log2(TPM + 1) this is the stored matrix itself (no copy). The
+        same pass accumulates, in float64, the per-sample and per-gene sums used by
+        :meth:`log2tpm1_sample_stats` and :meth:`log2tpm1_gene_means`.
         """
+        return self._full_pass()[0]
+
+    def _full_pass(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        def compute() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            expr = self.expr
+            X = expr.matrix
+            n, g = X.shape
+            identity = expr.unit == "log2tpm" and expr.log_offset == 1.0
+            L = X if identity else np.empty((n, g), dtype=np.float32)
+            s1 = np.empty(n)
+            s2 = np.empty(n)
+            gsum = np.zeros(g)
+            scale = expr._linear_scale()
+            step = max(1, min(n, 2**22 // max(g, 1)))  # ~32 MB float64 blocks
+            for a in range(0, n, step):
+                b = min(n, a + step)
+                block = X[a:b].astype(np.float64)
+                if not identity:
+                    if expr.unit in ("log2tpm", "log2counts"):
+                        np.exp2(block, out=block)
+                        block -= expr.log_offset
+                        np.maximum(block, 0.0, out=block)
+                    block *= scale[a:b, None]
+                    block += 1.0
+                    np.log2(block, out=block)
+                    L[a:b] = block
+                s1[a:b] = block.sum(axis=1)
+                s2[a:b] = np.einsum("ij,ij->i", block, block)
+                gsum += block.sum(axis=0)
+            return L, s1, s2, gsum
+
+        return self.cached(("log2tpm1_full_pass",), compute)
+
+    def log2tpm1_sample_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-sample mean and standard deviation (ddof=1) of log2(TPM + 1) over all genes."""
 
         def compute() -> tuple[np.ndarray, np.ndarray]:
-            n, g = self.expr.shape
-            s1 = np.zeros(n)
-            s2 = np.zeros(n)
-            genes = list(self.expr.genes)
-            for start in range(0, g, 2048):
-                block = self.expr.columns(genes[start : start + 2048], "log2tpm1")
-                s1 += block.sum(axis=1)
-                s2 += np.square(block).sum(axis=1)
+            _, s1, s2, _ = self._full_pass()
+            g = self.expr.shape[1]
             mean = s1 / g
             var = (s2 - g * mean**2) / (g - 1)
             return mean, np.sqrt(np.maximum(var, 0.0))
@@ -121,13 +152,4 @@ class ScoringContext:
 
     def log2tpm1_gene_means(self) -> np.ndarray:
         """Per-gene mean of log2(TPM + 1) across samples (all genes), float64."""
-
-        def compute() -> np.ndarray:
-            genes = list(self.expr.genes)
-            out = np.empty(len(genes))
-            for start in range(0, len(genes), 2048):
-                block = self.expr.columns(genes[start : start + 2048], "log2tpm1")
-                out[start : start + 2048] = block.mean(axis=0)
-            return out
-
-        return self.cached(("log2tpm1_gene_means",), compute)
+        return self._full_pass()[3] / self.n_samples

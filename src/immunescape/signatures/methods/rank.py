@@ -1,9 +1,10 @@
 """Rank-based single-sample scores: ssGSEA and singscore.
 
 Both scores read only the within-sample ranks of the genes, so any monotone per-sample
-transform of the data (log, TPM, CPM) gives the same result. The ranks of all genes are
-computed once per expression matrix (:func:`immunescape.signatures._ranks.rank_rows`) and
-shared by every signature; each signature then needs only the ranks of its own genes.
+transform of the data (log, TPM, CPM) gives the same result. The min, max and ordinal ranks
+of all genes are computed once per scoring context with a single sort per sample
+(:class:`RankTables`, built on :func:`immunescape.signatures._ranks.rank_rows_many`) and
+shared by every signature; each signature then reads only the rows of its own genes.
 
 ``ssgsea``
     Single-sample GSEA (Barbie et al. 2009, Nature, PMID 19847166) as implemented by

@@ -1,0 +1,178 @@
+"""render_report: result tables -> one self-contained, offline HTML file."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from immunescape.report._sections import LARGE_COHORT, Builder
+from immunescape.report._tables import normalise_tables
+
+__all__ = ["render_report", "DISCLAIMER"]
+
+logger = logging.getLogger("immunescape")
+
+#: Shown on every section that lists countermeasures.
+DISCLAIMER = (
+    "Research use only: countermeasures are research hypotheses, not treatment advice. "
+    "They summarise published evidence, graded A (validated) to E (inferential), for "
+    "researchers and tumour boards to weigh."
+)
+
+_SECTIONS = (
+    ("overview", "Cohort overview"),
+    ("mechanisms", "Resistance mechanisms"),
+    ("phenotypes", "Immune phenotypes"),
+    ("scores", "Key scores"),
+    ("compare", "Responders vs non-responders"),
+    ("prediction", "Response prediction"),
+    ("figures", "Figures"),
+    ("patients", "Patients"),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("immunescape.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def _asset(name: str) -> str:
+    return resources.files("immunescape.report").joinpath("assets", name).read_text("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    # "</script" cannot occur inside a script element; "<\/script" is the same JS string.
+    return get_plotlyjs().replace("</script", "<\\/script")
+
+
+def _script_hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def render_report(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    run: Mapping[str, Any],
+    title: str = "immunescape report",
+    figures: Mapping[str, Any] | None = None,
+    key_scores: Sequence[str] | None = None,
+) -> str:
+    """Render result tables as one self-contained HTML report.
+
+    The report works offline and makes no network request: plotly.js, styles and images are
+    embedded, and a Content-Security-Policy forbids loading anything else. Every string
+    from the inputs is escaped. Sections appear only when their tables are given.
+
+    Parameters
+    ----------
+    tables
+        Table name -> DataFrame, keys with or without ``.tsv``. Contract tables of
+        DESIGN.md: ``scores``, ``features``, ``genomic_events``, ``tmb``, ``mechanisms``,
+        ``phenotypes``, ``recommendations``, ``associations``, ``de``, ``survival``,
+        ``mutations``, ``predictions``; and, for the report:
+
+        ``clinical``
+            sample_id, response (``R`` / ``NR``; anything else is shown as unknown).
+        ``mechanism_info``
+            mechanism_id, name (display names of mechanisms, e.g. from the knowledge base).
+        ``km``
+            Kaplan-Meier curves in long format, one row per step of a group's curve:
+            feature, [endpoint], group, time, survival, at_risk, [ci_low, ci_high],
+            [n_censored]. ``at_risk`` is the number at risk at ``time`` (subjects with
+            time >= ``time``, as in lifelines' ``event_table``); rows should start at time 0
+            and include every event and censoring time (lifelines' ``event_table`` index),
+            because the numbers-at-risk table reads, for each axis tick, ``at_risk`` of the
+            first row at or after the tick (0 after the last row).
+        ``paired``
+            sample_id, feature, before, after, [response].
+        ``roc``
+            model, fpr, tpr, auc, [cohort].
+        ``calibration``
+            model, bin, mean_predicted, fraction_positive, [n], [cohort].
+        ``drivers``
+            sample_id, model, feature, contribution, [value].
+    run
+        Contents of run.json (software, command, input, parameters, resources, warnings).
+    title
+        Title of the page.
+    figures
+        Static figures to embed: name -> matplotlib Figure or PNG bytes.
+    key_scores
+        Columns of ``scores`` to show as distributions; default: a fixed list of widely used
+        scores (gep18, ifng6, cyt, cd8_teff, impres, ...) that are present.
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Raises
+    ------
+    InputError
+        An unknown table name, a missing column, an unknown mechanism status, an unknown key
+        score or a figure that is neither a matplotlib Figure nor PNG bytes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"sample_id": ["P1", "P2"], "gep18": [0.1, 0.4]})
+    >>> html = render_report({"scores": scores}, run={"command": "immunescape score"})
+    >>> html.startswith("<!DOCTYPE html>")
+    True
+    """
+    t = normalise_tables(tables)
+    b = Builder(t, run=run, key_scores=key_scores)
+    sections: dict[str, Any] = {
+        "overview": b.overview(),
+        "mechanisms": b.mechanisms(),
+        "phenotypes": b.phenotypes(),
+        "scores": b.scores(),
+        "compare": b.compare(),
+        "prediction": b.prediction(),
+        "figures": b.images(figures) or None,
+        "patients": b.patients_section(),
+    }
+    nav = [(key, label) for key, label in _SECTIONS if sections[key] is not None]
+    has_plots = b.n_figures > 0
+    app_js = _asset("report.js")
+    plotly_js = _plotly_js() if has_plots else ""
+    scripts = [app_js] + ([plotly_js] if has_plots else [])
+    csp = (
+        "default-src 'none'; script-src " + " ".join(_script_hash(s) for s in scripts)
+        + "; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+        "connect-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    html = _environment().get_template("report.html.j2").render(
+        title=title,
+        nav=nav,
+        s=sections,
+        css=Markup(_asset("report.css")),
+        app_js=Markup(app_js),
+        plotly_js=Markup(plotly_js),
+        csp=csp,
+        disclaimer=DISCLAIMER,
+        large_cohort=LARGE_COHORT,
+    )
+    logger.debug("report: %d sections, %d figures, %d characters", len(nav), b.n_figures, len(html))
+    return html
