@@ -271,7 +271,7 @@ def map_unique(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = func(pd.Series(np.asarray(uniques, dtype=object))).astype(object).to_numpy()
-    mapped = np.append(mapped, None)
+    mapped = np.concatenate([mapped, np.array([None], dtype=object)])
     out = mapped[np.where(codes < 0, len(mapped) - 1, codes)]
     return pd.Series(out, index=values.index, dtype=object)
 

@@ -157,7 +157,8 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
             default="missense",
         )
         k = np.where(is_sub, sub_kind, rk)
-        alt_out = np.where(is_sub & (ra != "?"), np.where(ra == "=", r1, a1), None)
+        no_alt = np.full(len(ra), None, dtype=object)
+        alt_out = np.where(is_sub & (ra != "?"), np.where(ra == "=", r1, a1), no_alt)
         one_rest = {r: _one_letter(r) for r in pd.unique(ext["rest"])}
         ref2 = pd.Series(_to_one(ext["ref2"]), index=ext.index).fillna("")
         rng = np.where(has_range, "_" + ref2 + ext["pos2"].fillna(""), "")

@@ -536,7 +536,7 @@ def hla_features(
         samples += genotypes.samples
     if loh is not None:
         samples += [s for s in pd.unique(loh["sample_id"]) if s not in set(samples)]
-    rows = {s: {"sample_id": s} for s in samples}
+    rows: dict[str, dict[str, object]] = {s: {"sample_id": s} for s in samples}
     table = supertypes()
     b44 = set(table.index[table["supertype"] == "B44"])
     b62 = set(table.index[table["supertype"] == "B62"])

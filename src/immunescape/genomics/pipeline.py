@@ -162,6 +162,7 @@ def run_genomics(
     (['genomic_events', 'tmb'], ['truncating'])
     """
     prov: dict[str, Any] = {"inputs": {}, "rules": {}, "not_computed": [], "warnings": []}
+    genes = list(genes) if genes is not None else None
     kb = knowledge if knowledge is not None else load_gene_knowledge()
     if maf is None and cna is None and segments is None and hla is None and hla_loh is None:
         raise InputError(

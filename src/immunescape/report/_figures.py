@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from immunescape.report._format import fmt_num, fmt_p, is_missing, plot_text, text, truncate
 
 __all__ = [
+    "Fig",
     "RESPONSE_COLOURS",
     "PHENOTYPE_COLOURS",
     "STATUS_COLOURS",
@@ -53,6 +52,42 @@ _FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-se
          "size": 12, "color": "#222"}
 _AXIS = {"gridcolor": "#e6e6e6", "zeroline": False, "linecolor": "#999", "ticks": "outside",
          "automargin": True, "showline": True}
+
+
+class Fig:
+    """A plotly figure as plain data (``{"data": [...], "layout": {...}}``).
+
+    Plain dictionaries keep rendering fast (plotly's Python objects validate every update);
+    the tests validate each figure with ``plotly.graph_objects.Figure``.
+    """
+
+    def __init__(self, trace: dict[str, Any] | None = None) -> None:
+        self.data: list[dict[str, Any]] = [trace] if trace else []
+        self.layout: dict[str, Any] = {}
+
+    def add_trace(self, trace: dict[str, Any]) -> None:
+        """Append a trace."""
+        self.data.append(trace)
+
+    def add_shape(self, **shape: Any) -> None:
+        """Append a layout shape."""
+        self.layout.setdefault("shapes", []).append(shape)
+
+    def add_annotation(self, **annotation: Any) -> None:
+        """Append a layout annotation."""
+        self.layout.setdefault("annotations", []).append(annotation)
+
+    def update_layout(self, **layout: Any) -> None:
+        """Set top-level layout attributes."""
+        self.layout.update(layout)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figure as JSON-ready data."""
+        return {"data": self.data, "layout": self.layout}
+
+
+def _trace(kind: str, **attrs: Any) -> dict[str, Any]:
+    return {"type": kind, **attrs}
 
 
 def _layout(**kw: Any) -> dict[str, Any]:
@@ -130,7 +165,7 @@ def mechanism_matrix(
     names: dict[str, str],
     tracks: dict[str, dict[str, str]],
     hover_limit: int,
-) -> go.Figure:
+) -> Fig:
     """Oncoprint-like heatmap: rows mechanisms, columns patients, colour = status x strength.
 
     Parameters
@@ -172,15 +207,22 @@ def mechanism_matrix(
         hover[i][j] = "<br>".join(lines)
     x = [plot_text(s) for s in samples]
     y = [plot_text(names[m]) for m in mechanisms]
-    n_tracks = len(tracks)
-    row_px = 24
-    heights = [row_px] * n_tracks + [row_px * max(len(mechanisms), 1)]
-    fig = make_subplots(
-        rows=n_tracks + 1, cols=1, shared_xaxes=True, vertical_spacing=0.01 if n_tracks else 0,
-        row_heights=[h / sum(heights) for h in heights],
-    )
+    row_px, gap_px = 24, 4
+    main_px = row_px * max(len(mechanisms), 1)
+    total = main_px + len(tracks) * (row_px + gap_px)
+    show_ticks = len(samples) <= 60
+    fig = Fig()
+    hidden = {"showgrid": False, "showline": False, "ticks": "", "zeroline": False,
+              "automargin": True, "type": "category", "autorange": "reversed"}
+    layout: dict[str, Any] = {
+        "xaxis": {"type": "category", "showgrid": False, "showline": False, "ticks": "",
+                  "zeroline": False, "showticklabels": show_ticks, "tickangle": -60,
+                  "tickfont": {"size": 10}, "automargin": True, "anchor": "y"},
+        "yaxis": {**hidden, "domain": [0, main_px / total]},
+    }
     colour_maps = {"response": RESPONSE_COLOURS, "phenotype": PHENOTYPE_COLOURS}
-    for r, (track, values) in enumerate(tracks.items(), start=1):
+    top = 1.0
+    for r, (track, values) in enumerate(tracks.items(), start=2):
         cmap = dict(colour_maps.get(track, {}))
         cats = list(cmap)
         for v in values.values():
@@ -191,45 +233,38 @@ def mechanism_matrix(
         code = {c: k for k, c in enumerate(cats)}
         tz = [[code[values[s]] if s in values else None for s in samples]]
         th = [[f"{plot_text(s)}<br>{track}: {plot_text(values.get(s, 'NA'))}" for s in samples]]
+        layout[f"yaxis{r}"] = {**hidden, "domain": [top - row_px / total, top]}
+        top -= (row_px + gap_px) / total
         fig.add_trace(
-            go.Heatmap(
-                z=tz, x=x, y=[track], text=th, hovertemplate="%{text}<extra></extra>",
+            _trace(
+                "heatmap", z=tz, x=x, y=[track], text=th, hovertemplate="%{text}<extra></extra>",
                 colorscale=_discrete([cmap[c] for c in cats]), zmin=-0.5,
-                zmax=len(cats) - 0.5, showscale=False, xgap=1, ygap=1,
-            ),
-            row=r, col=1,
+                zmax=len(cats) - 0.5, showscale=False, xgap=1, ygap=1, xaxis="x", yaxis=f"y{r}",
+            )
         )
+    zz = [[None if not math.isfinite(v) else round(float(v), 3) for v in row] for row in z]
     fig.add_trace(
-        go.Heatmap(
-            z=z.tolist(), x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>",
+        _trace(
+            "heatmap", z=zz, x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>",
             colorscale=_STATUS_SCALE, zmin=-1, zmax=3, showscale=False,
             xgap=1 if len(samples) <= 150 else 0, ygap=1, hoverongaps=False,
-        ),
-        row=n_tracks + 1, col=1,
+            xaxis="x", yaxis="y",
+        )
     )
-    show_ticks = len(samples) <= 60
-    fig.update_xaxes(type="category", showticklabels=False, showgrid=False, showline=False,
-                     ticks="")
-    fig.update_xaxes(showticklabels=show_ticks, tickangle=-60, tickfont={"size": 10},
-                     row=n_tracks + 1, col=1)
-    fig.update_yaxes(autorange="reversed", showgrid=False, showline=False, ticks="",
-                     automargin=True, type="category")
     fig.update_layout(
         **_layout(
-            height=sum(heights) + (120 if show_ticks else 40) + 20,
+            height=total + (120 if show_ticks else 30) + 20,
             margin={"l": 10, "r": 10, "t": 10, "b": 10},
-            showlegend=False,
+            showlegend=False, **layout,
         )
     )
     return fig
 
 
 # --------------------------------------------------------------------------- distributions
-def score_box(
-    values: pd.Series, *, groups: pd.Series | None, title: str, y_title: str = ""
-) -> go.Figure:
+def score_box(values: pd.Series, *, groups: pd.Series | None, y_title: str = "") -> Fig:
     """Box + points of one score per response group (or one box for the cohort)."""
-    fig = go.Figure()
+    fig = Fig()
     ok = pd.to_numeric(values, errors="coerce")
     ok = ok[np.isfinite(ok.to_numpy(dtype=float))]
     if groups is None:
@@ -240,7 +275,7 @@ def score_box(
     for label, vals in sets:
         colour = RESPONSE_COLOURS.get(label, PALETTE[0])
         fig.add_trace(
-            go.Box(
+            _trace("box",
                 y=_round(vals.to_numpy()), name=f"{label} (n={len(vals)})",
                 text=[plot_text(s) for s in vals.index],
                 hovertemplate="%{text}: %{y}<extra></extra>",
@@ -250,8 +285,7 @@ def score_box(
         )
     fig.update_layout(
         **_layout(
-            title={"text": plot_text(title), "font": {"size": 13}, "x": 0.02},
-            height=300, showlegend=False, margin={"l": 55, "r": 10, "t": 36, "b": 40},
+            height=280, showlegend=False, margin={"l": 55, "r": 10, "t": 10, "b": 40},
             yaxis={**_AXIS, "title": {"text": plot_text(y_title)}},
             xaxis={**_AXIS, "showgrid": False},
         )
@@ -259,15 +293,15 @@ def score_box(
     return fig
 
 
-def phenotype_bars(counts: pd.DataFrame) -> go.Figure:
+def phenotype_bars(counts: pd.DataFrame) -> Fig:
     """Bars of patients per immune phenotype, one colour per response group.
 
     ``counts`` is indexed by phenotype with one column per response group.
     """
-    fig = go.Figure()
+    fig = Fig()
     for col in counts.columns:
         fig.add_trace(
-            go.Bar(
+            _trace("bar",
                 x=[plot_text(p) for p in counts.index], y=counts[col].tolist(),
                 name=plot_text(col),
                 marker={"color": RESPONSE_COLOURS.get(str(col), PALETTE[2])},
@@ -289,10 +323,10 @@ def phenotype_bars(counts: pd.DataFrame) -> go.Figure:
 def _forest(
     labels: list[str], est: pd.Series, lo: pd.Series, hi: pd.Series, hover: list[str], *,
     ref: float, x_title: str, log: bool, colours: list[str] | None = None,
-) -> go.Figure:
+) -> Fig:
     e, low, high = (pd.to_numeric(s, errors="coerce").to_numpy(dtype=float) for s in (est, lo, hi))
-    fig = go.Figure(
-        go.Scatter(
+    fig = Fig(
+        _trace("scatter",
             x=_round(e), y=labels, mode="markers",
             marker={"size": 8, "color": colours or PALETTE[0], "symbol": "square"},
             error_x={"type": "data", "symmetric": False, "array": _round(high - e),
@@ -314,7 +348,7 @@ def _forest(
     return fig
 
 
-def auc_forest(assoc: pd.DataFrame, *, names: dict[str, str]) -> go.Figure:
+def auc_forest(assoc: pd.DataFrame, *, names: dict[str, str]) -> Fig:
     """AUC (responders vs non-responders) with confidence intervals, one row per feature."""
     hover = []
     for r in assoc.to_dict("records"):
@@ -338,7 +372,7 @@ def auc_forest(assoc: pd.DataFrame, *, names: dict[str, str]) -> go.Figure:
     )
 
 
-def hr_forest(surv: pd.DataFrame) -> go.Figure:
+def hr_forest(surv: pd.DataFrame) -> Fig:
     """Hazard ratios with confidence intervals (log axis), coloured by endpoint."""
     endpoints = list(dict.fromkeys(surv["endpoint"].map(text))) if "endpoint" in surv else [""]
     colour_of = {e: PALETTE[i % len(PALETTE)] for i, e in enumerate(endpoints)}
@@ -361,7 +395,7 @@ def hr_forest(surv: pd.DataFrame) -> go.Figure:
 
 def volcano(
     de: pd.DataFrame, *, padj_threshold: float, lfc_threshold: float, n_labels: int = 12
-) -> go.Figure:
+) -> Fig:
     """Volcano plot: log2 fold change against -log10 adjusted p-value."""
     lfc = pd.to_numeric(de["log2FoldChange"], errors="coerce")
     padj = pd.to_numeric(de["padj"], errors="coerce")
@@ -371,7 +405,7 @@ def volcano(
     sig = d["_padj"] < padj_threshold
     up = sig & (d["_lfc"] >= lfc_threshold)
     down = sig & (d["_lfc"] <= -lfc_threshold)
-    fig = go.Figure()
+    fig = Fig()
     for mask, name, colour in (
         (~(up | down), "not significant", "#bdbdbd"),
         (down, f"padj < {padj_threshold}, log2FC ≤ -{lfc_threshold}", PALETTE[0]),
@@ -383,7 +417,7 @@ def volcano(
             for g, x, p in zip(sub["gene"], sub["_lfc"], sub["_padj"], strict=True)
         ]
         fig.add_trace(
-            go.Scatter(
+            _trace("scatter",
                 x=_round(sub["_lfc"], 4), y=_round(sub["_y"], 4), mode="markers", name=name,
                 marker={"size": 5, "color": colour, "opacity": 0.75}, text=hover,
                 hovertemplate="%{text}<extra></extra>",
@@ -422,11 +456,9 @@ def km_ticks(max_time: float, *, max_ticks: int = 8) -> list[float]:
     return [round(k * step, 6) for k in range(n + 1)]
 
 
-def km_curves(
-    km: pd.DataFrame, *, ticks: list[float], title: str, time_label: str
-) -> go.Figure:
+def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
     """Kaplan-Meier step curves of each group, with confidence bands and censoring marks."""
-    fig = go.Figure()
+    fig = Fig()
     has_ci = {"ci_low", "ci_high"} <= set(km.columns)
     for k, (group, sub) in enumerate(km.groupby("group", sort=False)):
         sub = sub.sort_values("time", kind="stable")
@@ -434,18 +466,18 @@ def km_curves(
         name = plot_text(group)
         t = _round(sub["time"])
         if has_ci:
-            fig.add_trace(go.Scatter(x=t, y=_round(sub["ci_high"], 4), mode="lines",
+            fig.add_trace(_trace("scatter", x=t, y=_round(sub["ci_high"], 4), mode="lines",
                                      line={"width": 0, "shape": "hv"}, hoverinfo="skip",
                                      showlegend=False, legendgroup=name))
-            fig.add_trace(go.Scatter(x=t, y=_round(sub["ci_low"], 4), mode="lines",
+            fig.add_trace(_trace("scatter", x=t, y=_round(sub["ci_low"], 4), mode="lines",
                                      line={"width": 0, "shape": "hv"}, fill="tonexty",
                                      fillcolor=_rgba(colour, 0.15), hoverinfo="skip",
                                      showlegend=False, legendgroup=name))
         fig.add_trace(
-            go.Scatter(
+            _trace("scatter",
                 x=t, y=_round(sub["survival"], 4), mode="lines", name=name, legendgroup=name,
                 line={"color": colour, "shape": "hv", "width": 2},
-                customdata=sub["at_risk"].tolist(),
+                customdata=_round(sub["at_risk"]),
                 hovertemplate=name + ": %{y:.3f} at %{x}, at risk %{customdata}<extra></extra>",
             )
         )
@@ -453,7 +485,7 @@ def km_curves(
             cens = sub[pd.to_numeric(sub["n_censored"], errors="coerce").fillna(0) > 0]
             if len(cens):
                 fig.add_trace(
-                    go.Scatter(
+                    _trace("scatter",
                         x=_round(cens["time"]), y=_round(cens["survival"], 4), mode="markers",
                         marker={"symbol": "line-ns-open", "size": 8, "color": colour},
                         showlegend=False, legendgroup=name, hoverinfo="skip",
@@ -461,8 +493,7 @@ def km_curves(
                 )
     fig.update_layout(
         **_layout(
-            title={"text": plot_text(title), "font": {"size": 13}, "x": 0.02},
-            height=340, margin={"l": 55, "r": 15, "t": 40, "b": 45},
+            height=340, margin={"l": 55, "r": 15, "t": 30, "b": 45},
             xaxis={**_AXIS, "title": {"text": plot_text(time_label)}, "tickvals": ticks,
                    "range": [0, max(ticks[-1], float(km["time"].max())) * 1.02]},
             yaxis={**_AXIS, "title": {"text": "survival probability"}, "range": [0, 1.03]},
@@ -475,13 +506,13 @@ def km_curves(
 
 def paired_lines(
     paired: pd.DataFrame, *, feature: str, response: dict[str, str]
-) -> go.Figure:
+) -> Fig:
     """Before/after values of one feature, one line per patient, coloured by response."""
     sub = paired[paired["feature"] == feature]
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in sub.to_dict("records"):
         groups.setdefault(response.get(r["sample_id"], "unknown"), []).append(r)
-    fig = go.Figure()
+    fig = Fig()
     for label in [g for g in ("R", "NR", "unknown") if g in groups] + [
         g for g in groups if g not in ("R", "NR", "unknown")
     ]:
@@ -494,7 +525,7 @@ def paired_lines(
             ys += [b, a, None]
             hover += [plot_text(r["sample_id"])] * 2 + [""]
         fig.add_trace(
-            go.Scatter(
+            _trace("scatter",
                 x=xs, y=ys, mode="lines+markers", name=f"{plot_text(label)} (n={len(groups[label])})",
                 line={"color": RESPONSE_COLOURS.get(label, PALETTE[2]), "width": 1.2},
                 marker={"size": 5}, opacity=0.8, text=hover, connectgaps=False,
@@ -503,9 +534,8 @@ def paired_lines(
         )
     fig.update_layout(
         **_layout(
-            title={"text": plot_text(feature), "font": {"size": 13}, "x": 0.02}, height=320,
-            xaxis={**_AXIS, "type": "category", "showgrid": False},
-            yaxis={**_AXIS}, margin={"l": 55, "r": 10, "t": 40, "b": 40},
+            height=320, xaxis={**_AXIS, "type": "category", "showgrid": False},
+            yaxis={**_AXIS}, margin={"l": 55, "r": 10, "t": 30, "b": 40},
             legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
                     "yanchor": "bottom"},
         )
@@ -521,15 +551,15 @@ def _model_label(r: dict[str, Any]) -> str:
     return label
 
 
-def roc_curves(roc: pd.DataFrame) -> go.Figure:
+def roc_curves(roc: pd.DataFrame) -> Fig:
     """ROC curves of every model, the AUC in the legend."""
-    fig = go.Figure()
+    fig = Fig()
     keys = ["model"] + (["cohort"] if "cohort" in roc else [])
     for k, (_, sub) in enumerate(roc.groupby(keys, sort=False)):
         first = sub.iloc[0].to_dict()
         label = _model_label(first)
         fig.add_trace(
-            go.Scatter(
+            _trace("scatter",
                 x=_round(sub["fpr"], 4), y=_round(sub["tpr"], 4), mode="lines",
                 name=f"{label} (AUC {fmt_num(first['auc'], 2)})",
                 line={"color": PALETTE[k % len(PALETTE)], "width": 2},
@@ -550,21 +580,21 @@ def roc_curves(roc: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _diagonal(fig: go.Figure) -> None:
+def _diagonal(fig: Fig) -> None:
     fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1,
                   line={"color": "#999", "dash": "dash", "width": 1})
 
 
-def calibration_plot(cal: pd.DataFrame) -> go.Figure:
+def calibration_plot(cal: pd.DataFrame) -> Fig:
     """Observed fraction of responders against mean predicted probability, per bin."""
-    fig = go.Figure()
+    fig = Fig()
     keys = ["model"] + (["cohort"] if "cohort" in cal else [])
     for k, (_, sub) in enumerate(cal.groupby(keys, sort=False)):
         sub = sub.sort_values("mean_predicted", kind="stable")
         label = _model_label(sub.iloc[0].to_dict())
-        custom = sub["n"].tolist() if "n" in sub else None
+        custom = _round(sub["n"]) if "n" in sub else None
         fig.add_trace(
-            go.Scatter(
+            _trace("scatter",
                 x=_round(sub["mean_predicted"], 4), y=_round(sub["fraction_positive"], 4),
                 mode="lines+markers", name=label, customdata=custom,
                 line={"color": PALETTE[k % len(PALETTE)], "width": 2}, marker={"size": 7},
@@ -586,16 +616,16 @@ def calibration_plot(cal: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def probability_box(pred: pd.DataFrame, *, response: dict[str, str]) -> go.Figure:
+def probability_box(pred: pd.DataFrame, *, response: dict[str, str]) -> Fig:
     """Predicted probability per model, grouped by observed response."""
     resp = pred["sample_id"].map(lambda s: response.get(s, "unknown"))
-    fig = go.Figure()
+    fig = Fig()
     for label in ("R", "NR", "unknown"):
         sub = pred[resp == label]
         if not len(sub):
             continue
         fig.add_trace(
-            go.Box(
+            _trace("box",
                 x=[plot_text(m) for m in sub["model"]], y=_round(sub["probability"], 4),
                 name=label, text=[plot_text(s) for s in sub["sample_id"]],
                 hovertemplate="%{text}: %{y:.2f}<extra></extra>", boxpoints="all",

@@ -58,6 +58,7 @@ class Figure:
     label: str
     caption: str | None = None
     wide: bool = False
+    title: str | None = None
 
 
 @dataclass

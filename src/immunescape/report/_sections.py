@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
 
 from immunescape.errors import InputError
 from immunescape.report import _figures as F
@@ -59,9 +57,8 @@ _EVENT_PRIORITY = {"truncating": 0, "deep_deletion": 1, "hotspot_activating": 2,
 
 
 def _num_cell(value: Any, *, digits: int = 3, p: bool = False) -> Cell:
-    v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return Cell(fmt_p(v) if p else fmt_num(v, digits), sort=None if pd.isna(v) else float(v),
-                kind="num")
+    v = _float(value)
+    return Cell(fmt_p(v) if p else fmt_num(v, digits), sort=None if v != v else v, kind="num")
 
 
 def _split_ids(value: Any) -> list[str]:
@@ -113,12 +110,13 @@ class Builder:
         """Number of plotly figures made so far."""
         return self._n_fig
 
-    def figure(self, fig: go.Figure, *, label: str, caption: str | None = None,
-               wide: bool = False) -> Figure:
+    def figure(self, fig: F.Fig, *, label: str, caption: str | None = None,
+               wide: bool = False, title: str | None = None) -> Figure:
         """Serialise a plotly figure for the template."""
         self._n_fig += 1
-        payload = safe_json(pio.to_json(fig, validate=False, pretty=False))
-        return Figure(f"fig-{self._n_fig}", payload, label, caption, wide)
+        payload = safe_json(json.dumps(fig.to_dict(), separators=(",", ":"), allow_nan=False,
+                                       ensure_ascii=False, default=_json_default))
+        return Figure(f"fig-{self._n_fig}", payload, label, caption, wide, title)
 
     def _mechanism_names(self) -> dict[str, str]:
         names: dict[str, str] = {}
@@ -196,7 +194,7 @@ class Builder:
                     source = v.get("source") or v.get("source_package") or ""
                 else:
                     version, checksum, source = ("–" if v is None else v), "", ""
-                resources.append((str(name), text(version), text(checksum)[:12], text(source)))
+                resources.append((str(name), text(version), text(checksum)[:10], text(source)))
         warnings = [self._warning_text(w) for w in run.get("warnings") or []]
         return {
             "software": f"{sw.get('name', 'immunescape')} {sw.get('version', '')}".strip(),
@@ -376,15 +374,15 @@ class Builder:
                 keys = [k for k in DEFAULT_KEY_SCORES if k in numeric] or numeric[:8]
             for k in keys:
                 figs.append(self.figure(
-                    F.score_box(sc[k], groups=groups, title=self.score_label(k)),
+                    F.score_box(sc[k], groups=groups),
                     label=f"Distribution of {k}" + (" by response" if groups is not None else ""),
+                    title=self.score_label(k),
                 ))
         if "tmb" in self.t:
             tmb = self.t["tmb"].drop_duplicates("sample_id").set_index("sample_id")["tmb_per_mb"]
             figs.append(self.figure(
-                F.score_box(tmb, groups=groups, title="Tumour mutational burden",
-                            y_title="mutations / Mb"),
-                label="Distribution of TMB",
+                F.score_box(tmb, groups=groups, y_title="mutations / Mb"),
+                label="Distribution of TMB", title="Tumour mutational burden (tmb.tsv)",
             ))
         if not figs:
             return None
@@ -460,7 +458,7 @@ class Builder:
             feats = list(dict.fromkeys(pr["feature"]))
             out["paired"] = {
                 "figures": [self.figure(F.paired_lines(pr, feature=f, response=resp),
-                                        label=f"Paired before/after values of {f}")
+                                        label=f"Paired before/after values of {f}", title=f)
                             for f in feats[:12]],
                 "note": f"First 12 of {len(feats)} features." if len(feats) > 12 else None,
             }
@@ -521,8 +519,8 @@ class Builder:
                 at_risk_rows.append((str(group), cells))
             panels.append({
                 "figure": self.figure(
-                    F.km_curves(sub, ticks=ticks, title=title, time_label=time_unit),
-                    label=f"Kaplan-Meier curves: {title}",
+                    F.km_curves(sub, ticks=ticks, time_label=time_unit),
+                    label=f"Kaplan-Meier curves: {title}", title=title,
                 ),
                 "ticks": [fmt_num(t) for t in ticks],
                 "at_risk": at_risk_rows,
@@ -769,6 +767,16 @@ class Builder:
             "recommendations": recommendations, "predictions": predictions,
             "events": event_rows, "n_more_events": n_more, "tmb": tmb_text,
         }
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"cannot serialise {type(obj).__name__} in a figure")
 
 
 def _float(value: Any, default: float = float("nan")) -> float:
