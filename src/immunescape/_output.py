@@ -63,6 +63,17 @@ def resource_versions() -> dict[str, Any]:
     return out
 
 
+def _tsv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Booleans as ``true``/``false`` (as every immunescape table writes them)."""
+    bools = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
+    if not bools:
+        return df
+    out = df.copy()
+    for c in bools:
+        out[c] = out[c].map({True: "true", False: "false"}).astype(object)
+    return out
+
+
 def _check_target(outdir: Path) -> None:
     if outdir.exists():
         if not outdir.is_dir():
@@ -114,10 +125,15 @@ def write_outputs(
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it a normal directory's mode
     try:
         for name, df in tables.items():
             write_index = df.index.name is not None
-            df.to_csv(tmp / name, sep="\t", index=write_index, na_rep="NA", float_format="%.6g")
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            _tsv_ready(df).to_csv(tmp / name, sep="\t", index=write_index, na_rep="NA",
+                                  float_format="%.6g")
         for name, doc in (documents or {}).items():
             (tmp / name).write_text(
                 json.dumps(to_jsonable(doc), indent=2, sort_keys=False) + "\n", encoding="utf-8"

@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 signatures_app = typer.Typer(help="Inspect the signature registry.", no_args_is_help=True)
 app.add_typer(signatures_app, name="signatures")
+kb_app = typer.Typer(
+    help="Inspect, validate and extend the resistance knowledge base.", no_args_is_help=True
+)
+app.add_typer(kb_app, name="kb")
 
 UNIT_HELP = (
     "Expression unit: counts, tpm, fpkm, log2tpm, log2counts or normalized "
@@ -38,8 +42,15 @@ def _argv() -> list[str]:
     return ["immunescape", *sys.argv[1:]]
 
 
-def _score_step(expr: Any, *, signature_files: list[Path], only: str | None,
-                min_coverage: float | None, reference: Any, seed: int) -> Any:
+def _score_step(
+    expr: Any,
+    *,
+    signature_files: list[Path],
+    only: str | None,
+    min_coverage: float | None,
+    reference: Any,
+    seed: int,
+) -> Any:
     from immunescape.signatures.registry import load_registry
     from immunescape.signatures.runner import score
 
@@ -48,8 +59,9 @@ def _score_step(expr: Any, *, signature_files: list[Path], only: str | None,
         registry = registry.select([s.strip() for s in only.split(",") if s.strip()])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # collected in result.warnings -> run.json
-        return score(expr, signatures=registry, min_coverage=min_coverage,
-                     reference=reference, seed=seed), registry
+        return score(
+            expr, signatures=registry, min_coverage=min_coverage, reference=reference, seed=seed
+        ), registry
 
 
 @app.command("score")
@@ -93,15 +105,22 @@ def score_cmd(
     if min_coverage is not None and not 0 < min_coverage <= 1:
         raise InputError(f"--min-coverage must be in (0, 1], not {min_coverage}")
     expression, report = read_expression(
-        expr, unit=unit, genes_in=genes_in, log_offset=log_offset  # type: ignore[arg-type]
+        expr,
+        unit=unit,
+        genes_in=genes_in,
+        log_offset=log_offset,  # type: ignore[arg-type]
     )
     ref_expr = None
     ref_report = None
     if reference is not None:
         ref_expr, ref_report = read_expression(reference, log_offset=None)
     result, registry = _score_step(
-        expression, signature_files=list(signatures or []), only=only,
-        min_coverage=min_coverage, reference=ref_expr, seed=seed,
+        expression,
+        signature_files=list(signatures or []),
+        only=only,
+        min_coverage=min_coverage,
+        reference=ref_expr,
+        seed=seed,
     )
     features = result.features.set_index("id")
     write_outputs(
@@ -112,14 +131,23 @@ def score_cmd(
         run={
             "command": _argv(),
             "parameters": {
-                "unit": unit, "genes_in": genes_in, "log_offset": log_offset,
-                "signature_files": [str(p) for p in signatures or []], "only": only,
+                "unit": unit,
+                "genes_in": genes_in,
+                "log_offset": log_offset,
+                "signature_files": [str(p) for p in signatures or []],
+                "only": only,
                 "reference": str(reference) if reference else None,
-                "min_coverage": min_coverage, "seed": seed,
+                "min_coverage": min_coverage,
+                "seed": seed,
             },
-            "input": {"expression": str(expr), "unit": expression.unit,
-                      "log_offset": expression.log_offset, "notes": expression.notes,
-                      "n_samples": expression.shape[0], "n_genes": expression.shape[1]},
+            "input": {
+                "expression": str(expr),
+                "unit": expression.unit,
+                "log_offset": expression.log_offset,
+                "notes": expression.notes,
+                "n_samples": expression.shape[0],
+                "n_genes": expression.shape[1],
+            },
             "conversions": result.conversions,
             "warnings": list(getattr(report, "warnings", [])) + result.warnings,
         },
@@ -172,6 +200,289 @@ def signatures_show(
     typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).rstrip())
 
 
+def _progress():
+    """Show a rich status line on a terminal; stay silent otherwise (CI, pipes)."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(lambda _name: None)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+
+    @contextlib.contextmanager
+    def ctx():
+        with console.status("starting") as status:
+            yield lambda name: status.update(f"immunescape: {name} ...")
+
+    return ctx()
+
+
+def _pipeline_outputs(
+    result: Any, *, title: str, extra_run: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    from immunescape.report import render_report
+
+    run_doc = {"command": _argv(), **result.run, **extra_run}
+    tables = dict(result.tables)
+    report_tables = {k.removesuffix(".tsv"): v for k, v in tables.items()}
+    if result.clinical is not None:
+        report_tables["clinical"] = result.clinical.reset_index().rename(
+            columns={result.clinical.index.name or "index": "sample_id"}
+        )
+    html = render_report(report_tables, run=run_doc, title=title)
+    return run_doc, {"report.html": html}
+
+
+@app.command("run")
+def run_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    expr: Annotated[
+        Path | None, typer.Option(help="Expression matrix (TSV/CSV/parquet/h5ad).")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    genes_in: Annotated[str | None, typer.Option("--genes-in", help="'rows' or 'columns'.")] = None,
+    maf: Annotated[
+        Path | None, typer.Option(help="Somatic mutations (MAF or mapped table).")
+    ] = None,
+    cna: Annotated[Path | None, typer.Option(help="Gene-level copy number (GISTIC -2..2).")] = None,
+    segments: Annotated[
+        Path | None, typer.Option(help="Copy-number segments (SCNA burden).")
+    ] = None,
+    hla: Annotated[Path | None, typer.Option(help="HLA class I genotypes.")] = None,
+    hla_loh: Annotated[
+        Path | None, typer.Option("--hla-loh", help="Allele-specific HLA LOH calls.")
+    ] = None,
+    clinical: Annotated[
+        Path | None, typer.Option(help="Clinical table (response, survival, ...).")
+    ] = None,
+    capture_mb: Annotated[
+        float | None,
+        typer.Option("--capture-mb", help="Sequenced megabases (required with --maf)."),
+    ] = None,
+    assay: Annotated[
+        str | None, typer.Option(help="'exome' or 'panel' (named in tmb.tsv).")
+    ] = None,
+    dna_samples: Annotated[
+        str,
+        typer.Option(
+            "--dna-samples",
+            help="'maf': only samples in the MAF were sequenced; "
+            "'all': every expression sample was.",
+        ),
+    ] = "maf",
+    genome_build: Annotated[
+        str | None, typer.Option("--genome-build", help="GRCh37 or GRCh38 (arm-level SCNA).")
+    ] = None,
+    cancer_type: Annotated[
+        str | None, typer.Option("--cancer-type", help="Cancer type, recorded in run.json.")
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="Reference cohort expression for percentiles (e.g. one patient)."),
+    ] = None,
+    sample_col: Annotated[
+        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
+    ] = None,
+    response_col: Annotated[
+        str | None, typer.Option("--response-col", help="Clinical binary response column.")
+    ] = None,
+    recist_col: Annotated[
+        str | None, typer.Option("--recist-col", help="Clinical RECIST column.")
+    ] = None,
+    sd_rule: Annotated[
+        str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
+    ] = "pfs6",
+    signatures: Annotated[
+        list[Path] | None, typer.Option("--signatures", help="Extra YAML or GMT signature files.")
+    ] = None,
+    kb: Annotated[
+        list[Path] | None, typer.Option("--kb", help="Extra knowledge-base YAML files.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for random background gene sets.")] = 0,
+) -> None:
+    """Run the whole pipeline: scores, genomic events, mechanisms, phenotypes, countermeasures.
+
+    Any input may be absent; what cannot be assessed without it is reported as
+    not_assessable. Writes every table, report.html, input_report.json and run.json.
+    Countermeasures are research hypotheses, not treatment advice.
+    """
+    from immunescape._output import write_outputs
+    from immunescape.pipeline import run_pipeline
+
+    if dna_samples not in ("maf", "all"):
+        raise InputError(f"--dna-samples must be 'maf' or 'all', not {dna_samples!r}")
+    cols = {
+        k: v
+        for k, v in {
+            "sample_col": sample_col,
+            "response_col": response_col,
+            "recist_col": recist_col,
+        }.items()
+        if v
+    }
+    with _progress() as step:
+        result = run_pipeline(
+            expr=expr,
+            unit=unit,
+            genes_in=genes_in,
+            maf=maf,
+            cna=cna,
+            segments=segments,
+            hla=hla,
+            hla_loh=hla_loh,
+            clinical=clinical,
+            clinical_columns=cols,
+            sd_rule=sd_rule,
+            capture_mb=capture_mb,
+            assay=assay,
+            dna_samples=dna_samples,  # type: ignore[arg-type]
+            genome_build=genome_build,
+            cancer_type=cancer_type,
+            reference=reference,
+            signature_files=list(signatures or []),
+            kb_files=list(kb or []),
+            seed=seed,
+            progress=step,
+        )
+        step("writing the report")
+        run_doc, texts = _pipeline_outputs(result, title="immunescape report", extra_run={})
+        write_outputs(
+            output, tables=result.tables, documents=result.documents, texts=texts, run=run_doc
+        )
+    mech = result.tables["mechanisms.tsv"]
+    n_present = int((mech["status"] == "present").sum())
+    typer.echo(
+        f"{result.run['samples']['n']} samples: {n_present} mechanism calls present, "
+        f"{len(result.tables['recommendations.tsv'])} countermeasure hypotheses -> {output}"
+    )
+
+
+@app.command("genomics")
+def genomics_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    maf: Annotated[
+        Path | None, typer.Option(help="Somatic mutations (MAF or mapped table).")
+    ] = None,
+    capture_mb: Annotated[
+        float | None,
+        typer.Option("--capture-mb", help="Sequenced megabases (required with --maf)."),
+    ] = None,
+    cna: Annotated[Path | None, typer.Option(help="Gene-level copy number (GISTIC -2..2).")] = None,
+    segments: Annotated[Path | None, typer.Option(help="Copy-number segments.")] = None,
+    hla: Annotated[Path | None, typer.Option(help="HLA class I genotypes.")] = None,
+    hla_loh: Annotated[
+        Path | None, typer.Option("--hla-loh", help="Allele-specific HLA LOH calls.")
+    ] = None,
+    assay: Annotated[str | None, typer.Option(help="'exome' or 'panel'.")] = None,
+    tmb_rule: Annotated[
+        str, typer.Option("--tmb-rule", help="'nonsynonymous' or 'all_coding'.")
+    ] = "nonsynonymous",
+    genome_build: Annotated[
+        str | None, typer.Option("--genome-build", help="GRCh37 or GRCh38.")
+    ] = None,
+    expr: Annotated[
+        Path | None, typer.Option(help="Expression matrix, only to check sample ids.")
+    ] = None,
+) -> None:
+    """Turn mutations, copy number and HLA into resistance-relevant events and TMB.
+
+    Writes genomic_events.tsv, tmb.tsv (with --maf), hla.tsv (with --hla/--hla-loh),
+    scna.tsv (with --segments) and run.json.
+    """
+    from immunescape._output import write_outputs
+    from immunescape.genomics import check_sample_overlap, run_genomics
+
+    if tmb_rule not in ("nonsynonymous", "all_coding"):
+        raise InputError(f"--tmb-rule must be 'nonsynonymous' or 'all_coding', not {tmb_rule!r}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = run_genomics(
+            maf=maf,
+            capture_mb=capture_mb,
+            cna=cna,
+            segments=segments,
+            hla=hla,
+            hla_loh=hla_loh,
+            assay=assay,  # type: ignore[arg-type]
+            tmb_rule=tmb_rule,
+            genome_build=genome_build,
+        )  # type: ignore[arg-type]
+    notes = [str(w.message) for w in caught]
+    if expr is not None:
+        from immunescape.io import read_expression
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            e, _ = read_expression(expr)
+        genomic = set()
+        for t in res.tables.values():
+            if "sample_id" in t.columns:
+                genomic |= set(t["sample_id"].astype(str))
+        for msg in check_sample_overlap(sorted(genomic), [str(s) for s in e.samples]):
+            notes.append(msg)
+            typer.echo(f"immunescape: warning: {msg}", err=True)
+    tables = {}
+    for name, t in res.tables.items():
+        if name != "genomic_events" and "sample_id" in t.columns:
+            t = t.set_index("sample_id")
+        tables[f"{name}.tsv"] = t
+    write_outputs(
+        output,
+        tables=tables,
+        run={"command": _argv(), "genomics": res.provenance, "warnings": notes},
+    )
+    ev = res.tables.get("genomic_events")
+    typer.echo(f"{0 if ev is None else len(ev)} genomic events -> {output}")
+
+
+@kb_app.command("list")
+def kb_list(
+    kind: Annotated[
+        str, typer.Option(help="all, mechanisms, countermeasures or evidence.")
+    ] = "all",
+    kb: Annotated[list[Path] | None, typer.Option("--kb", help="Extra KB YAML files.")] = None,
+) -> None:
+    """List the knowledge base's mechanisms, countermeasures and evidence items."""
+    from immunescape.kb import kb_table, load_kb
+
+    if kind not in ("all", "mechanisms", "countermeasures", "evidence"):
+        raise InputError(
+            f"--kind must be all, mechanisms, countermeasures or evidence, not {kind!r}"
+        )
+    table = kb_table(load_kb([str(p) for p in kb or []]), kind=kind)  # type: ignore[arg-type]
+    typer.echo(table.to_csv(sep="\t", index=False).rstrip())
+
+
+@kb_app.command("show")
+def kb_show(
+    entry_id: Annotated[str, typer.Argument(help="Mechanism, countermeasure or evidence id.")],
+    kb: Annotated[list[Path] | None, typer.Option("--kb", help="Extra KB YAML files.")] = None,
+) -> None:
+    """Show a mechanism, countermeasure or evidence item with its rules and evidence."""
+    from immunescape.kb import load_kb, render_entry
+
+    typer.echo(render_entry(entry_id, kb=load_kb([str(p) for p in kb or []])))
+
+
+@kb_app.command("validate")
+def kb_validate(
+    file: Annotated[
+        Path | None, typer.Argument(help="A user KB YAML file (default: the shipped KB).")
+    ] = None,
+    signatures: Annotated[
+        list[Path] | None, typer.Option("--signatures", help="Signature files its RNA rules use.")
+    ] = None,
+) -> None:
+    """Validate a knowledge-base file exactly as the shipped knowledge base is validated."""
+    from immunescape.kb import validate_kb_file
+
+    problems = validate_kb_file(file, signature_files=[str(p) for p in signatures or []])
+    for p in problems:
+        typer.echo(f"warning: {p}")
+    typer.echo(f"{file or 'shipped knowledge base'}: valid ({len(problems)} warning(s))")
+
+
 @app.command("demo")
 def demo_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path(
@@ -198,8 +509,9 @@ def demo_cmd(
         paths = write_cohort(cohort, Path(tmp) / "inputs")
         expr_path = Path(tmp) / "inputs" / "expression.tsv"
         expression, report = read_expression(expr_path, unit="tpm")
-        result, _ = _score_step(expression, signature_files=[], only=None, min_coverage=None,
-                                reference=None, seed=seed)
+        result, _ = _score_step(
+            expression, signature_files=[], only=None, min_coverage=None, reference=None, seed=seed
+        )
         inputs = {f"inputs/{Path(p).name}": Path(p).read_text() for p in _as_paths(paths, tmp)}
     write_outputs(
         output,

@@ -41,7 +41,8 @@ __all__ = [
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#F0E442")
 RESPONSE_COLOURS = {"R": "#0072B2", "NR": "#D55E00", "unknown": "#9a9a9a"}
-PHENOTYPE_COLOURS = {"inflamed": "#01665e", "excluded": "#80cdc1", "desert": "#dfc27d"}
+PHENOTYPE_COLOURS = {"inflamed": "#01665e", "excluded": "#80cdc1", "desert": "#dfc27d",
+                     "no call": "#e0e0e0"}
 STATUS_COLOURS = {
     "present": "#2166ac",
     "indeterminate": "#f4a259",
@@ -213,7 +214,7 @@ def mechanism_matrix(
     show_ticks = len(samples) <= 60
     fig = Fig()
     hidden = {"showgrid": False, "showline": False, "ticks": "", "zeroline": False,
-              "automargin": True, "type": "category", "autorange": "reversed"}
+              "automargin": True, "type": "category", "autorange": "reversed", "dtick": 1}
     layout: dict[str, Any] = {
         "xaxis": {"type": "category", "showgrid": False, "showline": False, "ticks": "",
                   "zeroline": False, "showticklabels": show_ticks, "tickangle": -60,
@@ -253,8 +254,8 @@ def mechanism_matrix(
     )
     fig.update_layout(
         **_layout(
-            height=total + (120 if show_ticks else 30) + 20,
-            margin={"l": 10, "r": 10, "t": 10, "b": 10},
+            height=total + (160 if show_ticks else 30) + 40,
+            margin={"l": 10, "r": 10, "t": 30, "b": 10},
             showlegend=False, **layout,
         )
     )
@@ -285,7 +286,7 @@ def score_box(values: pd.Series, *, groups: pd.Series | None, y_title: str = "")
         )
     fig.update_layout(
         **_layout(
-            height=280, showlegend=False, margin={"l": 55, "r": 10, "t": 10, "b": 40},
+            height=290, showlegend=False, margin={"l": 55, "r": 10, "t": 28, "b": 40},
             yaxis={**_AXIS, "title": {"text": plot_text(y_title)}},
             xaxis={**_AXIS, "showgrid": False},
         )
@@ -320,6 +321,9 @@ def phenotype_bars(counts: pd.DataFrame) -> Fig:
 
 
 # --------------------------------------------------------------------------- compare
+_LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+
+
 def _forest(
     labels: list[str], est: pd.Series, lo: pd.Series, hi: pd.Series, hover: list[str], *,
     ref: float, x_title: str, log: bool, colours: list[str] | None = None,
@@ -337,10 +341,15 @@ def _forest(
     )
     fig.add_shape(type="line", x0=ref, x1=ref, y0=0, y1=1, yref="paper",
                   line={"color": "#888", "dash": "dash", "width": 1})
+    xaxis: dict[str, Any] = {**_AXIS, "title": {"text": x_title}}
+    if log:
+        finite = [v for v in np.concatenate([low, high, e, [ref]]) if math.isfinite(v) and v > 0]
+        lo_v, hi_v = min(finite), max(finite)
+        ticks = [t for t in _LOG_TICKS if lo_v / 1.5 <= t <= hi_v * 1.5] or [ref]
+        xaxis.update(type="log", tickvals=ticks, ticktext=[fmt_num(t) for t in ticks])
     fig.update_layout(
         **_layout(
-            height=max(220, 26 * len(labels) + 90), showlegend=False,
-            xaxis={**_AXIS, "title": {"text": x_title}, "type": "log" if log else "linear"},
+            height=max(220, 26 * len(labels) + 90), showlegend=False, xaxis=xaxis,
             yaxis={**_AXIS, "autorange": "reversed", "type": "category", "showgrid": False},
             margin={"l": 10, "r": 20, "t": 20, "b": 50},
         )
@@ -497,8 +506,7 @@ def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
             xaxis={**_AXIS, "title": {"text": plot_text(time_label)}, "tickvals": ticks,
                    "range": [0, max(ticks[-1], float(km["time"].max())) * 1.02]},
             yaxis={**_AXIS, "title": {"text": "survival probability"}, "range": [0, 1.03]},
-            legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
-                    "yanchor": "bottom"},
+            legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
         )
     )
     return fig
@@ -535,9 +543,8 @@ def paired_lines(
     fig.update_layout(
         **_layout(
             height=320, xaxis={**_AXIS, "type": "category", "showgrid": False},
-            yaxis={**_AXIS}, margin={"l": 55, "r": 10, "t": 30, "b": 40},
-            legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
-                    "yanchor": "bottom"},
+            yaxis={**_AXIS}, margin={"l": 55, "r": 10, "t": 28, "b": 40},
+            legend={"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"},
         )
     )
     return fig
@@ -570,14 +577,17 @@ def roc_curves(roc: pd.DataFrame) -> Fig:
     fig.update_layout(
         **_layout(
             height=420,
-            xaxis={**_AXIS, "title": {"text": "false-positive rate"}, "range": [0, 1]},
-            yaxis={**_AXIS, "title": {"text": "true-positive rate"}, "range": [0, 1],
+            xaxis={**_AXIS, "title": {"text": "false-positive rate"}, **_UNIT_AXIS},
+            yaxis={**_AXIS, "title": {"text": "true-positive rate"}, **_UNIT_AXIS,
                    "scaleanchor": "x", "scaleratio": 1},
             legend={"orientation": "v", "x": 1.02, "y": 0, "yanchor": "bottom"},
             margin={"l": 60, "r": 20, "t": 20, "b": 50},
         )
     )
     return fig
+
+
+_UNIT_AXIS = {"range": [-0.02, 1.02], "constrain": "domain", "dtick": 0.2}
 
 
 def _diagonal(fig: Fig) -> None:
@@ -606,9 +616,9 @@ def calibration_plot(cal: pd.DataFrame) -> Fig:
     fig.update_layout(
         **_layout(
             height=420,
-            xaxis={**_AXIS, "title": {"text": "mean predicted probability"}, "range": [0, 1]},
+            xaxis={**_AXIS, "title": {"text": "mean predicted probability"}, **_UNIT_AXIS},
             yaxis={**_AXIS, "title": {"text": "observed fraction of responders"},
-                   "range": [0, 1], "scaleanchor": "x", "scaleratio": 1},
+                   **_UNIT_AXIS, "scaleanchor": "x", "scaleratio": 1},
             legend={"orientation": "v", "x": 1.02, "y": 0, "yanchor": "bottom"},
             margin={"l": 60, "r": 20, "t": 20, "b": 50},
         )

@@ -286,7 +286,7 @@ class Builder:
             tracks["response"] = {s: self.response.get(s, "unknown") for s in samples}
         if "phenotypes" in self.t:
             ph = self.t["phenotypes"].drop_duplicates("sample_id")
-            tracks["phenotype"] = {s: text(p) or "NA" for s, p in
+            tracks["phenotype"] = {s: text(p) or "no call" for s, p in
                                    zip(ph["sample_id"], ph["immune_phenotype"], strict=True)}
         hover_limit = 0 if self.large else 300
         fig = F.mechanism_matrix(mech, mechanisms=order, samples=samples,
@@ -330,7 +330,7 @@ class Builder:
         if "phenotypes" not in self.t:
             return None
         ph = self.t["phenotypes"].drop_duplicates("sample_id")
-        pheno = ph["immune_phenotype"].map(lambda v: text(v) or "NA")
+        pheno = ph["immune_phenotype"].map(lambda v: text(v) or "no call")
         if self.response:
             grp = ph["sample_id"].map(lambda s: self.response.get(s, "unknown"))
         else:
@@ -394,7 +394,7 @@ class Builder:
         keys = ("associations", "de", "mutations", "survival", "km", "paired")
         if not any(k in self.t for k in keys):
             return None
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = dict.fromkeys(keys)
         if "associations" in self.t:
             out["associations"] = self._associations(top)
         if "de" in self.t:
@@ -532,7 +532,7 @@ class Builder:
         """ROC curves, calibration, predicted probabilities."""
         if not any(k in self.t for k in ("roc", "calibration", "predictions")):
             return None
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = dict.fromkeys(("roc", "calibration", "box", "table"))
         if "roc" in self.t:
             out["roc"] = self.figure(F.roc_curves(self.t["roc"]), label="ROC curves of predictors")
         if "calibration" in self.t:

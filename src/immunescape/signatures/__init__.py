@@ -1,0 +1,1 @@
+"""Signature registry (versioned data files) and the scoring engine."""

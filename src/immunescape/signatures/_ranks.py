@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["rank_rows", "rank_rows_many", "RankMethod"]
+__all__ = ["rank_rows", "rank_rows_many", "rank_tables", "RankMethod"]
 
 RankMethod = Literal["average", "min", "max", "dense", "ordinal"]
 _METHODS: tuple[str, ...] = ("average", "min", "max", "dense", "ordinal")
@@ -114,7 +114,6 @@ def _rank_chunk(
     methods: Sequence[str],
     outs: Sequence[np.ndarray],
     rows: slice,
-    transpose: bool = False,
 ) -> None:
     """Rank one chunk of rows by every method and write the results into ``outs``."""
     perm, skeys, nan = _sorted_chunk(block)
@@ -155,10 +154,102 @@ def _rank_chunk(
             if not np.issubdtype(out.dtype, np.floating):
                 raise ValueError("the matrix has NaN values: ask for a floating-point dtype")
             dest[nan] = np.nan
-        if transpose:
-            out[:, rows] = dest.T
-        else:
-            out[rows] = dest
+        out[rows] = dest
+
+
+def _run_chunks(X: np.ndarray, work, chunk_rows: int, n_jobs: int | None) -> None:
+    """Call ``work(X[rows], rows)`` for every chunk of rows, on a thread pool."""
+    n_rows, n_cols = X.shape
+    if n_rows == 0 or n_cols == 0:
+        return
+    chunk_rows = max(1, int(chunk_rows))
+    bounds = [slice(i, min(i + chunk_rows, n_rows)) for i in range(0, n_rows, chunk_rows)]
+    workers = min(_n_workers(n_jobs), len(bounds))
+    if workers == 1:
+        for rows in bounds:
+            work(X[rows], rows)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for fut in [pool.submit(work, X[rows], rows) for rows in bounds]:
+            fut.result()
+
+
+def _tables_chunk(
+    block: np.ndarray,
+    ordinal: np.ndarray,
+    min_at: np.ndarray,
+    max_at: np.ndarray,
+    rows: slice,
+) -> None:
+    perm, skeys, nan = _sorted_chunk(block)
+    if nan.size:
+        raise ValueError("the matrix has NaN values; rank tables need complete data")
+    n_rows, n_cols = block.shape
+    dest_index = (perm + (np.arange(n_rows, dtype=np.intp) * n_cols)[:, None]).ravel()
+    dest = np.empty(n_rows * n_cols, dtype=ordinal.dtype)
+    dest[dest_index] = np.tile(np.arange(1, n_cols + 1, dtype=ordinal.dtype), n_rows)
+    ordinal[rows] = dest.reshape(n_rows, n_cols)
+    new = np.empty((n_rows, n_cols), dtype=bool)
+    new[:, 0] = True
+    np.not_equal(skeys[:, 1:], skeys[:, :-1], out=new[:, 1:])
+    starts = np.flatnonzero(new)
+    lengths = np.diff(starts, append=n_rows * n_cols)
+    offset = (starts - (starts // n_cols) * n_cols).astype(min_at.dtype)
+    min_at[rows] = np.repeat(offset + 1, lengths).reshape(n_rows, n_cols)
+    max_at[rows] = np.repeat(offset + lengths.astype(min_at.dtype), lengths).reshape(n_rows, n_cols)
+
+
+def rank_tables(
+    X: np.ndarray, *, chunk_rows: int = 16, n_jobs: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compact within-row rank tables from which every ranking rule is a lookup.
+
+    One sort per row gives three integer tables of the shape of ``X``:
+
+    - ``ordinal[r, j]``: rank of column ``j`` in row ``r`` with ties broken by column
+      order (scipy's ``method="ordinal"``);
+    - ``min_at[r, p]`` and ``max_at[r, p]``: min and max rank of the tie block holding the
+      value at *sorted position* ``p`` (0-based) of row ``r``.
+
+    The min, max and average ranks of column ``j`` are then ``min_at[r, ordinal[r, j] - 1]``,
+    ``max_at[...]`` and their mean. Only one of the three tables needs the scatter of a
+    permutation, which makes this about twice as fast as three separate rankings; the
+    tables are uint16 when there are fewer than 65,536 columns, else uint32.
+
+    Parameters
+    ----------
+    X
+        2-D array without NaN, samples in rows.
+    chunk_rows
+        Rows per work item.
+    n_jobs
+        Worker threads (default: the CPUs this process may use).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(ordinal, min_at, max_at)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ordinal, min_at, max_at = rank_tables(np.array([[5.0, 1.0, 5.0, 0.0]], np.float32))
+    >>> ordinal.tolist(), min_at.tolist(), max_at.tolist()
+    ([[3, 2, 4, 1]], [[1, 2, 3, 3]], [[1, 2, 4, 4]])
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (samples x genes), got {X.ndim} dimension(s)")
+    n_cols = X.shape[1]
+    dt = np.uint16 if n_cols <= np.iinfo(np.uint16).max else np.uint32
+    ordinal, min_at, max_at = (np.empty(X.shape, dtype=dt) for _ in range(3))
+    _run_chunks(
+        X,
+        lambda block, rows: _tables_chunk(block, ordinal, min_at, max_at, rows),
+        chunk_rows,
+        n_jobs,
+    )
+    return ordinal, min_at, max_at
 
 
 def rank_rows_many(
@@ -168,7 +259,6 @@ def rank_rows_many(
     dtypes: Sequence[np.dtype | type] | None = None,
     chunk_rows: int = 16,
     n_jobs: int | None = None,
-    transpose: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """Rank each row of ``X`` by several rules at once, sorting each row only once.
 
@@ -189,14 +279,11 @@ def rank_rows_many(
         Rows per work item.
     n_jobs
         Worker threads (default: the CPUs this process may use).
-    transpose
-        Return genes x samples arrays (C-contiguous transposes of the default result):
-        the ranks of a gene set in all samples are then contiguous rows.
 
     Returns
     -------
     tuple of numpy.ndarray
-        One array per method, each of the shape of ``X`` (or of ``X.T``).
+        One array per method, each of the shape of ``X``.
 
     Examples
     --------
@@ -217,23 +304,8 @@ def rank_rows_many(
     out_dtypes = [np.dtype(d) for d in dtypes]
     for method, dt in zip(methods, out_dtypes, strict=True):
         _check_output_dtype(method, dt, n_cols)
-    shape = (n_cols, n_rows) if transpose else (n_rows, n_cols)
-    outs = [np.empty(shape, dtype=dt) for dt in out_dtypes]
-    if n_rows == 0 or n_cols == 0:
-        return tuple(outs)
-    chunk_rows = max(1, int(chunk_rows))
-    bounds = [slice(i, min(i + chunk_rows, n_rows)) for i in range(0, n_rows, chunk_rows)]
-    workers = min(_n_workers(n_jobs), len(bounds))
-    if workers == 1:
-        for rows in bounds:
-            _rank_chunk(X[rows], methods, outs, rows, transpose)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(_rank_chunk, X[rows], methods, outs, rows, transpose) for rows in bounds
-            ]
-            for fut in futures:
-                fut.result()
+    outs = [np.empty((n_rows, n_cols), dtype=dt) for dt in out_dtypes]
+    _run_chunks(X, lambda block, rows: _rank_chunk(block, methods, outs, rows), chunk_rows, n_jobs)
     return tuple(outs)
 
 

@@ -65,7 +65,7 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.signatures._ranks import rank_rows_many
+from immunescape.signatures._ranks import rank_tables
 from immunescape.signatures.methods import ScoringContext, register
 from immunescape.signatures.schema import Signature
 
@@ -189,18 +189,18 @@ def singscore_dispersion(ranks: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- helpers
 class RankTables:
-    """Min, max and ordinal within-sample ranks of all genes (one sort per sample).
+    """Within-sample ranks of all genes, from one sort per sample, with lookups per gene set.
 
-    Average ranks are ``(min + max) / 2``, so these three integer tables serve every
-    rank-based kernel: ssGSEA (average ranks for the weights, ordinal ranks for the
-    positions) and singscore (min or average ranks). They are stored genes x samples, so
-    the ranks of a gene set are contiguous rows, as uint16 when there are fewer than
-    65,536 genes: 6 bytes per matrix entry in all.
+    Holds :func:`~immunescape.signatures._ranks.rank_tables`: the ordinal rank of every gene
+    (ties broken by column order) and the min and max rank at every sorted position, so that
+    min, max and average ranks of any gene are lookups. ssGSEA reads average ranks (the
+    weights) and ordinal ranks (the positions); singscore reads min or average ranks. Three
+    uint16 tables when there are fewer than 65,536 genes: 6 bytes per matrix entry.
 
     Parameters
     ----------
     X
-        Samples x genes matrix.
+        Samples x genes matrix (no NaN).
     n_jobs
         Threads for the ranking.
 
@@ -208,41 +208,48 @@ class RankTables:
     --------
     >>> import numpy as np
     >>> t = RankTables(np.array([[5.0, 1.0, 5.0]], dtype=np.float32))
-    >>> t.average(np.array([0, 1, 2])).tolist(), t.ordinal[[0, 2]].T.tolist()
-    ([[2.5, 1.0, 2.5]], [[2, 3]])
+    >>> idx = np.array([0, 1, 2])
+    >>> t.average(idx).tolist(), t.minimum(idx).tolist(), t.ordinal[:, idx].tolist()
+    ([[2.5, 1.0, 2.5]], [[2, 1, 2]], [[2, 1, 3]])
     """
 
     def __init__(self, X: np.ndarray, *, n_jobs: int | None = None):
-        n_genes = X.shape[1]
-        dt = np.uint16 if n_genes <= np.iinfo(np.uint16).max else np.uint32
-        self.n_genes = n_genes
-        self.min, self.max, self.ordinal = rank_rows_many(
-            X,
-            ["min", "max", "ordinal"],
-            dtypes=[dt, dt, dt],
-            n_jobs=n_jobs,
-            chunk_rows=32,
-            transpose=True,
-        )
+        self.n_genes = X.shape[1]
+        self.ordinal, self.min_at, self.max_at = rank_tables(X, n_jobs=n_jobs)
         self._weights: dict[float, np.ndarray] = {}
+
+    def _min_max(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ordinal, min and max ranks of the genes at ``idx``, samples x genes."""
+        o = self.ordinal[:, idx]
+        at = o.astype(np.intp) - 1
+        return (
+            o,
+            np.take_along_axis(self.min_at, at, axis=1),
+            np.take_along_axis(self.max_at, at, axis=1),
+        )
 
     def average(self, idx: np.ndarray) -> np.ndarray:
         """Return the average ranks of the genes at ``idx``, samples x genes, float64."""
-        return ((self.min[idx].astype(np.float64) + self.max[idx]) * 0.5).T
+        _, lo, hi = self._min_max(idx)
+        return (lo.astype(np.float64) + hi) * 0.5
 
     def minimum(self, idx: np.ndarray) -> np.ndarray:
         """Return the min ranks of the genes at ``idx``, samples x genes."""
-        return self.min[idx].T
+        return self._min_max(idx)[1]
 
-    def ssgsea(self, idx: np.ndarray, alpha: float) -> np.ndarray:
-        """Return the ssGSEA enrichment score of the genes at ``idx`` (:func:`ssgsea_es`)."""
-        # weights average_rank ** alpha, looked up by 2 * average rank = min + max
+    def weight_table(self, alpha: float) -> np.ndarray:
+        """Return ``(j / 2) ** alpha`` for j = 0..2N (the weight when min + max rank = j)."""
         table = self._weights.get(alpha)
         if table is None:
             table = np.power(np.arange(2 * self.n_genes + 1) * 0.5, alpha)
             self._weights[alpha] = table
-        w = table[self.min[idx].astype(np.intp) + self.max[idx]]
-        return _es_from_weights(w.T, self.ordinal[idx].T, self.n_genes)
+        return table
+
+    def ssgsea(self, idx: np.ndarray, alpha: float) -> np.ndarray:
+        """Return the ssGSEA enrichment score of the genes at ``idx`` (:func:`ssgsea_es`)."""
+        o, lo, hi = self._min_max(idx)
+        w = self.weight_table(alpha)[lo.astype(np.intp) + hi]
+        return _es_from_weights(w, o, self.n_genes)
 
 
 def _rank_tables(ctx: ScoringContext) -> RankTables:
@@ -384,14 +391,23 @@ def ssgsea_scores(
     X = values.to_numpy(dtype=np.float32, copy=False)
     genes = pd.Index(values.columns)
     tables = RankTables(X, n_jobs=n_jobs)
-    out = {}
+    members_idx = {}
     for name, members in gene_sets.items():
         idx = genes.get_indexer(list(dict.fromkeys(members)))
-        idx = idx[idx >= 0]
+        members_idx[name] = idx[idx >= 0]
+    # Look every gene of the collection up once, then keep its ranks gene-major so that
+    # each set reads contiguous rows.
+    union = np.unique(np.concatenate([np.arange(0)] + list(members_idx.values())))
+    o_u, lo_u, hi_u = tables._min_max(union)
+    order_u = np.ascontiguousarray(o_u.T)
+    weights_u = np.ascontiguousarray(tables.weight_table(alpha)[lo_u.astype(np.intp) + hi_u].T)
+    out = {}
+    for name, idx in members_idx.items():
         if idx.size < max(1, min_size) or idx.size >= tables.n_genes:
             out[name] = np.full(X.shape[0], np.nan)
             continue
-        out[name] = tables.ssgsea(idx, alpha)
+        rows = np.searchsorted(union, idx)
+        out[name] = _es_from_weights(weights_u[rows].T, order_u[rows].T, tables.n_genes)
     table = pd.DataFrame(out, index=values.index)
     if normalize:
         flat = table.to_numpy()

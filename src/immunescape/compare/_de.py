@@ -123,8 +123,7 @@ def _covariate_frame(
         covariates = covariates.to_frame()
     if not isinstance(covariates, pd.DataFrame):
         raise InputError(
-            f"covariates must be a DataFrame indexed by sample id, got "
-            f"{type(covariates).__name__}",
+            f"covariates must be a DataFrame indexed by sample id, got {type(covariates).__name__}",
             source="covariates",
             fix="pass clinical columns, e.g. clinical[['age', 'sex']]",
         )
@@ -202,9 +201,7 @@ def _run_deseq(
 def _finish(table: pd.DataFrame, method: str, attrs: dict[str, Any]) -> pd.DataFrame:
     table = table[DE_COLUMNS].copy()
     table["method"] = method
-    table = table.sort_values("pvalue", kind="mergesort", na_position="last").reset_index(
-        drop=True
-    )
+    table = table.sort_values("pvalue", kind="mergesort", na_position="last").reset_index(drop=True)
     table.attrs = {"method": METHOD_TEXT[method if method in METHOD_TEXT else "pydeseq2"]}
     table.attrs.update(attrs)
     return table
@@ -486,7 +483,7 @@ def paired_differential_expression(
     >>> de.attrs["n_pairs"], de.columns[:3].tolist()
     (4, ['gene', 'baseMean', 'log2FoldChange'])
     """
-    from immunescape.compare.paired import pair_samples
+    from immunescape.compare._paired import pair_samples
 
     data = check_counts(counts)
     pairs = pair_samples(

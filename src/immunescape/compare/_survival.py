@@ -120,7 +120,7 @@ def _endpoint_name(time_col: str, endpoint: str | None) -> str:
 def _survival_columns(
     clinical: pd.DataFrame, time_col: str, event_col: str, source: str = "clinical"
 ) -> tuple[pd.Series, pd.Series]:
-    """Validated (time, event) over the samples having both; negative/non-binary -> error."""
+    """Return validated (time, event) of the samples having both (errors on bad values)."""
     for col, what in ((time_col, "time"), (event_col, "event")):
         if not isinstance(col, str) or col not in clinical.columns:
             raise InputError(
@@ -163,7 +163,7 @@ def _survival_columns(
 def _covariate_design(
     clinical: pd.DataFrame, covariates: Sequence[str], samples: pd.Index
 ) -> pd.DataFrame:
-    """Numeric design columns for the covariates (categorical -> indicators, first level dropped)."""
+    """Return numeric design columns of the covariates (categorical: first level dropped)."""
     if isinstance(covariates, str):
         covariates = [c.strip() for c in covariates.split(",") if c.strip()]
     missing_cols = [c for c in covariates if c not in clinical.columns]
@@ -528,8 +528,8 @@ def survival(
     >>> clin = pd.DataFrame({"os_months": [3.0, 5, 4, 9, 12, 10, 20, 15],
     ...                      "os_event": [1, 1, 1, 0, 1, 0, 1, 0]}, index=list("abcdefgh"))
     >>> t = survival(f, clin, time_col="os_months", event_col="os_event", ph_test=False)
-    >>> t[["feature", "endpoint", "model", "n", "n_events", "cut"]].to_dict("records")
-    [{'feature': 'tmb', 'endpoint': 'OS', 'model': 'univariable', 'n': 8, 'n_events': 5, 'cut': 4.5}]
+    >>> t[["feature", "endpoint", "model", "n", "n_events", "cut"]].values.tolist()
+    [['tmb', 'OS', 'univariable', 8, 5, 4.5]]
     >>> bool(t["hr"].iloc[0] < 1)
     True
     """
@@ -643,9 +643,7 @@ def survival(
         "event_col": event_col,
         "cox": "lifelines CoxPHFitter (Efron ties), Wald test; HR "
         + ("per SD of the feature" if scale == "sd" else "per unit of the feature"),
-        "ph_test": "lifelines proportional_hazard_test, time_transform='rank'"
-        if ph_test
-        else None,
+        "ph_test": "lifelines proportional_hazard_test, time_transform='rank'" if ph_test else None,
         "cut": cut if isinstance(cut, str) else float(cut),
         "logrank": "lifelines logrank_test, high (> cut) vs low (<= cut)"
         if cut != "optimal"

@@ -125,7 +125,9 @@ def associations(
     0.4
     """
     if ci not in ("delong", "bootstrap"):
-        raise InputError(f"unknown ci method {ci!r}", source="ci", fix="use 'delong' or 'bootstrap'")
+        raise InputError(
+            f"unknown ci method {ci!r}", source="ci", fix="use 'delong' or 'bootstrap'"
+        )
     X = numeric_features(features)
     y = response_labels(response)
     shared = X.index.intersection(y.index, sort=False)

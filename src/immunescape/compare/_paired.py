@@ -293,8 +293,8 @@ def paired_changes(
                 "test": WILCOXON,
             }
             if m.sum() < min_pairs:
-                row.update(statistic=np.nan, p_value=np.nan,
-                           note=f"not tested: {int(m.sum())} pair(s) (minimum {min_pairs})")  # fmt: skip
+                note = f"not tested: {int(m.sum())} pair(s) (minimum {min_pairs})"
+                row.update(statistic=np.nan, p_value=np.nan, note=note)
             else:
                 s, p, note = _signed_rank(d)
                 row.update(statistic=s, p_value=p, note=note)

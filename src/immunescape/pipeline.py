@@ -1,0 +1,329 @@
+"""The main job: inputs -> scores -> genomic events -> mechanisms -> phenotypes -> countermeasures.
+
+:func:`run_pipeline` reads whatever inputs are given (any may be absent), runs each step on
+them and returns every result table plus the provenance for ``run.json``. What cannot be
+assessed without a missing input is reported as ``not_assessable`` rather than guessed. The
+CLI (``immunescape run``) writes the tables and ``report.html``; rendering never computes.
+
+Sample identity across inputs: expression columns, the MAF's ``Tumor_Sample_Barcode``, the
+copy-number/HLA sample columns and the clinical ``sample_id`` must use the same ids. A
+clinical table that matches none of the molecular samples is an error; partial overlaps are
+warnings naming the unmatched ids. A sample absent from the MAF is taken as *not sequenced*
+unless ``dna_samples="all"`` says that every expression sample was sequenced (then samples
+without a MAF row have no mutation, TMB 0).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from immunescape._logging import logger
+from immunescape.errors import InputError
+
+__all__ = ["PipelineResult", "run_pipeline"]
+
+PathLike = str | Path
+
+
+@dataclass
+class PipelineResult:
+    """Everything ``immunescape run`` produces, before writing.
+
+    Attributes
+    ----------
+    tables
+        Output file name -> table (``scores.tsv``, ``features.tsv``, ``genomic_events.tsv``,
+        ``tmb.tsv``, ``hla.tsv``, ``scna.tsv``, ``mechanisms.tsv``, ``phenotypes.tsv``,
+        ``recommendations.tsv``), each present only when computed.
+    documents
+        JSON documents (``input_report.json``).
+    run
+        Provenance for ``run.json``: inputs, rules, parameters, warnings.
+    clinical
+        The harmonised clinical table (sample_id, response, ...) or None.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    documents: dict[str, Any] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+    clinical: pd.DataFrame | None = None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def run_pipeline(
+    *,
+    expr: PathLike | None = None,
+    unit: str | None = None,
+    genes_in: str | None = None,
+    log_offset: float | None = None,
+    maf: PathLike | None = None,
+    cna: PathLike | None = None,
+    segments: PathLike | None = None,
+    hla: PathLike | None = None,
+    hla_loh: PathLike | None = None,
+    clinical: PathLike | None = None,
+    clinical_columns: dict[str, str] | None = None,
+    sd_rule: str = "pfs6",
+    capture_mb: float | None = None,
+    assay: str | None = None,
+    dna_samples: Literal["maf", "all"] = "maf",
+    genome_build: str | None = None,
+    cancer_type: str | None = None,
+    reference: PathLike | None = None,
+    signature_files: Sequence[PathLike] = (),
+    kb_files: Sequence[PathLike] = (),
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> PipelineResult:
+    """Run the whole per-patient pipeline on the inputs given.
+
+    Parameters
+    ----------
+    expr, unit, genes_in, log_offset
+        Expression matrix and how to read it (see :func:`immunescape.io.read_expression`).
+    maf, cna, segments, hla, hla_loh, capture_mb, assay, genome_build
+        Genomic inputs (see :func:`immunescape.genomics.run_genomics`); ``capture_mb`` is
+        required with a MAF.
+    clinical, clinical_columns, sd_rule
+        Clinical table, explicit column names (``sample_col``, ``response_col``,
+        ``recist_col``, ``os_time_col``, ...) and the rule for stable disease.
+    dna_samples
+        ``"maf"``: only samples with a MAF row were sequenced; ``"all"``: every expression
+        sample was sequenced.
+    cancer_type
+        Recorded in run.json (rules are not cancer-type specific yet).
+    reference
+        Reference cohort expression: percentiles (and cohort-relative scores) are taken
+        against it, e.g. to profile one patient.
+    signature_files, kb_files
+        User signature (GMT/YAML) and knowledge-base (YAML) extensions.
+    seed
+        Seed of random background gene sets.
+    progress
+        Called with the name of each step (the CLI shows it).
+
+    Returns
+    -------
+    PipelineResult
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from immunescape.datasets import simulate_cohort, write_cohort
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "c"
+    >>> _ = write_cohort(simulate_cohort(30, seed=1), d)
+    >>> res = run_pipeline(expr=d / "expression.tsv", clinical=d / "clinical.tsv")
+    >>> sorted(res.tables)[:3]
+    ['features.tsv', 'mechanisms.tsv', 'phenotypes.tsv']
+    """
+    from immunescape.kb import load_kb
+    from immunescape.mechanisms import Evidence, call_mechanisms, immune_phenotypes
+    from immunescape.recommend import DISCLAIMER, recommend
+
+    step = progress or (lambda _name: None)
+    if expr is None and maf is None and cna is None and segments is None and hla is None \
+            and hla_loh is None:
+        raise InputError(
+            "no molecular input given",
+            source="immunescape run",
+            fix="give --expr and/or --maf/--cna/--segments/--hla",
+        )
+    out = PipelineResult()
+    run: dict[str, Any] = {"inputs": {}, "warnings": [], "parameters": {
+        "unit": unit, "sd_rule": sd_rule, "capture_mb": capture_mb, "assay": assay,
+        "dna_samples": dna_samples, "cancer_type": cancer_type, "seed": seed,
+        "reference": str(reference) if reference else None,
+    }}
+    kb = load_kb([str(p) for p in kb_files], signature_files=[str(p) for p in signature_files])
+    run["knowledge_base"] = {"version": kb.version, "sha256": kb.sha256}
+
+    # ------------------------------------------------------------------ expression -> scores
+    scores = ref_scores = None
+    names: dict[str, str] = {}
+    expr_samples: list[str] = []
+    if expr is not None:
+        step("reading expression")
+        from immunescape.io import read_expression
+        from immunescape.signatures.registry import load_registry
+        from immunescape.signatures.runner import _join_reference, score
+
+        expression, report = read_expression(expr, unit=unit, genes_in=genes_in,  # type: ignore[arg-type]
+                                             log_offset=log_offset)
+        out.documents["input_report.json"] = report.to_dict()
+        expr_samples = [str(s) for s in expression.samples]
+        registry = load_registry([str(p) for p in signature_files])
+        names = {s.id: s.name for s in registry}
+        step("scoring signatures")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if reference is not None:
+                ref_expr, ref_report = read_expression(reference)
+                out.documents["reference_report.json"] = ref_report.to_dict()
+                joined = _join_reference(expression, ref_expr)
+                res = score(joined, signatures=registry, seed=seed)
+                scores = res.scores.iloc[: len(expr_samples)]
+                ref_scores = res.scores.iloc[len(expr_samples):]
+            else:
+                res = score(expression, signatures=registry, seed=seed)
+                scores = res.scores
+        out.tables["scores.tsv"] = scores
+        out.tables["features.tsv"] = res.features.set_index("id")
+        run["inputs"]["expression"] = {
+            "file": str(expr), "unit": expression.unit, "log_offset": expression.log_offset,
+            "n_samples": expression.shape[0], "n_genes": expression.shape[1],
+            "notes": expression.notes, "conversions": res.conversions,
+        }
+        run["warnings"] += list(report.to_dict().get("warnings", [])) + res.warnings
+
+    # ------------------------------------------------------------------ genomics
+    gres = None
+    inputs: dict[str, set[str]] = {"expression": set(expr_samples)}
+    if any(x is not None for x in (maf, cna, segments, hla, hla_loh)):
+        step("calling genomic events")
+        from immunescape.genomics import (
+            read_cna,
+            read_hla,
+            read_hla_loh,
+            read_maf,
+            read_segments,
+            run_genomics,
+        )
+
+        mt = read_maf(maf) if maf is not None else None
+        cn = read_cna(cna) if cna is not None else None
+        seg = read_segments(segments) if segments is not None else None
+        geno = read_hla(hla) if hla is not None else None
+        loh = read_hla_loh(hla_loh) if hla_loh is not None else None
+        sequenced: list[str] | None = None
+        if mt is not None and dna_samples == "all":
+            sequenced = list(dict.fromkeys(expr_samples + [str(s) for s in mt.samples]))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gres = run_genomics(maf=mt, capture_mb=capture_mb, cna=cn, segments=seg,
+                                hla=geno, hla_loh=loh, assay=assay,  # type: ignore[arg-type]
+                                samples=sequenced, genome_build=genome_build)
+        run["warnings"] += [str(w.message) for w in caught]
+        for name, table in gres.tables.items():
+            if name != "genomic_events" and "sample_id" in table.columns:
+                table = table.set_index("sample_id")
+            out.tables[f"{name}.tsv"] = table
+        run["genomics"] = gres.provenance
+        if mt is not None:
+            inputs["mutations"] = {str(s) for s in (sequenced or mt.samples)}
+        if cn is not None:
+            inputs["cna"] = {str(s) for s in cn.samples}
+        if seg is not None:
+            inputs["segments"] = {str(s) for s in seg.samples}
+        if geno is not None or loh is not None:
+            have = set() if geno is None else {str(s) for s in geno.samples}
+            if loh is not None:
+                have |= set(loh["sample_id"].astype(str))
+            inputs["hla"] = have
+    dna_samples_all = set().union(*(inputs.get(k, set()) for k in
+                                    ("mutations", "cna", "segments", "hla")))
+    if expr_samples and dna_samples_all:
+        only_dna = sorted(dna_samples_all - set(expr_samples))
+        only_rna = sorted(set(expr_samples) - dna_samples_all)
+        if only_dna:
+            run["warnings"].append(
+                f"{len(only_dna)} sample(s) have DNA data but no expression (e.g. "
+                f"{', '.join(only_dna[:3])}); RNA evidence is not assessable for them")
+        if only_rna and len(only_rna) < len(expr_samples):
+            run["warnings"].append(
+                f"{len(only_rna)} expression sample(s) have no DNA data (e.g. "
+                f"{', '.join(only_rna[:3])}); DNA evidence is not assessable for them")
+        if not (set(expr_samples) & dna_samples_all):
+            raise InputError(
+                "no DNA sample id matches an expression sample id (e.g. DNA "
+                f"{sorted(dna_samples_all)[0]!r} vs expression {expr_samples[0]!r})",
+                source=str(maf or cna or hla or segments),
+                fix="use the same sample ids in every input",
+            )
+    all_samples = list(dict.fromkeys(expr_samples + sorted(dna_samples_all - set(expr_samples))))
+
+    # ------------------------------------------------------------------ clinical
+    clin_table = None
+    if clinical is not None:
+        step("reading clinical data")
+        from immunescape.io import read_clinical
+
+        ct = read_clinical(clinical, sd_rule=sd_rule, **(clinical_columns or {}))  # type: ignore[arg-type]
+        data = ct.data.copy()
+        data.index = data.index.astype(str)
+        extra = ct.extra.copy()
+        extra.index = extra.index.astype(str)
+        extra.columns = [_snake(c) for c in extra.columns]
+        extra = extra.loc[:, ~extra.columns.isin(data.columns)]
+        clin_table = data.join(extra)
+        matched = set(clin_table.index) & set(all_samples)
+        if not matched:
+            raise InputError(
+                f"none of the {len(clin_table)} clinical sample ids matches a molecular sample "
+                f"id (e.g. clinical {clin_table.index[0]!r} vs {all_samples[0]!r})",
+                source=str(clinical),
+                fix="use the same sample ids as the expression/MAF columns, or name the id "
+                "column with --sample-col",
+            )
+        unmatched = sorted(set(all_samples) - matched)
+        if unmatched:
+            run["warnings"].append(
+                f"{len(unmatched)} molecular sample(s) have no clinical row (e.g. "
+                f"{', '.join(unmatched[:3])})")
+        extra_clin = sorted(set(clin_table.index) - set(all_samples))
+        if extra_clin:
+            run["warnings"].append(
+                f"{len(extra_clin)} clinical row(s) match no molecular sample and are ignored "
+                f"(e.g. {', '.join(extra_clin[:3])})")
+        clin_table = clin_table.loc[[s for s in clin_table.index if s in set(all_samples)]]
+        inputs["clinical"] = set(clin_table.index)
+        run["inputs"]["clinical"] = ct.provenance
+        out.clinical = clin_table
+
+    # ------------------------------------------------------------------ mechanisms
+    step("calling mechanisms")
+    g = gres.tables if gres is not None else {}
+
+    def by_sample(name: str) -> pd.DataFrame | None:
+        t = g.get(name)
+        if t is None:
+            return None
+        t = t.copy()
+        t["sample_id"] = t["sample_id"].astype(str)
+        return t.drop_duplicates("sample_id").set_index("sample_id")
+
+    events = g.get("genomic_events")
+    if events is not None:
+        events = events.assign(sample_id=events["sample_id"].astype(str))
+    evidence = Evidence(
+        all_samples, scores=scores, reference_scores=ref_scores, score_names=names,
+        events=events, tmb=by_sample("tmb"), scna=by_sample("scna"), hla=by_sample("hla"),
+        clinical=clin_table, inputs=inputs,
+    )
+    calls = call_mechanisms(evidence, kb=kb)
+    run["warnings"] += calls.warnings
+    out.tables["mechanisms.tsv"] = calls.table
+    if scores is not None:
+        out.tables["phenotypes.tsv"] = immune_phenotypes(evidence, kb=kb)
+    step("ranking countermeasures")
+    out.tables["recommendations.tsv"] = recommend(calls.table, kb=kb)
+    run["mechanisms"] = {
+        "percentiles": calls.percentile_basis,
+        "parameters": kb.parameters.model_dump(),
+        "synthesis": "strength = largest matched block weight (strong 1.0, moderate 0.6, "
+        "weak 0.3) + 0.2 per further evidence type matched, capped at 1; present >= 0.6",
+        "disclaimer": DISCLAIMER,
+    }
+    run["samples"] = {"n": len(all_samples), "by_input": {k: len(v) for k, v in inputs.items()}}
+    logger.info("pipeline done on %d samples", len(all_samples))
+    out.run = run
+    return out
