@@ -491,51 +491,47 @@ def demo_cmd(
     n_samples: Annotated[int, typer.Option(help="Number of simulated patients.")] = 120,
     seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 0,
 ) -> None:
-    """Simulate a demo cohort and run the pipeline on it end to end.
+    """Simulate a demo cohort with planted mechanisms and run the whole pipeline on it.
 
-    Writes the simulated inputs (inputs/expression.tsv, inputs/clinical.tsv) and the
-    outputs of 'immunescape score' into OUTPUT.
+    Writes the simulated inputs (inputs/: expression, clinical, mutations, copy number,
+    HLA and the planted truth) and every output of 'immunescape run' into OUTPUT.
     """
     import tempfile
 
     from immunescape._output import write_outputs
     from immunescape.datasets import simulate_cohort, write_cohort
-    from immunescape.io import read_expression
+    from immunescape.pipeline import run_pipeline
 
     if n_samples < 2:
         raise InputError(f"--n-samples must be at least 2, not {n_samples}")
     cohort = simulate_cohort(n_samples, seed=seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = write_cohort(cohort, Path(tmp) / "inputs")
-        expr_path = Path(tmp) / "inputs" / "expression.tsv"
-        expression, report = read_expression(expr_path, unit="tpm")
-        result, _ = _score_step(
-            expression, signature_files=[], only=None, min_coverage=None, reference=None, seed=seed
+    with tempfile.TemporaryDirectory() as tmp, _progress() as step:
+        step("simulating the cohort")
+        d = Path(tmp) / "inputs"
+        write_cohort(cohort, d)
+        files = {p.name: p for p in d.iterdir()}
+        capture = (getattr(cohort, "params", {}) or {}).get("capture_mb")
+        result = run_pipeline(
+            expr=files["expression.tsv"], unit="tpm", clinical=files["clinical.tsv"],
+            maf=files.get("maf.tsv"), cna=files.get("cna.tsv"), hla=files.get("hla.tsv"),
+            hla_loh=files.get("hla_loh.tsv"),
+            capture_mb=capture if files.get("maf.tsv") else None,
+            assay="exome" if files.get("maf.tsv") else None, dna_samples="all",
+            seed=seed, progress=step,
         )
-        inputs = {f"inputs/{Path(p).name}": Path(p).read_text() for p in _as_paths(paths, tmp)}
-    write_outputs(
-        output,
-        tables={"scores.tsv": result.scores, "features.tsv": result.features.set_index("id")},
-        documents={"input_report.json": report.to_dict()},
-        texts=inputs,
-        run={
-            "command": _argv(),
-            "parameters": {"n_samples": n_samples, "seed": seed},
-            "simulation": getattr(cohort, "params", {}),
-            "conversions": result.conversions,
-            "warnings": result.warnings,
-        },
+        step("writing the report")
+        run_doc, texts = _pipeline_outputs(
+            result, title="immunescape demo (simulated cohort)",
+            extra_run={"simulation": getattr(cohort, "params", {})},
+        )
+        texts.update({f"inputs/{name}": p.read_text() for name, p in sorted(files.items())})
+        write_outputs(output, tables=result.tables, documents=result.documents, texts=texts,
+                      run=run_doc)
+    mech = result.tables["mechanisms.tsv"]
+    typer.echo(
+        f"demo: {n_samples} simulated patients, {int((mech['status'] == 'present').sum())} "
+        f"mechanism calls present -> {output} (open {output}/report.html)"
     )
-    n_ok = int((result.features["status"] == "scored").sum())
-    typer.echo(f"demo: {n_samples} simulated patients, {n_ok} features scored -> {output}")
-
-
-def _as_paths(paths: Any, tmp: str) -> list[Path]:
-    if isinstance(paths, dict):
-        return [Path(p) for p in paths.values()]
-    if isinstance(paths, list | tuple):
-        return [Path(p) for p in paths]
-    return sorted((Path(tmp) / "inputs").glob("*"))
 
 
 def main(argv: list[str] | None = None) -> int:

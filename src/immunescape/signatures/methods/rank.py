@@ -220,13 +220,11 @@ class RankTables:
 
     def _min_max(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ordinal, min and max ranks of the genes at ``idx``, samples x genes."""
-        o = self.ordinal[:, idx]
-        at = o.astype(np.intp) - 1
-        return (
-            o,
-            np.take_along_axis(self.min_at, at, axis=1),
-            np.take_along_axis(self.max_at, at, axis=1),
-        )
+        o = np.take(self.ordinal, idx, axis=1)
+        # flat position of each gene's sorted slot: row * N + ordinal - 1
+        at = o.astype(np.intp)
+        at += (np.arange(o.shape[0], dtype=np.intp) * self.n_genes - 1)[:, None]
+        return o, np.take(self.min_at.ravel(), at), np.take(self.max_at.ravel(), at)
 
     def average(self, idx: np.ndarray) -> np.ndarray:
         """Return the average ranks of the genes at ``idx``, samples x genes, float64."""
