@@ -91,6 +91,7 @@ class Expression:
                                    copy=False)
         self._X = X
         self._gene_index = pd.Index(self.values.columns)
+        self._gene_set = frozenset(self._gene_index)
         self._scale: np.ndarray | None = None
         self._rank_cache: np.ndarray | None = None
 
@@ -110,9 +111,14 @@ class Expression:
         """(n_samples, n_genes)."""
         return self.values.shape  # type: ignore[return-value]
 
+    @property
+    def gene_set(self) -> frozenset[str]:
+        """The gene symbols as a set (for fast membership tests)."""
+        return self._gene_set
+
     def has(self, genes: Sequence[str]) -> list[str]:
         """Return the genes of ``genes`` present in the matrix, in the order given."""
-        present = set(self._gene_index)
+        present = self._gene_set
         return [g for g in genes if g in present]
 
     # ------------------------------------------------------------------ conversions

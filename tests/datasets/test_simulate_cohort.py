@@ -80,7 +80,9 @@ def test_different_seeds_differ():
 def test_written_files_are_byte_identical(tmp_path):
     for name in ("a", "b"):
         write_cohort(simulate_cohort(8, seed=9), tmp_path / name, include_counts=True)
-    for f in ("expression.tsv", "clinical.tsv", "latent.tsv", "truth.tsv", "counts.tsv"):
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert {"maf.tsv", "cna.tsv", "hla.tsv", "hla_loh.tsv", "counts.tsv"} <= set(files)
+    for f in files:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
 
 
@@ -100,7 +102,11 @@ def test_shapes_ids_and_tables(c200):
         "sample_id", "recist", "response", "os_months", "os_event", "pfs_months",
         "pfs_event", "age", "sex", "cancer_type", "treatment",
     ]  # fmt: skip
-    assert c.mutations is None and c.cna is None and c.hla is None
+    # DNA layers are filled (their content is tested in test_simulate_dna.py)
+    assert set(c.mutations["Tumor_Sample_Barcode"]) == set(c.expression.index)
+    assert list(c.cna.columns[1:]) == list(c.expression.index)
+    assert list(c.hla["sample_id"]) == list(c.expression.index)
+    assert c.hla_loh is not None and c.params["capture_mb"] == 38.0
     assert c.params["seed"] == 1 and c.params["n_genes"] == 5000
     assert isinstance(c.as_expression(), Expression)
 
@@ -410,7 +416,10 @@ def test_write_cohort_layout_and_round_trip(tmp_path):
     c = simulate_cohort(6, seed=4)
     out = write_cohort(c, tmp_path / "demo")
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["clinical.tsv", "expression.tsv", "latent.tsv", "simulation.json", "truth.tsv"]
+    assert names == [
+        "clinical.tsv", "cna.tsv", "expression.tsv", "hla.tsv", "hla_loh.tsv", "latent.tsv",
+        "maf.tsv", "simulation.json", "truth.tsv",
+    ]  # fmt: skip
     expr = pd.read_csv(out / "expression.tsv", sep="\t")
     assert expr.columns[0] == "gene"
     assert list(expr.columns[1:]) == list(c.expression.index)
@@ -420,6 +429,6 @@ def test_write_cohort_layout_and_round_trip(tmp_path):
     pd.testing.assert_frame_equal(clin, c.clinical.reset_index(drop=True), check_dtype=False)
     with pytest.raises(InputError, match="not empty"):
         write_cohort(c, out)
-    write_cohort(c, out, overwrite=True, include_truth=False)
+    write_cohort(c, out, overwrite=True, include_truth=False, include_dna=False)
     assert sorted(p.name for p in out.iterdir()) == ["clinical.tsv", "expression.tsv"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".demo")]

@@ -45,7 +45,8 @@ class Page(HTMLParser):
         """Figure id -> plotly figure (data + layout)."""
         return {
             a["id"].removesuffix("-data"): json.loads(body)
-            for a, body in self.scripts if a.get("type") == "application/json"
+            for a, body in self.scripts
+            if a.get("type") == "application/json"
         }
 
 

@@ -18,7 +18,7 @@ from scipy.stats import rankdata
 
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.signatures._ranks import rank_rows, rank_rows_many
+from immunescape.signatures._ranks import rank_rows, rank_rows_many, rank_tables
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.methods.rank import ssgsea_es, ssgsea_scores
 from immunescape.signatures.schema import Signature
@@ -107,11 +107,27 @@ def test_rank_rows_default_is_float32_average_ranks():
     got = rank_rows(X)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, rankdata(X, axis=1))
-    # one thread and many give the same result; transpose gives genes x samples
+    # one thread and many give the same result
     np.testing.assert_array_equal(rank_rows(X, n_jobs=1, chunk_rows=3), got)
-    (t,) = rank_rows_many(X, ["average"], transpose=True, chunk_rows=7, n_jobs=2)
-    assert t.shape == (3000, 20) and t.flags.c_contiguous
-    np.testing.assert_array_equal(t, got.T)
+
+
+@pytest.mark.parametrize("negative", [False, True])
+def test_rank_tables_lookups_equal_scipy(negative):
+    rng = np.random.default_rng(2)
+    X = rng.poisson(2.0, size=(23, 700)).astype(np.float32)
+    if negative:
+        X -= 1.5
+    ordinal, min_at, max_at = rank_tables(X, chunk_rows=5, n_jobs=2)
+    assert ordinal.dtype == np.uint16
+    np.testing.assert_array_equal(ordinal, rankdata(X, axis=1, method="ordinal"))
+    at = ordinal.astype(np.intp) - 1
+    lo = np.take_along_axis(min_at, at, axis=1)
+    hi = np.take_along_axis(max_at, at, axis=1)
+    np.testing.assert_array_equal(lo, rankdata(X, axis=1, method="min"))
+    np.testing.assert_array_equal(hi, rankdata(X, axis=1, method="max"))
+    np.testing.assert_array_equal((lo + hi.astype(float)) / 2, rankdata(X, axis=1))
+    with pytest.raises(ValueError, match="NaN"):
+        rank_tables(np.array([[1.0, np.nan]], np.float32))
 
 
 def test_rank_rows_nan_entries_are_nan_and_do_not_count():
@@ -120,6 +136,15 @@ def test_rank_rows_nan_entries_are_nan_and_do_not_count():
     expected = rankdata(X, axis=1, nan_policy="omit")
     np.testing.assert_array_equal(got, expected)
     assert got[0].tolist()[0] == 2.5 and np.isnan(got[0, 1])
+
+
+def test_rank_rows_many_several_methods_from_one_sort():
+    rng = np.random.default_rng(4)
+    X = np.round(rng.normal(size=(30, 400)), 1).astype(np.float32)
+    methods = ["average", "dense", "ordinal", "max", "min"]
+    got = rank_rows_many(X, methods, dtypes=[np.float64] * 5, chunk_rows=7, n_jobs=2)
+    for method, ranks in zip(methods, got, strict=True):
+        np.testing.assert_array_equal(ranks, rankdata(X, axis=1, method=method))
 
 
 def test_rank_rows_many_integer_dtypes_and_errors():
@@ -315,3 +340,22 @@ def test_singscore_rejects_unknown_options():
     df = _tied_matrix(n=3, g=50)
     with pytest.raises(InputError, match="ties"):
         _run(_ctx(df), _sig("singscore", list(df.columns[:5]), ties="dense"))
+
+
+def test_runner_scores_rank_methods_and_rejects_nan():
+    from immunescape.signatures.runner import score
+
+    df = _tied_matrix(n=10, g=500)
+    sets = _gene_sets(list(df.columns))
+    expr = Expression(df, unit="tpm")
+    result = score(expr, signatures=[_sig("ssgsea", sets["SET3"])])
+    expected = ssgsea_scores(expr, {"x": sets["SET3"]})["x"].to_numpy()
+    np.testing.assert_allclose(result.scores["t"].to_numpy(), expected, atol=1e-9)
+    np.testing.assert_allclose(
+        ssgsea_scores(df, {"x": sets["SET3"]})["x"].to_numpy(), expected, atol=0
+    )
+    bad = df.copy()
+    bad.iloc[0, 0] = np.nan
+    ctx = _ctx(bad)
+    with pytest.raises(InputError, match="NaN"):
+        _run(ctx, _sig("singscore", sets["SET3"]))

@@ -59,8 +59,9 @@ ULM_TEXT = "univariate linear model stat ~ PROGENy weight (decoupler ulm), t-tes
 def registry_gene_sets(registry: Registry | None = None) -> dict[str, list[str]]:
     """Gene sets of the registry's signatures (not single genes, not PROGENy).
 
-    A signature's ``genes`` (its up genes) form the set; signatures defined only by pairs or
-    groups contribute all the genes they read.
+    A signature's ``genes`` (its up genes) form the set; immunophenoscore parts the genes of
+    their category; gene-pair signatures all the genes they read. A set identical to an
+    earlier one (``ips_az`` and ``ips``) is kept once, under the first id.
 
     Examples
     --------
@@ -70,12 +71,23 @@ def registry_gene_sets(registry: Registry | None = None) -> dict[str, list[str]]
     """
     reg = load_registry() if registry is None else registry
     out: dict[str, list[str]] = {}
+    seen: dict[tuple[str, ...], str] = {}
     for sig in reg:
         if sig.kind != "signature" or sig.method == "progeny":
             continue
-        genes = list(sig.genes) or sig.all_genes()
-        if genes:
-            out[sig.id] = list(dict.fromkeys(genes))
+        genes = list(sig.genes)
+        if not genes and sig.groups:
+            part = str(sig.params.get("output", "")).upper()
+            cats = {g.category.upper() for g in sig.groups}
+            groups = [g for g in sig.groups if part not in cats or g.category.upper() == part]
+            genes = [gene for g in groups for gene in g.genes]
+        if not genes:
+            genes = sig.all_genes()
+        genes = list(dict.fromkeys(genes))
+        key = tuple(sorted(genes))
+        if genes and key not in seen:  # identical sets (e.g. ips and ips_az) are tested once
+            seen[key] = sig.id
+            out[sig.id] = genes
     return out
 
 

@@ -13,7 +13,10 @@ Per feature and endpoint:
   residuals against rank-transformed time) for the feature's coefficient. A small value means
   the HR changes over time and should be read with care.
 * **Kaplan-Meier + log-rank** of ``high`` (value > cut) versus ``low`` (value <= cut), on
-  the univariable rows (multivariable rows leave ``logrank_p`` empty). Cuts:
+  the univariable rows (multivariable rows leave ``logrank_p`` empty). The log-rank test is
+  statsmodels' ``survdiff``; the curves (product-limit estimate, exponential Greenwood
+  "log(-log)" band as lifelines computes it) are computed with numpy; both are checked
+  against lifelines in the tests. Cuts:
 
   ``"median"``
       the feature's median over the analysed samples (ties at the median go to ``low``);
@@ -104,6 +107,10 @@ KM_COLUMNS = [
 ]
 
 Cut = Literal["median", "optimal"] | float
+# lifelines' default stopping rule (precision 1e-7) can stop ~1e-5 short of the maximum for
+# coefficients near 0; these converge to the partial-likelihood maximum (checked against
+# statsmodels PHReg in the tests).
+_COX_FIT = {"precision": 1e-10, "r_precision": 1e-12, "max_steps": 500}
 
 
 # ------------------------------------------------------------------------ input checks
@@ -374,18 +381,20 @@ def _fit_cox(
         warnings.simplefilter("always")
         try:
             cph = CoxPHFitter(alpha=alpha)
-            cph.fit(frame, duration_col="time", event_col="event")
+            cph.fit(frame, duration_col="time", event_col="event", fit_options=_COX_FIT)
         except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
             notes.append(f"Cox model failed: {str(exc).splitlines()[0][:160]}")
             return out, notes
-        s = cph.summary.loc["x"]
+        b = float(cph.params_["x"])
+        se = float(cph.standard_errors_["x"])
+        z = stats.norm.ppf(1.0 - alpha / 2.0)
         out.update(
-            coef=float(s["coef"]),
-            se=float(s["se(coef)"]),
-            hr=float(s["exp(coef)"]),
-            low=float(s[f"exp(coef) lower {100 * (1 - alpha):g}%"]),
-            high=float(s[f"exp(coef) upper {100 * (1 - alpha):g}%"]),
-            p=float(s["p"]),
+            coef=b,
+            se=se,
+            hr=float(np.exp(b)),
+            low=float(np.exp(b - z * se)),
+            high=float(np.exp(b + z * se)),
+            p=float(2.0 * stats.norm.sf(abs(b / se))) if se > 0 else np.nan,
         )
         if ph_test:
             try:
@@ -401,6 +410,57 @@ def _fit_cox(
             seen.add(text)
             notes.append(f"lifelines: {text}")
     return out, notes
+
+
+# ------------------------------------------------------------------------ KM and log-rank
+def _logrank_p(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> float:
+    """Two-group log-rank p-value (statsmodels ``survdiff``; checked against lifelines)."""
+    from statsmodels.duration.survfunc import survdiff
+
+    if event.sum() == 0:
+        return float("nan")
+    _, p = survdiff(time, event, group.astype(int))
+    return float(p)
+
+
+def _km_curve(time: np.ndarray, event: np.ndarray, alpha: float) -> pd.DataFrame:
+    """Kaplan-Meier estimate at 0 and every observed time, with lifelines' interval.
+
+    The band is the exponential Greenwood ("log(-log)") interval as lifelines computes it;
+    1 where the estimate is 1; the Greenwood term is 0 when everyone at risk dies.
+    """
+    uniq, inv = np.unique(time, return_inverse=True)
+    deaths = np.bincount(inv, weights=event, minlength=uniq.size)
+    leaving = np.bincount(inv, minlength=uniq.size).astype(float)
+    at_risk = leaving[::-1].cumsum()[::-1]
+    if uniq[0] > 0:
+        uniq = np.r_[0.0, uniq]
+        deaths = np.r_[0.0, deaths]
+        leaving = np.r_[0.0, leaving]
+        at_risk = np.r_[at_risk[0], at_risk]
+    surv = np.cumprod(1.0 - deaths / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = deaths / (at_risk * (at_risk - deaths))
+    term[~np.isfinite(term)] = 0.0
+    cum = np.cumsum(term)
+    z = stats.norm.ppf(1.0 - alpha / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.log(surv)
+        low = np.exp(-np.exp(np.log(-v) - z * np.sqrt(cum) / v))
+        high = np.exp(-np.exp(np.log(-v) + z * np.sqrt(cum) / v))
+    low[np.isnan(low)] = 1.0
+    high[np.isnan(high)] = 1.0
+    return pd.DataFrame(
+        {
+            "time": uniq,
+            "n_at_risk": at_risk,
+            "n_events": deaths,
+            "n_censored": leaving - deaths,
+            "survival": surv,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
 
 
 # ------------------------------------------------------------------------ grouping
@@ -557,11 +617,14 @@ def survival(
         sd = float(np.std(x, ddof=1)) if n > 1 else np.nan
         testable = n_ev >= min_events and n >= 2 * min_per_group and sd > 0
         if not testable:
-            why = (
-                f"{n_ev} events (minimum {min_events})"
-                if n_ev < min_events
-                else ("constant feature" if not sd > 0 else f"only {n} samples")
-            )
+            if n == 0:
+                why = "no sample with a value"
+            elif n_ev < min_events:
+                why = f"{n_ev} events (minimum {min_events})"
+            elif not sd > 0:
+                why = "constant feature"
+            else:
+                why = f"only {n} samples"
             uni.update(note=f"not tested: {why}", hr_unit="")
             rows.append(uni)
             if design is not None:
@@ -582,9 +645,7 @@ def survival(
             if cut == "optimal":
                 lr = p_corr
             else:
-                from lifelines.statistics import logrank_test
-
-                lr = float(logrank_test(t[high], t[~high], e[high], e[~high]).p_value)
+                lr = _logrank_p(t, e, high)
         else:
             notes.append(
                 f"no log-rank test: {n_high} high / {n_low} low at cut {c:.4g} "
@@ -645,7 +706,7 @@ def survival(
         + ("per SD of the feature" if scale == "sd" else "per unit of the feature"),
         "ph_test": "lifelines proportional_hazard_test, time_transform='rank'" if ph_test else None,
         "cut": cut if isinstance(cut, str) else float(cut),
-        "logrank": "lifelines logrank_test, high (> cut) vs low (<= cut)"
+        "logrank": "log-rank test (statsmodels survdiff), high (> cut) vs low (<= cut)"
         if cut != "optimal"
         else "maximally selected log-rank statistic, Lausen-Schumacher 1992 corrected p",
         "minprop": minprop if cut == "optimal" else None,
@@ -699,8 +760,6 @@ def km_table(
     >>> km[km.group == "low"][["time", "n_at_risk", "n_events", "survival"]].values.tolist()
     [[0.0, 2.0, 0.0, 1.0], [2.0, 2.0, 1.0, 0.5], [4.0, 1.0, 1.0, 0.0]]
     """
-    from lifelines import KaplanMeierFitter
-
     _check_cut(cut)
     X, _, time, event = _prepare(features, clinical, time_col, event_col)
     name = _endpoint_name(time_col, endpoint)
@@ -720,29 +779,11 @@ def km_table(
         for group, mask in (("low", ~high), ("high", high)):
             if not mask.any():
                 continue
-            kmf = KaplanMeierFitter(alpha=alpha)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                kmf.fit(t[mask], e[mask])
-            et = kmf.event_table
-            ci = kmf.confidence_interval_survival_function_
-            sf = kmf.survival_function_.iloc[:, 0]
+            curve = _km_curve(t[mask], e[mask], alpha)
             part = pd.DataFrame(
-                {
-                    "feature": feat,
-                    "endpoint": name,
-                    "group": group,
-                    "cut": c,
-                    "cut_rule": rule,
-                    "time": et.index.to_numpy(dtype=float),
-                    "n_at_risk": et["at_risk"].to_numpy(dtype=float),
-                    "n_events": et["observed"].to_numpy(dtype=float),
-                    "n_censored": et["censored"].to_numpy(dtype=float),
-                    "survival": sf.reindex(et.index).to_numpy(dtype=float),
-                    "ci_low": ci.iloc[:, 0].reindex(et.index).to_numpy(dtype=float),
-                    "ci_high": ci.iloc[:, 1].reindex(et.index).to_numpy(dtype=float),
-                }
-            )
+                {"feature": feat, "endpoint": name, "group": group, "cut": c, "cut_rule": rule},
+                index=curve.index,
+            ).join(curve)
             parts.append(part)
     if not parts:
         return pd.DataFrame(columns=KM_COLUMNS)

@@ -35,6 +35,15 @@ expression footprint of JAK1/JAK2/IFNGR loss, Zaretsky et al. 2016, PMID 2743384
 et al. 2017, PMID 29070816), ``pten_loss`` (PTEN -2.5 log2, fewer T cells, more VEGFA),
 ``wnt_active``; derived flags, tumour purity and the true response probability are recorded
 too.
+
+DNA layers (``mutations``, ``cna``, ``hla``, ``hla_loh``; model and sources in
+:mod:`immunescape.datasets._dna`) are drawn afterwards from an independent child stream of the
+seed, so they leave everything above unchanged: passenger mutations with a log-normal burden
+(higher in responders), melanoma-like copy-number changes, HLA class I genotypes and, planted
+in line with the truth flags, biallelic JAK1/JAK2 loss (``ifng_decoupled``), B2M loss or HLA
+LOH (``apm_loss``), PTEN loss (``pten_loss``), CTNNB1 hotspots or APC/AXIN1 loss (part of
+``wnt_active``), BRAF/NRAS hotspots, and decoys that must not be called. The truth gains one
+``dna_*`` column per mechanism, HLA and decoy flags and the exact TMB.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape._version import __version__
+from immunescape.datasets import _dna as D
 from immunescape.datasets import _universe as U
 from immunescape.errors import InputError
 from immunescape.expression import Expression
@@ -163,8 +173,20 @@ class SimulatedCohort:
     gene_info
         One row per simulated gene: ``gene``, ``chromosome``, ``tier`` (curated, background,
         synthetic), ``length``, ``groups``.
-    mutations, cna, hla
-        Reserved for the DNA layers (planted mutations, copy number, HLA); None for now.
+    mutations
+        Somatic mutations as a MAF table (``Hugo_Symbol``, ``NCBI_Build``, ``Chromosome``,
+        ``Start_Position``, ``End_Position``, ``Variant_Classification``, ``Variant_Type``,
+        ``Reference_Allele``, ``Tumor_Seq_Allele2``, ``Tumor_Sample_Barcode``,
+        ``HGVSp_Short``, ``t_depth``, ``t_alt_count``); exome, ``params["capture_mb"]`` Mb.
+    cna
+        Gene-level GISTIC-style calls (-2..2): first column ``Hugo_Symbol``, one column per
+        sample (``all_thresholded.by_genes`` layout).
+    hla
+        HLA class I genotypes, wide: ``sample_id``, ``HLA-A_1``, ``HLA-A_2``, ``HLA-B_1``...
+        (``HLA-A*02:01``; a homozygous locus has the same allele twice).
+    hla_loh
+        Allele-specific HLA LOH as a LOHHLA ``HLAlossPrediction_CI`` table (``region`` = sample,
+        heterozygous loci only).
     """
 
     expression: pd.DataFrame
@@ -177,6 +199,7 @@ class SimulatedCohort:
     mutations: pd.DataFrame | None = None
     cna: pd.DataFrame | None = None
     hla: pd.DataFrame | None = None
+    hla_loh: pd.DataFrame | None = None
 
     def as_expression(self) -> Expression:
         """Return the TPM matrix as an :class:`~immunescape.expression.Expression`.
@@ -432,7 +455,9 @@ def simulate_cohort(
     Returns
     -------
     SimulatedCohort
-        Expression (TPM), clinical table, latent programmes, planted truth and parameters.
+        Expression (TPM), read counts, clinical table, latent programmes, DNA layers
+        (mutations, copy number, HLA genotypes, HLA LOH), planted truth and parameters
+        (``params["capture_mb"]``: the simulated exome's territory for TMB).
 
     Raises
     ------
@@ -441,6 +466,13 @@ def simulate_cohort(
 
     Notes
     -----
+    The DNA layers come from an independent child stream of ``seed``
+    (``numpy.random.SeedSequence(seed).spawn``): a cohort's expression and clinical data are
+    the same as without them. Planted DNA truth (``truth`` columns): ``dna_ifng_pathway_loss``,
+    ``dna_antigen_presentation_loss``, ``dna_pten_loss_pi3k``, ``dna_wnt_beta_catenin``,
+    ``dna_mapk_oncogenic`` with gene/mode details, ``hla_*``, ``decoy_*``,
+    ``n_nonsynonymous`` and ``tmb_per_mb``.
+
     Typical levels are specified as full-transcriptome TPM; TPM is then renormalised over the
     simulated genes, so with the default 5,000 genes all values are about 2 times higher than
     in a whole-transcriptome table (as when a real TPM table is restricted to those genes).
@@ -454,6 +486,8 @@ def simulate_cohort(
     1000000
     >>> sorted(c.clinical["response"].unique())
     ['NR', 'R']
+    >>> c.mutations.columns[:3].tolist(), c.params["capture_mb"]
+    (['Hugo_Symbol', 'NCBI_Build', 'Chromosome'], 38.0)
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
         raise InputError(f"n_samples must be an integer, got {n_samples!r}", source="n_samples")
@@ -502,6 +536,9 @@ def simulate_cohort(
             "groups": universe["groups"].reindex(gp.genes).fillna("").to_numpy(),
         }
     )
+    truth = _truth(ids, latent, states, p_resp)
+    dna = _dna(ids, states, clinical, truth, gp, universe, seed)
+    truth = truth.join(dna.truth)
     params = {
         "generator": "immunescape.datasets.simulate_cohort",
         "version": __version__,
@@ -521,16 +558,51 @@ def simulate_cohort(
         "clinical": CLINICAL,
         "library": LIBRARY,
         "background": U.BACKGROUND,
+        "capture_mb": D.CAPTURE_MB,
+        "assay": "exome",
+        "genome_build": D.GENOME_BUILD,
+        "dna": dna.params,
+        "dna_seed": "numpy.random.SeedSequence(seed).spawn(1)[0], 4 child streams",
+        "hla_frequencies": D.HLA_FREQUENCIES,
     }
     params = json.loads(json.dumps(params))  # plain JSON types (tuples -> lists)
     return SimulatedCohort(
         expression=expression,
         clinical=clinical,
         latent=latent,
-        truth=_truth(ids, latent, states, p_resp),
+        truth=truth,
         params=params,
         counts=counts_df,
         gene_info=gene_info,
+        mutations=dna.mutations,
+        cna=dna.cna,
+        hla=dna.hla,
+        hla_loh=dna.hla_loh,
+    )
+
+
+def _dna(
+    ids: pd.Index,
+    states: dict[str, np.ndarray],
+    clinical: pd.DataFrame,
+    truth: pd.DataFrame,
+    gp: U.GeneParams,
+    universe: pd.DataFrame,
+    seed: int,
+) -> D.DnaLayers:
+    """Simulate the DNA layers (independent random stream) for the drawn cohort."""
+    chrom = universe["chromosome"].replace({"X|Y": "X"})
+    real = gp.genes[~gp.synthetic]
+    real = real[chrom.reindex(real).isin(list(D.CHROM_LENGTH)).to_numpy()]
+    cna_genes = real.union(pd.Index(sorted(D.MECHANISM_GENES)).intersection(chrom.index))
+    return D.simulate_dna(
+        ids,
+        states,
+        responder=clinical["response"].eq("R").to_numpy(),
+        purity=truth["purity"].to_numpy(dtype=float),
+        cna_genes=cna_genes,
+        chromosome_of=chrom,
+        seed=seed,
     )
 
 
@@ -540,15 +612,21 @@ def write_cohort(
     *,
     include_truth: bool = True,
     include_counts: bool = False,
+    include_dna: bool = True,
     overwrite: bool = False,
 ) -> Path:
     """Write a simulated cohort as TSV files.
 
     Files: ``expression.tsv`` (genes in rows, first column ``gene``, one column per sample, TPM),
-    ``clinical.tsv``; with ``include_truth`` also ``latent.tsv``, ``truth.tsv`` (first column
-    ``sample_id``) and ``simulation.json`` (the parameters); with ``include_counts`` also
-    ``counts.tsv`` (same layout as expression, integers). Files are written into a temporary
-    directory that is renamed at the end, so a failed write leaves no partial directory.
+    ``clinical.tsv``; with ``include_dna`` (default) the DNA inputs ``maf.tsv`` (MAF),
+    ``cna.tsv`` (GISTIC-style gene x sample calls), ``hla.tsv`` (HLA class I genotypes, wide)
+    and ``hla_loh.tsv`` (LOHHLA table; omitted when no sample has a heterozygous locus), in the
+    formats of :func:`immunescape.genomics.read_maf`, ``read_cna``, ``read_hla`` and
+    ``read_hla_loh``; with ``include_truth`` also ``latent.tsv``, ``truth.tsv`` (first column
+    ``sample_id``) and ``simulation.json`` (the parameters, including ``capture_mb``); with
+    ``include_counts`` also ``counts.tsv`` (same layout as expression, integers). Files are
+    written into a temporary directory that is renamed at the end, so a failed write leaves
+    no partial directory.
 
     Parameters
     ----------
@@ -556,8 +634,8 @@ def write_cohort(
         Output of :func:`simulate_cohort`.
     outdir
         Directory to create.
-    include_truth, include_counts
-        Also write the ground truth / the read counts.
+    include_truth, include_counts, include_dna
+        Also write the ground truth / the read counts / the DNA inputs.
     overwrite
         Replace ``outdir`` if it exists (otherwise an existing non-empty directory is an error).
 
@@ -570,8 +648,8 @@ def write_cohort(
     --------
     >>> import tempfile, pathlib
     >>> d = write_cohort(simulate_cohort(3, seed=0), pathlib.Path(tempfile.mkdtemp()) / "demo")
-    >>> sorted(p.name for p in d.iterdir())[:2]
-    ['clinical.tsv', 'expression.tsv']
+    >>> sorted(p.name for p in d.iterdir())[:4]
+    ['clinical.tsv', 'cna.tsv', 'expression.tsv', 'hla.tsv']
     """
     out = Path(outdir)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
@@ -589,6 +667,15 @@ def write_cohort(
         expr.index.name = "gene"
         expr.to_csv(tmp / "expression.tsv", float_format="%.6g", **fmt)
         cohort.clinical.to_csv(tmp / "clinical.tsv", index=False, **fmt)
+        if include_dna:
+            if cohort.mutations is not None:
+                cohort.mutations.to_csv(tmp / "maf.tsv", index=False, **fmt)
+            if cohort.cna is not None:
+                cohort.cna.to_csv(tmp / "cna.tsv", index=False, **fmt)
+            if cohort.hla is not None:
+                cohort.hla.to_csv(tmp / "hla.tsv", index=False, **fmt)
+            if cohort.hla_loh is not None and len(cohort.hla_loh):
+                cohort.hla_loh.to_csv(tmp / "hla_loh.tsv", index=False, float_format="%.6g", **fmt)
         if include_truth:
             cohort.latent.to_csv(tmp / "latent.tsv", float_format="%.6g", **fmt)
             cohort.truth.to_csv(tmp / "truth.tsv", **fmt)

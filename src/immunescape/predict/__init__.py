@@ -7,6 +7,17 @@ the validation helpers (nested cross-validation, leave-one-cohort-out, per-cohor
 standardisation) work with any scikit-learn classifier. See docs/predict.md.
 """
 
+from immunescape.predict._cohorts import (
+    BASELINES,
+    Cohort,
+    load_cohort,
+    loco_compare,
+    loco_grid_search,
+    loco_summary,
+    nested_loco_compare,
+    parse_cohort_spec,
+    stack_cohorts,
+)
 from immunescape.predict._loris import (
     LORIS_INPUTS,
     LorisModel,
@@ -26,6 +37,22 @@ from immunescape.predict._metrics import (
     calibration_curve,
     choose_threshold,
     delong_test,
+)
+from immunescape.predict._model import (
+    FEATURE_SETS,
+    MODEL_SCHEMA,
+    MODEL_SCHEMA_VERSION,
+    ResponseModel,
+    drivers,
+    load_builtin_model,
+    load_model,
+    predict_table,
+    save_model,
+)
+from immunescape.predict._published import (
+    PUBLISHED_PREDICTORS,
+    PublishedPredictor,
+    published_predictors,
 )
 from immunescape.predict._scaling import CohortStandardScaler
 from immunescape.predict._validation import leave_one_cohort_out, nested_cv
@@ -50,4 +77,25 @@ __all__ = [
     "load_loris",
     "loris_score",
     "nested_cv",
+    "FEATURE_SETS",
+    "MODEL_SCHEMA",
+    "MODEL_SCHEMA_VERSION",
+    "ResponseModel",
+    "drivers",
+    "load_builtin_model",
+    "load_model",
+    "predict_table",
+    "save_model",
+    "PUBLISHED_PREDICTORS",
+    "PublishedPredictor",
+    "published_predictors",
+    "BASELINES",
+    "Cohort",
+    "load_cohort",
+    "loco_compare",
+    "loco_grid_search",
+    "loco_summary",
+    "nested_loco_compare",
+    "parse_cohort_spec",
+    "stack_cohorts",
 ]

@@ -38,21 +38,33 @@ __all__ = [
 ]
 
 #: Okabe-Ito colours (safe for the common colour-vision deficiencies).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-           "#F0E442")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 RESPONSE_COLOURS = {"R": "#0072B2", "NR": "#D55E00", "unknown": "#9a9a9a"}
-PHENOTYPE_COLOURS = {"inflamed": "#01665e", "excluded": "#80cdc1", "desert": "#dfc27d",
-                     "no call": "#e0e0e0"}
+PHENOTYPE_COLOURS = {
+    "inflamed": "#01665e",
+    "excluded": "#80cdc1",
+    "desert": "#dfc27d",
+    "no call": "#e0e0e0",
+}
 STATUS_COLOURS = {
     "present": "#2166ac",
     "indeterminate": "#f4a259",
     "absent": "#f2f2f2",
     "not_assessable": "#bdbdbd",
 }
-_FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
-         "size": 12, "color": "#222"}
-_AXIS = {"gridcolor": "#e6e6e6", "zeroline": False, "linecolor": "#999", "ticks": "outside",
-         "automargin": True, "showline": True}
+_FONT = {
+    "family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+    "size": 12,
+    "color": "#222",
+}
+_AXIS = {
+    "gridcolor": "#e6e6e6",
+    "zeroline": False,
+    "linecolor": "#999",
+    "ticks": "outside",
+    "automargin": True,
+    "showline": True,
+}
 
 
 class Fig:
@@ -83,7 +95,7 @@ class Fig:
         self.layout.update(layout)
 
     def to_dict(self) -> dict[str, Any]:
-        """The figure as JSON-ready data."""
+        """Return the figure as JSON-ready data."""
         return {"data": self.data, "layout": self.layout}
 
 
@@ -143,10 +155,17 @@ def _status_z(status: str, strength: float) -> float:
 
 
 _STATUS_SCALE = [
-    [0.0, "#bdbdbd"], [0.125, "#bdbdbd"],
-    [0.125, "#f2f2f2"], [0.375, "#f2f2f2"],
-    [0.375, "#fde0c5"], [0.5, "#fde0c5"], [0.725, "#e6550d"], [0.7375, "#e6550d"],
-    [0.7375, "#c6dbef"], [0.75, "#c6dbef"], [1.0, "#08306b"],
+    [0.0, "#bdbdbd"],
+    [0.125, "#bdbdbd"],
+    [0.125, "#f2f2f2"],
+    [0.375, "#f2f2f2"],
+    [0.375, "#fde0c5"],
+    [0.5, "#fde0c5"],
+    [0.725, "#e6550d"],
+    [0.7375, "#e6550d"],
+    [0.7375, "#c6dbef"],
+    [0.75, "#c6dbef"],
+    [1.0, "#08306b"],
 ]
 
 
@@ -201,8 +220,12 @@ def mechanism_matrix(
             f"status: <b>{plot_text(rec['status'])}</b>  strength: {fmt_num(s, 2)}",
         ]
         if hover_limit > 0:
-            for col, label in (("dna_evidence", "DNA"), ("rna_evidence", "RNA"),
-                               ("clinical_evidence", "clinical"), ("reason", "reason")):
+            for col, label in (
+                ("dna_evidence", "DNA"),
+                ("rna_evidence", "RNA"),
+                ("clinical_evidence", "clinical"),
+                ("reason", "reason"),
+            ):
                 if not is_missing(rec.get(col)):
                     lines.append(f"{label}: " + _wrap(rec[col], 90, hover_limit))
         hover[i][j] = "<br>".join(lines)
@@ -213,12 +236,29 @@ def mechanism_matrix(
     total = main_px + len(tracks) * (row_px + gap_px)
     show_ticks = len(samples) <= 60
     fig = Fig()
-    hidden = {"showgrid": False, "showline": False, "ticks": "", "zeroline": False,
-              "automargin": True, "type": "category", "autorange": "reversed", "dtick": 1}
+    hidden = {
+        "showgrid": False,
+        "showline": False,
+        "ticks": "",
+        "zeroline": False,
+        "automargin": True,
+        "type": "category",
+        "autorange": "reversed",
+        "dtick": 1,
+    }
     layout: dict[str, Any] = {
-        "xaxis": {"type": "category", "showgrid": False, "showline": False, "ticks": "",
-                  "zeroline": False, "showticklabels": show_ticks, "tickangle": -60,
-                  "tickfont": {"size": 10}, "automargin": True, "anchor": "y"},
+        "xaxis": {
+            "type": "category",
+            "showgrid": False,
+            "showline": False,
+            "ticks": "",
+            "zeroline": False,
+            "showticklabels": show_ticks,
+            "tickangle": -60,
+            "tickfont": {"size": 10},
+            "automargin": True,
+            "anchor": "y",
+        },
         "yaxis": {**hidden, "domain": [0, main_px / total]},
     }
     colour_maps = {"response": RESPONSE_COLOURS, "phenotype": PHENOTYPE_COLOURS}
@@ -238,25 +278,48 @@ def mechanism_matrix(
         top -= (row_px + gap_px) / total
         fig.add_trace(
             _trace(
-                "heatmap", z=tz, x=x, y=[track], text=th, hovertemplate="%{text}<extra></extra>",
-                colorscale=_discrete([cmap[c] for c in cats]), zmin=-0.5,
-                zmax=len(cats) - 0.5, showscale=False, xgap=1, ygap=1, xaxis="x", yaxis=f"y{r}",
+                "heatmap",
+                z=tz,
+                x=x,
+                y=[track],
+                text=th,
+                hovertemplate="%{text}<extra></extra>",
+                colorscale=_discrete([cmap[c] for c in cats]),
+                zmin=-0.5,
+                zmax=len(cats) - 0.5,
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                xaxis="x",
+                yaxis=f"y{r}",
             )
         )
     zz = [[None if not math.isfinite(v) else round(float(v), 3) for v in row] for row in z]
     fig.add_trace(
         _trace(
-            "heatmap", z=zz, x=x, y=y, text=hover, hovertemplate="%{text}<extra></extra>",
-            colorscale=_STATUS_SCALE, zmin=-1, zmax=3, showscale=False,
-            xgap=1 if len(samples) <= 150 else 0, ygap=1, hoverongaps=False,
-            xaxis="x", yaxis="y",
+            "heatmap",
+            z=zz,
+            x=x,
+            y=y,
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
+            colorscale=_STATUS_SCALE,
+            zmin=-1,
+            zmax=3,
+            showscale=False,
+            xgap=1 if len(samples) <= 150 else 0,
+            ygap=1,
+            hoverongaps=False,
+            xaxis="x",
+            yaxis="y",
         )
     )
     fig.update_layout(
         **_layout(
             height=total + (160 if show_ticks else 30) + 40,
             margin={"l": 10, "r": 10, "t": 30, "b": 10},
-            showlegend=False, **layout,
+            showlegend=False,
+            **layout,
         )
     )
     return fig
@@ -276,17 +339,26 @@ def score_box(values: pd.Series, *, groups: pd.Series | None, y_title: str = "")
     for label, vals in sets:
         colour = RESPONSE_COLOURS.get(label, PALETTE[0])
         fig.add_trace(
-            _trace("box",
-                y=_round(vals.to_numpy()), name=f"{label} (n={len(vals)})",
+            _trace(
+                "box",
+                y=_round(vals.to_numpy()),
+                name=f"{label} (n={len(vals)})",
                 text=[plot_text(s) for s in vals.index],
                 hovertemplate="%{text}: %{y}<extra></extra>",
-                boxpoints="all", jitter=0.45, pointpos=0, marker={"size": 4, "opacity": 0.7},
-                line={"color": colour}, fillcolor=_rgba(colour, 0.15), boxmean=False,
+                boxpoints="all",
+                jitter=0.45,
+                pointpos=0,
+                marker={"size": 4, "opacity": 0.7},
+                line={"color": colour},
+                fillcolor=_rgba(colour, 0.15),
+                boxmean=False,
             )
         )
     fig.update_layout(
         **_layout(
-            height=290, showlegend=False, margin={"l": 55, "r": 10, "t": 28, "b": 40},
+            height=290,
+            showlegend=False,
+            margin={"l": 55, "r": 10, "t": 28, "b": 40},
             yaxis={**_AXIS, "title": {"text": plot_text(y_title)}},
             xaxis={**_AXIS, "showgrid": False},
         )
@@ -302,8 +374,10 @@ def phenotype_bars(counts: pd.DataFrame) -> Fig:
     fig = Fig()
     for col in counts.columns:
         fig.add_trace(
-            _trace("bar",
-                x=[plot_text(p) for p in counts.index], y=counts[col].tolist(),
+            _trace(
+                "bar",
+                x=[plot_text(p) for p in counts.index],
+                y=counts[col].tolist(),
                 name=plot_text(col),
                 marker={"color": RESPONSE_COLOURS.get(str(col), PALETTE[2])},
                 hovertemplate="%{x}: %{y} patients<extra>" + plot_text(col) + "</extra>",
@@ -311,7 +385,9 @@ def phenotype_bars(counts: pd.DataFrame) -> Fig:
         )
     fig.update_layout(
         **_layout(
-            barmode="group", height=300, xaxis={**_AXIS, "showgrid": False},
+            barmode="group",
+            height=300,
+            xaxis={**_AXIS, "showgrid": False},
             yaxis={**_AXIS, "title": {"text": "patients"}},
             showlegend=len(counts.columns) > 1,
             legend={"orientation": "h", "y": 1.12, "x": 0},
@@ -325,22 +401,47 @@ _LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
 def _forest(
-    labels: list[str], est: pd.Series, lo: pd.Series, hi: pd.Series, hover: list[str], *,
-    ref: float, x_title: str, log: bool, colours: list[str] | None = None,
+    labels: list[str],
+    est: pd.Series,
+    lo: pd.Series,
+    hi: pd.Series,
+    hover: list[str],
+    *,
+    ref: float,
+    x_title: str,
+    log: bool,
+    colours: list[str] | None = None,
 ) -> Fig:
     e, low, high = (pd.to_numeric(s, errors="coerce").to_numpy(dtype=float) for s in (est, lo, hi))
     fig = Fig(
-        _trace("scatter",
-            x=_round(e), y=labels, mode="markers",
+        _trace(
+            "scatter",
+            x=_round(e),
+            y=labels,
+            mode="markers",
             marker={"size": 8, "color": colours or PALETTE[0], "symbol": "square"},
-            error_x={"type": "data", "symmetric": False, "array": _round(high - e),
-                     "arrayminus": _round(e - low), "thickness": 1.5, "width": 0,
-                     "color": "#555"},
-            text=hover, hovertemplate="%{text}<extra></extra>",
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": _round(high - e),
+                "arrayminus": _round(e - low),
+                "thickness": 1.5,
+                "width": 0,
+                "color": "#555",
+            },
+            text=hover,
+            hovertemplate="%{text}<extra></extra>",
         )
     )
-    fig.add_shape(type="line", x0=ref, x1=ref, y0=0, y1=1, yref="paper",
-                  line={"color": "#888", "dash": "dash", "width": 1})
+    fig.add_shape(
+        type="line",
+        x0=ref,
+        x1=ref,
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": "#888", "dash": "dash", "width": 1},
+    )
     xaxis: dict[str, Any] = {**_AXIS, "title": {"text": x_title}}
     if log:
         finite = [v for v in np.concatenate([low, high, e, [ref]]) if math.isfinite(v) and v > 0]
@@ -349,7 +450,9 @@ def _forest(
         xaxis.update(type="log", tickvals=ticks, ticktext=[fmt_num(t) for t in ticks])
     fig.update_layout(
         **_layout(
-            height=max(220, 26 * len(labels) + 90), showlegend=False, xaxis=xaxis,
+            height=max(220, 26 * len(labels) + 90),
+            showlegend=False,
+            xaxis=xaxis,
             yaxis={**_AXIS, "autorange": "reversed", "type": "category", "showgrid": False},
             margin={"l": 10, "r": 20, "t": 20, "b": 50},
         )
@@ -375,8 +478,13 @@ def auc_forest(assoc: pd.DataFrame, *, names: dict[str, str]) -> Fig:
             parts.append(f"direction: {plot_text(r['direction'])}")
         hover.append("<br>".join(parts))
     return _forest(
-        [plot_text(f) for f in assoc["feature"]], assoc["auc"], assoc["auc_ci_low"],
-        assoc["auc_ci_high"], hover, ref=0.5, x_title="AUC (responders vs non-responders)",
+        [plot_text(f) for f in assoc["feature"]],
+        assoc["auc"],
+        assoc["auc_ci_low"],
+        assoc["auc_ci_high"],
+        hover,
+        ref=0.5,
+        x_title="AUC (responders vs non-responders)",
         log=False,
     )
 
@@ -398,8 +506,17 @@ def hr_forest(surv: pd.DataFrame) -> Fig:
                 parts.append(f"{lab} = {fmt_p(r[col])}")
         hover.append("<br>".join(parts))
         colours.append(colour_of[ep] if ep in colour_of else PALETTE[0])
-    return _forest(labels, surv["hr"], surv["hr_ci_low"], surv["hr_ci_high"], hover, ref=1.0,
-                   x_title="hazard ratio (log scale)", log=True, colours=colours)
+    return _forest(
+        labels,
+        surv["hr"],
+        surv["hr_ci_low"],
+        surv["hr_ci_high"],
+        hover,
+        ref=1.0,
+        x_title="hazard ratio (log scale)",
+        log=True,
+        colours=colours,
+    )
 
 
 def volcano(
@@ -426,32 +543,84 @@ def volcano(
             for g, x, p in zip(sub["gene"], sub["_lfc"], sub["_padj"], strict=True)
         ]
         fig.add_trace(
-            _trace("scatter",
-                x=_round(sub["_lfc"], 4), y=_round(sub["_y"], 4), mode="markers", name=name,
-                marker={"size": 5, "color": colour, "opacity": 0.75}, text=hover,
+            _trace(
+                "scatter",
+                x=_round(sub["_lfc"], 4),
+                y=_round(sub["_y"], 4),
+                mode="markers",
+                name=name,
+                marker={"size": 5, "color": colour, "opacity": 0.75},
+                text=hover,
                 hovertemplate="%{text}<extra></extra>",
             )
         )
     top = d[up | down].nsmallest(n_labels, "_padj")
     for g, x, y in zip(top["gene"], top["_lfc"], top["_y"], strict=True):
-        fig.add_annotation(x=float(x), y=float(y), text=plot_text(g), showarrow=True,
-                           arrowhead=0, arrowwidth=1, ax=0, ay=-18, font={"size": 10})
+        fig.add_annotation(
+            x=float(x),
+            y=float(y),
+            text=plot_text(g),
+            showarrow=True,
+            arrowhead=0,
+            arrowwidth=1,
+            ax=0,
+            ay=-18,
+            font={"size": 10},
+        )
     for xv in (-lfc_threshold, lfc_threshold):
-        fig.add_shape(type="line", x0=xv, x1=xv, y0=0, y1=1, yref="paper",
-                      line={"color": "#aaa", "dash": "dot", "width": 1})
-    fig.add_shape(type="line", x0=0, x1=1, xref="paper", y0=-math.log10(padj_threshold),
-                  y1=-math.log10(padj_threshold), line={"color": "#aaa", "dash": "dot", "width": 1})
+        fig.add_shape(
+            type="line",
+            x0=xv,
+            x1=xv,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#aaa", "dash": "dot", "width": 1},
+        )
+    fig.add_shape(
+        type="line",
+        x0=0,
+        x1=1,
+        xref="paper",
+        y0=-math.log10(padj_threshold),
+        y1=-math.log10(padj_threshold),
+        line={"color": "#aaa", "dash": "dot", "width": 1},
+    )
     fig.update_layout(
         **_layout(
-            height=460, xaxis={**_AXIS, "title": {"text": "log2 fold change"}},
+            height=460,
+            xaxis={**_AXIS, "title": {"text": "log2 fold change"}},
             yaxis={**_AXIS, "title": {"text": "-log10 adjusted p-value"}},
         )
     )
     return fig
 
 
-_TICK_STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 3, 6, 12, 18, 24, 36, 48, 60, 120, 180, 240, 365,
-               500, 730, 1000, 2000, 5000)
+_TICK_STEPS = (
+    0.1,
+    0.2,
+    0.25,
+    0.5,
+    1,
+    2,
+    3,
+    6,
+    12,
+    18,
+    24,
+    36,
+    48,
+    60,
+    120,
+    180,
+    240,
+    365,
+    500,
+    730,
+    1000,
+    2000,
+    5000,
+)
 
 
 def km_ticks(max_time: float, *, max_ticks: int = 8) -> list[float]:
@@ -475,18 +644,42 @@ def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
         name = plot_text(group)
         t = _round(sub["time"])
         if has_ci:
-            fig.add_trace(_trace("scatter", x=t, y=_round(sub["ci_high"], 4), mode="lines",
-                                     line={"width": 0, "shape": "hv"}, hoverinfo="skip",
-                                     showlegend=False, legendgroup=name))
-            fig.add_trace(_trace("scatter", x=t, y=_round(sub["ci_low"], 4), mode="lines",
-                                     line={"width": 0, "shape": "hv"}, fill="tonexty",
-                                     fillcolor=_rgba(colour, 0.15), hoverinfo="skip",
-                                     showlegend=False, legendgroup=name))
+            fig.add_trace(
+                _trace(
+                    "scatter",
+                    x=t,
+                    y=_round(sub["ci_high"], 4),
+                    mode="lines",
+                    line={"width": 0, "shape": "hv"},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=name,
+                )
+            )
+            fig.add_trace(
+                _trace(
+                    "scatter",
+                    x=t,
+                    y=_round(sub["ci_low"], 4),
+                    mode="lines",
+                    line={"width": 0, "shape": "hv"},
+                    fill="tonexty",
+                    fillcolor=_rgba(colour, 0.15),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=name,
+                )
+            )
         fig.add_trace(
-            _trace("scatter",
-                x=t, y=_round(sub["survival"], 4), mode="lines", name=name, legendgroup=name,
+            _trace(
+                "scatter",
+                x=t,
+                y=_round(sub["survival"], 4),
+                mode="lines",
+                name=name,
+                legendgroup=name,
                 line={"color": colour, "shape": "hv", "width": 2},
-                customdata=_round(sub["at_risk"]),
+                customdata=_round(sub["n_at_risk"]),
                 hovertemplate=name + ": %{y:.3f} at %{x}, at risk %{customdata}<extra></extra>",
             )
         )
@@ -494,17 +687,27 @@ def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
             cens = sub[pd.to_numeric(sub["n_censored"], errors="coerce").fillna(0) > 0]
             if len(cens):
                 fig.add_trace(
-                    _trace("scatter",
-                        x=_round(cens["time"]), y=_round(cens["survival"], 4), mode="markers",
+                    _trace(
+                        "scatter",
+                        x=_round(cens["time"]),
+                        y=_round(cens["survival"], 4),
+                        mode="markers",
                         marker={"symbol": "line-ns-open", "size": 8, "color": colour},
-                        showlegend=False, legendgroup=name, hoverinfo="skip",
+                        showlegend=False,
+                        legendgroup=name,
+                        hoverinfo="skip",
                     )
                 )
     fig.update_layout(
         **_layout(
-            height=340, margin={"l": 55, "r": 15, "t": 30, "b": 45},
-            xaxis={**_AXIS, "title": {"text": plot_text(time_label)}, "tickvals": ticks,
-                   "range": [0, max(ticks[-1], float(km["time"].max())) * 1.02]},
+            height=340,
+            margin={"l": 55, "r": 15, "t": 30, "b": 45},
+            xaxis={
+                **_AXIS,
+                "title": {"text": plot_text(time_label)},
+                "tickvals": ticks,
+                "range": [0, max(ticks[-1], float(km["time"].max())) * 1.02],
+            },
             yaxis={**_AXIS, "title": {"text": "survival probability"}, "range": [0, 1.03]},
             legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
         )
@@ -512,9 +715,7 @@ def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
     return fig
 
 
-def paired_lines(
-    paired: pd.DataFrame, *, feature: str, response: dict[str, str]
-) -> Fig:
+def paired_lines(paired: pd.DataFrame, *, feature: str, response: dict[str, str]) -> Fig:
     """Before/after values of one feature, one line per patient, coloured by response."""
     sub = paired[paired["feature"] == feature]
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -533,17 +734,26 @@ def paired_lines(
             ys += [b, a, None]
             hover += [plot_text(r["sample_id"])] * 2 + [""]
         fig.add_trace(
-            _trace("scatter",
-                x=xs, y=ys, mode="lines+markers", name=f"{plot_text(label)} (n={len(groups[label])})",
+            _trace(
+                "scatter",
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=f"{plot_text(label)} (n={len(groups[label])})",
                 line={"color": RESPONSE_COLOURS.get(label, PALETTE[2]), "width": 1.2},
-                marker={"size": 5}, opacity=0.8, text=hover, connectgaps=False,
+                marker={"size": 5},
+                opacity=0.8,
+                text=hover,
+                connectgaps=False,
                 hovertemplate="%{text}: %{y}<extra></extra>",
             )
         )
     fig.update_layout(
         **_layout(
-            height=320, xaxis={**_AXIS, "type": "category", "showgrid": False},
-            yaxis={**_AXIS}, margin={"l": 55, "r": 10, "t": 28, "b": 40},
+            height=320,
+            xaxis={**_AXIS, "type": "category", "showgrid": False},
+            yaxis={**_AXIS},
+            margin={"l": 55, "r": 10, "t": 28, "b": 40},
             legend={"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"},
         )
     )
@@ -566,8 +776,11 @@ def roc_curves(roc: pd.DataFrame) -> Fig:
         first = sub.iloc[0].to_dict()
         label = _model_label(first)
         fig.add_trace(
-            _trace("scatter",
-                x=_round(sub["fpr"], 4), y=_round(sub["tpr"], 4), mode="lines",
+            _trace(
+                "scatter",
+                x=_round(sub["fpr"], 4),
+                y=_round(sub["tpr"], 4),
+                mode="lines",
                 name=f"{label} (AUC {fmt_num(first['auc'], 2)})",
                 line={"color": PALETTE[k % len(PALETTE)], "width": 2},
                 hovertemplate=label + ": FPR %{x:.2f}, TPR %{y:.2f}<extra></extra>",
@@ -578,8 +791,13 @@ def roc_curves(roc: pd.DataFrame) -> Fig:
         **_layout(
             height=420,
             xaxis={**_AXIS, "title": {"text": "false-positive rate"}, **_UNIT_AXIS},
-            yaxis={**_AXIS, "title": {"text": "true-positive rate"}, **_UNIT_AXIS,
-                   "scaleanchor": "x", "scaleratio": 1},
+            yaxis={
+                **_AXIS,
+                "title": {"text": "true-positive rate"},
+                **_UNIT_AXIS,
+                "scaleanchor": "x",
+                "scaleratio": 1,
+            },
             legend={"orientation": "v", "x": 1.02, "y": 0, "yanchor": "bottom"},
             margin={"l": 60, "r": 20, "t": 20, "b": 50},
         )
@@ -591,8 +809,9 @@ _UNIT_AXIS = {"range": [-0.02, 1.02], "constrain": "domain", "dtick": 0.2}
 
 
 def _diagonal(fig: Fig) -> None:
-    fig.add_shape(type="line", x0=0, y0=0, x1=1, y1=1,
-                  line={"color": "#999", "dash": "dash", "width": 1})
+    fig.add_shape(
+        type="line", x0=0, y0=0, x1=1, y1=1, line={"color": "#999", "dash": "dash", "width": 1}
+    )
 
 
 def calibration_plot(cal: pd.DataFrame) -> Fig:
@@ -604,12 +823,19 @@ def calibration_plot(cal: pd.DataFrame) -> Fig:
         label = _model_label(sub.iloc[0].to_dict())
         custom = _round(sub["n"]) if "n" in sub else None
         fig.add_trace(
-            _trace("scatter",
-                x=_round(sub["mean_predicted"], 4), y=_round(sub["fraction_positive"], 4),
-                mode="lines+markers", name=label, customdata=custom,
-                line={"color": PALETTE[k % len(PALETTE)], "width": 2}, marker={"size": 7},
-                hovertemplate=label + ": predicted %{x:.2f}, observed %{y:.2f}"
-                + (", n %{customdata}" if custom is not None else "") + "<extra></extra>",
+            _trace(
+                "scatter",
+                x=_round(sub["mean_predicted"], 4),
+                y=_round(sub["fraction_positive"], 4),
+                mode="lines+markers",
+                name=label,
+                customdata=custom,
+                line={"color": PALETTE[k % len(PALETTE)], "width": 2},
+                marker={"size": 7},
+                hovertemplate=label
+                + ": predicted %{x:.2f}, observed %{y:.2f}"
+                + (", n %{customdata}" if custom is not None else "")
+                + "<extra></extra>",
             )
         )
     _diagonal(fig)
@@ -617,8 +843,13 @@ def calibration_plot(cal: pd.DataFrame) -> Fig:
         **_layout(
             height=420,
             xaxis={**_AXIS, "title": {"text": "mean predicted probability"}, **_UNIT_AXIS},
-            yaxis={**_AXIS, "title": {"text": "observed fraction of responders"},
-                   **_UNIT_AXIS, "scaleanchor": "x", "scaleratio": 1},
+            yaxis={
+                **_AXIS,
+                "title": {"text": "observed fraction of responders"},
+                **_UNIT_AXIS,
+                "scaleanchor": "x",
+                "scaleratio": 1,
+            },
             legend={"orientation": "v", "x": 1.02, "y": 0, "yanchor": "bottom"},
             margin={"l": 60, "r": 20, "t": 20, "b": 50},
         )
@@ -635,20 +866,30 @@ def probability_box(pred: pd.DataFrame, *, response: dict[str, str]) -> Fig:
         if not len(sub):
             continue
         fig.add_trace(
-            _trace("box",
-                x=[plot_text(m) for m in sub["model"]], y=_round(sub["probability"], 4),
-                name=label, text=[plot_text(s) for s in sub["sample_id"]],
-                hovertemplate="%{text}: %{y:.2f}<extra></extra>", boxpoints="all",
-                jitter=0.4, pointpos=0, marker={"size": 4, "opacity": 0.7},
+            _trace(
+                "box",
+                x=[plot_text(m) for m in sub["model"]],
+                y=_round(sub["probability"], 4),
+                name=label,
+                text=[plot_text(s) for s in sub["sample_id"]],
+                hovertemplate="%{text}: %{y:.2f}<extra></extra>",
+                boxpoints="all",
+                jitter=0.4,
+                pointpos=0,
+                marker={"size": 4, "opacity": 0.7},
                 line={"color": RESPONSE_COLOURS[label]},
                 fillcolor=_rgba(RESPONSE_COLOURS[label], 0.15),
             )
         )
     fig.update_layout(
         **_layout(
-            boxmode="group", height=360,
-            yaxis={**_AXIS, "title": {"text": "predicted probability of response"},
-                   "range": [0, 1.02]},
+            boxmode="group",
+            height=360,
+            yaxis={
+                **_AXIS,
+                "title": {"text": "predicted probability of response"},
+                "range": [0, 1.02],
+            },
             xaxis={**_AXIS, "type": "category", "showgrid": False},
             legend={"orientation": "h", "y": 1.08, "x": 0},
         )

@@ -24,7 +24,7 @@ __all__ = [
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN, pandas NA and empty strings."""
+    """Tell whether a value is missing: None, NaN, pandas NA or an empty string."""
     if value is None:
         return True
     if isinstance(value, str):
@@ -36,7 +36,7 @@ def is_missing(value: Any) -> bool:
 
 
 def fmt_num(value: Any, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits; "–" when missing."""
+    """Format a number with ``digits`` significant digits; "–" when missing."""
     if is_missing(value):
         return "–"
     try:
@@ -51,7 +51,7 @@ def fmt_num(value: Any, digits: int = 3) -> str:
 
 
 def fmt_p(value: Any) -> str:
-    """A p- or q-value: two significant digits, scientific below 0.001."""
+    """Format a p- or q-value: two significant digits, scientific below 0.001."""
     if is_missing(value):
         return "–"
     x = float(value)
@@ -61,17 +61,19 @@ def fmt_p(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """A cell value as text; "" when missing."""
+    """Return a cell value as text; "" when missing."""
     return "" if is_missing(value) else str(value)
 
 
 def plot_text(value: Any) -> str:
     """User text for a plotly label or hover, escaped.
 
-    Plotly reads labels as pseudo-HTML (``<b>``, ``<br>``) and shows entities decoded, so
-    escaping makes a sample id such as ``<b>x</b>`` display literally and never as markup.
+    Plotly reads labels as pseudo-HTML (``<b>``, ``<br>``) and shows ``&lt;``, ``&gt;`` and
+    ``&amp;`` decoded, so escaping makes a sample id such as ``<b>x</b>`` display literally and
+    never as markup. Quotes stay as they are: plotly writes text into text nodes, and it would
+    show ``&quot;`` undecoded.
     """
-    return html.escape(text(value), quote=True)
+    return html.escape(text(value), quote=False)
 
 
 def truncate(value: str, limit: int) -> str:
@@ -80,19 +82,36 @@ def truncate(value: str, limit: int) -> str:
 
 
 _PREFIX = re.compile(r"(?i)\b(pmid|pmcid|doi|nct)\s*:?\s+(?=\S)")
-_SPLIT = re.compile(r"[;|,]\s*|\s+")
-_PMID = re.compile(r"(?i)^(?:pmid:?)?(\d{4,9})$")
-_PUBMED_URL = re.compile(r"(?i)^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(\d+)/?$")
+_PMID = re.compile(r"(?i)^(?:pmid:?(\d{1,9})|(\d{5,9}))$")  # a bare 4-digit number is a year
+_PUBMED_URL = re.compile(
+    r"(?i)^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(\d+)/?$"
+)
 _DOI = re.compile(r"(?i)^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$")
 _NCT = re.compile(r"(?i)^(?:nct:|https?://\S*?)?(NCT\d{8})/?$")
 _PMC = re.compile(r"(?i)^(?:pmcid:)?(PMC\d+)$")
 
 
-def citation_ids(value: Any) -> list[str]:
-    """Citation identifiers as plain text: ``PMID 27433843``, ``DOI 10.1/x``, ``NCT01234567``.
+def _identifier(token: str) -> str | None:
+    token = token.rstrip(".")
+    if m := _PMID.match(token):
+        return f"PMID {m.group(1) or m.group(2)}"
+    if m := _PUBMED_URL.match(token):
+        return f"PMID {m.group(1)}"
+    if m := _DOI.match(token):
+        return f"DOI {m.group(1)}"
+    if m := _NCT.match(token):
+        return m.group(1).upper()
+    if m := _PMC.match(token):
+        return m.group(1).upper()
+    return None
 
-    Links to PubMed, doi.org or ClinicalTrials.gov are reduced to the identifier, so the
-    report never links outside itself.
+
+def citation_ids(value: Any) -> list[str]:
+    """Format citations as plain-text identifiers: ``PMID 1``, ``DOI 10.1/x``, ``NCT01234567``.
+
+    Citations are separated by ``;``, ``,``, ``|`` or spaces. Links to PubMed, doi.org or
+    ClinicalTrials.gov are reduced to the identifier, so the report never links outside
+    itself; words after an identifier (``DOI:10.1/x (seed 001)``) stay with it.
 
     Examples
     --------
@@ -103,30 +122,26 @@ def citation_ids(value: Any) -> list[str]:
     if not raw:
         return []
     raw = _PREFIX.sub(lambda m: m.group(1) + ":", raw)
+    groups: list[list[str]] = []
+    for chunk in re.split(r"[;|,]", raw):
+        start = True
+        for token in chunk.split():
+            ident = _identifier(token)
+            if ident is not None or start or not groups:
+                groups.append([ident or token])
+            else:
+                groups[-1].append(token)
+            start = False
     out: list[str] = []
-    for token in _SPLIT.split(raw):
-        token = token.strip().rstrip(".")
-        if not token:
-            continue
-        if m := _PMID.match(token):
-            ident = f"PMID {m.group(1)}"
-        elif m := _PUBMED_URL.match(token):
-            ident = f"PMID {m.group(1)}"
-        elif m := _DOI.match(token):
-            ident = f"DOI {m.group(1)}"
-        elif m := _NCT.match(token):
-            ident = m.group(1).upper()
-        elif m := _PMC.match(token):
-            ident = m.group(1).upper()
-        else:
-            ident = token
-        if ident not in out:
-            out.append(ident)
+    for g in groups:
+        item = " ".join(g)
+        if item not in out:
+            out.append(item)
     return out
 
 
 def anchor_ids(names: Iterable[str], *, prefix: str) -> dict[str, str]:
-    """Unique, HTML-safe anchor ids for ``names`` (readable where possible)."""
+    """Make unique, HTML-safe anchor ids for ``names`` (readable where possible)."""
     out: dict[str, str] = {}
     used: set[str] = set()
     for name in names:

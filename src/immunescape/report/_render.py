@@ -61,8 +61,17 @@ def _asset(name: str) -> str:
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
-    # "</script" cannot occur inside a script element; "<\/script" is the same JS string.
-    return get_plotlyjs().replace("</script", "<\\/script")
+    return _script_safe(get_plotlyjs())
+
+
+def _script_safe(source: str) -> str:
+    r"""Return script text that survives HTML parsing unchanged (so its CSP hash matches).
+
+    "</script" cannot occur inside a script element ("<\/script" is the same JS string), and
+    the HTML parser turns CR and CRLF into LF, so line ends are normalised first.
+    """
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    return source.replace("</script", "<\\/script")
 
 
 def _script_hash(source: str) -> str:
@@ -87,31 +96,37 @@ def render_report(
     Parameters
     ----------
     tables
-        Table name -> DataFrame, keys with or without ``.tsv``. Contract tables of
-        DESIGN.md: ``scores``, ``features``, ``genomic_events``, ``tmb``, ``mechanisms``,
-        ``phenotypes``, ``recommendations``, ``associations``, ``de``, ``survival``,
-        ``mutations``, ``predictions``; and, for the report:
+        Table name -> DataFrame, keys with or without ``.tsv``; a key column may be the
+        index. Tables of DESIGN.md: ``scores``, ``features``, ``genomic_events``, ``tmb``,
+        ``mechanisms``, ``phenotypes``, ``recommendations``, ``associations``, ``de``,
+        ``survival``, ``mutations``, ``predictions``; of the compare module: ``km``,
+        ``paired``, ``new_events``, ``pathways``, ``mechanisms_enrichment``; of genomics:
+        ``hla``, ``scna`` (shown on the patient pages); and, for the report:
 
         ``clinical``
             sample_id, response (``R`` / ``NR``; anything else is shown as unknown).
         ``mechanism_info``
             mechanism_id, name (display names of mechanisms, e.g. from the knowledge base).
         ``km``
-            Kaplan-Meier curves in long format, one row per step of a group's curve:
-            feature, [endpoint], group, time, survival, at_risk, [ci_low, ci_high],
-            [n_censored]. ``at_risk`` is the number at risk at ``time`` (subjects with
-            time >= ``time``, as in lifelines' ``event_table``); rows should start at time 0
-            and include every event and censoring time (lifelines' ``event_table`` index),
-            because the numbers-at-risk table reads, for each axis tick, ``at_risk`` of the
-            first row at or after the tick (0 after the last row).
-        ``paired``
-            sample_id, feature, before, after, [response].
+            Kaplan-Meier curves in long format, one row per time of a group's curve:
+            feature, [endpoint], group, time, survival, n_at_risk (or ``at_risk``),
+            [ci_low, ci_high], [n_censored]. ``n_at_risk`` is the number at risk just before
+            ``time`` (subjects with time >= ``time``, lifelines' ``event_table``). Rows start
+            at time 0 and include every event and censoring time, because the
+            numbers-at-risk table reads, for each axis tick, ``n_at_risk`` of the first row
+            at or after the tick (0 after the last row). This is the output of
+            :func:`immunescape.compare.km_table`.
+        ``paired_values``
+            Per-patient values at two timepoints: sample_id (the patient), feature, before,
+            after, [response]; drawn as one line per patient.
         ``roc``
             model, fpr, tpr, auc, [cohort].
         ``calibration``
             model, bin, mean_predicted, fraction_positive, [n], [cohort].
         ``drivers``
             sample_id, model, feature, contribution, [value].
+
+        Any other table is left out and named in the overview.
     run
         Contents of run.json (software, command, input, parameters, resources, warnings).
     title
@@ -130,8 +145,9 @@ def render_report(
     Raises
     ------
     InputError
-        An unknown table name, a missing column, an unknown mechanism status, an unknown key
-        score or a figure that is neither a matplotlib Figure nor PNG bytes.
+        A table that is not a DataFrame or lacks a required column, an unknown mechanism
+        status, an unknown key score or a figure that is neither a matplotlib Figure nor PNG
+        bytes.
 
     Examples
     --------
@@ -141,8 +157,10 @@ def render_report(
     >>> html.startswith("<!DOCTYPE html>")
     True
     """
-    t = normalise_tables(tables)
-    b = Builder(t, run=run, key_scores=key_scores)
+    t, ignored = normalise_tables(tables)
+    if ignored:
+        logger.debug("report: tables not shown: %s", ", ".join(ignored))
+    b = Builder(t, run=run, key_scores=key_scores, ignored=ignored)
     sections: dict[str, Any] = {
         "overview": b.overview(),
         "mechanisms": b.mechanisms(),
@@ -155,24 +173,29 @@ def render_report(
     }
     nav = [(key, label) for key, label in _SECTIONS if sections[key] is not None]
     has_plots = b.n_figures > 0
-    app_js = _asset("report.js")
+    app_js = _script_safe(_asset("report.js"))
     plotly_js = _plotly_js() if has_plots else ""
     scripts = [app_js] + ([plotly_js] if has_plots else [])
     csp = (
-        "default-src 'none'; script-src " + " ".join(_script_hash(s) for s in scripts)
+        "default-src 'none'; script-src "
+        + " ".join(_script_hash(s) for s in scripts)
         + "; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
         "connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    html = _environment().get_template("report.html.j2").render(
-        title=title,
-        nav=nav,
-        s=sections,
-        css=Markup(_asset("report.css")),
-        app_js=Markup(app_js),
-        plotly_js=Markup(plotly_js),
-        csp=csp,
-        disclaimer=DISCLAIMER,
-        large_cohort=LARGE_COHORT,
+    html = (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            title=title,
+            nav=nav,
+            s=sections,
+            css=Markup(_asset("report.css")),
+            app_js=Markup(app_js),
+            plotly_js=Markup(plotly_js),
+            csp=csp,
+            disclaimer=DISCLAIMER,
+            large_cohort=LARGE_COHORT,
+        )
     )
     logger.debug("report: %d sections, %d figures, %d characters", len(nav), b.n_figures, len(html))
     return html

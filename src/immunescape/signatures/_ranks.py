@@ -12,6 +12,10 @@ all genes. :func:`rank_rows` computes them for a whole matrix in one pass:
 - row chunks are processed by a thread pool: numpy releases the GIL while sorting and in the
   element-wise steps, so two cores give close to twice the speed.
 
+:func:`rank_tables` is the compact form used by the rank-based scores: the ordinal rank of
+every entry plus the min and max rank at every sorted position, from which any ranking rule
+is a lookup, at the cost of a single scatter per row.
+
 Ranks follow :func:`scipy.stats.rankdata` on each row: 1 is the lowest value, ties share the
 average rank with ``method="average"``, and ``method="ordinal"`` breaks ties by column
 order (first column first), as a stable sort does. NaN entries get a NaN rank (float
@@ -120,7 +124,9 @@ def _rank_chunk(
     n_rows, n_cols = block.shape
     total = n_rows * n_cols
     # flat destination of every sorted entry
-    dest_index = (perm + (np.arange(n_rows, dtype=np.intp) * n_cols)[:, None]).ravel()
+    dest_index = np.add(
+        perm, (np.arange(n_rows, dtype=np.intp) * n_cols)[:, None], dtype=np.intp
+    ).reshape(total)
     blocks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     for method, out in zip(methods, outs, strict=True):
         if method == "ordinal":
@@ -133,28 +139,26 @@ def _rank_chunk(
                 np.not_equal(skeys[:, 1:], skeys[:, :-1], out=new[:, 1:])
                 starts = np.flatnonzero(new)
                 lengths = np.diff(starts, append=total)
-                row_start = (starts // n_cols) * n_cols
-                blocks = (starts, lengths, starts - row_start)
-            starts, lengths, offset = blocks
+                row_first = np.count_nonzero(new, axis=1)
+                offset = starts - np.repeat(np.arange(n_rows) * n_cols, row_first)
+                blocks = (lengths, offset, row_first)
+            lengths, offset, row_first = blocks
             if method == "average":
                 value = offset + (lengths + 1) * 0.5
             elif method == "min":
                 value = offset + 1
             elif method == "max":
                 value = offset + lengths
-            else:  # dense
-                first = np.searchsorted(starts, np.arange(n_rows) * n_cols)
-                row_first = np.repeat(first, np.diff(first, append=starts.size))
-                value = np.arange(starts.size) - row_first + 1
+            else:  # dense: the block's index within its row
+                first = np.cumsum(row_first) - row_first
+                value = np.arange(lengths.size) - np.repeat(first, row_first) + 1
             ranked = np.repeat(value.astype(out.dtype), lengths)
-        dest = np.empty(total, dtype=out.dtype)
+        dest = out[rows].reshape(total)  # a view: the rows are contiguous
         dest[dest_index] = ranked
-        dest = dest.reshape(n_rows, n_cols)
         if nan.size:
             if not np.issubdtype(out.dtype, np.floating):
                 raise ValueError("the matrix has NaN values: ask for a floating-point dtype")
-            dest[nan] = np.nan
-        out[rows] = dest
+            out[rows][nan] = np.nan
 
 
 def _run_chunks(X: np.ndarray, work, chunk_rows: int, n_jobs: int | None) -> None:
@@ -180,23 +184,29 @@ def _tables_chunk(
     min_at: np.ndarray,
     max_at: np.ndarray,
     rows: slice,
+    counting: np.ndarray,
 ) -> None:
     perm, skeys, nan = _sorted_chunk(block)
     if nan.size:
         raise ValueError("the matrix has NaN values; rank tables need complete data")
     n_rows, n_cols = block.shape
-    dest_index = (perm + (np.arange(n_rows, dtype=np.intp) * n_cols)[:, None]).ravel()
-    dest = np.empty(n_rows * n_cols, dtype=ordinal.dtype)
-    dest[dest_index] = np.tile(np.arange(1, n_cols + 1, dtype=ordinal.dtype), n_rows)
-    ordinal[rows] = dest.reshape(n_rows, n_cols)
+    total = n_rows * n_cols
+    # ordinal ranks: scatter 1..n_cols to the sorted columns, straight into the output rows
+    dest_index = np.add(perm, (np.arange(n_rows, dtype=np.intp) * n_cols)[:, None], dtype=np.intp)
+    ordinal[rows].reshape(total)[dest_index.reshape(total)] = counting[:total]
+    # tie blocks: a block starts where the key differs from its left neighbour
     new = np.empty((n_rows, n_cols), dtype=bool)
     new[:, 0] = True
     np.not_equal(skeys[:, 1:], skeys[:, :-1], out=new[:, 1:])
     starts = np.flatnonzero(new)
-    lengths = np.diff(starts, append=n_rows * n_cols)
-    offset = (starts - (starts // n_cols) * n_cols).astype(min_at.dtype)
-    min_at[rows] = np.repeat(offset + 1, lengths).reshape(n_rows, n_cols)
-    max_at[rows] = np.repeat(offset + lengths.astype(min_at.dtype), lengths).reshape(n_rows, n_cols)
+    lengths = np.diff(starts, append=total)
+    offset = starts
+    offset -= np.repeat(np.arange(n_rows) * n_cols, np.count_nonzero(new, axis=1))
+    offset += 1  # the block's min rank
+    dt = min_at.dtype
+    min_at[rows] = np.repeat(offset.astype(dt), lengths).reshape(n_rows, n_cols)
+    offset += lengths - 1  # the block's max rank
+    max_at[rows] = np.repeat(offset.astype(dt), lengths).reshape(n_rows, n_cols)
 
 
 def rank_tables(
@@ -243,9 +253,10 @@ def rank_tables(
     n_cols = X.shape[1]
     dt = np.uint16 if n_cols <= np.iinfo(np.uint16).max else np.uint32
     ordinal, min_at, max_at = (np.empty(X.shape, dtype=dt) for _ in range(3))
+    counting = np.tile(np.arange(1, n_cols + 1, dtype=dt), max(1, min(chunk_rows, X.shape[0])))
     _run_chunks(
         X,
-        lambda block, rows: _tables_chunk(block, ordinal, min_at, max_at, rows),
+        lambda block, rows: _tables_chunk(block, ordinal, min_at, max_at, rows, counting),
         chunk_rows,
         n_jobs,
     )

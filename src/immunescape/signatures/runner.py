@@ -87,7 +87,7 @@ def coverage(sig: Signature, available: Iterable[str]) -> tuple[int, int, list[s
     >>> coverage(load_registry().get("cyt"), ["GZMA"])
     (1, 2, ['PRF1'])
     """
-    avail = set(available)
+    avail = available if isinstance(available, set | frozenset) else set(available)
     genes, total = _units_of(sig)
     missing = [g for g in genes if g not in avail]
     if sig.method == "gene_pairs":
@@ -158,8 +158,7 @@ def score(
     conversions: set[str] = set()
     for sig in sigs:
         ctx = ctx_joint if sig.scope == "cohort_relative" else ctx_own
-        available = ctx.expr.genes
-        found, total, missing = coverage(sig, available)
+        found, total, missing = coverage(sig, ctx.expr.gene_set)
         need = sig.min_coverage if min_coverage is None else min_coverage
         frac = found / total if total else 0.0
         status = "scored"

@@ -49,8 +49,9 @@ shared by every signature; each signature then reads only the rows of its own ge
 
     then centred (``- 0.5``, ``params.center``, default true). With ``genes_down`` the down
     score is ``1 - S_down`` (centred the same way) and the total score is their sum, in
-    [-1, 1]. ``k`` counts the genes found in the data (the current package; versions
-    before 1.x used the declared set size). ``params.output = "dispersion"`` returns the
+    [-1, 1]. ``k`` counts the genes found in the data, as the current package's
+    ``calcBounds`` after ``checkGenes`` (older releases, ``CoreFuns.R``, used the declared
+    set size even when genes were missing). ``params.output = "dispersion"`` returns the
     package's ``TotalDispersion`` instead: the median absolute deviation (times 1.4826,
     R's ``mad``) of the set's ranks, summed over the up and down sets. The undirected
     variant (``knownDirection = FALSE``) is not implemented.
@@ -215,11 +216,16 @@ class RankTables:
 
     def __init__(self, X: np.ndarray, *, n_jobs: int | None = None):
         self.n_genes = X.shape[1]
+        if X.size and np.isnan(X.min()):  # min() propagates NaN: one fast pass
+            raise InputError(
+                "the expression matrix has missing values (NaN)",
+                fix="impute or drop them before rank-based scoring (ssGSEA, singscore)",
+            )
         self.ordinal, self.min_at, self.max_at = rank_tables(X, n_jobs=n_jobs)
         self._weights: dict[float, np.ndarray] = {}
 
-    def _min_max(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Ordinal, min and max ranks of the genes at ``idx``, samples x genes."""
+    def lookup(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the ordinal, min and max ranks of the genes at ``idx``, samples x genes."""
         o = np.take(self.ordinal, idx, axis=1)
         # flat position of each gene's sorted slot: row * N + ordinal - 1
         at = o.astype(np.intp)
@@ -228,12 +234,12 @@ class RankTables:
 
     def average(self, idx: np.ndarray) -> np.ndarray:
         """Return the average ranks of the genes at ``idx``, samples x genes, float64."""
-        _, lo, hi = self._min_max(idx)
+        _, lo, hi = self.lookup(idx)
         return (lo.astype(np.float64) + hi) * 0.5
 
     def minimum(self, idx: np.ndarray) -> np.ndarray:
         """Return the min ranks of the genes at ``idx``, samples x genes."""
-        return self._min_max(idx)[1]
+        return self.lookup(idx)[1]
 
     def weight_table(self, alpha: float) -> np.ndarray:
         """Return ``(j / 2) ** alpha`` for j = 0..2N (the weight when min + max rank = j)."""
@@ -245,7 +251,7 @@ class RankTables:
 
     def ssgsea(self, idx: np.ndarray, alpha: float) -> np.ndarray:
         """Return the ssGSEA enrichment score of the genes at ``idx`` (:func:`ssgsea_es`)."""
-        o, lo, hi = self._min_max(idx)
+        o, lo, hi = self.lookup(idx)
         w = self.weight_table(alpha)[lo.astype(np.intp) + hi]
         return _es_from_weights(w, o, self.n_genes)
 
@@ -254,7 +260,7 @@ def _rank_tables(ctx: ScoringContext) -> RankTables:
     """Return the context's :class:`RankTables`, computed on first use."""
 
     def compute() -> RankTables:
-        return RankTables(ctx.expr.values.to_numpy(dtype=np.float32, copy=False))
+        return RankTables(ctx.expr.matrix)
 
     return ctx.cached(("rank_tables",), compute)
 
@@ -386,26 +392,26 @@ def ssgsea_scores(
     [2.0, -2.0]
     """
     values = data.values if isinstance(data, Expression) else data
-    X = values.to_numpy(dtype=np.float32, copy=False)
+    X = data.matrix if isinstance(data, Expression) else data.to_numpy(np.float32, copy=False)
     genes = pd.Index(values.columns)
     tables = RankTables(X, n_jobs=n_jobs)
     members_idx = {}
     for name, members in gene_sets.items():
         idx = genes.get_indexer(list(dict.fromkeys(members)))
         members_idx[name] = idx[idx >= 0]
-    # Look every gene of the collection up once, then keep its ranks gene-major so that
-    # each set reads contiguous rows.
+    # Look every gene of the collection up once; each set then takes its columns.
     union = np.unique(np.concatenate([np.arange(0)] + list(members_idx.values())))
-    o_u, lo_u, hi_u = tables._min_max(union)
-    order_u = np.ascontiguousarray(o_u.T)
-    weights_u = np.ascontiguousarray(tables.weight_table(alpha)[lo_u.astype(np.intp) + hi_u].T)
+    order_u, lo_u, hi_u = tables.lookup(union)
+    weights_u = tables.weight_table(alpha)[lo_u.astype(np.intp) + hi_u]
     out = {}
     for name, idx in members_idx.items():
         if idx.size < max(1, min_size) or idx.size >= tables.n_genes:
             out[name] = np.full(X.shape[0], np.nan)
             continue
-        rows = np.searchsorted(union, idx)
-        out[name] = _es_from_weights(weights_u[rows].T, order_u[rows].T, tables.n_genes)
+        cols = np.searchsorted(union, idx)
+        out[name] = _es_from_weights(
+            np.take(weights_u, cols, axis=1), np.take(order_u, cols, axis=1), tables.n_genes
+        )
     table = pd.DataFrame(out, index=values.index)
     if normalize:
         flat = table.to_numpy()
