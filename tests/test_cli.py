@@ -174,3 +174,11 @@ def test_demo_runs_end_to_end(tmp_path, capsys, n):
     # on the simulated cohort every built-in feature has its genes
     assert (feats["status"] == "scored").mean() > 0.95
     assert (out / "inputs" / "expression.tsv").is_file()
+    for name in ("mechanisms.tsv", "phenotypes.tsv", "recommendations.tsv", "report.html"):
+        assert (out / name).is_file(), name
+    mech = pd.read_csv(out / "mechanisms.tsv", sep="\t")
+    assert list(mech.columns[:8]) == ["sample_id", "mechanism_id", "status", "strength",
+                                      "dna_evidence", "rna_evidence", "clinical_evidence",
+                                      "reason"]
+    assert set(mech["status"]) <= {"present", "absent", "indeterminate", "not_assessable"}
+    assert "not treatment advice" in (out / "report.html").read_text()

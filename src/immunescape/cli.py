@@ -221,9 +221,10 @@ def _progress():
 def _pipeline_outputs(
     result: Any, *, title: str, extra_run: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    from immunescape._output import resource_versions
     from immunescape.report import render_report
 
-    run_doc = {"command": _argv(), **result.run, **extra_run}
+    run_doc = {"command": _argv(), **result.run, **extra_run, "resources": resource_versions()}
     tables = dict(result.tables)
     report_tables = {k.removesuffix(".tsv"): v for k, v in tables.items()}
     if result.clinical is not None:
@@ -520,6 +521,9 @@ def demo_cmd(
             seed=seed, progress=step,
         )
         step("writing the report")
+        # name the inputs by their place in the output, not the temporary directory
+        result.run = _replace_paths(result.run, str(d), "inputs")
+        result.documents = _replace_paths(result.documents, str(d), "inputs")
         run_doc, texts = _pipeline_outputs(
             result, title="immunescape demo (simulated cohort)",
             extra_run={"simulation": getattr(cohort, "params", {})},
@@ -532,6 +536,16 @@ def demo_cmd(
         f"demo: {n_samples} simulated patients, {int((mech['status'] == 'present').sum())} "
         f"mechanism calls present -> {output} (open {output}/report.html)"
     )
+
+
+def _replace_paths(obj: Any, old: str, new: str) -> Any:
+    if isinstance(obj, dict):
+        return {k: _replace_paths(v, old, new) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_replace_paths(v, old, new) for v in obj]
+    if isinstance(obj, str):
+        return obj.replace(old, new)
+    return obj
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -273,3 +273,52 @@ def test_untestable_features_are_reported(cohort):
     assert t.loc["const", "note"] == "not tested: constant feature"
     assert t.loc["empty", "note"] == "not tested: no sample with a value"
     assert np.isnan(t.loc["const", "q_value"])
+
+
+def test_cox_engine_against_lifelines_and_statsmodels():
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
+    from immunescape.compare._cox import cox_efron, ph_test
+
+    rng = np.random.default_rng(21)
+    n = 120
+    X = rng.normal(size=(n, 3))
+    t = rng.exponential(np.exp(-0.5 * X[:, 0] + 0.3 * X[:, 1])) * 10  # continuous: no ties
+    e = (rng.random(n) < 0.75).astype(int)
+    fit = cox_efron(t, e, X)
+    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(T=t, E=e)
+    ll = CoxPHFitter().fit(df, "T", "E", fit_options={"precision": 1e-12, "r_precision": 1e-14})
+    b, se, _ = _phreg(t, e, X)
+    assert np.allclose(fit.beta, b, atol=1e-10) and np.allclose(np.sqrt(np.diag(fit.cov)), se)
+    assert np.allclose(fit.beta, ll.params_.to_numpy(), atol=1e-7)
+    ph = proportional_hazard_test(ll, df, time_transform="rank").summary["p"].to_numpy()
+    assert np.allclose(ph_test(fit), ph, rtol=1e-6)
+    # tied event times: coefficients still equal statsmodels' Efron fit
+    tt = np.ceil(t)
+    assert np.allclose(cox_efron(tt, e, X).beta, _phreg(tt, e, X)[0], atol=1e-10)
+
+
+def test_separation_is_reported_not_fitted():
+    ids = [f"s{i}" for i in range(12)]
+    x = np.arange(12.0)
+    clin = pd.DataFrame({"t": x + 1, "e": 1}, index=ids)  # higher x, later death: separation
+    clin.loc[ids[:2], "e"] = 0
+    feats = pd.DataFrame({"x": x}, index=ids)
+    row = survival(feats, clin, time_col="t", event_col="e").iloc[0]
+    assert np.isnan(row["hr"]) and "did not converge" in row["note"]
+    assert np.isfinite(row["logrank_p"])
+
+
+def test_km_edge_cases_against_lifelines():
+    # an event at time 0, ties, and everyone at risk dying at the last time
+    t = np.array([0.0, 0, 2, 2, 2, 3, 5, 5, 7, 7])
+    e = np.array([1, 0, 1, 1, 0, 1, 0, 1, 1, 1])
+    ids = [f"s{i}" for i in range(10)]
+    feats = pd.DataFrame({"x": np.zeros(10)}, index=ids)  # one group: everyone "low"
+    km = km_table(feats, pd.DataFrame({"t": t, "e": e}, index=ids), time_col="t", event_col="e")
+    kmf = KaplanMeierFitter().fit(t, e)
+    assert np.allclose(km["survival"], kmf.survival_function_.iloc[:, 0])
+    band = kmf.confidence_interval_survival_function_
+    assert np.allclose(km["ci_low"], band.iloc[:, 0]) and np.allclose(km["ci_high"], band.iloc[:, 1])
+    assert km["survival"].iloc[-1] == 0.0 and km["time"].iloc[0] == 0.0

@@ -13,7 +13,6 @@ from ._browser import chromium, load, screenshot
 from ._html import Page
 from .conftest import SECTION_HEADINGS
 
-
 # Clicks and typing run in the page after it loaded: table sorting and the patient filter.
 ACTIONS = """
 var out = {};

@@ -18,7 +18,7 @@ from scipy.stats import rankdata
 
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.signatures._ranks import rank_rows, rank_rows_many, rank_tables
+from immunescape.signatures._ranks import rank_columns, rank_rows, rank_rows_many, rank_tables
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.methods.rank import ssgsea_es, ssgsea_scores
 from immunescape.signatures.schema import Signature
@@ -128,6 +128,11 @@ def test_rank_tables_lookups_equal_scipy(negative):
     np.testing.assert_array_equal((lo + hi.astype(float)) / 2, rankdata(X, axis=1))
     with pytest.raises(ValueError, match="NaN"):
         rank_tables(np.array([[1.0, np.nan]], np.float32))
+    cols = np.array([699, 3, 3, 250, 0])
+    o, lo_c, hi_c = rank_columns(X, cols, chunk_rows=6, n_jobs=2)
+    np.testing.assert_array_equal(o, ordinal[:, cols])
+    np.testing.assert_array_equal(lo_c, lo[:, cols])
+    np.testing.assert_array_equal(hi_c, hi[:, cols])
 
 
 def test_rank_rows_nan_entries_are_nan_and_do_not_count():

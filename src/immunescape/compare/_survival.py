@@ -2,15 +2,19 @@
 
 Per feature and endpoint:
 
-* **Cox proportional hazards** (lifelines :class:`~lifelines.CoxPHFitter`, Efron ties, Wald
-  test): the feature enters as a *continuous* variable, by default standardised, so ``hr`` is
+* **Cox proportional hazards** (Efron ties, Wald test; the estimator of lifelines'
+  :class:`~lifelines.CoxPHFitter`, computed by :mod:`immunescape.compare._cox` in numpy,
+  about 100 times faster, and checked against lifelines and statsmodels ``PHReg``): the
+  feature enters as a *continuous* variable, by default standardised, so ``hr`` is
   the hazard ratio **per standard deviation** (sample SD, n - 1, over the analysed samples;
   ``scale="unit"`` gives it per unit). ``model = "univariable"`` fits the feature alone;
   ``model = "multivariable"`` adds the ``covariates`` (numeric as given, categorical as
   indicator columns against the first level). HR < 1: higher values, longer survival.
-* **Proportional-hazards check**: ``ph_test_p`` from lifelines'
-  :func:`~lifelines.statistics.proportional_hazard_test` (Grambsch-Therneau scaled Schoenfeld
-  residuals against rank-transformed time) for the feature's coefficient. A small value means
+* **Proportional-hazards check**: ``ph_test_p``, the Grambsch-Therneau test of lifelines'
+  :func:`~lifelines.statistics.proportional_hazard_test` with ``time_transform="rank"``
+  (scaled Schoenfeld residuals against the rank of the event time) for the feature's
+  coefficient; identical to lifelines without tied event times (tied times get their
+  average rank, as in R ``cox.zph``). A small value means
   the HR changes over time and should be read with care.
 * **Kaplan-Meier + log-rank** of ``high`` (value > cut) versus ``low`` (value <= cut), on
   the univariable rows (multivariable rows leave ``logrank_p`` empty). The log-rank test is
@@ -37,7 +41,6 @@ Times are expected in months (as :func:`immunescape.io.read_clinical` gives them
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -107,10 +110,6 @@ KM_COLUMNS = [
 ]
 
 Cut = Literal["median", "optimal"] | float
-# lifelines' default stopping rule (precision 1e-7) can stop ~1e-5 short of the maximum for
-# coefficients near 0; these converge to the partial-likelihood maximum (checked against
-# statsmodels PHReg in the tests).
-_COX_FIT = {"precision": 1e-10, "r_precision": 1e-12, "max_steps": 500}
 
 
 # ------------------------------------------------------------------------ input checks
@@ -370,45 +369,33 @@ def maxstat_cut(
 def _fit_cox(
     frame: pd.DataFrame, *, alpha: float, ph_test: bool
 ) -> tuple[dict[str, float], list[str]]:
-    """Fit lifelines' Cox model on frame (time, event, x, covariates); stats of ``x``."""
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError
-    from lifelines.statistics import proportional_hazard_test
+    """Fit a Cox model on frame (time, event, x, covariates); statistics of ``x``."""
+    from immunescape.compare._cox import cox_efron
+    from immunescape.compare._cox import ph_test as gt_test
 
     notes: list[str] = []
     out = dict.fromkeys(("coef", "se", "hr", "low", "high", "p", "ph_p"), np.nan)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            cph = CoxPHFitter(alpha=alpha)
-            cph.fit(frame, duration_col="time", event_col="event", fit_options=_COX_FIT)
-        except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
-            notes.append(f"Cox model failed: {str(exc).splitlines()[0][:160]}")
-            return out, notes
-        b = float(cph.params_["x"])
-        se = float(cph.standard_errors_["x"])
-        z = stats.norm.ppf(1.0 - alpha / 2.0)
-        out.update(
-            coef=b,
-            se=se,
-            hr=float(np.exp(b)),
-            low=float(np.exp(b - z * se)),
-            high=float(np.exp(b + z * se)),
-            p=float(2.0 * stats.norm.sf(abs(b / se))) if se > 0 else np.nan,
+    X = frame.drop(columns=["time", "event"]).to_numpy(dtype=float)
+    fit = cox_efron(frame["time"].to_numpy(float), frame["event"].to_numpy(float), X)
+    if not fit.converged:
+        notes.append(
+            "Cox model did not converge (a feature or covariate may separate the events "
+            "completely, or have too little variation)"
         )
-        if ph_test:
-            try:
-                res = proportional_hazard_test(cph, frame, time_transform="rank")
-                ph = res.summary["p"]
-                out["ph_p"] = float(ph.loc["x"] if "x" in ph.index else ph.iloc[0])
-            except (ValueError, np.linalg.LinAlgError, ZeroDivisionError, KeyError) as exc:
-                notes.append(f"PH test failed: {str(exc).splitlines()[0][:120]}")
-    seen = set()
-    for w in caught:
-        text = " ".join(str(w.message).split())[:160]
-        if text not in seen:
-            seen.add(text)
-            notes.append(f"lifelines: {text}")
+        return out, notes
+    b = float(fit.beta[0])
+    se = float(np.sqrt(fit.cov[0, 0]))
+    z = stats.norm.ppf(1.0 - alpha / 2.0)
+    out.update(
+        coef=b,
+        se=se,
+        hr=float(np.exp(b)),
+        low=float(np.exp(b - z * se)),
+        high=float(np.exp(b + z * se)),
+        p=float(2.0 * stats.norm.sf(abs(b / se))),
+    )
+    if ph_test:
+        out["ph_p"] = float(gt_test(fit)[0])
     return out, notes
 
 
@@ -702,9 +689,12 @@ def survival(
         "endpoint": name,
         "time_col": time_col,
         "event_col": event_col,
-        "cox": "lifelines CoxPHFitter (Efron ties), Wald test; HR "
+        "cox": "Cox model, Efron ties, Wald test (lifelines' estimator, numpy); HR "
         + ("per SD of the feature" if scale == "sd" else "per unit of the feature"),
-        "ph_test": "lifelines proportional_hazard_test, time_transform='rank'" if ph_test else None,
+        "ph_test": "Grambsch-Therneau test, rank of event time (lifelines "
+        "proportional_hazard_test time_transform='rank')"
+        if ph_test
+        else None,
         "cut": cut if isinstance(cut, str) else float(cut),
         "logrank": "log-rank test (statsmodels survdiff), high (> cut) vs low (<= cut)"
         if cut != "optimal"

@@ -440,7 +440,8 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             )
         if classes.size > 2:
             raise InputError(
-                f"y has {classes.size} classes; ResponseModel is a binary classifier",
+                f"Only binary classification is supported. The type of the target is "
+                f"multiclass ({classes.size} classes)",
                 source="y",
                 fix="encode responders as 1 and non-responders as 0",
             )
@@ -486,6 +487,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
         self.cohorts_ = cohorts
         self.dropped_features_ = dropped
         self.estimator_ = lr
+        self.n_iter_ = int(np.max(lr.n_iter_))
         proba = _sigmoid(Z @ self.coef_ + self.intercept_)
         if isinstance(self.threshold, str):
             thr = choose_threshold(y01, proba, rule=self.threshold)  # type: ignore[arg-type]

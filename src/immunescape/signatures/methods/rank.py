@@ -66,7 +66,7 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.signatures._ranks import rank_tables
+from immunescape.signatures._ranks import rank_columns, rank_tables
 from immunescape.signatures.methods import ScoringContext, register
 from immunescape.signatures.schema import Signature
 
@@ -245,7 +245,7 @@ class RankTables:
         """Return ``(j / 2) ** alpha`` for j = 0..2N (the weight when min + max rank = j)."""
         table = self._weights.get(alpha)
         if table is None:
-            table = np.power(np.arange(2 * self.n_genes + 1) * 0.5, alpha)
+            table = _weight_table(self.n_genes, alpha)
             self._weights[alpha] = table
         return table
 
@@ -254,6 +254,11 @@ class RankTables:
         o, lo, hi = self.lookup(idx)
         w = self.weight_table(alpha)[lo.astype(np.intp) + hi]
         return _es_from_weights(w, o, self.n_genes)
+
+
+def _weight_table(n_genes: int, alpha: float) -> np.ndarray:
+    """``(j / 2) ** alpha`` for j = 0..2N: ssGSEA weights indexed by min + max rank."""
+    return np.power(np.arange(2 * n_genes + 1) * 0.5, alpha)
 
 
 def _rank_tables(ctx: ScoringContext) -> RankTables:
@@ -394,23 +399,29 @@ def ssgsea_scores(
     values = data.values if isinstance(data, Expression) else data
     X = data.matrix if isinstance(data, Expression) else data.to_numpy(np.float32, copy=False)
     genes = pd.Index(values.columns)
-    tables = RankTables(X, n_jobs=n_jobs)
+    if X.size and np.isnan(X.min()):
+        raise InputError(
+            "the expression matrix has missing values (NaN)",
+            fix="impute or drop them before ssGSEA",
+        )
+    n_genes = X.shape[1]
     members_idx = {}
     for name, members in gene_sets.items():
         idx = genes.get_indexer(list(dict.fromkeys(members)))
         members_idx[name] = idx[idx >= 0]
-    # Look every gene of the collection up once; each set then takes its columns.
+    # Rank every gene of the collection once (against all genes); each set then takes its
+    # columns.
     union = np.unique(np.concatenate([np.arange(0)] + list(members_idx.values())))
-    order_u, lo_u, hi_u = tables.lookup(union)
-    weights_u = tables.weight_table(alpha)[lo_u.astype(np.intp) + hi_u]
+    order_u, lo_u, hi_u = rank_columns(X, union, n_jobs=n_jobs)
+    weights_u = _weight_table(n_genes, alpha)[lo_u.astype(np.intp) + hi_u]
     out = {}
     for name, idx in members_idx.items():
-        if idx.size < max(1, min_size) or idx.size >= tables.n_genes:
+        if idx.size < max(1, min_size) or idx.size >= n_genes:
             out[name] = np.full(X.shape[0], np.nan)
             continue
         cols = np.searchsorted(union, idx)
         out[name] = _es_from_weights(
-            np.take(weights_u, cols, axis=1), np.take(order_u, cols, axis=1), tables.n_genes
+            np.take(weights_u, cols, axis=1), np.take(order_u, cols, axis=1), n_genes
         )
     table = pd.DataFrame(out, index=values.index)
     if normalize:
