@@ -108,7 +108,8 @@ def test_expression_and_clinical_unchanged_by_dna(n, seed):
 
 
 def test_dna_deterministic_and_seed_dependent():
-    a, b, other = simulate_cohort(25, seed=5), simulate_cohort(25, seed=5), simulate_cohort(25, seed=6)
+    a, b = simulate_cohort(25, seed=5), simulate_cohort(25, seed=5)
+    other = simulate_cohort(25, seed=6)
     for name in ("mutations", "cna", "hla", "hla_loh", "truth"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert not a.mutations["Start_Position"].equals(other.mutations["Start_Position"])
@@ -213,7 +214,7 @@ def test_tmb_round_trip_exact(c200, genomics):
     m = c200.mutations
     counted = m["Variant_Classification"].isin(NONSYNONYMOUS)
     assert (~counted).sum() > 0.3 * len(m)
-    assert counted.groupby(m["Tumor_Sample_Barcode"]).sum().sum() == tmb["n_mutations_counted"].sum()
+    assert counted.sum() == tmb["n_mutations_counted"].sum()
 
 
 def test_tmb_higher_in_responders(c200, genomics):
@@ -301,8 +302,9 @@ def test_ctnnb1_and_mapk_hotspots_called_activating(c200, genomics):
 
 def test_decoys_are_not_called(c200, genomics):
     ev, t = genomics["genomic_events"], c200.truth
-    for flag, gene in [("decoy_jak2_missense", "JAK2"), ("decoy_ctnnb1_missense", "CTNNB1"),
-                       ("decoy_b2m_silent", "B2M"), ("decoy_pten_splice_region", "PTEN")]:  # fmt: skip
+    decoys = [("decoy_jak2_missense", "JAK2"), ("decoy_ctnnb1_missense", "CTNNB1"),
+              ("decoy_b2m_silent", "B2M"), ("decoy_pten_splice_region", "PTEN")]  # fmt: skip
+    for flag, gene in decoys:
         samples = t.index[t[flag]]
         assert len(samples) >= 2, flag
         for sample in samples:

@@ -498,6 +498,10 @@ def write_figures(
     meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
     with _rc():
         for name, fig in figs.items():
+            engine = fig.get_layout_engine()
+            if engine is not None:  # fix the layout once so every format and re-write agree
+                fig.canvas.draw()
+                fig.set_layout_engine("none")
             for fmt in formats:
                 path = out / f"{name}.{fmt}"
                 fig.savefig(path, format=fmt, dpi=dpi, metadata=meta[fmt])

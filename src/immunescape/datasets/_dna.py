@@ -10,7 +10,7 @@ Model
 -----
 **Passenger mutations.** Per sample the number of background non-synonymous mutations is
 log-normal (median about 10 per Mb of a 38 Mb exome, sd 1.0 on the natural-log scale, i.e.
-roughly 0.7-150 per Mb between the 1st and 99th percentiles), as in cutaneous melanoma
+about 1-100 per Mb between the 1st and 99th percentiles), as in cutaneous melanoma
 (Lawrence et al. 2013, Nature, PMID 23770567; Cancer Genome Atlas Network 2015, Cell, PMID
 26091043). Responders carry about 1.8 times more (log ratio 0.6, an AUC near 0.65): higher
 mutational load in patients who benefit from checkpoint blockade (Snyder et al. 2014, NEJM,
@@ -39,14 +39,17 @@ CDKN2A deep deletion in 35 % (TCGA 2015). Calls are GISTIC-style -2..2, genes in
 **HLA class I.** Two alleles per locus drawn independently from European-ancestry allele
 frequencies (rounded from the NMDP registry, Gragert et al. 2013, Hum Immunol 74:1313; most
 frequent A*02:01 about 29 %, B*07:02 about 12 %, as in other European registries), without
-linkage disequilibrium between loci. Expected homozygosity (Hardy-Weinberg) is about 15 %
-at HLA-A, 6 % at HLA-B and 10 % at HLA-C; carriers of a B44-supertype allele about 50 %, of
+linkage disequilibrium between loci (frequencies renormalised over the listed alleles).
+Expected homozygosity (Hardy-Weinberg) is about 15 % at HLA-A, 6 % at HLA-B and 9 % at
+HLA-C; carriers of a B44-supertype allele about 50 %, of
 B62 about 15 % (supertypes of Sidney et al. 2008, BMC Immunol, PMID 18211710, as used by
 Chowell et al. 2018, Science, PMID 29217585). HLA LOH (McGranahan et al. 2017, Cell, PMID
 29107330) is written as a LOHHLA ``HLAlossPrediction_CI`` table (heterozygous loci only): the
 lost allele has 0-0.35 copies and an allelic-imbalance p value of 1e-3 to 1e-12; retained
-alleles about 1 copy (or 2 after copy-neutral LOH); a few loci show allelic imbalance without
-loss (1 vs 2 copies, small p) as realistic non-events.
+alleles about 1 copy (copy loss, 50 %: the HLA genes of the lost loci are then GISTIC -1 in
+the copy-number matrix) or 2 (copy-neutral LOH); a few loci show allelic imbalance without
+loss (1 vs 2 copies, small p) as realistic non-events. Fully homozygous samples have no rows
+(LOHHLA needs a heterozygous locus).
 
 Planted mechanisms (consistent with the expression truth flags)
 ---------------------------------------------------------------

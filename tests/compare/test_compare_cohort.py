@@ -1,0 +1,128 @@
+"""compare_cohort(): the whole comparison on a simulated cohort with planted biology and on a
+hand-made paired design; contract columns, provenance and written files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from immunescape._output import to_jsonable
+from immunescape.compare import (
+    ASSOCIATION_COLUMNS,
+    DE_COLUMNS,
+    MUTATION_COLUMNS,
+    PAIRED_COLUMNS,
+    SURVIVAL_COLUMNS,
+    compare_cohort,
+    write_tables,
+)
+from immunescape.errors import InputError
+from immunescape.expression import Expression
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    from immunescape.datasets.simulate import simulate_cohort
+
+    c = simulate_cohort(n_samples=40, n_genes=2500, seed=1)
+    clin = c.clinical.set_index("sample_id") if "sample_id" in c.clinical else c.clinical
+    return c, clin
+
+
+@pytest.fixture(scope="module")
+def result(simulated):
+    c, clin = simulated
+    ids = list(clin.index)
+    tmb = pd.DataFrame({"sample_id": ids, "tmb_per_mb": np.linspace(1, 20, len(ids))})
+    events = pd.DataFrame({"sample_id": ids[:12], "gene": ["B2M"] * 6 + ["JAK1"] * 6,
+                           "event": "truncating", "detail": "", "biallelic": "unknown"})  # fmt: skip
+    return compare_cohort(
+        clin, expr=Expression(c.expression, unit="tpm"), tmb=tmb, events=events,
+        covariates=["age", "sex"], draw_figures=False,
+    )  # fmt: skip
+
+
+def test_tables_and_contract_columns(result, simulated):
+    _, clin = simulated
+    t = result.tables
+    assert set(t) == {"associations.tsv", "survival.tsv", "km.tsv", "de.tsv", "pathways.tsv",
+                      "mutations.tsv"}  # fmt: skip
+    assert list(t["associations.tsv"].columns[:9]) == ASSOCIATION_COLUMNS
+    assert list(t["survival.tsv"].columns[:8]) == SURVIVAL_COLUMNS
+    assert list(t["de.tsv"].columns[:7]) == DE_COLUMNS
+    assert list(t["mutations.tsv"].columns[:6]) == MUTATION_COLUMNS
+    assert set(t["survival.tsv"]["endpoint"]) == {"OS", "PFS"}
+    assert set(t["survival.tsv"]["model"]) == {"univariable", "multivariable"}
+    assert (t["de.tsv"]["method"] == "ols").all()  # covariates given: least squares
+    n_r = int((clin["response"] == "R").sum())
+    a = t["associations.tsv"].set_index("feature")
+    assert a.loc["tmb_per_mb", "kind"] == "genomic" and a.loc["cyt", "kind"] == "signature"
+    assert a.loc["cyt", "n_r"] == n_r
+    # planted biology: T-cell/IFN-gamma scores are higher in responders
+    assert a.loc["gep18", "direction"] == "higher_in_responders" and a.loc["gep18", "auc"] > 0.65
+
+
+def test_provenance_is_json_and_complete(result):
+    prov = json.loads(json.dumps(to_jsonable(result.provenance)))
+    assert prov["analyses"]["associations"]["ci_method"] == "delong"
+    assert prov["analyses"]["de"]["method"].startswith("ols")
+    assert {s["endpoint"] for s in prov["analyses"]["survival"]} == {"OS", "PFS"}
+    assert prov["analyses"]["survival"][0]["covariates"] == ["age", "sex"]
+    assert prov["analyses"]["mutations"]["test"].startswith("Fisher")
+    assert prov["response"]["n_responders"] + prov["response"]["n_non_responders"] == 40
+
+
+def test_write_tables(result, tmp_path):
+    paths = write_tables(result, tmp_path)
+    assert {p.name for p in paths} == set(result.tables)
+    back = pd.read_csv(tmp_path / "associations.tsv", sep="\t")
+    assert list(back.columns[:9]) == ASSOCIATION_COLUMNS and len(back) == len(result.tables["associations.tsv"])
+
+
+def test_paired_design_with_counts_and_events():
+    rng = np.random.default_rng(5)
+    patients = [f"P{i}" for i in range(8)]
+    resp = dict(zip(patients, ["R"] * 4 + ["NR"] * 4, strict=True))
+    rows = [(f"{p}_{tp}", p, tp, resp[p]) for p in patients for tp in ("pre", "on")]
+    clin = pd.DataFrame(rows, columns=["sample", "patient", "tp", "response"]).set_index("sample")
+    clin["os_months"] = rng.uniform(2, 30, len(clin)).round(1)
+    clin["os_event"] = rng.integers(0, 2, len(clin))
+    feats = pd.DataFrame({"cyt": rng.normal(size=len(clin)), "ifng": rng.normal(size=len(clin))},
+                         index=clin.index)  # fmt: skip
+    feats.loc[[f"P{i}_on" for i in range(4)], "cyt"] += 3  # rises on treatment in responders
+    counts = pd.DataFrame(rng.poisson(80, size=(len(clin), 25)), index=clin.index,
+                          columns=[f"G{j}" for j in range(25)])  # fmt: skip
+    events = pd.DataFrame({"sample_id": ["P0_pre", "P0_on", "P0_on", "P5_on"],
+                           "gene": ["BRAF", "BRAF", "JAK2", "B2M"],
+                           "event": ["hotspot_activating", "hotspot_activating", "truncating",
+                                     "truncating"],
+                           "detail": ["p.V600E", "p.V600E", "p.F547fs", "p.S14fs"]})  # fmt: skip
+    res = compare_cohort(clin, scores=feats, counts=counts, events=events,
+                         sequenced_samples=list(clin.index), patient_col="patient",
+                         timepoint_col="tp", pre="pre", post="on", draw_figures=True)  # fmt: skip
+    t = res.tables
+    # unpaired analyses on the 8 pre-treatment samples
+    assert t["associations.tsv"][["n_r", "n_nr"]].iloc[0].tolist() == [4, 4]
+    assert t["de.tsv"].attrs["n_responders"] == 4 and (t["de.tsv"]["method"] == "pydeseq2").all()
+    p = t["paired.tsv"]
+    assert list(p.columns) == PAIRED_COLUMNS
+    cyt_r = p[(p["feature"] == "cyt") & (p["group"] == "R")].iloc[0]
+    assert cyt_r["n_pairs"] == 4 and cyt_r["direction"] == "up"
+    ne = t["new_events.tsv"]
+    assert ne[["patient_id", "gene", "mechanism"]].values.tolist() == [
+        ["P0", "JAK2", "ifng_pathway_loss"], ["P5", "B2M", "antigen_presentation_loss"]]  # fmt: skip
+    assert "paired" in res.figures and "auc_forest" in res.figures
+
+
+def test_compare_cohort_bad_input():
+    clin = pd.DataFrame({"resp": ["R", "NR"] * 3}, index=list("abcdef"))
+    feats = pd.DataFrame({"x": np.arange(6.0)}, index=clin.index)
+    with pytest.raises(InputError, match="no response column 'response'"):
+        compare_cohort(clin, scores=feats)
+    with pytest.raises(InputError, match="needs both patient_col and timepoint_col"):
+        compare_cohort(clin, scores=feats, response_col="resp", patient_col="p")
+    with pytest.raises(InputError, match=r"too few samples per group \(3 responders, 3 non"):
+        compare_cohort(clin, scores=feats, response_col="resp", min_per_group=4)
