@@ -182,3 +182,98 @@ def test_demo_runs_end_to_end(tmp_path, capsys, n):
                                       "reason"]
     assert set(mech["status"]) <= {"present", "absent", "indeterminate", "not_assessable"}
     assert "not treatment advice" in (out / "report.html").read_text()
+
+
+# ----------------------------------------------------------------------------- genomics / kb
+MAF_ROWS = [
+    ("B2M", "P1", "Frame_Shift_Del", "p.L13fs"),
+    ("JAK1", "P2", "Nonsense_Mutation", "p.Q503*"),
+    ("JAK2", "P3", "Missense_Mutation", "p.P870S"),
+    ("CTNNB1", "P3", "Missense_Mutation", "p.S45F"),
+    ("TTN", "P1", "Silent", "p.A100A"),
+]
+
+
+def _maf(tmp_path: Path, rows=MAF_ROWS, drop: str | None = None) -> Path:
+    df = pd.DataFrame(rows, columns=["Hugo_Symbol", "Tumor_Sample_Barcode",
+                                     "Variant_Classification", "HGVSp_Short"])
+    if drop:
+        df = df.drop(columns=[drop])
+    p = tmp_path / ("muts.maf" if not drop else "broken.maf")
+    df.to_csv(p, sep="\t", index=False)
+    return p
+
+
+def test_genomics_command(tmp_path, capsys):
+    out = tmp_path / "g"
+    code, _, err = _run(capsys, "genomics", "--maf", str(_maf(tmp_path)), "--capture-mb", "38",
+                        "--assay", "exome", "-o", str(out))
+    assert code == 0, err
+    ev = pd.read_csv(out / "genomic_events.tsv", sep="\t")
+    calls = {(r.gene, r.event) for r in ev.itertuples()}
+    assert ("B2M", "truncating") in calls and ("JAK1", "truncating") in calls
+    assert ("CTNNB1", "hotspot_activating") in calls
+    assert ("JAK2", "missense_vus") in calls
+    assert not ((ev.gene == "JAK2") & (ev.functional_call == "loss_of_function")).any()
+    tmb = pd.read_csv(out / "tmb.tsv", sep="\t", index_col=0)
+    # nonsynonymous only: the silent TTN variant is not counted
+    assert tmb.loc["P1", "n_mutations_counted"] == 1
+    assert tmb.loc["P3", "tmb_per_mb"] == pytest.approx(2 / 38)
+
+
+def test_genomics_bad_input(tmp_path, capsys):
+    cases = {
+        "missing column": (["--maf", str(_maf(tmp_path, drop="Variant_Classification")),
+                            "--capture-mb", "38"], "broken.maf"),
+        "no capture": (["--maf", str(_maf(tmp_path))], "capture"),
+        "negative capture": (["--maf", str(_maf(tmp_path)), "--capture-mb", "-1"], "capture"),
+    }
+    for label, (args, mention) in cases.items():
+        out = tmp_path / f"o_{label.replace(' ', '_')}"
+        code, _, err = _run(capsys, "genomics", *args, "-o", str(out))
+        assert code == 2, (label, err)
+        assert len(err.strip().splitlines()) == 1 and mention in err, (label, err)
+        assert not out.exists()
+
+
+def test_kb_commands(tmp_path, capsys):
+    code, out, _ = _run(capsys, "kb", "list", "--kind", "mechanisms")
+    assert code == 0 and "ifng_pathway_loss" in out
+    code, out, _ = _run(capsys, "kb", "show", "anti_tim3")
+    assert code == 0 and "not treatment advice" in out
+    code, out, _ = _run(capsys, "kb", "validate")
+    assert code == 0 and "valid" in out
+    broken = tmp_path / "bad_kb.yaml"
+    broken.write_text("schema_version: 1\nmechanisms:\n  - id: x\n    name: only a name\n")
+    code, _, err = _run(capsys, "kb", "validate", str(broken))
+    assert code == 2 and "bad_kb.yaml" in err and len(err.strip().splitlines()) == 1
+
+
+def test_run_rejects_clinical_ids_matching_nothing(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    clin = tmp_path / "clin.tsv"
+    pd.DataFrame({"sample_id": ["X1", "X2"], "response": ["R", "NR"]}).to_csv(
+        clin, sep="\t", index=False)
+    out = tmp_path / "r"
+    code, _, err = _run(capsys, "run", "--expr", str(expr), "--clinical", str(clin),
+                        "-o", str(out))
+    assert code == 2 and "clin.tsv" in err and "sample" in err
+    assert not out.exists()
+
+
+def test_run_with_expression_and_maf(tmp_path, capsys):
+    m = _matrix(n=4)
+    m.columns = ["P1", "P2", "P3", "P4"]
+    expr = _write(tmp_path, m)
+    out = tmp_path / "r"
+    code, _, err = _run(capsys, "run", "--expr", str(expr), "--maf", str(_maf(tmp_path)),
+                        "--capture-mb", "38", "--dna-samples", "all", "-o", str(out))
+    assert code == 0, err
+    mech = pd.read_csv(out / "mechanisms.tsv", sep="\t").set_index(["sample_id", "mechanism_id"])
+    # with no copy number, a single B2M truncation is a one-hit (moderate) DNA call
+    assert mech.loc[("P1", "antigen_presentation_loss"), "status"] == "present"
+    assert "B2M" in mech.loc[("P1", "antigen_presentation_loss"), "dna_evidence"]
+    # four samples: cohort percentiles are not assessable, and run.json says why
+    run = json.loads((out / "run.json").read_text())
+    assert any("reference" in w for w in run["warnings"])
+    assert (out / "report.html").is_file()

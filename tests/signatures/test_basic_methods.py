@@ -233,3 +233,11 @@ def test_single_sample_needs_a_reference_for_cohort_relative_scores():
     full = _score1(cohort, "davoli_is")
     assert with_ref.iloc[0] == pytest.approx(full[0])  # same as scoring inside the cohort
     assert list(with_ref.index) == [cohort.index[0]]
+
+
+def test_median_and_single_gene_against_numpy():
+    sig = REG.get("hypoxia_buffa")
+    df = _random_tpm(sig.genes + ["CD274"], n=20, seed=9)
+    expected = np.median(np.log2(df[sig.genes].to_numpy() + 1), axis=1)
+    np.testing.assert_allclose(_score1(df, "hypoxia_buffa"), expected, rtol=1e-12)
+    np.testing.assert_allclose(_score1(df, "gene_CD274"), np.log2(df["CD274"] + 1), rtol=1e-12)
