@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,7 @@ def write_outputs(
     tables: Mapping[str, pd.DataFrame],
     documents: Mapping[str, Any] | None = None,
     texts: Mapping[str, str] | None = None,
+    writers: Sequence[Callable[[Path], Any]] = (),
     run: Mapping[str, Any],
 ) -> Path:
     """Write tables (TSV), JSON documents and run.json into ``outdir`` atomically.
@@ -112,6 +113,8 @@ def write_outputs(
         File name -> JSON-serialisable object.
     texts
         File name -> text (e.g. report.html).
+    writers
+        Callables that write further files (e.g. figures) into the (temporary) directory.
     run
         Contents of run.json; the software and resource versions are added.
 
@@ -141,6 +144,8 @@ def write_outputs(
         for name, text in (texts or {}).items():
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(text, encoding="utf-8")
+        for write in writers:
+            write(tmp)
         run_doc = {
             "software": {"name": "immunescape", "version": __version__},
             "python": sys.version.split()[0],

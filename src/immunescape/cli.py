@@ -437,6 +437,161 @@ def genomics_cmd(
     typer.echo(f"{0 if ev is None else len(ev)} genomic events -> {output}")
 
 
+@app.command("compare")
+def compare_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    clinical: Annotated[Path, typer.Option(help="Clinical table with response (and survival).")],
+    expr: Annotated[Path | None, typer.Option(help="Expression matrix (scores, Welch DE).")] = None,
+    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    counts: Annotated[
+        Path | None, typer.Option(help="Raw integer counts for DESeq2 DE (samples as expr).")
+    ] = None,
+    maf: Annotated[Path | None, typer.Option(help="Somatic mutations (MAF).")] = None,
+    cna: Annotated[Path | None, typer.Option(help="Gene-level copy number.")] = None,
+    capture_mb: Annotated[
+        float | None, typer.Option("--capture-mb", help="Sequenced megabases (with --maf).")
+    ] = None,
+    sample_col: Annotated[
+        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
+    ] = None,
+    response_col: Annotated[
+        str | None, typer.Option("--response-col", help="Column holding the response.")
+    ] = None,
+    response_rule: Annotated[
+        str,
+        typer.Option(
+            "--response-rule",
+            help="recist: --response-col holds RECIST (CR/PR=R, PD=NR, SD by --sd-rule); "
+            "binary: it holds R/NR (1/0, yes/no).",
+        ),
+    ] = "recist",
+    sd_rule: Annotated[
+        str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
+    ] = "pfs6",
+    time_col: Annotated[
+        str | None, typer.Option("--time-col", help="Survival time column (months).")
+    ] = None,
+    event_col: Annotated[
+        str | None, typer.Option("--event-col", help="Survival event column (1 = event).")
+    ] = None,
+    covariates: Annotated[
+        str | None, typer.Option(help="Comma-separated clinical covariates (Cox, DE).")
+    ] = None,
+    cut: Annotated[
+        str, typer.Option(help="High/low split: median, a number, or optimal (corrected).")
+    ] = "median",
+    ci: Annotated[str, typer.Option(help="AUC interval: delong or bootstrap.")] = "delong",
+    paired: Annotated[
+        bool, typer.Option("--paired", help="Paired biopsies: needs patient and timepoint.")
+    ] = False,
+    patient_col: Annotated[str | None, typer.Option("--patient-col")] = None,
+    timepoint_col: Annotated[str | None, typer.Option("--timepoint-col")] = None,
+    pre: Annotated[str, typer.Option(help="Timepoint label before treatment.")] = "pre",
+    post: Annotated[str, typer.Option(help="Timepoint label on/after treatment.")] = "on",
+    min_per_group: Annotated[
+        int, typer.Option("--min-per-group", help="Fewest samples per response group.")
+    ] = 3,
+    seed: Annotated[int, typer.Option(help="Seed (bootstrap, random backgrounds).")] = 0,
+) -> None:
+    """Compare responders with non-responders: AUCs, survival, DE, pathways, mutations.
+
+    Writes associations.tsv, survival.tsv, km.tsv, de.tsv, pathways.tsv, mutations.tsv (with
+    --maf), paired.tsv and new_events.tsv (with --paired), figures/ (PNG and SVG),
+    report.html and run.json.
+    """
+    import numpy as np
+
+    from immunescape._output import resource_versions, write_outputs
+    from immunescape.compare import compare_cohort, write_figures
+    from immunescape.io import read_expression
+    from immunescape.pipeline import run_pipeline
+    from immunescape.report import render_report
+
+    if response_rule not in ("recist", "binary"):
+        raise InputError(f"--response-rule must be recist or binary, not {response_rule!r}")
+    if ci not in ("delong", "bootstrap"):
+        raise InputError(f"--ci must be delong or bootstrap, not {ci!r}")
+    cut_value: Any = cut
+    if cut not in ("median", "optimal"):
+        try:
+            cut_value = float(cut)
+        except ValueError:
+            raise InputError(f"--cut must be median, optimal or a number, not {cut!r}") from None
+    if paired and (patient_col is None or timepoint_col is None):
+        raise InputError("--paired needs --patient-col and --timepoint-col")
+    if expr is None and counts is None and maf is None:
+        raise InputError("nothing to compare", fix="give --expr, --counts and/or --maf")
+    cols: dict[str, str] = {}
+    if sample_col:
+        cols["sample_col"] = sample_col
+    if response_col:
+        cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
+    with _progress() as step:
+        pipe = run_pipeline(
+            expr=expr if expr is not None else counts, unit=unit if expr is not None else "counts",
+            maf=maf, cna=cna, clinical=clinical, clinical_columns=cols, sd_rule=sd_rule,
+            capture_mb=capture_mb, dna_samples="all" if maf is not None else "maf", seed=seed,
+            progress=step,
+        )
+        expression = None
+        if expr is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expression, _ = read_expression(expr, unit=unit)
+        count_table = None
+        if counts is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                c_expr, _ = read_expression(counts, unit="counts")
+            if float(np.nanmax(c_expr.matrix)) >= 2**24:
+                raise InputError(
+                    "counts above 16,777,216 cannot be held exactly",
+                    source=str(counts),
+                    fix="give raw counts per gene (not summed across samples)",
+                )
+            count_table = c_expr.values.round().astype("int64")
+        clin = pipe.clinical
+        if clin is None:  # pragma: no cover - run_pipeline always reads the clinical table
+            raise InputError("no clinical table", source=str(clinical))
+        step("comparing responders with non-responders")
+        t = pipe.tables
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = compare_cohort(
+                clin, expr=expression, scores=t.get("scores.tsv"),
+                feature_info=t["features.tsv"].reset_index() if "features.tsv" in t else None,
+                counts=count_table,
+                events=t.get("genomic_events.tsv"),
+                tmb=t["tmb.tsv"].reset_index() if "tmb.tsv" in t else None,
+                mechanisms=t.get("mechanisms.tsv"), time_col=time_col, event_col=event_col,
+                covariates=[c for c in (covariates or "").split(",") if c.strip()] or None,
+                cut=cut_value, ci=ci,  # type: ignore[arg-type]
+                patient_col=patient_col if paired else None,
+                timepoint_col=timepoint_col if paired else None, pre=pre, post=post,
+                min_per_group=min_per_group, seed=seed,
+            )
+        notes = [str(w.message) for w in caught]
+        step("writing the report")
+        run_doc = {"command": _argv(), **pipe.run, "compare": res.provenance,
+                   "resources": resource_versions()}
+        run_doc["warnings"] = list(pipe.run.get("warnings", [])) + notes
+        report_tables = {k.removesuffix(".tsv"): v for k, v in res.tables.items()}
+        for k in ("scores.tsv", "features.tsv", "mechanisms.tsv", "phenotypes.tsv", "tmb.tsv"):
+            if k in t:
+                report_tables[k.removesuffix(".tsv")] = t[k]
+        report_tables["clinical"] = clin.reset_index().rename(
+            columns={clin.index.name or "index": "sample_id"})
+        html = render_report(report_tables, run=run_doc, title="immunescape cohort comparison",
+                             figures=res.figures)
+        tables = {name: tab for name, tab in res.tables.items()}
+        write_outputs(output, tables=tables, texts={"report.html": html},
+                      writers=[lambda d: write_figures(res, d)], run=run_doc)
+    a = res.tables.get("associations.tsv")
+    n_sig = 0 if a is None else int((a["q_value"] < 0.05).sum())
+    typer.echo(f"compare: {0 if a is None else len(a)} features tested, {n_sig} with q < 0.05 "
+               f"-> {output}")
+
+
 @kb_app.command("list")
 def kb_list(
     kind: Annotated[

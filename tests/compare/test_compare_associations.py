@@ -50,7 +50,9 @@ def _exact_mw_p(r, nr):
     ranks = stats.rankdata(allv)
     obs = ranks[: len(r)].sum()
     mean = len(r) * (len(allv) + 1) / 2.0
-    sums = np.array([ranks[list(c)].sum() for c in itertools.combinations(range(len(allv)), len(r))])
+    sums = np.array(
+        [ranks[list(c)].sum() for c in itertools.combinations(range(len(allv)), len(r))]
+    )
     return float(np.mean(np.abs(sums - mean) >= abs(obs - mean) - 1e-9))
 
 

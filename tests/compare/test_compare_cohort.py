@@ -37,19 +37,36 @@ def result(simulated):
     c, clin = simulated
     ids = list(clin.index)
     tmb = pd.DataFrame({"sample_id": ids, "tmb_per_mb": np.linspace(1, 20, len(ids))})
-    events = pd.DataFrame({"sample_id": ids[:12], "gene": ["B2M"] * 6 + ["JAK1"] * 6,
-                           "event": "truncating", "detail": "", "biallelic": "unknown"})  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "sample_id": ids[:12],
+            "gene": ["B2M"] * 6 + ["JAK1"] * 6,
+            "event": "truncating",
+            "detail": "",
+            "biallelic": "unknown",
+        }
+    )
     return compare_cohort(
-        clin, expr=Expression(c.expression, unit="tpm"), tmb=tmb, events=events,
-        covariates=["age", "sex"], draw_figures=False,
-    )  # fmt: skip
+        clin,
+        expr=Expression(c.expression, unit="tpm"),
+        tmb=tmb,
+        events=events,
+        covariates=["age", "sex"],
+        draw_figures=False,
+    )
 
 
 def test_tables_and_contract_columns(result, simulated):
     _, clin = simulated
     t = result.tables
-    assert set(t) == {"associations.tsv", "survival.tsv", "km.tsv", "de.tsv", "pathways.tsv",
-                      "mutations.tsv"}  # fmt: skip
+    assert set(t) == {
+        "associations.tsv",
+        "survival.tsv",
+        "km.tsv",
+        "de.tsv",
+        "pathways.tsv",
+        "mutations.tsv",
+    }
     assert list(t["associations.tsv"].columns[:9]) == ASSOCIATION_COLUMNS
     assert list(t["survival.tsv"].columns[:8]) == SURVIVAL_COLUMNS
     assert list(t["de.tsv"].columns[:7]) == DE_COLUMNS
@@ -79,7 +96,9 @@ def test_write_tables(result, tmp_path):
     paths = write_tables(result, tmp_path)
     assert {p.name for p in paths} == set(result.tables)
     back = pd.read_csv(tmp_path / "associations.tsv", sep="\t")
-    assert list(back.columns[:9]) == ASSOCIATION_COLUMNS and len(back) == len(result.tables["associations.tsv"])
+    assert list(back.columns[:9]) == ASSOCIATION_COLUMNS and len(back) == len(
+        result.tables["associations.tsv"]
+    )
 
 
 def test_paired_design_with_counts_and_events():
@@ -90,19 +109,35 @@ def test_paired_design_with_counts_and_events():
     clin = pd.DataFrame(rows, columns=["sample", "patient", "tp", "response"]).set_index("sample")
     clin["os_months"] = rng.uniform(2, 30, len(clin)).round(1)
     clin["os_event"] = rng.integers(0, 2, len(clin))
-    feats = pd.DataFrame({"cyt": rng.normal(size=len(clin)), "ifng": rng.normal(size=len(clin))},
-                         index=clin.index)  # fmt: skip
+    feats = pd.DataFrame(
+        {"cyt": rng.normal(size=len(clin)), "ifng": rng.normal(size=len(clin))}, index=clin.index
+    )
     feats.loc[[f"P{i}_on" for i in range(4)], "cyt"] += 3  # rises on treatment in responders
-    counts = pd.DataFrame(rng.poisson(80, size=(len(clin), 25)), index=clin.index,
-                          columns=[f"G{j}" for j in range(25)])  # fmt: skip
-    events = pd.DataFrame({"sample_id": ["P0_pre", "P0_on", "P0_on", "P5_on"],
-                           "gene": ["BRAF", "BRAF", "JAK2", "B2M"],
-                           "event": ["hotspot_activating", "hotspot_activating", "truncating",
-                                     "truncating"],
-                           "detail": ["p.V600E", "p.V600E", "p.F547fs", "p.S14fs"]})  # fmt: skip
-    res = compare_cohort(clin, scores=feats, counts=counts, events=events,
-                         sequenced_samples=list(clin.index), patient_col="patient",
-                         timepoint_col="tp", pre="pre", post="on", draw_figures=True)  # fmt: skip
+    counts = pd.DataFrame(
+        rng.poisson(80, size=(len(clin), 25)),
+        index=clin.index,
+        columns=[f"G{j}" for j in range(25)],
+    )
+    events = pd.DataFrame(
+        {
+            "sample_id": ["P0_pre", "P0_on", "P0_on", "P5_on"],
+            "gene": ["BRAF", "BRAF", "JAK2", "B2M"],
+            "event": ["hotspot_activating", "hotspot_activating", "truncating", "truncating"],
+            "detail": ["p.V600E", "p.V600E", "p.F547fs", "p.S14fs"],
+        }
+    )
+    res = compare_cohort(
+        clin,
+        scores=feats,
+        counts=counts,
+        events=events,
+        sequenced_samples=list(clin.index),
+        patient_col="patient",
+        timepoint_col="tp",
+        pre="pre",
+        post="on",
+        draw_figures=True,
+    )
     t = res.tables
     # unpaired analyses on the 8 pre-treatment samples
     assert t["associations.tsv"][["n_r", "n_nr"]].iloc[0].tolist() == [4, 4]
@@ -113,7 +148,9 @@ def test_paired_design_with_counts_and_events():
     assert cyt_r["n_pairs"] == 4 and cyt_r["direction"] == "up"
     ne = t["new_events.tsv"]
     assert ne[["patient_id", "gene", "mechanism"]].values.tolist() == [
-        ["P0", "JAK2", "ifng_pathway_loss"], ["P5", "B2M", "antigen_presentation_loss"]]  # fmt: skip
+        ["P0", "JAK2", "ifng_pathway_loss"],
+        ["P5", "B2M", "antigen_presentation_loss"],
+    ]
     assert "paired" in res.figures and "auc_forest" in res.figures
 
 
@@ -122,6 +159,8 @@ def test_compare_cohort_bad_input():
     feats = pd.DataFrame({"x": np.arange(6.0)}, index=clin.index)
     with pytest.raises(InputError, match="no response column 'response'"):
         compare_cohort(clin, scores=feats)
+    with pytest.raises(InputError, match="covariate column.*not found: bmi"):
+        compare_cohort(clin, scores=feats, response_col="resp", covariates="age,bmi".split(",")[1:])
     with pytest.raises(InputError, match="needs both patient_col and timepoint_col"):
         compare_cohort(clin, scores=feats, response_col="resp", patient_col="p")
     with pytest.raises(InputError, match=r"too few samples per group \(3 responders, 3 non"):

@@ -57,9 +57,13 @@ def test_pydeseq2_against_statsmodels_nb_glm(counts_cohort, deseq_result):
     counts, y = counts_cohort
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dds = DeseqDataSet(counts=counts, metadata=pd.DataFrame({"response": y}),
-                           design="~response", quiet=True,
-                           inference=DefaultInference(n_cpus=1))  # fmt: skip
+        dds = DeseqDataSet(
+            counts=counts,
+            metadata=pd.DataFrame({"response": y}),
+            design="~response",
+            quiet=True,
+            inference=DefaultInference(n_cpus=1),
+        )
         dds.deseq2()
     sf = np.asarray(dds.obs["size_factors"], dtype=float)
     disp = pd.Series(np.asarray(dds.var["dispersions"], dtype=float), index=counts.columns)
@@ -79,8 +83,9 @@ def test_welch_against_scipy():
     rng = np.random.default_rng(1)
     ids = [f"s{i}" for i in range(14)]
     y = pd.Series(["R"] * 6 + ["NR"] * 8, index=ids)
-    log = pd.DataFrame(rng.normal(5, 1, size=(14, 30)), index=ids,
-                       columns=[f"g{j}" for j in range(30)])  # fmt: skip
+    log = pd.DataFrame(
+        rng.normal(5, 1, size=(14, 30)), index=ids, columns=[f"g{j}" for j in range(30)]
+    )
     log.iloc[:6, 0] += 2
     log.iloc[2, 5] = np.nan  # a missing value
     log["const"] = 3.0
@@ -98,21 +103,30 @@ def test_welch_against_scipy():
     tested = de["pvalue"].notna()
     from statsmodels.stats.multitest import multipletests
 
-    assert np.allclose(de.loc[tested, "padj"], multipletests(de.loc[tested, "pvalue"], method="fdr_bh")[1])
+    assert np.allclose(
+        de.loc[tested, "padj"], multipletests(de.loc[tested, "pvalue"], method="fdr_bh")[1]
+    )
 
 
 def test_ols_with_covariates_against_statsmodels():
     rng = np.random.default_rng(2)
     ids = [f"s{i}" for i in range(20)]
     y = pd.Series(["R"] * 8 + ["NR"] * 12, index=ids)
-    cov = pd.DataFrame({"age": rng.normal(60, 8, 20), "site": rng.choice(["a", "b", "c"], 20)},
-                       index=ids)  # fmt: skip
+    cov = pd.DataFrame(
+        {"age": rng.normal(60, 8, 20), "site": rng.choice(["a", "b", "c"], 20)}, index=ids
+    )
     log = pd.DataFrame(rng.normal(size=(20, 10)), index=ids, columns=[f"g{j}" for j in range(10)])
     de = differential_expression(None, log, y, covariates=cov).set_index("gene")
     assert (de["method"] == "ols").all()
-    X = pd.DataFrame({"const": 1.0, "R": (y == "R").astype(float), "age": cov["age"],
-                      "site_b": (cov["site"] == "b").astype(float),
-                      "site_c": (cov["site"] == "c").astype(float)})  # fmt: skip
+    X = pd.DataFrame(
+        {
+            "const": 1.0,
+            "R": (y == "R").astype(float),
+            "age": cov["age"],
+            "site_b": (cov["site"] == "b").astype(float),
+            "site_c": (cov["site"] == "c").astype(float),
+        }
+    )
     for g in log.columns:
         fit = sm.OLS(log[g], X).fit()
         assert de.loc[g, "log2FoldChange"] == pytest.approx(fit.params["R"], abs=1e-10)
@@ -152,6 +166,8 @@ def test_bad_de_input():
     with pytest.raises(InputError, match="covariate 'age' is missing for 2 sample.*b, e"):
         differential_expression(None, log, y, covariates=cov)
     with pytest.raises(InputError, match="covariates missing for 1 sample.*f"):
-        differential_expression(None, log, y, covariates=cov.dropna().iloc[:3].reindex(list("abcde")).fillna(1))
+        differential_expression(
+            None, log, y, covariates=cov.dropna().iloc[:3].reindex(list("abcde")).fillna(1)
+        )
     with pytest.raises(InputError, match=r"too few samples per group \(2 responders"):
         differential_expression(None, log, pd.Series(["R", "R", "NR", "NR", "NR", "NR"], index=ids))

@@ -10,8 +10,18 @@ import pytest
 
 import immunescape.compare as compare
 
-MODULES = ["_common", "_associations", "_survival", "_cox", "_de", "_pathways", "_mutations",
-           "_paired", "_figures", "_cohort"]  # fmt: skip
+MODULES = [
+    "_common",
+    "_associations",
+    "_survival",
+    "_cox",
+    "_de",
+    "_pathways",
+    "_mutations",
+    "_paired",
+    "_figures",
+    "_cohort",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -32,16 +32,31 @@ def tables():
     ids = [f"s{i}" for i in range(30)]
     y = pd.Series(["R"] * 12 + ["NR"] * 18, index=ids)
     feats = pd.DataFrame({"cyt": rng.normal(size=30), "tmb": rng.gamma(2, 3, 30)}, index=ids)
-    clin = pd.DataFrame({"os_months": rng.uniform(1, 40, 30).round(1),
-                         "os_event": rng.integers(0, 2, 30)}, index=ids)  # fmt: skip
+    clin = pd.DataFrame(
+        {"os_months": rng.uniform(1, 40, 30).round(1), "os_event": rng.integers(0, 2, 30)},
+        index=ids,
+    )
     surv = survival(feats, clin, time_col="os_months", event_col="os_event")
     km = km_table(feats, clin, time_col="os_months", event_col="os_event")
-    assoc = pd.DataFrame({"feature": ["cyt", "tmb"], "auc": [0.7, 0.45], "auc_ci_low": [0.5, 0.25],
-                          "auc_ci_high": [0.9, 0.65], "p_value": [0.04, 0.6],
-                          "q_value": [0.08, 0.6]})  # fmt: skip
-    de = pd.DataFrame({"gene": [f"G{i}" for i in range(50)], "log2FoldChange": rng.normal(size=50),
-                       "pvalue": rng.uniform(0, 1, 50), "padj": rng.uniform(0, 1, 50),
-                       "method": "welch"})  # fmt: skip
+    assoc = pd.DataFrame(
+        {
+            "feature": ["cyt", "tmb"],
+            "auc": [0.7, 0.45],
+            "auc_ci_low": [0.5, 0.25],
+            "auc_ci_high": [0.9, 0.65],
+            "p_value": [0.04, 0.6],
+            "q_value": [0.08, 0.6],
+        }
+    )
+    de = pd.DataFrame(
+        {
+            "gene": [f"G{i}" for i in range(50)],
+            "log2FoldChange": rng.normal(size=50),
+            "pvalue": rng.uniform(0, 1, 50),
+            "padj": rng.uniform(0, 1, 50),
+            "method": "welch",
+        }
+    )
     return feats, y, surv, km, assoc, de
 
 
@@ -53,9 +68,12 @@ def test_each_figure(tables):
         hr_forest(surv),
         km_plot(km, feature="cyt", survival=surv),
         score_by_response(feats, y, feature_names=["cyt", "tmb"], associations=assoc),
-        paired_plot(feats, pd.DataFrame({"patient": ["a"], "pre_sample": ["s0"],
-                                         "post_sample": ["s1"]}), feature_names=["cyt"]),
-    ]  # fmt: skip
+        paired_plot(
+            feats,
+            pd.DataFrame({"patient": ["a"], "pre_sample": ["s0"], "post_sample": ["s1"]}),
+            feature_names=["cyt"],
+        ),
+    ]
     assert all(isinstance(f, Figure) for f in figs)
     km_fig = figs[3]
     # numbers at risk at time 0 are the group sizes
@@ -68,8 +86,10 @@ def test_each_figure(tables):
 
 def test_write_figures_png_svg_reproducible(tables, tmp_path):
     feats, y, surv, km, assoc, de = tables
-    res = CompareResult(tables={"associations.tsv": assoc, "survival.tsv": surv, "km.tsv": km,
-                                "de.tsv": de}, data={"features": feats, "response": y})  # fmt: skip
+    res = CompareResult(
+        tables={"associations.tsv": assoc, "survival.tsv": surv, "km.tsv": km, "de.tsv": de},
+        data={"features": feats, "response": y},
+    )
     paths = write_figures(res, tmp_path / "a")
     names = {p.name for p in paths}
     assert {"volcano.png", "volcano.svg", "auc_forest.svg", "hr_forest_OS.png"} <= names

@@ -48,8 +48,10 @@ def test_against_naive_hypergeometric():
     samples = [f"s{i}" for i in range(40)]
     y = pd.Series(rng.choice(["R", "NR"], 40), index=samples)
     genes = ["B2M", "JAK1", "TP53", "BRAF", "NRAS"]
-    table = {s: [g for g in genes if rng.random() < (0.5 if y[s] == "NR" and g == "B2M" else 0.2)]
-             for s in samples}  # fmt: skip
+    table = {
+        s: [g for g in genes if rng.random() < (0.5 if y[s] == "NR" and g == "B2M" else 0.2)]
+        for s in samples
+    }
     ev = _events(table)
     ev = pd.concat([ev, ev.iloc[:3]])  # duplicated events in a sample count once
     t = mutation_enrichment(ev, y, samples=samples, min_mutated=1).set_index("gene")
@@ -58,15 +60,22 @@ def test_against_naive_hypergeometric():
         a = sum(1 for s in samples if g in table[s] and y[s] == "R")
         c = sum(1 for s in samples if g in table[s] and y[s] == "NR")
         assert (t.loc[g, "n_r_mut"], t.loc[g, "n_nr_mut"]) == (a, c)
-        assert t.loc[g, "p_value"] == pytest.approx(_naive_fisher(a, n_r - a, c, n_nr - c), rel=1e-6)
+        assert t.loc[g, "p_value"] == pytest.approx(
+            _naive_fisher(a, n_r - a, c, n_nr - c), rel=1e-6
+        )
         assert (t.loc[g, "n_r"], t.loc[g, "n_nr"]) == (n_r, n_nr)
 
 
 def test_wild_type_samples_and_filters():
     samples = [f"s{i}" for i in range(10)]
     y = pd.Series(["R"] * 5 + ["NR"] * 5, index=samples)
-    ev = pd.DataFrame({"sample_id": ["s5", "s6", "s7", "s0"], "gene": ["B2M", "B2M", "B2M", "B2M"],
-                       "event": ["truncating", "truncating", "missense_vus", "missense_vus"]})  # fmt: skip
+    ev = pd.DataFrame(
+        {
+            "sample_id": ["s5", "s6", "s7", "s0"],
+            "gene": ["B2M", "B2M", "B2M", "B2M"],
+            "event": ["truncating", "truncating", "missense_vus", "missense_vus"],
+        }
+    )
     t = mutation_enrichment(ev, y, samples=samples, event_types=["truncating"], min_mutated=3)
     row = t.iloc[0]
     assert (row["n_r_mut"], row["n_nr_mut"]) == (0, 2)
@@ -89,8 +98,18 @@ def test_bad_mutation_input():
 def test_mechanism_enrichment_excludes_unassessable():
     samples = [f"s{i}" for i in range(10)]
     y = pd.Series(["R"] * 5 + ["NR"] * 5, index=samples)
-    status = ["absent", "absent", "absent", "not_assessable", "absent",
-              "present", "present", "present", "indeterminate", "absent"]  # fmt: skip
+    status = [
+        "absent",
+        "absent",
+        "absent",
+        "not_assessable",
+        "absent",
+        "present",
+        "present",
+        "present",
+        "indeterminate",
+        "absent",
+    ]
     m = pd.DataFrame({"sample_id": samples, "mechanism_id": "ifng_pathway_loss", "status": status})
     t = mechanism_enrichment(m, y).iloc[0]
     assert (t["n_r"], t["n_nr"], t["n_r_present"], t["n_nr_present"]) == (4, 4, 0, 3)

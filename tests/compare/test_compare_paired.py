@@ -25,8 +25,12 @@ def _exact_signed_rank_p(d):
     d = d[d != 0]
     ranks = pd.Series(np.abs(d)).rank().to_numpy()
     w_obs = ranks[d > 0].sum()
-    dist = np.array([sum(r for r, s in zip(ranks, signs, strict=True) if s)
-                     for signs in itertools.product([0, 1], repeat=len(d))])  # fmt: skip
+    dist = np.array(
+        [
+            sum(r for r, s in zip(ranks, signs, strict=True) if s)
+            for signs in itertools.product([0, 1], repeat=len(d))
+        ]
+    )
     lo = np.mean(dist <= w_obs + 1e-9)
     hi = np.mean(dist >= w_obs - 1e-9)
     return min(1.0, 2 * min(lo, hi))
@@ -37,7 +41,9 @@ def _exact_rank_sum_p(a, b):
     ranks = pd.Series(allv).rank().to_numpy()
     obs = ranks[: len(a)].sum()
     mean = len(a) * (len(allv) + 1) / 2
-    sums = np.array([ranks[list(c)].sum() for c in itertools.combinations(range(len(allv)), len(a))])
+    sums = np.array(
+        [ranks[list(c)].sum() for c in itertools.combinations(range(len(allv)), len(a))]
+    )
     return float(np.mean(np.abs(sums - mean) >= abs(obs - mean) - 1e-9))
 
 
@@ -64,8 +70,15 @@ def paired():
 
 def test_signed_rank_against_enumeration(paired):
     feats, meta = paired
-    t = paired_changes(feats, meta, patient_col="patient", timepoint_col="tp", pre="pre",
-                       post="on", response_col="response")  # fmt: skip
+    t = paired_changes(
+        feats,
+        meta,
+        patient_col="patient",
+        timepoint_col="tp",
+        pre="pre",
+        post="on",
+        response_col="response",
+    )
     assert list(t.columns) == PAIRED_COLUMNS
     assert t.attrs["n_pairs"] == 10
     for (feat, group), row in t.set_index(["feature", "group"]).iterrows():
@@ -86,11 +99,20 @@ def test_signed_rank_against_enumeration(paired):
 
 def test_between_group_change_against_enumeration(paired):
     feats, meta = paired
-    t = paired_changes(feats, meta, patient_col="patient", timepoint_col="tp", pre="Pre",
-                       post="On", response_col="response")  # fmt: skip
+    t = paired_changes(
+        feats,
+        meta,
+        patient_col="patient",
+        timepoint_col="tp",
+        pre="Pre",
+        post="On",
+        response_col="response",
+    )
     row = t[(t["feature"] == "cd8") & (t["group"] == "R_vs_NR")].iloc[0]
-    d = {p: feats.loc[f"{p}_On", "cd8"] - feats.loc[f"{p}_Pre", "cd8"] for p in
-         [f"Pt{i}" for i in range(10)]}  # fmt: skip
+    d = {
+        p: feats.loc[f"{p}_On", "cd8"] - feats.loc[f"{p}_Pre", "cd8"]
+        for p in [f"Pt{i}" for i in range(10)]
+    }
     dr = [d[f"Pt{i}"] for i in range(4)]
     dn = [d[f"Pt{i}"] for i in range(4, 10)]
     assert row["p_value"] == pytest.approx(_exact_rank_sum_p(dr, dn), abs=1e-12)
@@ -109,7 +131,9 @@ def test_too_few_pairs_and_zero_changes():
     assert np.isnan(t.loc["x", "p_value"]) and "2 pair(s) (minimum 3)" in t.loc["x", "note"]
     t = paired_changes(feats, meta, patient_col="pt", timepoint_col="tp", min_pairs=2)
     z = t.set_index("feature").loc["z"]
-    assert np.isnan(z["p_value"]) and z["note"] == "all changes are zero" and z["direction"] == "none"
+    assert (
+        np.isnan(z["p_value"]) and z["note"] == "all changes are zero" and z["direction"] == "none"
+    )
 
 
 def test_pairing_errors():
@@ -130,21 +154,31 @@ def test_new_events_zaretsky_like_case():
     # Patient 1: BRAF V600E before and at relapse; at relapse a JAK1 truncation on top of JAK1
     # LOH already present before (second hit) and a new B2M truncation. Patient 2: nothing new.
     # Patient 3: relapse biopsy only (not sequenced before) -> skipped, listed in attrs.
-    pre = pd.DataFrame({
-        "sample_id": ["p1", "p1", "p2"],
-        "gene": ["BRAF", "JAK1", "NRAS"],
-        "event": ["hotspot_activating", "loh", "hotspot_activating"],
-        "detail": ["p.V600E", "copy-neutral LOH", "p.Q61R"],
-        "biallelic": ["unknown", "false", "unknown"],
-    })  # fmt: skip
-    post = pd.DataFrame({
-        "sample_id": ["p1", "p1", "p1", "p1", "p2", "p3"],
-        "gene": ["BRAF", "JAK1", "JAK1", "B2M", "NRAS", "JAK2"],
-        "event": ["hotspot_activating", "loh", "truncating", "truncating",
-                  "hotspot_activating", "truncating"],
-        "detail": ["p.V600E", "copy-neutral LOH", "p.Q503*", "p.S14fs", "p.Q61R", "p.F547fs"],
-        "biallelic": ["unknown", "false", "true", "unknown", "unknown", "unknown"],
-    })  # fmt: skip
+    pre = pd.DataFrame(
+        {
+            "sample_id": ["p1", "p1", "p2"],
+            "gene": ["BRAF", "JAK1", "NRAS"],
+            "event": ["hotspot_activating", "loh", "hotspot_activating"],
+            "detail": ["p.V600E", "copy-neutral LOH", "p.Q61R"],
+            "biallelic": ["unknown", "false", "unknown"],
+        }
+    )
+    post = pd.DataFrame(
+        {
+            "sample_id": ["p1", "p1", "p1", "p1", "p2", "p3"],
+            "gene": ["BRAF", "JAK1", "JAK1", "B2M", "NRAS", "JAK2"],
+            "event": [
+                "hotspot_activating",
+                "loh",
+                "truncating",
+                "truncating",
+                "hotspot_activating",
+                "truncating",
+            ],
+            "detail": ["p.V600E", "copy-neutral LOH", "p.Q503*", "p.S14fs", "p.Q61R", "p.F547fs"],
+            "biallelic": ["unknown", "false", "true", "unknown", "unknown", "unknown"],
+        }
+    )
     t = new_events(pre, post)
     assert t[["patient_id", "gene", "event", "detail"]].values.tolist() == [
         ["p1", "JAK1", "truncating", "p.Q503*"],
@@ -164,10 +198,12 @@ def test_new_events_zaretsky_like_case():
 
 
 def test_split_one_table_by_timepoint():
-    meta = pd.DataFrame({"pt": ["A", "A", "B"], "tp": ["pre", "post", "post"]},
-                        index=["A1", "A2", "B2"])  # fmt: skip
-    ev = pd.DataFrame({"sample_id": ["A2", "B2"], "gene": ["B2M", "JAK2"],
-                       "event": ["truncating", "truncating"]})  # fmt: skip
+    meta = pd.DataFrame(
+        {"pt": ["A", "A", "B"], "tp": ["pre", "post", "post"]}, index=["A1", "A2", "B2"]
+    )
+    ev = pd.DataFrame(
+        {"sample_id": ["A2", "B2"], "gene": ["B2M", "JAK2"], "event": ["truncating", "truncating"]}
+    )
     pre, post, pts = split_by_timepoint(ev, meta, patient_col="pt", timepoint_col="tp")
     assert pts == ["A"] and post["sample_id"].tolist() == ["A"] and pre.empty
     t = new_events(pre, post, sequenced_pre=pts)

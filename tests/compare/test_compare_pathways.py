@@ -33,17 +33,26 @@ def de():
 def test_rank_sum_against_scipy(de):
     rng = np.random.default_rng(1)
     genes = de["gene"].tolist()
-    sets = {f"set{k}": list(rng.choice(genes, size=int(rng.integers(5, 60)), replace=False))
-            for k in range(12)}  # fmt: skip
+    sets = {
+        f"set{k}": list(rng.choice(genes, size=int(rng.integers(5, 60)), replace=False))
+        for k in range(12)
+    }
     sets["with_unknown"] = genes[:10] + ["NOT_A_GENE"]
     stat = de.set_index("gene")["stat"]
     got = rank_sum_sets(stat, sets, min_size=5).set_index("pathway")
     for name, members in sets.items():
         inside = stat.index.isin(members)
-        ref = stats.mannwhitneyu(stat[inside], stat[~inside], alternative="two-sided",
-                                 method="asymptotic", use_continuity=True)  # fmt: skip
+        ref = stats.mannwhitneyu(
+            stat[inside],
+            stat[~inside],
+            alternative="two-sided",
+            method="asymptotic",
+            use_continuity=True,
+        )
         assert got.loc[name, "p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
-        assert got.loc[name, "score"] == pytest.approx(ref.statistic / (inside.sum() * (~inside).sum()))
+        assert got.loc[name, "score"] == pytest.approx(
+            ref.statistic / (inside.sum() * (~inside).sum())
+        )
         assert got.loc[name, "n_genes"] == inside.sum()
 
 
@@ -88,8 +97,9 @@ def test_bad_de_table():
     with pytest.raises(InputError, match="only 2 gene"):
         pathway_contrasts(pd.DataFrame({"gene": ["A", "B"], "stat": [1.0, 2.0]}))
     with pytest.raises(InputError, match="gene_sets must be"):
-        pathway_contrasts(pd.DataFrame({"gene": list("ABCD"), "stat": [1.0, 2, 3, 4]}),
-                          gene_sets=["A", "B"])  # fmt: skip
+        pathway_contrasts(
+            pd.DataFrame({"gene": list("ABCD"), "stat": [1.0, 2, 3, 4]}), gene_sets=["A", "B"]
+        )
 
 
 def test_ulm_naive_small_example():

@@ -39,8 +39,21 @@ from immunescape.io import read_clinical, read_expression
 from immunescape.signatures.runner import score
 
 pytestmark = pytest.mark.realdata
-IMMUNE = ["CD8A", "GZMA", "GZMB", "PRF1", "CXCL9", "CXCL10", "STAT1", "GBP1", "IRF1", "IDO1",
-          "LAG3", "CD274", "HLA-DRA"]  # fmt: skip  (IFNG is not in the Riaz counts file)
+IMMUNE = [
+    "CD8A",
+    "GZMA",
+    "GZMB",
+    "PRF1",
+    "CXCL9",
+    "CXCL10",
+    "STAT1",
+    "GBP1",
+    "IRF1",
+    "IDO1",
+    "LAG3",
+    "CD274",
+    "HLA-DRA",
+]  # IFNG is not in the Riaz counts file
 MELANOCYTIC = ["MLANA", "TYR", "DCT"]
 IMPRES = "impres_auslander2018_matlab_cohorts"
 
@@ -77,8 +90,9 @@ def riaz(shared_data):
 
 def test_riaz_pdl1_auc_values_as_given(shared_data, riaz):
     clin, _ = riaz
-    expr, _ = read_expression(shared_data / IMPRES / "Riaz2017_IMPRES_TIMCHAN_counts_expr.tsv.gz",
-                              unit="normalized")  # fmt: skip
+    expr, _ = read_expression(
+        shared_data / IMPRES / "Riaz2017_IMPRES_TIMCHAN_counts_expr.tsv.gz", unit="normalized"
+    )
     s = _scores(expr, ["gene_CD274"])
     got = {}
     for tp in ("Pre", "On"):
@@ -104,7 +118,9 @@ def test_riaz_on_treatment_deseq2(riaz):
         assert de.loc[g, "log2FoldChange"] > 1.0 and de.loc[g, "pvalue"] < 0.05, g
     # the direction agrees with a naive log ratio of mean counts per million
     cpm = counts.loc[on.index].div(counts.loc[on.index].sum(axis=1), axis=0) * 1e6
-    naive = np.log2(cpm.loc[on["y"] == "R", IMMUNE].mean() / cpm.loc[on["y"] == "NR", IMMUNE].mean())
+    naive = np.log2(
+        cpm.loc[on["y"] == "R", IMMUNE].mean() / cpm.loc[on["y"] == "NR", IMMUNE].mean()
+    )
     strong = de.loc[IMMUNE, "pvalue"] < 0.05
     assert (np.sign(naive[strong]) == np.sign(de.loc[IMMUNE, "log2FoldChange"][strong])).all()
 
@@ -112,8 +128,15 @@ def test_riaz_on_treatment_deseq2(riaz):
 def test_riaz_paired_pre_to_on(riaz):
     clin, counts = riaz
     logcpm = np.log2(counts.div(counts.sum(axis=1), axis=0) * 1e6 + 1)  # library size: all genes
-    pc = paired_changes(logcpm[IMMUNE], clin, patient_col="sample_u", timepoint_col="tp",
-                        pre="Pre", post="On", response_col="y")  # fmt: skip
+    pc = paired_changes(
+        logcpm[IMMUNE],
+        clin,
+        patient_col="sample_u",
+        timepoint_col="tp",
+        pre="Pre",
+        post="On",
+        response_col="y",
+    )
     assert (pc.attrs["n_pairs"], pc.attrs["n_pairs_responders"]) == (43, 9)
     allp = pc[pc["group"] == "all"].set_index("feature")
     assert (allp["direction"] == "up").all() and (allp["q_value"] < 0.05).all()
@@ -122,9 +145,15 @@ def test_riaz_paired_pre_to_on(riaz):
     assert (r.loc[["GZMA", "PRF1", "CD8A"], "median_delta"] > 0.4).all()
     # PyDESeq2 with patient blocking within the 9 responders
     R = clin.loc[clin["y"] == "R", "sample_u"].unique()
-    pde = paired_differential_expression(_subset(counts, 120, MELANOCYTIC), clin, patient_col="sample_u",
-                                         timepoint_col="tp", pre="Pre", post="On",
-                                         patients=R).set_index("gene")  # fmt: skip
+    pde = paired_differential_expression(
+        _subset(counts, 120, MELANOCYTIC),
+        clin,
+        patient_col="sample_u",
+        timepoint_col="tp",
+        pre="Pre",
+        post="On",
+        patients=R,
+    ).set_index("gene")
     assert pde.attrs["n_pairs"] == 9
     for g in ("CD8A", "PRF1", "GZMA"):
         assert pde.loc[g, "log2FoldChange"] > 1.0 and pde.loc[g, "pvalue"] < 0.05, g
@@ -140,8 +169,13 @@ def test_chowell_tmb_auc_and_cox(shared_data):
     a = associations(d[["TMB"]], y).iloc[0]
     assert a["n_r"] + a["n_nr"] == 964 and round(a["auc"], 3) == 0.609
     assert a["auc"] == pytest.approx(roc_auc_score(d["Response"], d["TMB"]))
-    s = survival(d[["TMB"]], d, time_col="OS_Months", event_col="OS_Event",
-                 covariates=["Age", "Sex", "Stage"])  # fmt: skip
+    s = survival(
+        d[["TMB"]],
+        d,
+        time_col="OS_Months",
+        event_col="OS_Event",
+        covariates=["Age", "Sex", "Stage"],
+    )
     uni = s[s["model"] == "univariable"].iloc[0]
     z = (d["TMB"] - d["TMB"].mean()) / d["TMB"].std(ddof=1)
     frame = pd.DataFrame({"T": d["OS_Months"], "E": d["OS_Event"], "z": z})
@@ -151,7 +185,10 @@ def test_chowell_tmb_auc_and_cox(shared_data):
     assert uni["hr"] == pytest.approx(float(np.exp(res.params[0])), rel=1e-8)
     assert uni["p_value"] == pytest.approx(float(res.pvalues[0]), rel=1e-6)
     assert (round(uni["hr"], 3), round(uni["hr_ci_low"], 3), round(uni["hr_ci_high"], 3)) == (
-        0.746, 0.664, 0.840)  # fmt: skip
+        0.746,
+        0.664,
+        0.840,
+    )
     assert uni["n"] == 964 and uni["n_events"] == 621 and uni["logrank_p"] < 0.01
     multi = s[s["model"] == "multivariable"].iloc[0]
     assert multi["hr"] < 0.8 and multi["p_value"] < 1e-4
@@ -168,8 +205,13 @@ def _predictior(shared_data, cohort):
 def _lifelines_hr(values, clin):
     ok = values.notna() & clin["os_months"].notna()
     v = values[ok]
-    frame = pd.DataFrame({"T": clin.loc[ok, "os_months"], "E": clin.loc[ok, "os_event"],
-                          "z": (v - v.mean()) / v.std(ddof=1)})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "T": clin.loc[ok, "os_months"],
+            "E": clin.loc[ok, "os_event"],
+            "z": (v - v.mean()) / v.std(ddof=1),
+        }
+    )
     ll = CoxPHFitter().fit(frame, "T", "E", fit_options={"precision": 1e-12})
     return float(np.exp(ll.params_["z"]))
 
@@ -188,8 +230,13 @@ def test_vanallen_survival(shared_data):
 
 
 def test_hugo_survival(shared_data):
-    h = pd.read_csv(shared_data / "hugo2016/patient_info_with_mutations.txt", sep="\t",
-                    usecols=range(26)).drop_duplicates("Patient.ID").set_index("Patient.ID")  # fmt: skip
+    h = (
+        pd.read_csv(
+            shared_data / "hugo2016/patient_info_with_mutations.txt", sep="\t", usecols=range(26)
+        )
+        .drop_duplicates("Patient.ID")
+        .set_index("Patient.ID")
+    )
     h["os_months"] = h["Overall.Survival"] / (365.25 / 12)
     h["os_event"] = (h["Vital.Status"] == "Dead").astype(float)
     t = survival(h[["mb"]], h, time_col="os_months", event_col="os_event").iloc[0]

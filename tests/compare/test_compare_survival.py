@@ -50,8 +50,9 @@ def cohort():
     clin = pd.DataFrame(
         {"os_months": time, "os_event": event, "age": age, "sex": sex, "stage": stage}, index=ids
     )
-    feats = pd.DataFrame({"cyt": x, "tmb": np.exp(rng.normal(1.5, 1, n)), "noise": rng.normal(size=n)},
-                         index=ids)  # fmt: skip
+    feats = pd.DataFrame(
+        {"cyt": x, "tmb": np.exp(rng.normal(1.5, 1, n)), "noise": rng.normal(size=n)}, index=ids
+    )
     return feats, clin
 
 
@@ -89,17 +90,24 @@ def test_per_unit_scale_is_consistent(cohort):
 
 def test_multivariable_against_statsmodels(cohort):
     feats, clin = cohort
-    t = survival(feats[["cyt"]], clin, time_col="os_months", event_col="os_event",
-                 covariates=["age", "sex", "stage"])  # fmt: skip
+    t = survival(
+        feats[["cyt"]],
+        clin,
+        time_col="os_months",
+        event_col="os_event",
+        covariates=["age", "sex", "stage"],
+    )
     multi = t[t["model"] == "multivariable"].iloc[0]
     x = feats["cyt"].to_numpy()
-    X = np.column_stack([
-        (x - x.mean()) / x.std(ddof=1),
-        clin["age"],
-        clin["sex"] == "M",
-        clin["stage"] == "IV",
-        clin["stage"] == "IVb",
-    ]).astype(float)  # fmt: skip
+    X = np.column_stack(
+        [
+            (x - x.mean()) / x.std(ddof=1),
+            clin["age"],
+            clin["sex"] == "M",
+            clin["stage"] == "IV",
+            clin["stage"] == "IVb",
+        ]
+    ).astype(float)
     b, se, p = _phreg(clin["os_months"].to_numpy(), clin["os_event"].to_numpy(), X)
     assert multi["hr"] == pytest.approx(np.exp(b[0]), rel=1e-5)
     assert multi["p_value"] == pytest.approx(p[0], rel=1e-4)
@@ -201,9 +209,7 @@ def _naive_max_stat(x, scores, minprop):
     return best
 
 
-@pytest.mark.parametrize(
-    ("minprop", "a", "b"), [(0.05, 3.13, 1.65), (0.10, 1.63, 2.35)]
-)
+@pytest.mark.parametrize(("minprop", "a", "b"), [(0.05, 3.13, 1.65), (0.10, 1.63, 2.35)])
 def test_lausen_schumacher_against_altman_1994(minprop, a, b):
     for p_min in (0.05, 0.01, 0.002, 0.0005, 0.0001):
         bstat = stats.norm.isf(p_min / 2)
@@ -320,5 +326,7 @@ def test_km_edge_cases_against_lifelines():
     kmf = KaplanMeierFitter().fit(t, e)
     assert np.allclose(km["survival"], kmf.survival_function_.iloc[:, 0])
     band = kmf.confidence_interval_survival_function_
-    assert np.allclose(km["ci_low"], band.iloc[:, 0]) and np.allclose(km["ci_high"], band.iloc[:, 1])
+    assert np.allclose(km["ci_low"], band.iloc[:, 0]) and np.allclose(
+        km["ci_high"], band.iloc[:, 1]
+    )
     assert km["survival"].iloc[-1] == 0.0 and km["time"].iloc[0] == 0.0

@@ -233,6 +233,16 @@ def compare_cohort(
             fix="name the response column (--response-col)",
         )
     y_all = response_labels(clin[response_col], source=response_col)
+    if isinstance(covariates, str):
+        covariates = [c.strip() for c in covariates.split(",") if c.strip()]
+    missing_cov = [c for c in covariates or [] if c not in clin.columns]
+    if missing_cov:
+        raise InputError(
+            f"covariate column(s) not found: {short_list(missing_cov)} (columns: "
+            f"{short_list(clin.columns, 12)})",
+            source="covariates",
+            fix="name columns of the clinical table (--covariates a,b)",
+        )
 
     feats, kinds = _features(expr, scores, feature_info, tmb, mechanisms, messages, seed)
     paired = patient_col is not None or timepoint_col is not None
@@ -247,15 +257,19 @@ def compare_cohort(
         for col in (patient_col, timepoint_col):
             if col not in clin.columns:
                 raise InputError(
-                    f"no column {col!r} in the clinical table", source="clinical",
+                    f"no column {col!r} in the clinical table",
+                    source="clinical",
                     fix="name the patient and timepoint columns",
-                )  # fmt: skip
+                )
         tp = clin[timepoint_col].astype(str).str.strip().str.lower()
         baseline = clin.index[tp == str(pre).strip().lower()]
         prov["paired_design"] = {
-            "patient_col": patient_col, "timepoint_col": timepoint_col, "pre": pre,
-            "post": post, "unpaired_analyses_on": f"{pre!r} samples ({len(baseline)})",
-        }  # fmt: skip
+            "patient_col": patient_col,
+            "timepoint_col": timepoint_col,
+            "pre": pre,
+            "post": post,
+            "unpaired_analyses_on": f"{pre!r} samples ({len(baseline)})",
+        }
     y = y_all.loc[y_all.index.intersection(baseline, sort=False)]
     prov["response"] = {
         "column": response_col,
@@ -270,39 +284,51 @@ def compare_cohort(
     # ---------------------------------------------------------------- associations
     if feats is not None:
         fb = feats.loc[feats.index.intersection(baseline, sort=False)]
-        assoc = associations(fb, y, ci=ci, min_per_group=min_per_group, seed=seed,
-                             feature_info=kinds)  # fmt: skip
+        assoc = associations(
+            fb, y, ci=ci, min_per_group=min_per_group, seed=seed, feature_info=kinds
+        )
         result.tables["associations.tsv"] = assoc
         prov["analyses"]["associations"] = _attrs(assoc)
         result.data.update(features=fb, response=y)
 
         # ------------------------------------------------------------ survival
-        endpoints = []
+        endpoints: list[tuple[str | None, str, str]] = []
         if time_col is not None or event_col is not None:
             if time_col is None or event_col is None:
                 raise InputError(
-                    "survival needs both time_col and event_col", source="survival",
+                    "survival needs both time_col and event_col",
+                    source="survival",
                     fix="give --time-col and --event-col",
-                )  # fmt: skip
+                )
             endpoints.append((None, time_col, event_col))
         else:
-            for name, tc, ec in ENDPOINTS:
+            for ep_name, tc, ec in ENDPOINTS:
                 if tc in clin and ec in clin and clin[tc].notna().any() and clin[ec].notna().any():
-                    endpoints.append((name, tc, ec))
+                    endpoints.append((ep_name, tc, ec))
         surv_parts, km_parts = [], []
         prov["analyses"]["survival"] = []
-        for name, tc, ec in endpoints:
+        for endpoint, tc, ec in endpoints:
             cb = clin.loc[clin.index.intersection(baseline, sort=False)]
             n_ok = int((cb[tc].notna() & cb[ec].notna()).sum())
             if n_ok < 2 * min_per_group:
-                messages.append(f"survival {name or tc}: only {n_ok} samples with data; skipped")
+                messages.append(
+                    f"survival {endpoint or tc}: only {n_ok} samples with data; skipped"
+                )
                 continue
-            s = survival(fb, cb, time_col=tc, event_col=ec, endpoint=name, cut=cut,
-                         covariates=covariates, min_per_group=min_per_group,
-                         feature_info=kinds)  # fmt: skip
+            s = survival(
+                fb,
+                cb,
+                time_col=tc,
+                event_col=ec,
+                endpoint=endpoint,
+                cut=cut,
+                covariates=covariates,
+                min_per_group=min_per_group,
+                feature_info=kinds,
+            )
             surv_parts.append(s)
             prov["analyses"]["survival"].append(_attrs(s))
-            km_parts.append(km_table(fb, cb, time_col=tc, event_col=ec, endpoint=name, cut=cut))
+            km_parts.append(km_table(fb, cb, time_col=tc, event_col=ec, endpoint=endpoint, cut=cut))
         if surv_parts:
             result.tables["survival.tsv"] = pd.concat(surv_parts, ignore_index=True)
             result.tables["km.tsv"] = pd.concat(km_parts, ignore_index=True)
@@ -313,18 +339,26 @@ def compare_cohort(
     if counts is not None:
         cb = check_counts(counts)
         cb = cb.loc[cb.index.intersection(baseline, sort=False)]
-        de = differential_expression(cb, None, y, covariates=cov_frame,
-                                     min_per_group=min_per_group, n_cpus=n_cpus)  # fmt: skip
+        de = differential_expression(
+            cb, None, y, covariates=cov_frame, min_per_group=min_per_group, n_cpus=n_cpus
+        )
     elif expr is not None:
         keep = [s for s in expr.samples if s in set(baseline)]
         sub = expr.subset(keep)
         vals = sub.values.to_numpy()
         if expr.unit == "counts" and np.all(vals == np.round(vals)):
-            de = differential_expression(sub.values, None, y, covariates=cov_frame,
-                                         min_per_group=min_per_group, n_cpus=n_cpus)  # fmt: skip
+            de = differential_expression(
+                sub.values,
+                None,
+                y,
+                covariates=cov_frame,
+                min_per_group=min_per_group,
+                n_cpus=n_cpus,
+            )
         else:
-            de = differential_expression(None, sub, y, covariates=cov_frame,
-                                         min_per_group=min_per_group)  # fmt: skip
+            de = differential_expression(
+                None, sub, y, covariates=cov_frame, min_per_group=min_per_group
+            )
     if de is not None:
         result.tables["de.tsv"] = de
         prov["analyses"]["de"] = {k: v for k, v in de.attrs.items()}
@@ -346,6 +380,12 @@ def compare_cohort(
             )
         seq_base = [s for s in seq if s in set(baseline)] if paired else seq
         ev = events[events["sample_id"].isin(seq_base)]
+        dropped = sorted(set(events["sample_id"]) - set(seq))
+        if dropped:
+            messages.append(
+                f"mutations: events of {len(dropped)} sample(s) not listed as sequenced were "
+                f"ignored: {short_list(dropped)}"
+            )
         mut = mutation_enrichment(ev, y, samples=seq_base, min_per_group=min_per_group)
         result.tables["mutations.tsv"] = mut
         prov["analyses"]["mutations"] = _attrs(mut)
@@ -356,24 +396,37 @@ def compare_cohort(
         prov["analyses"]["mechanisms"] = _attrs(me)
 
     # ---------------------------------------------------------------- paired
-    if paired:
-        meta = clin[[patient_col, timepoint_col]].copy()  # type: ignore[list-item]
+    if patient_col is not None and timepoint_col is not None:
+        meta = clin[[patient_col, timepoint_col]].copy()
         meta["_response"] = y_all.reindex(meta.index)
         if feats is not None:
-            pc = paired_changes(feats, meta, patient_col=patient_col,  # type: ignore[arg-type]
-                                timepoint_col=timepoint_col, pre=pre, post=post,  # type: ignore[arg-type]
-                                response_col="_response")  # fmt: skip
+            pc = paired_changes(
+                feats,
+                meta,
+                patient_col=patient_col,
+                timepoint_col=timepoint_col,
+                pre=pre,
+                post=post,
+                response_col="_response",
+            )
             result.tables["paired.tsv"] = pc
             prov["analyses"]["paired"] = _attrs(pc)
             result.data.update(
-                paired_features=feats, pairs=pd.DataFrame(pc.attrs["pairs"]),
-                paired_labels=y_all, pre=pre, post=post,
-            )  # fmt: skip
+                paired_features=feats,
+                pairs=pd.DataFrame(pc.attrs["pairs"]),
+                paired_labels=y_all,
+                pre=pre,
+                post=post,
+            )
         if events is not None:
             ev_pre, ev_post, pts = split_by_timepoint(
-                events, meta, patient_col=patient_col, timepoint_col=timepoint_col,  # type: ignore[arg-type]
-                pre=pre, post=post,
-            )  # fmt: skip
+                events,
+                meta,
+                patient_col=patient_col,
+                timepoint_col=timepoint_col,
+                pre=pre,
+                post=post,
+            )
             ne = new_events(ev_pre, ev_post, sequenced_pre=pts)
             result.tables["new_events.tsv"] = ne
             prov["analyses"]["new_events"] = {"n_patients": len(pts), **ne.attrs}

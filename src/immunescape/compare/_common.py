@@ -47,10 +47,10 @@ _NR_VALUES = {
 
 def short_list(items: Iterable[object], limit: int = 5) -> str:
     """Return ``a, b, c`` (at most ``limit`` items, then ``... (+k more)``)."""
-    items = [str(i) for i in items]
-    text = ", ".join(items[:limit])
-    if len(items) > limit:
-        text += f" ... (+{len(items) - limit} more)"
+    texts = [str(i) for i in items]
+    text = ", ".join(texts[:limit])
+    if len(texts) > limit:
+        text += f" ... (+{len(texts) - limit} more)"
     return text
 
 

@@ -90,8 +90,13 @@ def volcano(de: pd.DataFrame, *, padj_threshold: float = 0.05, label_top: int = 
         ax.scatter(x[down], y[down], s=8, c=COLOURS[NON_RESPONDER], lw=0, label="higher in NR")
         order = np.argsort(d["pvalue"].to_numpy(dtype=float), kind="mergesort")[:label_top]
         for i in order:
-            ax.annotate(str(d["gene"].iloc[i]), (x[i], y[i]), fontsize=7,
-                        xytext=(2, 2), textcoords="offset points")  # fmt: skip
+            ax.annotate(
+                str(d["gene"].iloc[i]),
+                (x[i], y[i]),
+                fontsize=7,
+                xytext=(2, 2),
+                textcoords="offset points",
+            )
         method = str(de["method"].iloc[0]) if "method" in de and len(de) else ""
         ax.set_xlabel("log2 fold change (responders / non-responders)")
         ax.set_ylabel("-log10 p")
@@ -120,9 +125,15 @@ def _forest(
         ax = fig.add_subplot()
         pos = np.arange(n)[::-1]
         ax.errorbar(
-            est, pos, xerr=[est - low, high - est], fmt="o", color="#333333",
-            ms=4, lw=1, capsize=2,
-        )  # fmt: skip
+            est,
+            pos,
+            xerr=[est - low, high - est],
+            fmt="o",
+            color="#333333",
+            ms=4,
+            lw=1,
+            capsize=2,
+        )
         ax.axvline(null, color="#b2182b", lw=0.8, ls="--")
         ax.set_yticks(pos, labels)
         if log:
@@ -130,8 +141,15 @@ def _forest(
         ax.set_xlabel(xlabel)
         ax.set_title(title)
         for p, text in zip(pos, annotations, strict=True):
-            ax.annotate(text, (1.0, p), xycoords=("axes fraction", "data"), fontsize=7,
-                        xytext=(4, 0), textcoords="offset points", va="center")  # fmt: skip
+            ax.annotate(
+                text,
+                (1.0, p),
+                xycoords=("axes fraction", "data"),
+                fontsize=7,
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+            )
     return fig
 
 
@@ -187,8 +205,10 @@ def hr_forest(
         d = d[d["endpoint"] == endpoint]
     d = d.dropna(subset=["hr", "hr_ci_low", "hr_ci_high"])
     d = d.sort_values("p_value", kind="mergesort").head(top)
-    labels = [f"{f} ({e})" if endpoint is None else str(f)
-              for f, e in zip(d["feature"], d["endpoint"], strict=True)]  # fmt: skip
+    labels = [
+        f"{f} ({e})" if endpoint is None else str(f)
+        for f, e in zip(d["feature"], d["endpoint"], strict=True)
+    ]
     q = d["q_value"] if "q_value" in d else pd.Series(np.nan, index=d.index)
     ann = [f"p={p:.2g} q={qq:.2g}" for p, qq in zip(d["p_value"], q, strict=True)]
     unit = str(d["hr_unit"].iloc[0]).split(" (")[0] if "hr_unit" in d and len(d) else "per SD"
@@ -268,8 +288,15 @@ def km_plot(
             n0 = int(part["n_at_risk"].iloc[0])
             ax.step(part["time"], part["survival"], where="post", color=col, label=f"{g} (n={n0})")
             if {"ci_low", "ci_high"} <= set(part.columns):
-                ax.fill_between(part["time"], part["ci_low"], part["ci_high"], step="post",
-                                color=col, alpha=0.15, lw=0)  # fmt: skip
+                ax.fill_between(
+                    part["time"],
+                    part["ci_low"],
+                    part["ci_high"],
+                    step="post",
+                    color=col,
+                    alpha=0.15,
+                    lw=0,
+                )
             cens = part[part.get("n_censored", 0) > 0] if "n_censored" in part else part.iloc[:0]
             ax.plot(cens["time"], cens["survival"], "|", color=col, ms=6)
             for t, n in zip(ticks, _at_risk(part, ticks), strict=True):
@@ -285,8 +312,10 @@ def km_plot(
                 row = row[row["model"] == "univariable"]
             if len(row):
                 r = row.iloc[0]
-                title += f"\nlog-rank p={r['logrank_p']:.2g}; Cox HR/SD={r['hr']:.2f} " \
-                         f"({r['hr_ci_low']:.2f}-{r['hr_ci_high']:.2f})"  # fmt: skip
+                title += (
+                    f"\nlog-rank p={r['logrank_p']:.2g}; Cox HR/SD={r['hr']:.2f} "
+                    f"({r['hr_ci_low']:.2f}-{r['hr_ci_high']:.2f})"
+                )
         ax.set_title(title, fontsize=8)
         ax.legend(frameon=False, fontsize=7)
         ax_tab.set_ylim(-0.5 - max(0, len(groups) - 2), 1.5)
@@ -335,8 +364,13 @@ def score_by_response(
             name = names[k]
             v = features[name].reindex(y.index)
             data = [v[y == g].dropna().to_numpy(dtype=float) for g in (RESPONDER, NON_RESPONDER)]
-            ax.boxplot(data, positions=[0, 1], widths=0.5, showfliers=False,
-                       medianprops={"color": "#333333"})  # fmt: skip
+            ax.boxplot(
+                data,
+                positions=[0, 1],
+                widths=0.5,
+                showfliers=False,
+                medianprops={"color": "#333333"},
+            )
             for pos, (g, vals) in enumerate(zip((RESPONDER, NON_RESPONDER), data, strict=True)):
                 jitter = rng.uniform(-0.12, 0.12, size=vals.size)
                 ax.scatter(pos + jitter, vals, s=10, color=COLOURS[g], alpha=0.8, lw=0)

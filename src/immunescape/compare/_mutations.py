@@ -152,9 +152,15 @@ def mutation_enrichment(
         a = len(mutated & r_set)
         c = len(mutated & nr_set)
         row: dict[str, object] = {
-            "gene": gene, "n_r_mut": a, "n_nr_mut": c, "n_r": n_r, "n_nr": n_nr,
-            "freq_r": a / n_r, "freq_nr": c / n_nr, "events_counted": counted,
-        }  # fmt: skip
+            "gene": gene,
+            "n_r_mut": a,
+            "n_nr_mut": c,
+            "n_r": n_r,
+            "n_nr": n_nr,
+            "freq_r": a / n_r,
+            "freq_nr": c / n_nr,
+            "events_counted": counted,
+        }
         if a + c < min_mutated:
             note = f"not tested: {a + c} altered sample(s) (minimum {min_mutated})"
             row.update(odds_ratio=np.nan, p_value=np.nan, note=note)
@@ -236,8 +242,12 @@ def mechanism_enrichment(
         a = int((pres & (lab == RESPONDER)).sum())
         c = int((pres & (lab == NON_RESPONDER)).sum())
         row: dict[str, object] = {
-            "mechanism_id": mid, "n_r_present": a, "n_nr_present": c, "n_r": n_r, "n_nr": n_nr,
-        }  # fmt: skip
+            "mechanism_id": mid,
+            "n_r_present": a,
+            "n_nr_present": c,
+            "n_r": n_r,
+            "n_nr": n_nr,
+        }
         if min(n_r, n_nr) < min_per_group:
             note = f"not tested: assessable in {n_r} R and {n_nr} NR"
             row.update(odds_ratio=np.nan, p_value=np.nan, note=note)

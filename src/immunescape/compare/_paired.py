@@ -257,11 +257,11 @@ def paired_changes(
             )
         lab = response_labels(meta[response_col], source=response_col)
         patient_lab = []
-        for _, row in pairs.iterrows():
-            vals = {lab.get(row["pre_sample"]), lab.get(row["post_sample"])} - {None}
+        for _, pair in pairs.iterrows():
+            vals = {lab.get(pair["pre_sample"]), lab.get(pair["post_sample"])} - {None}
             if len(vals) > 1:
                 raise InputError(
-                    f"patient {row['patient']!r} is labelled both R and NR",
+                    f"patient {pair['patient']!r} is labelled both R and NR",
                     source=response_col,
                     fix="give one response per patient",
                 )
@@ -298,41 +298,49 @@ def paired_changes(
             else:
                 s, p, note = _signed_rank(d)
                 row.update(statistic=s, p_value=p, note=note)
-            med = row["median_delta"]
+            med = float(np.median(d)) if m.any() else np.nan
             row["direction"] = (
-                "" if not np.isfinite(med) else ("up" if med > 0 else "down" if med < 0 else "none")  # type: ignore[arg-type]
+                "" if not np.isfinite(med) else ("up" if med > 0 else "down" if med < 0 else "none")
             )
             rows.append(row)
         if labels is not None:
             dr = d_all[ok & (labels == RESPONDER)]
             dn = d_all[ok & (labels == NON_RESPONDER)]
-            row = {
+            between: dict[str, object] = {
                 "feature": feat,
                 "group": "R_vs_NR",
                 "n_pairs": int(dr.size + dn.size),
                 "median_pre": np.nan,
                 "median_post": np.nan,
-                "median_delta": float(np.median(dr) - np.median(dn)) if dr.size and dn.size
+                "median_delta": float(np.median(dr) - np.median(dn))
+                if dr.size and dn.size
                 else np.nan,
                 "mean_delta": float(np.mean(dr) - np.mean(dn)) if dr.size and dn.size else np.nan,
                 "test": MANN_WHITNEY,
-            }  # fmt: skip
+            }
             if dr.size < min_pairs or dn.size < min_pairs:
-                row.update(statistic=np.nan, p_value=np.nan, direction="",
-                           note=f"not tested: {dr.size} R and {dn.size} NR pairs "
-                                f"(minimum {min_pairs} each)")  # fmt: skip
+                between.update(
+                    statistic=np.nan,
+                    p_value=np.nan,
+                    direction="",
+                    note=f"not tested: {dr.size} R and {dn.size} NR pairs "
+                    f"(minimum {min_pairs} each)",
+                )
             else:
                 res = stats.mannwhitneyu(dr, dn, alternative="two-sided", method="auto")
                 u = float(res.statistic)
                 auc = u / (dr.size * dn.size)
-                row.update(
+                between.update(
                     statistic=u,
                     p_value=float(res.pvalue),
-                    direction="larger_in_responders" if auc > 0.5
-                    else "larger_in_non_responders" if auc < 0.5 else "none",
+                    direction="larger_in_responders"
+                    if auc > 0.5
+                    else "larger_in_non_responders"
+                    if auc < 0.5
+                    else "none",
                     note=f"median difference of changes R - NR; AUC = {auc:.3f}",
-                )  # fmt: skip
-            rows.append(row)
+                )
+            rows.append(between)
 
     table = pd.DataFrame(rows)
     table["q_value"] = np.nan

@@ -291,9 +291,10 @@ def pathway_contrasts(
         gs["score_type"] = "P(stat in set > stat outside)"
         gs["method"] = WILCOXON_TEXT
         gs["direction"] = np.where(
-            gs["score"] > 0.5, "up_in_responders",
+            gs["score"] > 0.5,
+            "up_in_responders",
             np.where(gs["score"] < 0.5, "down_in_responders", ""),
-        )  # fmt: skip
+        )
         parts.append(gs)
     if progeny:
         from immunescape.pathways.progeny import progeny_model
@@ -305,9 +306,10 @@ def pathway_contrasts(
         pr["score_type"] = "t of the slope"
         pr["method"] = ULM_TEXT + f" (top {progeny_top} genes per pathway)"
         pr["direction"] = np.where(
-            pr["score"] > 0, "up_in_responders",
+            pr["score"] > 0,
+            "up_in_responders",
             np.where(pr["score"] < 0, "down_in_responders", ""),
-        )  # fmt: skip
+        )
         parts.append(pr)
     if not parts:
         return pd.DataFrame(columns=PATHWAY_COLUMNS)

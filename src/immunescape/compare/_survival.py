@@ -615,8 +615,15 @@ def survival(
             uni.update(note=f"not tested: {why}", hr_unit="")
             rows.append(uni)
             if design is not None:
-                rows.append({**base, "model": "multivariable", "covariates": ",".join(covs),
-                             "note": f"not tested: {why}", "hr_unit": ""})  # fmt: skip
+                rows.append(
+                    {
+                        **base,
+                        "model": "multivariable",
+                        "covariates": ",".join(covs),
+                        "note": f"not tested: {why}",
+                        "hr_unit": "",
+                    }
+                )
             continue
         div = sd if scale == "sd" else 1.0
         unit = f"per SD (SD = {sd:.4g})" if scale == "sd" else "per unit"
@@ -639,16 +646,28 @@ def survival(
                 f"(minimum {min_per_group} each)"
             )
         uni.update(
-            hr=res["hr"], hr_ci_low=res["low"], hr_ci_high=res["high"], p_value=res["p"],
-            logrank_p=lr, ph_test_p=res["ph_p"], cut=c, cut_rule=rule, n_high=n_high,
-            n_low=n_low, logrank_p_uncorrected=p_unc if cut == "optimal" else np.nan,
-            hr_unit=unit, note="; ".join(notes),
-        )  # fmt: skip
+            hr=res["hr"],
+            hr_ci_low=res["low"],
+            hr_ci_high=res["high"],
+            p_value=res["p"],
+            logrank_p=lr,
+            ph_test_p=res["ph_p"],
+            cut=c,
+            cut_rule=rule,
+            n_high=n_high,
+            n_low=n_low,
+            logrank_p_uncorrected=p_unc if cut == "optimal" else np.nan,
+            hr_unit=unit,
+            note="; ".join(notes),
+        )
         rows.append(uni)
         if design is not None:
             mrow: dict[str, object] = {
-                **base, "model": "multivariable", "covariates": ",".join(covs), "hr_unit": unit,
-            }  # fmt: skip
+                **base,
+                "model": "multivariable",
+                "covariates": ",".join(covs),
+                "hr_unit": unit,
+            }
             if feat in covs:
                 mrow["note"] = "not fitted: the feature is also a covariate"
             else:
@@ -656,9 +675,13 @@ def survival(
                 mframe = pd.concat([frame, dsub], axis=1)
                 mres, mnotes = _fit_cox(mframe, alpha=alpha, ph_test=ph_test)
                 mrow.update(
-                    hr=mres["hr"], hr_ci_low=mres["low"], hr_ci_high=mres["high"],
-                    p_value=mres["p"], ph_test_p=mres["ph_p"], note="; ".join(mnotes),
-                )  # fmt: skip
+                    hr=mres["hr"],
+                    hr_ci_low=mres["low"],
+                    hr_ci_high=mres["high"],
+                    p_value=mres["p"],
+                    ph_test_p=mres["ph_p"],
+                    note="; ".join(mnotes),
+                )
             rows.append(mrow)
 
     table = pd.DataFrame(rows)

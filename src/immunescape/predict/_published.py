@@ -327,7 +327,8 @@ def published_predictors(
     clinical
         Clinical table (DataFrame or ClinicalTable) with the LORIS inputs (see
         :func:`~immunescape.predict.loris_score`); ``tmb`` is used for LORIS when the table
-        has no TMB column.
+        has no TMB column. By default the NSCLC LORIS scores only the NSCLC rows (all rows
+        when the table has no cancer type).
     expression
         Expression matrix for TIDE (needs the optional ``tidepy``; the ``tide`` extra).
     models
@@ -442,7 +443,12 @@ def published_predictors(
                         fix="pass clinical= (see loris_score for the columns)",
                     )
                 continue
-            res = loris_score(_with_tmb(clin, tmb_values), model=which)  # type: ignore[arg-type]
+            table = _with_tmb(clin, tmb_values)
+            if which == "nsclc" and not explicit:
+                table = _nsclc_rows(table)
+                if table is None:
+                    continue
+            res = loris_score(table, model=which)  # type: ignore[arg-type]
             p = res["probability"].to_numpy(dtype=float)
             info.update({k: res.attrs.get(k) for k in ("licence", "parameters_sha256")})
             blocks.append(
@@ -493,3 +499,13 @@ def _with_tmb(clin: pd.DataFrame, tmb: pd.Series | None) -> pd.DataFrame:
     ids = frame["sample_id"] if "sample_id" in frame.columns else frame.index.to_series()
     frame["tmb"] = ids.astype(str).map(tmb).to_numpy()
     return frame
+
+
+def _nsclc_rows(table: pd.DataFrame) -> pd.DataFrame | None:
+    """Rows the NSCLC LORIS applies to by default: NSCLC rows when a cancer type is given."""
+    col = next((c for c in LORIS_INPUTS["cancer_type"] if c in table.columns), None)
+    if col is None:
+        return table
+    norm = table[col].astype("string").str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+    keep = (norm == "nsclc").fillna(False).to_numpy(dtype=bool)
+    return table.loc[keep] if keep.any() else None
