@@ -264,6 +264,11 @@ def run_cmd(
     assay: Annotated[
         str | None, typer.Option(help="'exome' or 'panel' (named in tmb.tsv).")
     ] = None,
+    malformed_hgvs: Annotated[
+        str,
+        typer.Option("--malformed-hgvs", help="raise (default) or blank: protein changes "
+                     "that are not HGVS are treated as missing."),
+    ] = "raise",
     dna_samples: Annotated[
         str,
         typer.Option(
@@ -311,6 +316,8 @@ def run_cmd(
     from immunescape._output import write_outputs
     from immunescape.pipeline import run_pipeline
 
+    if malformed_hgvs not in ("raise", "blank"):
+        raise InputError(f"--malformed-hgvs must be raise or blank, not {malformed_hgvs!r}")
     if dna_samples not in ("maf", "all"):
         raise InputError(f"--dna-samples must be 'maf' or 'all', not {dna_samples!r}")
     cols = {
@@ -338,6 +345,7 @@ def run_cmd(
             capture_mb=capture_mb,
             assay=assay,
             dna_samples=dna_samples,  # type: ignore[arg-type]
+            malformed_hgvs=malformed_hgvs,  # type: ignore[arg-type]
             genome_build=genome_build,
             cancer_type=cancer_type,
             reference=reference,
@@ -385,6 +393,9 @@ def genomics_cmd(
     expr: Annotated[
         Path | None, typer.Option(help="Expression matrix, only to check sample ids.")
     ] = None,
+    malformed_hgvs: Annotated[
+        str, typer.Option("--malformed-hgvs", help="raise or blank (treat as missing).")
+    ] = "raise",
 ) -> None:
     """Turn mutations, copy number and HLA into resistance-relevant events and TMB.
 

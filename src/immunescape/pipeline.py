@@ -77,6 +77,7 @@ def run_pipeline(
     capture_mb: float | None = None,
     assay: str | None = None,
     dna_samples: Literal["maf", "all"] = "maf",
+    malformed_hgvs: Literal["raise", "blank"] = "raise",
     genome_build: str | None = None,
     cancer_type: str | None = None,
     reference: PathLike | None = None,
@@ -100,6 +101,9 @@ def run_pipeline(
     dna_samples
         ``"maf"``: only samples with a MAF row were sequenced; ``"all"``: every expression
         sample was sequenced.
+    malformed_hgvs
+        ``"raise"`` (default) or ``"blank"``: treat protein changes that are not HGVS as
+        missing (see :func:`immunescape.genomics.read_maf`).
     cancer_type
         Recorded in run.json (rules are not cancer-type specific yet).
     reference
@@ -157,8 +161,11 @@ def run_pipeline(
         from immunescape.signatures.registry import load_registry
         from immunescape.signatures.runner import _join_reference, score
 
-        expression, report = read_expression(expr, unit=unit, genes_in=genes_in,  # type: ignore[arg-type]
-                                             log_offset=log_offset)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the report's warnings go to run.json
+            expression, report = read_expression(
+                expr, unit=unit, genes_in=genes_in, log_offset=log_offset  # type: ignore[arg-type]
+            )
         out.documents["input_report.json"] = report.to_dict()
         expr_samples = [str(s) for s in expression.samples]
         registry = load_registry([str(p) for p in signature_files])
@@ -167,7 +174,7 @@ def run_pipeline(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if reference is not None:
-                ref_expr, ref_report = read_expression(reference)
+                ref_expr, ref_report = read_expression(reference)  # warnings: ref report
                 out.documents["reference_report.json"] = ref_report.to_dict()
                 joined = _join_reference(expression, ref_expr)
                 res = score(joined, signatures=registry, seed=seed)
@@ -199,7 +206,7 @@ def run_pipeline(
             run_genomics,
         )
 
-        mt = read_maf(maf) if maf is not None else None
+        mt = read_maf(maf, on_malformed_hgvs=malformed_hgvs) if maf is not None else None
         cn = read_cna(cna) if cna is not None else None
         seg = read_segments(segments) if segments is not None else None
         geno = read_hla(hla) if hla is not None else None

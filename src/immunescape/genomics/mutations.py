@@ -385,7 +385,8 @@ class MutationTable:
                         f"not protein HGVS, e.g. {', '.join(repr(e) for e in examples)}",
                         source=source,
                         fix="correct them (form p.V600E or p.Val600Glu), map another column, "
-                        "or pass on_malformed_hgvs='blank' to treat them as missing",
+                        "or treat them as missing with --malformed-hgvs blank "
+                        "(Python: on_malformed_hgvs='blank')",
                     )
                 notes.append(
                     f"{int(malformed.sum())} malformed HGVSp value(s) treated as missing "

@@ -251,9 +251,7 @@ class _Evaluator:
             for sid, rows in sel.groupby("sample_id", sort=False):
                 words = []
                 for r in rows.itertuples(index=False):
-                    detail = f" {r.detail}" if isinstance(r.detail, str) and r.detail else ""
-                    bi = " (biallelic)" if str(r.biallelic).lower() == "true" else ""
-                    words.append(f"{r.gene}{detail} {r.event.replace('_', ' ')}{bi}")
+                    words.append(_event_words(r.gene, r.detail, r.event, r.biallelic))
                 text[sid] = "; ".join(dict.fromkeys(words))
         known = (hit | able).to_numpy()
         return _Result(self._bool(hit.to_numpy(), known), text)
@@ -300,6 +298,18 @@ class _Evaluator:
 
     def block(self, block: RuleBlock) -> _Result:
         return self._combine([self.condition(c) for c in block.conditions], block.combine)
+
+
+def _event_words(gene: str, detail: object, event: str, biallelic: object) -> str:
+    """``JAK1 p.Q503* truncating (Nonsense_Mutation; biallelic)``."""
+    parts = [p.strip() for p in str(detail).split(";")] if isinstance(detail, str) else []
+    change = parts[0] if parts and parts[0] else ""
+    notes = [p for p in parts[1:] if p]
+    if str(biallelic).lower() == "true":
+        notes.append("biallelic")
+    text = f"{gene} {change} {event.replace('_', ' ')}" if change else (
+        f"{gene} {event.replace('_', ' ')}")
+    return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _truth(v: object) -> object:
