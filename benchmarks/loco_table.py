@@ -48,9 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("immunescape").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    signatures = list(
-        dict.fromkeys([*trainer.candidate_features(), *BASELINES.values()])
-    )
+    signatures = list(dict.fromkeys([*trainer.candidate_features(), *BASELINES.values()]))
     cohorts, _ = trainer.load_all(args.data, signatures=signatures)
     included, excluded = trainer.included_cohorts(cohorts, trainer.candidate_features())
     t_load = time.perf_counter() - t0

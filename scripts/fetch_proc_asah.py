@@ -34,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         deb = args.deb
         if deb is None:
-            subprocess.run(["apt-get", "download", PACKAGE], cwd=work, check=True,
-                           capture_output=True)
+            subprocess.run(
+                ["apt-get", "download", PACKAGE], cwd=work, check=True, capture_output=True
+            )
             deb = next(work.glob(f"{PACKAGE}_*.deb"))
         subprocess.run(["dpkg-deb", "-x", str(deb), str(work / "x")], check=True)
         rdb = next((work / "x").rglob("pROC/data/Rdata.rdb"))

@@ -51,13 +51,14 @@ def _cohorts(seed=0, n=40, shift=True):
     """Three cohorts on different scales; 'cyt' carries the signal, 'noise' none."""
     rng = np.random.default_rng(seed)
     frames, ys, labels = [], [], []
-    for i, (name, scale, loc) in enumerate([("a", 1.0, 0.0), ("b", 4.0, 10.0), ("c", 0.3, -3)]):
+    for name, scale, loc in [("a", 1.0, 0.0), ("b", 4.0, 10.0), ("c", 0.3, -3)]:
         y = np.tile([0, 1], n // 2)
         cyt = rng.normal(size=n) + 1.2 * y
         noise = rng.normal(size=n)
         impres = rng.normal(size=n) + 0.5 * y
-        X = pd.DataFrame({"cyt": cyt, "noise": noise, "impres": impres},
-                         index=[f"{name}{j}" for j in range(n)])
+        X = pd.DataFrame(
+            {"cyt": cyt, "noise": noise, "impres": impres}, index=[f"{name}{j}" for j in range(n)]
+        )
         if shift:
             X = X * scale + loc
         frames.append(X)
@@ -77,8 +78,9 @@ def test_equals_logistic_regression_on_per_cohort_zscores():
     np.testing.assert_allclose(m.coef_, ref.coef_.ravel(), atol=1e-5)
     np.testing.assert_allclose(m.intercept_, ref.intercept_[0], atol=1e-5)
     # in-sample decision function with the training cohorts' own statistics
-    np.testing.assert_allclose(m.decision_function(X, cohort=c), ref.decision_function(Z),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        m.decision_function(X, cohort=c), ref.decision_function(Z), atol=1e-5
+    )
     assert list(m.feature_names_in_) == FEATS and m.n_features_in_ == 3
     assert m.coef_[0] > abs(m.coef_[1])  # the signal feature outweighs noise
 
@@ -222,7 +224,8 @@ def test_drivers_sum_to_decision_function_minus_intercept():
     d = drivers(m, new, cohort="new")
     assert list(d.columns) == FEATS and list(d.index) == list(new.index)
     np.testing.assert_allclose(
-        d.sum(axis=1).to_numpy(), m.decision_function(new, cohort="new") - m.intercept_,
+        d.sum(axis=1).to_numpy(),
+        m.decision_function(new, cohort="new") - m.intercept_,
         atol=1e-12,
     )
     # each driver is coefficient x within-cohort z-score
@@ -245,26 +248,30 @@ def test_predict_table_layout():
 def test_save_load_round_trip(tmp_path, stats):
     X, y, c = _cohorts()
     m = ResponseModel(features=FEATS, C=0.3).fit(X, np.where(y == 1, "R", "NR"), cohort=c)
-    path = save_model(m, tmp_path / "m.json", provenance={"note": "test"},
-                      include_cohort_statistics=stats)
+    path = save_model(
+        m, tmp_path / "m.json", provenance={"note": "test"}, include_cohort_statistics=stats
+    )
     back = load_model(path)
     new = X.iloc[5:30] * 1.5 - 2
-    np.testing.assert_array_equal(back.predict_proba(new, cohort="new"),
-                                  m.predict_proba(new, cohort="new"))
+    np.testing.assert_array_equal(
+        back.predict_proba(new, cohort="new"), m.predict_proba(new, cohort="new")
+    )
     np.testing.assert_array_equal(back.predict(new, cohort="new"), m.predict(new, cohort="new"))
     assert back.get_params() == m.get_params()
     assert back.threshold_ == m.threshold_ and list(back.classes_) == ["NR", "R"]
     if stats:  # training cohorts use their stored statistics
-        np.testing.assert_array_equal(back.decision_function(X, cohort=c),
-                                      m.decision_function(X, cohort=c))
+        np.testing.assert_array_equal(
+            back.decision_function(X, cohort=c), m.decision_function(X, cohort=c)
+        )
     doc = json.loads(path.read_text())
     assert doc["schema_version"] == MODEL_SCHEMA_VERSION
     assert doc["features"] == FEATS and doc["training"]["note"] == "test"
     assert doc["standardization"]["policy"] == "cohort"
     assert len(doc["standardization"]["statistics"]) == (3 if stats else 0)
     # same model, same bytes
-    again = save_model(m, tmp_path / "m2.json", provenance={"note": "test"},
-                       include_cohort_statistics=stats)
+    again = save_model(
+        m, tmp_path / "m2.json", provenance={"note": "test"}, include_cohort_statistics=stats
+    )
     assert again.read_bytes() == path.read_bytes()
 
 

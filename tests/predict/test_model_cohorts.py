@@ -24,8 +24,28 @@ from immunescape.predict import (
 )
 from immunescape.predict import _cohorts as cohorts_module
 
-GENES = ["GZMA", "PRF1", "CD274", "CD8A", "STAT1", "CXCL9", "ACTB", "GAPDH", "MKI67", "EPCAM",
-         "PTPRC", "CD3E", "KRT8", "VIM", "COL1A1", "TP53", "MYC", "B2M", "HLA-A", "IFNG"]
+GENES = [
+    "GZMA",
+    "PRF1",
+    "CD274",
+    "CD8A",
+    "STAT1",
+    "CXCL9",
+    "ACTB",
+    "GAPDH",
+    "MKI67",
+    "EPCAM",
+    "PTPRC",
+    "CD3E",
+    "KRT8",
+    "VIM",
+    "COL1A1",
+    "TP53",
+    "MYC",
+    "B2M",
+    "HLA-A",
+    "IFNG",
+]
 
 
 def _write(tmp_path, n=24, responders=None, seed=0, name="toy"):
@@ -54,8 +74,9 @@ def _write(tmp_path, n=24, responders=None, seed=0, name="toy"):
 
 def test_load_cohort_scores_labels_and_provenance(tmp_path):
     ef, cf = _write(tmp_path)
-    c = load_cohort(ef, cf, signatures=["cyt", "gene_CD274"], tmb_column="TMB_perMb",
-                    clinical_features=["age"])
+    c = load_cohort(
+        ef, cf, signatures=["cyt", "gene_CD274"], tmb_column="TMB_perMb", clinical_features=["age"]
+    )
     assert c.name == "toy"
     assert c.n == 23 and c.n_responders == 12  # S01 (NE) dropped; X99 not in expression
     assert list(c.X.columns) == ["cyt", "gene_CD274", "tmb", "tmb_log2", "age"]
@@ -99,16 +120,20 @@ def _synthetic(n_cohorts=4, n=30, seed=0):
     out = []
     for k in range(n_cohorts):
         y = np.tile([0, 1], n // 2)
-        X = pd.DataFrame(
-            {
-                "impres": rng.normal(size=n) + 1.0 * y,
-                "gep18": rng.normal(size=n) + 0.6 * y,
-                "cyt": rng.normal(size=n) + 0.3 * y,
-                "ifng6": rng.normal(size=n),
-                "gene_CD274": rng.normal(size=n),
-            },
-            index=[f"s{i}" for i in range(n)],  # same ids in every cohort
-        ) * (k + 1) + 3 * k
+        X = (
+            pd.DataFrame(
+                {
+                    "impres": rng.normal(size=n) + 1.0 * y,
+                    "gep18": rng.normal(size=n) + 0.6 * y,
+                    "cyt": rng.normal(size=n) + 0.3 * y,
+                    "ifng6": rng.normal(size=n),
+                    "gene_CD274": rng.normal(size=n),
+                },
+                index=[f"s{i}" for i in range(n)],  # same ids in every cohort
+            )
+            * (k + 1)
+            + 3 * k
+        )
         out.append(Cohort(f"c{k}", X, pd.Series(y, index=X.index)))
     return out
 
@@ -116,8 +141,11 @@ def _synthetic(n_cohorts=4, n=30, seed=0):
 def test_stack_cohorts_prefixes_clashing_ids_and_checks_names():
     cs = _synthetic(3)
     X, y, labels = stack_cohorts(cs)
-    assert X.shape == (90, 5) and X.index[0] == "c0:s0" and list(pd.unique(labels)) == [
-        "c0", "c1", "c2"]
+    assert (
+        X.shape == (90, 5)
+        and X.index[0] == "c0:s0"
+        and list(pd.unique(labels)) == ["c0", "c1", "c2"]
+    )
     with pytest.raises(InputError, match="duplicated cohort name"):
         stack_cohorts([cs[0], cs[0]])
     with pytest.raises(InputError, match="absent from cohort"):
@@ -128,8 +156,7 @@ def test_loco_compare_matches_manual_refits():
     cs = _synthetic(4)
     params = {"features": "published", "C": 0.1}
     table = loco_compare(cs, params=params)
-    assert list(table["predictor"].unique()) == ["model", "impres", "gep", "cyt", "cd274",
-                                                 "ifng6"]
+    assert list(table["predictor"].unique()) == ["model", "impres", "gep", "cyt", "cd274", "ifng6"]
     for held in cs:
         rest = [c for c in cs if c.name != held.name]
         X, y, labels = stack_cohorts(rest)
@@ -143,8 +170,7 @@ def test_loco_compare_matches_manual_refits():
     only = loco_compare(cs, params=params, holdout=["c1"])
     assert set(only["cohort"]) == {"c1"}
     summary = loco_summary(table).set_index("predictor")
-    assert summary.loc["model", "n_cohorts"] == 4 and np.isnan(summary.loc["model",
-                                                                           "model_better"])
+    assert summary.loc["model", "n_cohorts"] == 4 and np.isnan(summary.loc["model", "model_better"])
 
 
 def test_grid_search_and_nested_loco():

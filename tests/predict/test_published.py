@@ -39,8 +39,13 @@ def test_layout_and_expression_predictors():
     assert list(out.columns) == COLUMNS
     assert list(out["model"].unique()) == ["impres", "gep", "cyt", "ifng6", "cd274"]
     s = _scores()
-    for model, feature in [("impres", "impres"), ("gep", "gep18"), ("cyt", "cyt"),
-                           ("ifng6", "ifng6"), ("cd274", "gene_CD274")]:
+    for model, feature in [
+        ("impres", "impres"),
+        ("gep", "gep18"),
+        ("cyt", "cyt"),
+        ("ifng6", "ifng6"),
+        ("cd274", "gene_CD274"),
+    ]:
         block = _get(out, model)
         np.testing.assert_array_equal(block["score"].to_numpy(), s[feature].to_numpy())
         assert block["probability"].isna().all()  # no published calibration
@@ -66,8 +71,9 @@ def test_tmb_cutoff_only_for_panel_tmb():
     unknown = _get(published_predictors(None, tmb=tmb), "tmb")
     assert unknown["predicted"].isna().all()
     # the assay is read from the rule column of a compute_tmb table
-    table = pd.DataFrame({"sample_id": ["a", "b"], "tmb_per_mb": [12.0, 3.0],
-                          "rule": ["nonsynonymous; panel"] * 2})
+    table = pd.DataFrame(
+        {"sample_id": ["a", "b"], "tmb_per_mb": [12.0, 3.0], "rule": ["nonsynonymous; panel"] * 2}
+    )
     out = published_predictors(None, tmb=table)
     assert out["predicted"].tolist() == ["R", "NR"]
     assert out.attrs["predictors"]["tmb"]["assay"] == "panel"
@@ -114,8 +120,9 @@ def test_loris_nsclc_cutoff_044_on_request():
     table.loc[0, ["TMB", "PDL1_TPS(%)"]] = [50.0, 100.0]
     table.loc[1, ["TMB", "PDL1_TPS(%)", "Albumin"]] = [0.0, 0.0, 3.0]
     with pytest.warns(UserWarning, match="NSCLC LORIS applied to 2 non-NSCLC"):
-        out = _get(published_predictors(None, clinical=table, models=["loris_nsclc"]),
-                   "loris_nsclc")
+        out = _get(
+            published_predictors(None, clinical=table, models=["loris_nsclc"]), "loris_nsclc"
+        )
     p = out["probability"]
     assert p["a"] > 0.44 > p["b"]
     assert out["predicted"].tolist() == np.where(p >= 0.44, "R", "NR").tolist()
@@ -124,8 +131,10 @@ def test_loris_nsclc_cutoff_044_on_request():
 def test_tmb_feeds_loris_when_clinical_lacks_it():
     table = _loris_table().drop(columns=["TMB"])
     tmb = pd.Series({"a": 30.0, "b": 2.0, "c": 12.0})
-    out = _get(published_predictors(None, clinical=table, tmb=tmb, models=["loris_pancancer"]),
-               "loris_pancancer")
+    out = _get(
+        published_predictors(None, clinical=table, tmb=tmb, models=["loris_pancancer"]),
+        "loris_pancancer",
+    )
     ref = loris_score(_loris_table(), model="pancancer").set_index("sample_id")
     np.testing.assert_allclose(out["probability"], ref["probability"])
 

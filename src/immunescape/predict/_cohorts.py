@@ -626,7 +626,8 @@ def nested_loco_compare(
     model_name: str = "model",
     ci_method: str = "delong",
     seed: int = 0,
-) -> pd.DataFrame:
+    return_predictions: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Nested leave-one-cohort-out: tuning never sees the held-out cohort.
 
     For each held-out cohort, :func:`loco_grid_search` over the remaining cohorts picks the
@@ -642,14 +643,18 @@ def nested_loco_compare(
         As in :func:`loco_grid_search`.
     baselines, model_name, ci_method, seed
         As in :func:`loco_compare`.
+    return_predictions
+        Also return the held-out predictions (``sample, cohort, y, probability, predicted``),
+        e.g. for :func:`~immunescape.predict.calibration_curve`.
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
         As :func:`loco_compare`; ``params`` holds the parameters chosen for each held-out
         cohort.
     """
     rows: list[dict[str, Any]] = []
+    preds: list[pd.DataFrame] = []
     for i, held in enumerate(cohorts):
         rest = [c for c in cohorts if c.name != held.name]
         best, _ = loco_grid_search(rest, param_grid=param_grid)
@@ -682,8 +687,22 @@ def nested_loco_compare(
             }
         )
         rows.extend(_baseline_rows(held.name, yh, score, held.X, baselines, ci_method, seed + i))
+        preds.append(
+            pd.DataFrame(
+                {
+                    "sample": [str(s) for s in held.X.index],
+                    "cohort": held.name,
+                    "y": yh,
+                    "probability": score,
+                    "predicted": predicted,
+                }
+            )
+        )
         logger.info("nested LOCO: %s held out, chose %s, AUC %.3f", held.name, best, res.auc)
-    return pd.DataFrame(rows).reindex(columns=_TABLE)
+    table = pd.DataFrame(rows).reindex(columns=_TABLE)
+    if return_predictions:
+        return table, pd.concat(preds, ignore_index=True)
+    return table
 
 
 def loco_summary(table: pd.DataFrame, *, model_name: str = "model") -> pd.DataFrame:
