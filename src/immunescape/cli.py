@@ -603,6 +603,234 @@ def compare_cmd(
                f"-> {output}")
 
 
+PUBLISHED_MODELS = ("impres", "gep", "cyt", "ifng6", "cd274", "tmb", "tide", "loris_pancancer",
+                    "loris_nsclc")
+
+
+@app.command("predict")
+def predict_cmd(
+    model: Annotated[
+        str,
+        typer.Option(help="impres, gep, cyt, ifng6, cd274, tmb, tide, loris_pancancer, "
+                     "loris_nsclc, builtin, or a model JSON file from 'immunescape train'."),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    expr: Annotated[Path | None, typer.Option(help="Expression matrix.")] = None,
+    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    maf: Annotated[Path | None, typer.Option(help="Somatic mutations (for TMB).")] = None,
+    capture_mb: Annotated[
+        float | None, typer.Option("--capture-mb", help="Sequenced megabases (with --maf).")
+    ] = None,
+    assay: Annotated[
+        str | None, typer.Option(help="exome or panel (the TMB >= 10 cut-off is panel-based).")
+    ] = None,
+    clinical: Annotated[
+        Path | None, typer.Option(help="Clinical table (LORIS inputs: TMB, Albumin, NLR, ...).")
+    ] = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Reference cohort expression (standardisation for "
+                                  "trained models; cohort-relative scores).")
+    ] = None,
+) -> None:
+    """Predict response with a published predictor or a trained model.
+
+    Writes predictions.tsv (sample_id, model, score, probability, predicted) and run.json.
+    Probabilities are given only where a calibration exists (LORIS, trained models);
+    'predicted' only where a published or training-derived cut-off exists.
+    """
+    import pandas as pd
+
+    from immunescape._output import write_outputs
+    from immunescape.pipeline import run_pipeline
+    from immunescape.predict import (
+        load_builtin_model,
+        load_model,
+        predict_table,
+        published_predictors,
+    )
+
+    name = model
+    is_file = name not in PUBLISHED_MODELS and name != "builtin"
+    if is_file and not Path(name).is_file():
+        raise InputError(
+            f"--model {name!r} is neither a known predictor nor a file",
+            fix=f"use one of {', '.join(PUBLISHED_MODELS)}, builtin, or a model JSON path",
+        )
+    if expr is None and maf is None and clinical is None:
+        raise InputError("nothing to predict from", fix="give --expr, --maf and/or --clinical")
+    clin_table = None
+    if clinical is not None:
+        from immunescape.io import read_clinical
+
+        clin_table = read_clinical(clinical)
+    pipe = None
+    if expr is not None or maf is not None:
+        pipe = run_pipeline(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb, assay=assay,
+                            reference=reference,
+                            dna_samples="all" if maf is not None and expr is not None else "maf")
+    scores = None if pipe is None else pipe.tables.get("scores.tsv")
+    tmb = None if pipe is None or "tmb.tsv" not in pipe.tables else pipe.tables["tmb.tsv"]
+    run_info: dict[str, Any] = {"command": _argv(), "model": name}
+    if name in PUBLISHED_MODELS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = published_predictors(
+                scores, tmb=None if tmb is None else tmb.reset_index(), clinical=clin_table,
+                expression=expr, models=[name], tmb_assay=assay,  # type: ignore[arg-type]
+            )
+        run_info["predictor"] = table.attrs.get("predictors", {})
+        run_info["warnings"] = [str(w.message) for w in caught]
+    else:
+        m = load_builtin_model() if name == "builtin" else load_model(name)
+        X = scores.copy() if scores is not None else pd.DataFrame()
+        if tmb is not None:
+            import numpy as np
+
+            X = X.join(tmb[["tmb_per_mb"]].rename(columns={"tmb_per_mb": "tmb"}), how="outer")
+            X["tmb_log2"] = np.log2(X["tmb"] + 1)
+        ref_X = None
+        if reference is not None:  # standardise on the reference cohort (e.g. one patient)
+            from immunescape.io import read_expression
+            from immunescape.signatures.runner import score
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ref_X = score(read_expression(reference)[0]).scores
+        table = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
+                              reference=ref_X)
+        run_info["features"] = list(m.features_)
+        run_info["threshold"] = float(m.threshold_)
+    if pipe is not None:
+        run_info["inputs"] = pipe.run.get("inputs", {})
+    write_outputs(output, tables={"predictions.tsv": table.set_index("sample_id")},
+                  run=run_info)
+    typer.echo(f"{len(table)} predictions ({name}) -> {output}")
+
+
+def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int) -> list[Any]:
+    from immunescape.predict import load_cohort, parse_cohort_spec
+
+    if not specs:
+        raise InputError("no --cohort given", fix="--cohort EXPR:CLINICAL[:MAF] (repeatable)")
+    out = []
+    for spec in specs:
+        expr_p, clin_p, maf_p = parse_cohort_spec(spec)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out.append(load_cohort(expr_p, clin_p, maf=maf_p, capture_mb=capture_mb, seed=seed))
+    names = [c.name for c in out]
+    if len(set(names)) != len(names):
+        raise InputError(f"cohort names repeat: {names}", fix="give files with distinct names")
+    return out
+
+
+@app.command("train")
+def train_cmd(
+    cohort: Annotated[
+        list[str], typer.Option("--cohort", help="EXPR:CLINICAL[:MAF] (repeatable).")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Model JSON file to write.")],
+    features: Annotated[
+        str, typer.Option(help="Feature set name (curated, ...) or comma-separated ids.")
+    ] = "curated",
+    penalty: Annotated[str, typer.Option(help="l2, l1 or elasticnet.")] = "l2",
+    c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")] = 0.1,
+    capture_mb: Annotated[
+        float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
+
+    The model is written as JSON (coefficients, standardisation, threshold chosen on the
+    training data, provenance); loading it never executes code.
+    """
+    from immunescape.predict import FEATURE_SETS, ResponseModel, save_model, stack_cohorts
+
+    if output.exists() and output.is_dir():
+        raise InputError("is a directory", source=str(output), fix="give a .json file path")
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed)
+    feats: Any = features if features in FEATURE_SETS else [
+        f.strip() for f in features.split(",") if f.strip()]
+    X, y, labels = stack_cohorts(cohorts)
+    model = ResponseModel(features=feats, penalty=penalty, C=c)  # type: ignore[arg-type]
+    model.fit(X, y, cohort=labels)
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        save_model(model, tmp)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    typer.echo(f"trained on {len(y)} samples from {len(cohorts)} cohort(s) -> {output}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    cohort: Annotated[
+        list[str], typer.Option("--cohort", help="EXPR:CLINICAL[:MAF] (repeatable).")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    model: Annotated[
+        str | None,
+        typer.Option(help="A model JSON or 'builtin' to validate externally; default: "
+                     "leave-one-cohort-out training with the built-in model's settings."),
+    ] = None,
+    capture_mb: Annotated[
+        float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Evaluate response prediction honestly, against the published predictors.
+
+    With --model: external validation on every cohort. Without: leave-one-cohort-out (each
+    cohort held out in turn, the model trained on the others). Every table row gives AUC with
+    a 95% DeLong CI, balanced accuracy and Brier score; the published single predictors
+    (IMPRES, GEP, CYT, IFN-gamma 6, CD274) are scored on the same samples.
+    """
+    import pandas as pd
+
+    from immunescape._output import write_outputs
+    from immunescape.predict import (
+        BASELINES,
+        auc_ci,
+        load_builtin_model,
+        load_model,
+        loco_compare,
+        predict_table,
+    )
+
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed)
+    rows = []
+    if model is not None:
+        m = load_builtin_model() if model == "builtin" else load_model(model)
+        for c in cohorts:
+            pred = predict_table(m, c.X, name=str(model))
+            y = c.y.loc[pred["sample_id"]].to_numpy()
+            res = auc_ci(y, pred["probability"].to_numpy())
+            rows.append({"cohort": c.name, "model": str(model), "n": c.n,
+                         "n_pos": c.n_responders, "auc": res.auc, "auc_ci_low": res.low,
+                         "auc_ci_high": res.high})
+            for bname, feat in BASELINES.items():
+                if feat in c.X.columns and c.X[feat].notna().all():
+                    b = auc_ci(c.y.to_numpy(), c.X[feat].to_numpy())
+                    rows.append({"cohort": c.name, "model": bname, "n": c.n,
+                                 "n_pos": c.n_responders, "auc": b.auc, "auc_ci_low": b.low,
+                                 "auc_ci_high": b.high})
+        table = pd.DataFrame(rows)
+        design = "external validation"
+    else:
+        if len(cohorts) < 2:
+            raise InputError("leave-one-cohort-out needs at least two cohorts",
+                             fix="give --cohort twice or more, or --model to validate one")
+        params = load_builtin_model().get_params()
+        table = loco_compare(cohorts, params=params, model_name="model", seed=seed)
+        design = "leave-one-cohort-out"
+    write_outputs(output, tables={"evaluation.tsv": table},
+                  run={"command": _argv(), "design": design,
+                       "cohorts": {c.name: c.meta for c in cohorts}})
+    typer.echo(f"{design}: {len(table)} rows -> {output}/evaluation.tsv")
+
+
 @kb_app.command("list")
 def kb_list(
     kind: Annotated[
