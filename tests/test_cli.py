@@ -277,3 +277,66 @@ def test_run_with_expression_and_maf(tmp_path, capsys):
     run = json.loads((out / "run.json").read_text())
     assert any("reference" in w for w in run["warnings"])
     assert (out / "report.html").is_file()
+
+
+# ----------------------------------------------------------------------------- predict
+@pytest.fixture(scope="module")
+def sim_cohorts(tmp_path_factory):
+    from immunescape.datasets import simulate_cohort, write_cohort
+
+    root = tmp_path_factory.mktemp("cohorts")
+    specs = []
+    for seed in (1, 2):
+        d = root / f"sim{seed}"
+        write_cohort(simulate_cohort(40, seed=seed), d)
+        specs.append(f"{d / 'expression.tsv'}:{d / 'clinical.tsv'}")
+    return specs
+
+
+def test_predict_published_and_builtin(sim_cohorts, tmp_path, capsys):
+    expr = sim_cohorts[0].split(":")[0]
+    for model in ("impres", "builtin"):
+        out = tmp_path / model
+        code, _, err = _run(capsys, "predict", "--model", model, "--expr", expr, "-o", str(out))
+        assert code == 0, err
+        pred = pd.read_csv(out / "predictions.tsv", sep="\t")
+        assert list(pred.columns) == ["sample_id", "model", "score", "probability", "predicted"]
+        assert len(pred) == 40
+    imp = pd.read_csv(tmp_path / "impres" / "predictions.tsv", sep="\t")
+    assert imp["probability"].isna().all()  # no published calibration for IMPRES
+    assert ((imp["score"] >= 8) == (imp["predicted"] == "R")).all()  # Auslander cut-off
+
+
+def test_train_then_predict_and_evaluate(sim_cohorts, tmp_path, capsys):
+    model = tmp_path / "m.json"
+    code, _, err = _run(capsys, "train", *sum((["--cohort", s] for s in sim_cohorts), []),
+                        "--features", "cyt,ifng6,pan_ftbrs", "-o", str(model))
+    assert code == 0, err
+    doc = json.loads(model.read_text())
+    assert set(doc["features"]) == {"cyt", "ifng6", "pan_ftbrs"} or "coef" in json.dumps(doc)
+    out = tmp_path / "ev"
+    code, _, err = _run(capsys, "evaluate", *sum((["--cohort", s] for s in sim_cohorts), []),
+                        "--model", str(model), "-o", str(out))
+    assert code == 0, err
+    ev = pd.read_csv(out / "evaluation.tsv", sep="\t")
+    assert {"auc", "auc_ci_low", "auc_ci_high"} <= set(ev.columns)
+    assert ((ev["auc_ci_low"] <= ev["auc"]) & (ev["auc"] <= ev["auc_ci_high"])).all()
+
+
+def test_predict_bad_model_files(tmp_path, capsys, sim_cohorts):
+    expr = sim_cohorts[0].split(":")[0]
+    not_model = tmp_path / "notmodel.json"
+    not_model.write_text('{"hello": "world"}')
+    pickle_like = tmp_path / "model.json"
+    pickle_like.write_bytes(b"\x80\x04\x95pickle")
+    for f in (not_model, pickle_like, tmp_path / "absent.json"):
+        code, _, err = _run(capsys, "predict", "--model", str(f), "--expr", expr,
+                            "-o", str(tmp_path / "o"))
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert f.name in err
+    one_class = tmp_path / "clin.tsv"
+    ids = pd.read_csv(expr, sep="\t", nrows=0).columns[1:]
+    pd.DataFrame({"sample_id": ids, "response": "R"}).to_csv(one_class, sep="\t", index=False)
+    code, _, err = _run(capsys, "train", "--cohort", f"{expr}:{one_class}", "-o",
+                        str(tmp_path / "x.json"))
+    assert code == 2 and "both outcomes" in err, err

@@ -709,16 +709,21 @@ def predict_cmd(
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int) -> list[Any]:
     from immunescape.predict import load_cohort, parse_cohort_spec
+    from immunescape.predict._cohorts import _default_name as _cohort_name
 
     if not specs:
         raise InputError("no --cohort given", fix="--cohort EXPR:CLINICAL[:MAF] (repeatable)")
+    parsed = [parse_cohort_spec(spec) for spec in specs]
+    names = [_cohort_name(e) for e, _, _ in parsed]
+    if len(set(names)) != len(names):  # e.g. every cohort's file is expression.tsv
+        names = [f"{Path(e).resolve().parent.name}_{n}" for (e, _, _), n in zip(
+            parsed, names, strict=True)]
     out = []
-    for spec in specs:
-        expr_p, clin_p, maf_p = parse_cohort_spec(spec)
+    for (expr_p, clin_p, maf_p), name in zip(parsed, names, strict=True):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out.append(load_cohort(expr_p, clin_p, maf=maf_p, capture_mb=capture_mb, seed=seed))
-    names = [c.name for c in out]
+            out.append(load_cohort(expr_p, clin_p, maf=maf_p, capture_mb=capture_mb, seed=seed,
+                                   name=name))
     if len(set(names)) != len(names):
         raise InputError(f"cohort names repeat: {names}", fix="give files with distinct names")
     return out
