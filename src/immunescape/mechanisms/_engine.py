@@ -13,9 +13,15 @@ repository):
 * otherwise the *strength* is the largest weight among the matched blocks, plus 0.2 for each
   further kind of evidence (DNA, RNA, clinical) that also matched, capped at 1: concordant
   DNA and RNA evidence is stronger than either alone;
+* when the mechanism has DNA rules, the sample's DNA was evaluated and met none of them, and
+  every matched block is an *inferential* (level E) RNA rule, the strength is capped at 0.5:
+  an inference contradicted by clean DNA stays open (e.g. epigenetic silencing) but is not
+  called present;
+* a loss-of-function hit whose other allele is shown intact (``biallelic`` false) does not
+  count for one-hit rules: loss of a tumour suppressor needs both alleles;
 * ``present`` — strength >= 0.6; ``indeterminate`` — 0 < strength < 0.6 (only weak
-  evidence), or nothing matched while some block could not be evaluated; ``absent`` — every
-  evaluable block is False.
+  evidence); ``absent`` — no evaluable block matched; ``not_assessable`` — no block could be
+  evaluated (inputs missing for the sample, or too few samples for cohort percentiles).
 
 The evidence trail names the exact events and percentiles, e.g. "JAK1 p.Q503* truncating
 (biallelic); CD8 T cells (MCP-counter) at the 81st percentile while JAK-STAT activity is at
@@ -52,6 +58,7 @@ __all__ = ["call_mechanisms", "MechanismCalls", "MECHANISM_COLUMNS", "ordinal", 
 
 WEIGHTS = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
 PRESENT_AT = 0.6
+INFERENCE_CAP = 0.5
 MECHANISM_COLUMNS = [
     "sample_id",
     "mechanism_id",
@@ -64,6 +71,7 @@ MECHANISM_COLUMNS = [
 ]
 _MUTATION_EVENTS = {"truncating", "hotspot_activating", "missense_vus", "inframe_vus"}
 _CNA_EVENTS = {"deep_deletion", "amplification", "loh"}
+_LOF_EVENTS = {"truncating", "deep_deletion", "loh"}
 _OPS = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
         "eq": np.equal}
 _OP_TEXT = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "=="}
@@ -243,8 +251,14 @@ class _Evaluator:
             sel = ev[ev["gene"].isin(genes) & ev["event"].isin(c.events)]
             if c.functional_call:
                 sel = sel[sel["functional_call"].isin(c.functional_call)]
+            bi = sel["biallelic"].astype(str).str.lower()
             if c.biallelic_required:
-                sel = sel[sel["biallelic"].astype(str).str.lower() == "true"]
+                sel = sel[bi == "true"]
+            elif set(c.events) <= _LOF_EVENTS:
+                # a loss-of-function hit whose other allele is shown intact (biallelic
+                # "false") is not loss of the gene: one hit counts only while the second
+                # allele's state is unknown (Zaretsky et al. 2016: loss needs both alleles)
+                sel = sel[bi != "false"]
             sel = sel[sel["sample_id"].isin(self.idx)]
             n_genes = sel.groupby("sample_id")["gene"].nunique()
             hit = (n_genes.reindex(self.idx).fillna(0) >= c.min_genes)
@@ -414,6 +428,15 @@ def _call_one(E: _Evaluator, kb: KnowledgeBase, mech: Mechanism,
         top = max(weights.values())
         n_kinds = sum(1 for w in weights.values() if w > 0)
         strength = min(1.0, top + 0.2 * (n_kinds - 1)) if top > 0 else 0.0
+        dna_ruled_out = bool(mech.detection.dna) and not matched["dna"] and not unknown["dna"]
+        only_inferred = all(b.basis == "inferential" for k in matched for b, _ in matched[k])
+        if dna_ruled_out and only_inferred and strength >= PRESENT_AT:
+            # inferred RNA evidence contradicted by DNA that was examined and is clean: the
+            # call stays open (e.g. epigenetic silencing) but is not made on inference alone
+            strength = min(strength, INFERENCE_CAP)
+            capped = True
+        else:
+            capped = False
         if strength >= PRESENT_AT:
             status = "present"
         elif strength > 0:
@@ -434,6 +457,9 @@ def _call_one(E: _Evaluator, kb: KnowledgeBase, mech: Mechanism,
         levels = [_block_level(kb, b) for b in used]
         level = min(levels, key=LEVEL_ORDER.index) if levels else ""
         reason = _reason(mech, status, strength, matched, unknown, checked)
+        if capped:
+            reason += ("; capped: only inferential RNA evidence, and the DNA rules were "
+                       "evaluated and not met")
         out.append({**base, "sample_id": s, "status": status, "strength": round(strength, 3),
                     "dna_evidence": texts["dna"], "rna_evidence": texts["rna"],
                     "clinical_evidence": texts["clinical"], "reason": reason, "level": level,
