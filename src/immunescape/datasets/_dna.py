@@ -877,18 +877,18 @@ def simulate_dna(
         cols = {k: np.concatenate([bg[k], planted[k]]) for k in bg}
     sample, start, rank = cols["sample"], cols["start"], cols["rank"]
     passenger = cols["zygosity"] == _PASSENGER
-    # a variant is identified by (sample, chromosome, position): move clashing passengers on;
-    # the sort by this key is also the output order (sample, chromosome, position)
+    # a variant is identified by (sample, chromosome, position): of rows sharing a position,
+    # all but the first (planted rows sort first) move on by one base, until none clash; the
+    # final sort is also the output order (sample, chromosome, position)
     while True:
         key = (sample * len(CHROMS) + rank) * (1 << 28) + start
-        order = np.argsort(key, kind="stable")
-        same = np.flatnonzero(np.diff(key[order]) == 0)
-        clash = np.zeros(key.size, dtype=bool)
-        clash[order[same]] = clash[order[same + 1]] = True
-        clash &= passenger
-        if not clash.any():
+        order = np.lexsort((passenger, key))
+        sorted_key = key[order]
+        later = order[1:][sorted_key[1:] == sorted_key[:-1]]
+        if later.size == 0:
             break
-        start = np.where(clash, start + 1, start)
+        start = start.copy()
+        start[later] += 1
     depth, alt_reads = _vaf_reads(cols["zygosity"], purity[sample], rng_mut)
     vtype = cols["vtype"]
     end = np.where(vtype == 1, start + 1, start + cols["ref_len"] - 1)

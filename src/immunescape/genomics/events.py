@@ -301,18 +301,16 @@ def call_events(
     ev["sample_id"] = ev["sample_id"].astype(str)
     # ---- biallelic status per (sample, gene)
     key = ["sample_id", "gene"]
-    hits = (
-        ev.assign(
-            h=np.select(
-                [ev["event"] == "truncating", ev["event"] == "deep_deletion", ev["event"] == "loh"],
-                [1, 2, 1],
-                default=0,
-            )  # fmt: skip
-        )
-        .groupby(key)["h"]
-        .sum()
-        .rename("hits")
-    )
+    # truncating mutations count one hit each; a deep deletion both alleles; loss of
+    # heterozygosity one allele however many sources report it (a GISTIC -1 and a LOHHLA call
+    # of the same HLA gene are the same lost allele, not two hits)
+    flags = ev.assign(
+        t=(ev["event"] == "truncating").astype(int),
+        d=(ev["event"] == "deep_deletion").astype(int),
+        lo=(ev["event"] == "loh").astype(int),
+    ).groupby(key)[["t", "d", "lo"]]
+    agg = flags.agg({"t": "sum", "d": "max", "lo": "max"})
+    hits = (agg["t"] + 2 * agg["d"] + agg["lo"]).rename("hits")
     ev = ev.join(hits, on=key)
     if retained_parts:
         ret = pd.concat(retained_parts, ignore_index=True).groupby(key)["retained"].all()
