@@ -64,7 +64,7 @@ def main() -> None:
     t_eval = time.perf_counter() - t0 - t_load
     pd.set_option("display.width", 200)
     print(title)
-    print(trainer.wide_table(table, included).to_string(index=False))
+    print(trainer.wide_table(table, included).to_string(index=False).replace("**", ""))
     print()
     print(loco_summary(table).round(3).to_string(index=False))
     print()

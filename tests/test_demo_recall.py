@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import warnings
 
-import pandas as pd
 import pytest
 
 from immunescape.datasets import simulate_cohort, write_cohort

@@ -707,7 +707,8 @@ def predict_cmd(
     typer.echo(f"{len(table)} predictions ({name}) -> {output}")
 
 
-def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int) -> list[Any]:
+def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int,
+             on_missing: str = "error") -> list[Any]:
     from immunescape.predict import load_cohort, parse_cohort_spec
     from immunescape.predict._cohorts import _default_name as _cohort_name
 
@@ -723,7 +724,7 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int) -> list[A
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out.append(load_cohort(expr_p, clin_p, maf=maf_p, capture_mb=capture_mb, seed=seed,
-                                   name=name))
+                                   name=name, on_missing=on_missing))
     if len(set(names)) != len(names):
         raise InputError(f"cohort names repeat: {names}", fix="give files with distinct names")
     return out
@@ -740,6 +741,13 @@ def train_cmd(
     ] = "curated",
     penalty: Annotated[str, typer.Option(help="l2, l1 or elasticnet.")] = "l2",
     c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")] = 0.1,
+    l1_ratio: Annotated[
+        float | None, typer.Option("--l1-ratio", help="Elastic-net mixing (with elasticnet).")
+    ] = None,
+    on_missing: Annotated[
+        str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
+                          "missing values in an expression file.")
+    ] = "error",
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
     ] = None,
@@ -754,11 +762,12 @@ def train_cmd(
 
     if output.exists() and output.is_dir():
         raise InputError("is a directory", source=str(output), fix="give a .json file path")
-    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed)
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing)
     feats: Any = features if features in FEATURE_SETS else [
         f.strip() for f in features.split(",") if f.strip()]
     X, y, labels = stack_cohorts(cohorts)
-    model = ResponseModel(features=feats, penalty=penalty, C=c)  # type: ignore[arg-type]
+    model = ResponseModel(features=feats, penalty=penalty, C=c,  # type: ignore[arg-type]
+                          l1_ratio=l1_ratio)
     model.fit(X, y, cohort=labels)
     tmp = output.with_name(f".{output.name}.tmp")
     try:
@@ -783,6 +792,10 @@ def evaluate_cmd(
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
     ] = None,
+    on_missing: Annotated[
+        str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
+                          "missing values in an expression file.")
+    ] = "error",
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
@@ -804,7 +817,7 @@ def evaluate_cmd(
         predict_table,
     )
 
-    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed)
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing)
     rows = []
     if model is not None:
         m = load_builtin_model() if model == "builtin" else load_model(model)

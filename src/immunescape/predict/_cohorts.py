@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -460,12 +460,15 @@ def loco_grid_search(
     X, y, labels = stack_cohorts(cohorts, features=union)
     rows = []
     for params in grid:
-        table = leave_one_cohort_out(
-            X,
-            y,
-            estimator=ResponseModel(**{**params, "standardize": "global"}),
-            cohort=labels,
-            standardize="cohort",
+        table = cast(
+            pd.DataFrame,
+            leave_one_cohort_out(
+                X,
+                y,
+                estimator=ResponseModel(**{**params, "standardize": "global"}),
+                cohort=labels,
+                standardize="cohort",
+            ),
         )
         aucs = dict(zip(table["cohort"], table["auc"], strict=True))
         rows.append(

@@ -476,7 +476,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
         lr.fit(Z, y01)
         self.classes_ = classes
         if not has_names and hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+            delattr(self, "feature_names_in_")
         if names is not None:
             self.feature_names_in_ = np.asarray(feats, dtype=object)
             self.n_features_in_ = len(feats)
@@ -1017,7 +1017,7 @@ def model_from_dict(doc: Mapping[str, Any], *, source: str = "<model>") -> Respo
     classes = _require(doc, "classes", list, source)
     thr = _require(doc, "threshold", dict, source)
     std = _require(doc, "standardization", dict, source)
-    intercept = _require(doc, "intercept", int | float, source)
+    intercept = _require(doc, "intercept", (int, float), source)
     if len(classes) != 2 or sorted(coefs) != sorted(feats):
         raise InputError(
             "model classes or coefficients are inconsistent with its features",

@@ -285,15 +285,11 @@ def _tide(expression: object, cancer: str, pretreat: bool) -> pd.Series:
             source="expression",
             fix="pass expression= from immunescape.io.read_expression",
         )
-    unit = getattr(expression, "unit", None)
-    if unit is not None and unit not in ("log2tpm", "tpm", "fpkm", "counts", "normalized"):
-        logger.info(
-            "TIDE: expression unit %s passed as log2(x + 1) after back-transformation", unit
-        )
-    if hasattr(expression, "columns") and unit is not None:
+    if hasattr(expression, "columns") and hasattr(expression, "unit"):
+        # an Expression: convert whatever unit it holds to log2(TPM + 1)
         lin = expression.columns(None, "log2tpm1")  # type: ignore[union-attr]
         log = pd.DataFrame(lin, index=values.index, columns=values.columns)
-    else:
+    else:  # a plain DataFrame is taken to be log2(TPM + 1) already
         log = values.astype(float)
     # The TIDE authors' normalisation: log2(x + 1), then subtract each gene's mean across
     # the samples (tidepy README; their example files are "self_subtract").
@@ -330,7 +326,9 @@ def published_predictors(
         has no TMB column. By default the NSCLC LORIS scores only the NSCLC rows (all rows
         when the table has no cancer type).
     expression
-        Expression matrix for TIDE (needs the optional ``tidepy``; the ``tide`` extra).
+        Expression matrix for TIDE (needs the optional ``tidepy``; the ``tide`` extra): an
+        :class:`~immunescape.expression.Expression` (any unit), or a samples x genes
+        DataFrame of log2(TPM + 1).
     models
         Models to compute (names of :data:`PUBLISHED_PREDICTORS`); default: every model whose
         inputs are given (TIDE only when ``expression`` is given). A requested model without
