@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import os
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
+from immunescape.io._files import decode_text, sniff_delimiter
 
 __all__ = ["read_table", "pick_columns", "normalise_chrom", "PathLike"]
 
@@ -61,39 +61,12 @@ def _check_and_decode(path: PathLike, *, what: str) -> tuple[Path, str, list[str
         raise InputError(
             "is a binary file", source=str(p), fix=f"give the {what} as a tab-separated text file"
         )
-    warnings: list[str] = []
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        warnings.append(f"{p.name}: not valid UTF-8; decoded as Latin-1")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text, warnings = decode_text(raw, name=p.name)
     return p, text, warnings
 
 
 def _sniff_delimiter(text: str, *, source: str) -> str:
-    lines = [line for line in text[:200_000].split("\n")[:50] if line.strip()]
-    best: tuple[float, str] | None = None
-    for rank, delim in enumerate(("\t", ",", ";", "|")):
-        try:
-            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
-        except csv.Error:
-            continue
-        counts = [len(r) for r in rows if r]
-        if not counts or counts[0] < 2:
-            continue
-        same = sum(c in (counts[0], counts[0] + 1) for c in counts) / len(counts)
-        score = same * 10 - rank * 1e-3
-        if best is None or score > best[0]:
-            best = (score, delim)
-    if best is None:
-        raise InputError(
-            "cannot find a field delimiter (tab, comma, semicolon or pipe) in the header",
-            source=source,
-            fix="give a delimited table with a header line, e.g. tab-separated",
-        )
-    return best[1]
+    return sniff_delimiter(text, source=source)
 
 
 def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:

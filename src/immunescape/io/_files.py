@@ -229,11 +229,24 @@ def read_text(path: Path, *, gz: bool) -> tuple[str, list[str]]:
             source=str(path),
             fix="check the download is complete (gzip -t FILE) or give it uncompressed",
         ) from None
+    text, notes = decode_text(raw, name=path.name)
+    return text, warnings + notes
+
+
+def decode_text(raw: bytes, *, name: str) -> tuple[str, list[str]]:
+    r"""Decode bytes as UTF-8 (byte-order mark removed), else Latin-1; line endings to LF.
+
+    Examples
+    --------
+    >>> decode_text(b"a\tb\r\n1\t2\r", name="x.tsv")
+    ('a\tb\n1\t2\n', [])
+    """
+    warnings: list[str] = []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-        warnings.append(f"{path.name}: not valid UTF-8; decoded as Latin-1")
+        warnings.append(f"{name}: not valid UTF-8; decoded as Latin-1")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, warnings
