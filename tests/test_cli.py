@@ -313,7 +313,11 @@ def test_train_then_predict_and_evaluate(sim_cohorts, tmp_path, capsys):
                         "--features", "cyt,ifng6,pan_ftbrs", "-o", str(model))
     assert code == 0, err
     doc = json.loads(model.read_text())
-    assert set(doc["features"]) == {"cyt", "ifng6", "pan_ftbrs"} or "coef" in json.dumps(doc)
+    assert doc["features"] == ["cyt", "ifng6", "pan_ftbrs"]
+    assert set(doc["coefficients"]) == {"cyt", "ifng6", "pan_ftbrs"}
+    # on simulated cohorts response rises with T-cell inflammation (the simulator's logistic
+    # model) and falls with TGF-beta stroma: the fitted signs must say so
+    assert doc["coefficients"]["cyt"] + doc["coefficients"]["ifng6"] > 0
     out = tmp_path / "ev"
     code, _, err = _run(capsys, "evaluate", *sum((["--cohort", s] for s in sim_cohorts), []),
                         "--model", str(model), "-o", str(out))

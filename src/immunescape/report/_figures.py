@@ -786,14 +786,22 @@ def roc_curves(roc: pd.DataFrame) -> Fig:
                 hovertemplate=label + ": FPR %{x:.2f}, TPR %{y:.2f}<extra></extra>",
             )
         )
+    return _unit_square(fig, xlabel="false-positive rate", ylabel="true-positive rate")
+
+
+_UNIT_AXIS = {"range": [-0.02, 1.02], "constrain": "domain", "dtick": 0.2}
+
+
+def _unit_square(fig: Fig, *, xlabel: str, ylabel: str) -> Fig:
+    """Square [0, 1] axes with the diagonal: the layout of ROC and calibration plots."""
     _diagonal(fig)
     fig.update_layout(
         **_layout(
             height=420,
-            xaxis={**_AXIS, "title": {"text": "false-positive rate"}, **_UNIT_AXIS},
+            xaxis={**_AXIS, "title": {"text": xlabel}, **_UNIT_AXIS},
             yaxis={
                 **_AXIS,
-                "title": {"text": "true-positive rate"},
+                "title": {"text": ylabel},
                 **_UNIT_AXIS,
                 "scaleanchor": "x",
                 "scaleratio": 1,
@@ -803,9 +811,6 @@ def roc_curves(roc: pd.DataFrame) -> Fig:
         )
     )
     return fig
-
-
-_UNIT_AXIS = {"range": [-0.02, 1.02], "constrain": "domain", "dtick": 0.2}
 
 
 def _diagonal(fig: Fig) -> None:
@@ -838,23 +843,9 @@ def calibration_plot(cal: pd.DataFrame) -> Fig:
                 + "<extra></extra>",
             )
         )
-    _diagonal(fig)
-    fig.update_layout(
-        **_layout(
-            height=420,
-            xaxis={**_AXIS, "title": {"text": "mean predicted probability"}, **_UNIT_AXIS},
-            yaxis={
-                **_AXIS,
-                "title": {"text": "observed fraction of responders"},
-                **_UNIT_AXIS,
-                "scaleanchor": "x",
-                "scaleratio": 1,
-            },
-            legend={"orientation": "v", "x": 1.02, "y": 0, "yanchor": "bottom"},
-            margin={"l": 60, "r": 20, "t": 20, "b": 50},
-        )
+    return _unit_square(
+        fig, xlabel="mean predicted probability", ylabel="observed fraction of responders"
     )
-    return fig
 
 
 def probability_box(pred: pd.DataFrame, *, response: dict[str, str]) -> Fig:
