@@ -344,3 +344,23 @@ def test_predict_bad_model_files(tmp_path, capsys, sim_cohorts):
     code, _, err = _run(capsys, "train", "--cohort", f"{expr}:{one_class}", "-o",
                         str(tmp_path / "x.json"))
     assert code == 2 and "both outcomes" in err, err
+
+
+def test_compare_command_and_one_group_refusal(sim_cohorts, tmp_path, capsys):
+    expr, clin = sim_cohorts[0].split(":")
+    out = tmp_path / "cmp"
+    code, _, err = _run(capsys, "compare", "--expr", expr, "--unit", "tpm", "--clinical", clin,
+                        "-o", str(out))
+    assert code == 0, err
+    a = pd.read_csv(out / "associations.tsv", sep="\t")
+    assert list(a.columns[:9]) == ["feature", "n_r", "n_nr", "auc", "auc_ci_low",
+                                   "auc_ci_high", "p_value", "q_value", "direction"]
+    assert (out / "survival.tsv").is_file() and (out / "figures").is_dir()
+    only_r = tmp_path / "only_r.tsv"
+    c = pd.read_csv(clin, sep="\t").assign(response="R", recist="PR")
+    c.to_csv(only_r, sep="\t", index=False)
+    out2 = tmp_path / "cmp2"
+    code, _, err = _run(capsys, "compare", "--expr", expr, "--unit", "tpm", "--clinical",
+                        str(only_r), "-o", str(out2))
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert not out2.exists()

@@ -544,11 +544,7 @@ def compare_cmd(
             capture_mb=capture_mb, dna_samples="all" if maf is not None else "maf", seed=seed,
             progress=step,
         )
-        expression = None
-        if expr is not None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                expression, _ = read_expression(expr, unit=unit)
+        expression = pipe.expression if expr is not None else None
         count_table = None
         if counts is not None:
             with warnings.catch_warnings():

@@ -48,12 +48,15 @@ class PipelineResult:
         Provenance for ``run.json``: inputs, rules, parameters, warnings.
     clinical
         The harmonised clinical table (sample_id, response, ...) or None.
+    expression
+        The expression matrix as read (for later steps such as differential expression).
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
     clinical: pd.DataFrame | None = None
+    expression: Any = None
 
 
 def _snake(name: str) -> str:
@@ -167,6 +170,7 @@ def run_pipeline(
                 expr, unit=unit, genes_in=genes_in, log_offset=log_offset  # type: ignore[arg-type]
             )
         out.documents["input_report.json"] = report.to_dict()
+        out.expression = expression
         expr_samples = [str(s) for s in expression.samples]
         registry = load_registry([str(p) for p in signature_files])
         names = {s.id: s.name for s in registry}
