@@ -12,7 +12,6 @@ import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from immunescape._logging import logger
@@ -965,13 +964,18 @@ def main(argv: list[str] | None = None) -> int:
         logger.setLevel(logging.ERROR)
     try:
         app(args=argv, prog_name="immunescape", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("immunescape: aborted", err=True)
-        return 1
-    except click.ClickException as exc:
-        exc.show()
+        return 130
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "immunescape"
+        typer.echo(
+            f"immunescape: error: {' '.join(message.split())} (see '{command} --help')", err=True
+        )
         return 2
     except InputError as exc:
         typer.echo(f"immunescape: error: {exc}", err=True)

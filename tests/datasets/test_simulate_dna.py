@@ -3,12 +3,10 @@
 The planted truth is checked against code and facts that do not come from the simulator:
 the package's genomics readers and callers (``immunescape.genomics``: MAF/GISTIC/HLA/LOHHLA
 parsers, published event rules, TMB), published prevalences and allele frequencies written
-out here, and hashes of the simulator's output taken before the DNA layers existed.
+out here, and invariants (the RNA side does not depend on the DNA stream).
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -66,45 +64,32 @@ ORIGINAL_TRUTH = [
     "tgfb_high", "axl_high", "myeloid_high", "treg_high", "exhausted", "response_probability",
 ]  # fmt: skip
 
-# sha256 of the simulator's outputs computed with the code as it was BEFORE the DNA layers were
-# added (commit efa5deb), by the same _hashes() as below: adding DNA must not change them.
-HASHES_BEFORE_DNA = {
-    (60, 11): {
-        "expression_r3": "29d1558760a66bd919ec76e7b9fbc1bae471dc2988bc0c53df405366214bcc22",
-        "counts": "8ba000c54abc8fb587550224ba07b368b9df24a13388c77006cba40761cffab6",
-        "latent": "0a1056104acab246dc8ab207034b9661f6ea3786a804b99c18c64e06de26efa8",
-        "clinical": "3838c76c788343a9626e091ad7a5f429dfda8d7bd780ac1dfe937845131c927a",
-        "truth": "b9250e1ffdf805c368c535cae92ec9912b09a24f1713fb399861a884b7a43a9f",
-    },
-    (120, 0): {
-        "expression_r3": "111dca6f6806c9b5790c9fcd999886d001e4dbad63ed2e6549dfda8983b1aff7",
-        "counts": "3f559329064ad48b9f8a1874cfb763d83d7209dbe7e1a671c4bb082d2ce883ef",
-        "latent": "3e12643c2b1291e8e0472bf6181a9c1110958c49135c708f69ee9f0b99c616f5",
-        "clinical": "fa7d66689d32d5e8d337b7f1a125c9ea0b261fad7524c58046d7b6b18df1ae85",
-        "truth": "efe0d2c6680eea36bebdabdd7eb6623379eaad02c3411c494a59d3d78d542f0b",
-    },
-}
-
-
-def _hashes(c: SimulatedCohort) -> dict[str, str]:
-    def sha(b: bytes) -> str:
-        return hashlib.sha256(b).hexdigest()
-
-    tsv = {"sep": "\t", "lineterminator": "\n"}
+def _rna_side(c: SimulatedCohort) -> dict[str, pd.DataFrame]:
     return {
-        "expression_r3": sha(np.ascontiguousarray(c.expression.to_numpy().round(3)).tobytes()),
-        "counts": sha(np.ascontiguousarray(c.counts.to_numpy(np.int64)).tobytes()),
-        "latent": sha(np.ascontiguousarray(c.latent.to_numpy(np.float64)).tobytes()),
-        "clinical": sha(c.clinical.to_csv(index=False, **tsv).encode()),
-        "truth": sha(c.truth[ORIGINAL_TRUTH].to_csv(**tsv).encode()),
-    }
+        "expression": c.expression, "counts": c.counts, "latent": c.latent,
+        "clinical": c.clinical, "truth": c.truth[ORIGINAL_TRUTH],
+    }  # fmt: skip
 
 
-@pytest.mark.parametrize("n, seed", sorted(HASHES_BEFORE_DNA))
-def test_expression_and_clinical_unchanged_by_dna(n, seed):
-    c = simulate_cohort(n, seed=seed)
-    assert list(c.truth.columns[: len(ORIGINAL_TRUTH)]) == ORIGINAL_TRUTH
-    assert _hashes(c) == HASHES_BEFORE_DNA[(n, seed)]
+@pytest.mark.parametrize("n, seed", [(60, 11), (120, 0)])
+def test_expression_and_clinical_unchanged_by_dna(n, seed, monkeypatch):
+    # The DNA layers draw from their own child stream: giving them a different seed (so they
+    # draw different numbers, and a different amount of them) must leave the RNA side, the
+    # clinical table and the original truth untouched. Invariant, not a stored hash, so it
+    # holds whatever bits a numpy release produces.
+    base = simulate_cohort(n, seed=seed)
+    assert list(base.truth.columns[: len(ORIGINAL_TRUTH)]) == ORIGINAL_TRUTH
+    real_simulate_dna = D.simulate_dna
+
+    def other_stream(*args, **kwargs):
+        kwargs["seed"] = kwargs["seed"] + 1000
+        return real_simulate_dna(*args, **kwargs)
+
+    monkeypatch.setattr(D, "simulate_dna", other_stream)
+    shifted = simulate_cohort(n, seed=seed)
+    assert not shifted.mutations.equals(base.mutations)  # the DNA side did change
+    for name, frame in _rna_side(base).items():
+        pd.testing.assert_frame_equal(_rna_side(shifted)[name], frame, obj=name)
 
 
 def test_dna_deterministic_and_seed_dependent():
