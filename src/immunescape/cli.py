@@ -7,6 +7,7 @@ it), 1 internal error.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -536,6 +537,16 @@ def compare_cmd(
         cols["sample_col"] = sample_col
     if response_col:
         cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
+    if (time_col is None) != (event_col is None):
+        raise InputError("survival needs both --time-col and --event-col",
+                         fix="give both options, or neither to use the detected OS/PFS columns")
+    if time_col is not None and event_col is not None:
+        # The named columns are read (and converted to months) by the clinical reader as the
+        # OS or PFS endpoint, whichever their names say (PFS when either names progression).
+        ep = "pfs" if any(k in f"{time_col} {event_col}".lower() for k in ("pfs", "progress")) \
+            else "os"
+        cols[f"{ep}_time_col"], cols[f"{ep}_event_col"] = time_col, event_col
+        time_col, event_col = f"{ep}_months", f"{ep}_event"
     with _progress() as step:
         pipe = run_pipeline(
             expr=expr if expr is not None else counts, unit=unit if expr is not None else "counts",
@@ -703,7 +714,7 @@ def predict_cmd(
 
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int,
-             on_missing: str = "error") -> list[Any]:
+             on_missing: str = "drop_genes") -> list[Any]:
     from immunescape.predict import load_cohort, parse_cohort_spec
     from immunescape.predict._cohorts import _default_name as _cohort_name
 
@@ -740,9 +751,9 @@ def train_cmd(
         float | None, typer.Option("--l1-ratio", help="Elastic-net mixing (with elasticnet).")
     ] = None,
     on_missing: Annotated[
-        str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
-                          "missing values in an expression file.")
-    ] = "error",
+        str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
+                          "missing values in an expression file (listed); or error.")
+    ] = "drop_genes",
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
     ] = None,
@@ -788,9 +799,9 @@ def evaluate_cmd(
         float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
     ] = None,
     on_missing: Annotated[
-        str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
-                          "missing values in an expression file.")
-    ] = "error",
+        str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
+                          "missing values in an expression file (listed); or error.")
+    ] = "drop_genes",
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
@@ -955,6 +966,53 @@ def _replace_paths(obj: Any, old: str, new: str) -> Any:
     return obj
 
 
+OUTPUT_OPTIONS = ("-o", "--output")
+
+
+def _guard_inputs(args: list[str]) -> None:
+    """Register every existing path among the arguments as an input no output may replace.
+
+    Values of ``-o/--output`` are outputs, not inputs; ``--cohort`` specs are split on ':'.
+    An output that is itself one of the inputs (e.g. ``train -o expression.tsv``) is refused
+    here, before any work is done; output directories are checked when written.
+    """
+    from immunescape._output import protect_inputs
+
+    inputs: list[str] = []
+    outputs: list[str] = []
+    skip_next = False
+    for i, arg in enumerate(args):
+        if skip_next:
+            skip_next = False
+            continue
+        name, eq, value = arg.partition("=")
+        if arg in OUTPUT_OPTIONS:
+            if i + 1 < len(args):
+                outputs.append(args[i + 1])
+            skip_next = True
+            continue
+        if eq and name in OUTPUT_OPTIONS:
+            outputs.append(value)
+            continue
+        for part in {arg, value, *arg.split(":")} - {""}:
+            try:
+                if Path(part).exists():
+                    inputs.append(part)
+            except (OSError, ValueError):  # e.g. a name too long for the file system
+                continue
+    protect_inputs(inputs)
+    resolved = set()
+    for p in inputs:
+        try:
+            resolved.add(Path(p).resolve())
+        except (OSError, RuntimeError):  # pragma: no cover
+            continue
+    for out in outputs:
+        if Path(out).resolve() in resolved:
+            raise InputError("the output is also an input; writing it would replace it",
+                             source=out, fix="choose another path for -o")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to exit codes (2 input, 1 internal)."""
     if not logging.getLogger().handlers and not logger.handlers:
@@ -963,6 +1021,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.ERROR)
     try:
+        _guard_inputs(list(sys.argv[1:] if argv is None else argv))
         app(args=argv, prog_name="immunescape", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
@@ -986,6 +1045,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence: exit 1, one line
+        if os.environ.get("IMMUNESCAPE_DEBUG"):
+            raise
         typer.echo(
             f"immunescape: internal error: {exc.__class__.__name__}: {exc} "
             "(please report it with the command you ran)",

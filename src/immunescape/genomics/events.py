@@ -208,10 +208,16 @@ def _hla_events(hla_loh: pd.DataFrame, genes: set[str]) -> tuple[pd.DataFrame, p
     h["gene"] = "HLA-" + h["locus"].astype(str)
     h = h.loc[h["gene"].isin(genes)]
     lost = h.loc[is_true(h["lost"])]
-    cn = lost["copy_number"].map(lambda v: "" if pd.isna(v) else f"copy number {v:.2f}")
-    pv = lost["p_value"].map(lambda v: "" if pd.isna(v) else f"p={v:.2g}")
-    info = (cn + ", " + pv).str.strip(", ")
-    detail = lost["allele"] + " lost" + np.where(info != "", " (" + info + ")", " (given)")
+
+    def describe(allele: object, copy_number: object, p_value: object) -> str:
+        info = ", ".join(
+            [f"copy number {copy_number:.2f}"] * (not pd.isna(copy_number))
+            + [f"p={p_value:.2g}"] * (not pd.isna(p_value))
+        )
+        return f"{allele} lost ({info or 'given'})"
+
+    detail = [describe(*row) for row in lost[["allele", "copy_number", "p_value"]].itertuples(
+        index=False, name=None)]
     events = pd.DataFrame(
         {"sample_id": lost["sample_id"], "gene": lost["gene"], "event": "loh", "detail": detail}
     )

@@ -31,7 +31,7 @@ Values
 RECIST (case-insensitive; ``_``/``-`` read as spaces; an ``ir`` prefix of irRECIST dropped):
 CR / complete response, PR / partial response, PRCR / CR/PR (kept as ``CR/PR``), SD /
 stable disease, PD / progressive disease / progression / clinical progressive disease,
-NE / not evaluable. Binary: R, responder, response, yes, true, 1 versus NR, non-responder,
+NE / not evaluable (also "only scanned baseline": no on-treatment scan). Binary: R, responder, response, yes, true, 1 versus NR, non-responder,
 nonresponse, no response, no, false, 0. Missing: empty, NA, N/A, NaN, null, unknown,
 [Not Available], [Not Applicable]. Anything else is an error listing the values; map them
 with ``response_map`` (e.g. ``{"long-survival": "NR"}`` as in the IMPRES Van Allen table)
@@ -290,6 +290,13 @@ RECIST_TOKENS = {
     "inevaluable": "NE",
     "unevaluable": "NE",
     "not evaluated": "NE",
+    "not assessed": "NE",
+    "not assessable": "NE",
+    # no on-treatment scan, so no best overall response (e.g. Snyder et al. 2017's table)
+    "only scanned baseline": "NE",
+    "baseline only": "NE",
+    "baseline scan only": "NE",
+    "no follow up scan": "NE",
 }
 BINARY_TOKENS = {
     "r": "R",

@@ -42,8 +42,9 @@ report lists, per symbol, the kept identifier and the dropped ones.
 
 Values and units
 ----------------
-Every data cell must be a finite number: NaN or infinite values raise an error (or, with
-``on_missing="drop_genes"``, the genes holding them are dropped and listed). The unit and log
+Empty cells and NaN are missing values: by default (``on_missing="drop_genes"``) the genes
+holding missing or infinite values are dropped, listed in the report and warned about (an
+error if that would drop more than half of the genes); ``on_missing="error"`` refuses them. The unit and log
 offset are declared or detected on the whole matrix (all rows, before unresolved identifiers
 are removed, so TPM sums are intact), following the rules in :mod:`immunescape.io._units`.
 """
@@ -548,7 +549,7 @@ def read_expression(
     log_offset: float | None = None,
     sample_ids: Sequence[str] | None = None,
     layer: str | None = None,
-    on_missing: OnMissing = "error",
+    on_missing: OnMissing = "drop_genes",
 ) -> tuple[Expression, InputReport]:
     r"""Read an expression matrix, resolve its gene identifiers and settle its unit.
 
@@ -572,8 +573,8 @@ def read_expression(
     layer
         h5ad only: read this layer instead of ``X``.
     on_missing
-        ``"error"`` (default) rejects NaN or infinite values; ``"drop_genes"`` drops the genes
-        holding them and lists them in the report.
+        ``"drop_genes"`` (default) drops the genes holding NaN (empty cells) or infinite
+        values, lists them in the report and warns; ``"error"`` rejects them.
 
     Returns
     -------
@@ -777,11 +778,14 @@ def _nonfinite(
             f"genes with NaN or infinite values, dropped: {len(dropped)} ({n_nan} NaN, "
             f"{n_posinf + n_neginf} infinite values; listed under 'dropped_nonfinite')"
         )
-        if not keep.any():
+        if 2 * len(bad_genes) > X.shape[1]:
+            fix = "fill the missing values; most genes would be lost by dropping them"
+            if n_neginf:
+                fix = "-inf is log2(0): log-transform with a pseudo-count, e.g. log2(x + 1)"
             raise InputError(
-                "every gene holds NaN or infinite values",
+                f"{len(bad_genes)} of {X.shape[1]} genes hold NaN or infinite values",
                 source=source,
-                fix="fill the missing values; no gene is left after dropping them",
+                fix=fix,
             )
         idx = np.flatnonzero(keep)
         candidates = {k: [v[j] for j in idx] for k, v in candidates.items()}

@@ -143,7 +143,7 @@ def load_cohort(
     maf: str | os.PathLike[str] | None = None,
     name: str | None = None,
     unit: str | None = None,
-    on_missing: str = "error",
+    on_missing: str = "drop_genes",
     sd_rule: str = "pfs6",
     response_col: str | None = None,
     response_map: Mapping[str, str | None] | None = None,

@@ -77,9 +77,11 @@ def recommend(mechanisms: pd.DataFrame, *, kb: KnowledgeBase | None = None) -> p
     [['anti_lag3', 'B']]
     """
     kb = kb or load_kb()
-    present = mechanisms[mechanisms["status"] == "present"]
-    present = present[present["mechanism_id"].map(
-        lambda m: m in kb.mechanisms and kb.mechanisms[m].effect == "resistance")]
+    resistance = [m for m, mech in kb.mechanisms.items() if mech.effect == "resistance"]
+    present = mechanisms.loc[
+        mechanisms["status"].eq("present").to_numpy(dtype=bool)
+        & mechanisms["mechanism_id"].isin(resistance).to_numpy(dtype=bool)
+    ]
     rows = []
     for sid, group in present.groupby("sample_id", sort=False):
         proposals: dict[str, dict] = {}
