@@ -172,6 +172,10 @@ def signatures_list(
     from immunescape.signatures.registry import load_registry
 
     reg = load_registry([str(p) for p in signatures or []])
+    kinds = sorted({s.kind for s in reg})
+    if kind is not None and kind not in kinds:
+        raise InputError(f"--kind {kind!r} is not a kind of the registry",
+                         fix=f"use one of {', '.join(kinds)}")
     typer.echo("id\tkind\tmethod\tscope\tdirection\tn_genes\tname")
     for s in reg:
         if kind and s.kind != kind:
@@ -431,6 +435,13 @@ def genomics_cmd(
         for t in res.tables.values():
             if "sample_id" in t.columns:
                 genomic |= set(t["sample_id"].astype(str))
+        if genomic and not genomic & {str(s) for s in e.samples}:
+            raise InputError(
+                f"no genomic sample id matches an expression sample id (e.g. "
+                f"{sorted(genomic)[0]!r} vs {str(e.samples[0])!r})",
+                source=str(expr),
+                fix="use the same sample ids in the expression columns and the genomic files",
+            )
         for msg in check_sample_overlap(sorted(genomic), [str(s) for s in e.samples]):
             notes.append(msg)
             typer.echo(f"immunescape: warning: {msg}", err=True)

@@ -470,9 +470,28 @@ def test_nan_values_counted_and_located(tmp_path, raises_input_error):
     path = tmp_path / "expr.tsv"
     table.to_csv(path, sep="\t")
     message = raises_input_error(
-        lambda: read_expression(path), path, "2 values are missing", "2 NaN", "on_missing"
+        lambda: read_expression(path, on_missing="error"), path, "2 values are missing", "2 NaN",
+        "on_missing",
     )
     assert "'GZMA'" in message and "'tumour_2'" in message
+
+
+def test_missing_values_drop_their_genes_by_default(tmp_path):
+    table = _counts()
+    table.loc["GZMA", "tumour_2"] = np.nan
+    path = tmp_path / "expr.tsv"
+    table.to_csv(path, sep="\t")
+    expr, report = read_expression(path)
+    assert "GZMA" not in list(expr.genes) and "PRF1" in list(expr.genes)
+    assert report.dropped_nonfinite == ["GZMA"]
+
+
+def test_missing_values_in_most_genes_are_refused(tmp_path, raises_input_error):
+    table = _counts()
+    table.iloc[: len(table) // 2 + 1, 0] = np.nan
+    path = tmp_path / "expr.tsv"
+    table.to_csv(path, sep="\t")
+    raises_input_error(lambda: read_expression(path), path, "hold missing values")
 
 
 def test_negative_infinity_hints_at_log_of_zero(tmp_path, raises_input_error):

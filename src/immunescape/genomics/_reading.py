@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.io._files import decode_text, sniff_delimiter
+from immunescape.io._files import decode_text, sniff_delimiter, utf16_codec
 
 __all__ = ["read_table", "pick_columns", "normalise_chrom", "PathLike"]
 
@@ -57,7 +57,7 @@ def _check_and_decode(path: PathLike, *, what: str) -> tuple[Path, str, list[str
                 source=str(p),
                 fix="export it as a tab-separated text file",
             )
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in raw[:4096] and utf16_codec(raw) is None:
         raise InputError(
             "is a binary file", source=str(p), fix=f"give the {what} as a tab-separated text file"
         )

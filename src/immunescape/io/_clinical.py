@@ -676,10 +676,17 @@ def read_clinical(
     rec_name = _pick(cols, recist_col, "recist_col", RECIST_NAMES, prov, "recist_col")
     resp_name = _pick_response(cols, response_col, prov)
     if rec_name is not None and rec_name == resp_name:
-        resp_name = None
-        prov["response_col"] = None
+        if response_col is not None and recist_col is None:
+            rec_name = None  # declared binary by the user: read (and checked) as binary
+            prov["recist_col"] = None
+        else:
+            resp_name = None
+            prov["response_col"] = None
     recist = pd.Series(pd.NA, index=index, dtype="string")
     binary = pd.Series(pd.NA, index=index, dtype="string")
+    if recist_col is None and rec_name is not None:
+        _check_recist_alternatives(df, rec_name, prov.get("recist_col_alternatives", []),
+                                   index, user_map, is_na, source)
     for name in (rec_name, resp_name):
         if name is None:
             continue
@@ -687,6 +694,14 @@ def read_clinical(
         rec, binv = _parse_response(df[name], name, user_map, is_na, source)
         rec.index = index
         binv.index = index
+        if name == resp_name and response_col is not None and rec.notna().any():
+            raise InputError(
+                f"response column {name!r} (--response-col / response_col, read as binary "
+                f"R/NR) holds RECIST values ({_listing(Counter(rec.dropna().tolist()))})",
+                source=source,
+                fix="name it as the RECIST column instead (--response-rule recist, or "
+                "--recist-col / recist_col)",
+            )
         recist = recist.fillna(rec)
         binary = binary.fillna(binv)
 
@@ -810,6 +825,38 @@ def _pick_sample(cols: _Columns, sample_col: str | None, prov: dict[str, Any]) -
         source=cols.source,
         fix="pass sample_col='NAME' (the column whose values match the expression sample ids)",
     )
+
+
+def _check_recist_alternatives(
+    df: pd.DataFrame,
+    primary: str,
+    alternatives: Sequence[str],
+    index: pd.Index,
+    user_map: dict[str, str],
+    is_na: Any,
+    source: str,
+) -> None:
+    """Refuse two detected RECIST columns that disagree: which one is meant is unclear."""
+    first, _ = _parse_response(df[primary], primary, user_map, is_na, source)
+    first.index = index
+    for other in alternatives:
+        try:
+            rec, _ = _parse_response(df[other], other, user_map, is_na, source)
+        except InputError:
+            continue  # not a RECIST column after all (e.g. free text): nothing to compare
+        rec.index = index
+        coarse = {"CR": "CR/PR", "PR": "CR/PR"}  # "CR/PR" in one column agrees with PR
+        a, b = first.replace(coarse), rec.replace(coarse)
+        both = a.notna() & b.notna() & a.ne("NE") & b.ne("NE")
+        differ = both & (a != b)
+        if differ.any():
+            sid = differ[differ.fillna(False)].index[0]
+            raise InputError(
+                f"RECIST columns {primary!r} and {other!r} disagree for {int(differ.sum())} "
+                f"of {int(both.sum())} samples (e.g. {sid!r}: {first[sid]} vs {rec[sid]})",
+                source=source,
+                fix="name the column to use with --recist-col (recist_col)",
+            )
 
 
 def _pick(

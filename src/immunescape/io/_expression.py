@@ -43,8 +43,9 @@ report lists, per symbol, the kept identifier and the dropped ones.
 Values and units
 ----------------
 Empty cells and NaN are missing values: by default (``on_missing="drop_genes"``) the genes
-holding missing or infinite values are dropped, listed in the report and warned about (an
-error if that would drop more than half of the genes); ``on_missing="error"`` refuses them. The unit and log
+holding them are dropped, listed in the report and warned about (an error if that would drop
+more than half of the genes); ``on_missing="error"`` refuses them. Infinite values are not
+missing values but a transformation error (``-inf`` is log2(0)) and are always refused. The unit and log
 offset are declared or detected on the whole matrix (all rows, before unresolved identifiers
 are removed, so TPM sums are intact), following the rules in :mod:`immunescape.io._units`.
 """
@@ -66,7 +67,13 @@ import pandas as pd
 from immunescape._logging import logger
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.io._files import check_file, detect_format, read_head, sniff_delimiter
+from immunescape.io._files import (
+    check_file,
+    detect_format,
+    read_head,
+    sniff_delimiter,
+    text_codec,
+)
 from immunescape.io._units import UnitCall, check_unit, matrix_stats
 
 __all__ = ["read_expression", "InputReport"]
@@ -300,10 +307,11 @@ def _load_text(path: Path, gz: bool, source: str) -> _Grid:
     def _read(encoding: str, **extra: Any) -> pd.DataFrame:
         return pd.read_csv(path, encoding=encoding, **options, **extra)
 
+    codec = text_codec(path, gz=gz) or "utf-8-sig"
     try:
         try:
-            header = _read("utf-8-sig", header=None, nrows=1, dtype=str, keep_default_na=False)
-            df = _read("utf-8-sig", low_memory=False)
+            header = _read(codec, header=None, nrows=1, dtype=str, keep_default_na=False)
+            df = _read(codec, low_memory=False)
         except UnicodeDecodeError:
             header = _read("latin-1", header=None, nrows=1, dtype=str, keep_default_na=False)
             df = _read("latin-1", low_memory=False)
@@ -573,8 +581,8 @@ def read_expression(
     layer
         h5ad only: read this layer instead of ``X``.
     on_missing
-        ``"drop_genes"`` (default) drops the genes holding NaN (empty cells) or infinite
-        values, lists them in the report and warns; ``"error"`` rejects them.
+        ``"drop_genes"`` (default) drops the genes holding NaN (empty cells), lists them in
+        the report and warns; ``"error"`` rejects them. Infinite values are always rejected.
 
     Returns
     -------
@@ -769,7 +777,7 @@ def _nonfinite(
     n_neginf = int(np.isneginf(X).sum())
     bad_genes = np.flatnonzero(bad.any(axis=0))
     bad_samples = np.flatnonzero(bad.any(axis=1))
-    if on_missing == "drop_genes":
+    if on_missing == "drop_genes" and not (n_posinf or n_neginf):
         keep = np.ones(X.shape[1], dtype=bool)
         keep[bad_genes] = False
         dropped = [gene_ids[j] for j in bad_genes]
@@ -780,10 +788,8 @@ def _nonfinite(
         )
         if 2 * len(bad_genes) > X.shape[1]:
             fix = "fill the missing values; most genes would be lost by dropping them"
-            if n_neginf:
-                fix = "-inf is log2(0): log-transform with a pseudo-count, e.g. log2(x + 1)"
             raise InputError(
-                f"{len(bad_genes)} of {X.shape[1]} genes hold NaN or infinite values",
+                f"{len(bad_genes)} of {X.shape[1]} genes hold missing values",
                 source=source,
                 fix=fix,
             )
@@ -797,6 +803,8 @@ def _nonfinite(
     if n_neginf:
         kinds.append(f"{n_neginf} -inf")
     fix = "fill or remove them (e.g. drop those genes), or pass on_missing='drop_genes'"
+    if n_posinf or n_neginf:
+        fix = "infinite values are not missing values: fix the transformation that made them"
     if n_neginf:
         fix = "-inf is log2(0): log-transform with a pseudo-count, e.g. log2(x + 1); " + fix
     raise InputError(

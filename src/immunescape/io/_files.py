@@ -15,7 +15,10 @@ from typing import Literal
 
 from immunescape.errors import InputError
 
-__all__ = ["Format", "check_file", "detect_format", "read_head", "read_text", "sniff_delimiter"]
+__all__ = [
+    "Format", "check_file", "detect_format", "read_head", "read_text", "sniff_delimiter",
+    "text_codec", "utf16_codec",
+]  # fmt: skip
 
 Format = Literal["text", "parquet", "h5ad"]
 
@@ -138,7 +141,7 @@ def detect_format(path: Path) -> tuple[Format, bool]:
             source=str(path),
             fix="re-export the file, or rename it after its real format",
         )
-    if b"\x00" in head:
+    if b"\x00" in head and utf16_codec(_head(path, 4096)) is None:
         raise InputError(
             "is a binary file of an unknown format",
             source=str(path),
@@ -185,8 +188,21 @@ def read_head(path: Path, *, gz: bool, nbytes: int = 262_144) -> str:
             source=str(path),
             fix="check the download is complete (gzip -t FILE) or give it uncompressed",
         ) from None
-    text = raw.decode("utf-8-sig", errors="replace")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    encoding = utf16_codec(raw)
+    if encoding is not None:
+        raw = raw[: len(raw) - len(raw) % (4 if "32" in encoding else 2)]
+    text = raw.decode(encoding or "utf-8-sig", errors="replace")
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_codec(path: Path, *, gz: bool) -> str | None:
+    """The UTF-16/32 codec of a text file (see :func:`utf16_codec`), or None for UTF-8/Latin-1."""
+    try:
+        opener = gzip.open if gz else open
+        with opener(path, "rb") as handle:
+            return utf16_codec(handle.read(4096))
+    except (OSError, EOFError, zlib.error):
+        return None  # the reader reports the problem
 
 
 def read_text(path: Path, *, gz: bool) -> tuple[str, list[str]]:
@@ -233,18 +249,55 @@ def read_text(path: Path, *, gz: bool) -> tuple[str, list[str]]:
     return text, warnings + notes
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+)  # fmt: skip
+
+
+def utf16_codec(raw: bytes) -> str | None:
+    """The UTF-16/32 codec of ``raw`` (by byte-order mark, or NUL bytes in every other place
+    of ASCII text, as Excel's "Unicode text" writes it), else None."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return codec
+    sample = raw[:4096]
+    if len(sample) >= 4:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
 def decode_text(raw: bytes, *, name: str) -> tuple[str, list[str]]:
-    r"""Decode bytes as UTF-8 (byte-order mark removed), else Latin-1; line endings to LF.
+    r"""Decode bytes as UTF-8 (byte-order mark removed), UTF-16/32, else Latin-1.
+
+    UTF-16 and UTF-32 are recognised by their byte-order mark (Excel's "Unicode text"
+    export) or, without one, by NUL bytes in every other position. Line endings become LF.
 
     Examples
     --------
     >>> decode_text(b"a\tb\r\n1\t2\r", name="x.tsv")
     ('a\tb\n1\t2\n', [])
+    >>> decode_text("gene\ts1\r\n".encode("utf-16"), name="x.txt")
+    ('gene\ts1\n', [])
     """
     warnings: list[str] = []
+    encoding = utf16_codec(raw)
     try:
-        text = raw.decode("utf-8-sig")
+        if encoding is not None:
+            text = raw.decode(encoding).lstrip("\ufeff")
+        else:
+            text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if encoding is not None:
+            raise InputError(
+                f"looks like {encoding.upper()} text but cannot be decoded as such",
+                source=name,
+                fix="save the table as UTF-8 text (e.g. 'CSV UTF-8' in Excel)",
+            ) from None
         text = raw.decode("latin-1")
         warnings.append(f"{name}: not valid UTF-8; decoded as Latin-1")
     if "\r" in text:
