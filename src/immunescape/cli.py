@@ -411,6 +411,8 @@ def genomics_cmd(
 
     if tmb_rule not in ("nonsynonymous", "all_coding"):
         raise InputError(f"--tmb-rule must be 'nonsynonymous' or 'all_coding', not {tmb_rule!r}")
+    if malformed_hgvs not in ("raise", "blank"):
+        raise InputError(f"--malformed-hgvs must be raise or blank, not {malformed_hgvs!r}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = run_genomics(

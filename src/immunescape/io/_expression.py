@@ -650,6 +650,15 @@ def read_expression(
             source=source,
             fix="give identifiers in the first column and numeric expression in the others",
         )
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(grid.values) > np.finfo(np.float32).max
+    if huge.any():
+        raise InputError(
+            f"{int(huge.sum())} values are beyond the range of expression data (largest "
+            f"{float(np.nanmax(np.abs(grid.values))):.3g})",
+            source=source,
+            fix="check the file for corrupted or mis-scaled values",
+        )
     chosen, evidence = _orientation(grid, genes_in, source)
     report.genes_in, report.orientation_given = chosen, genes_in is not None
     report.orientation_evidence = evidence
