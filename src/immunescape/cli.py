@@ -42,28 +42,6 @@ def _argv() -> list[str]:
     return ["immunescape", *sys.argv[1:]]
 
 
-def _score_step(
-    expr: Any,
-    *,
-    signature_files: list[Path],
-    only: str | None,
-    min_coverage: float | None,
-    reference: Any,
-    seed: int,
-) -> Any:
-    from immunescape.signatures.registry import load_registry
-    from immunescape.signatures.runner import score
-
-    registry = load_registry([str(p) for p in signature_files])
-    if only:
-        registry = registry.select([s.strip() for s in only.split(",") if s.strip()])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # collected in result.warnings -> run.json
-        return score(
-            expr, signatures=registry, min_coverage=min_coverage, reference=reference, seed=seed
-        ), registry
-
-
 @app.command("score")
 def score_cmd(
     expr: Annotated[
@@ -98,36 +76,23 @@ def score_cmd(
     Writes scores.tsv, features.tsv, input_report.json and run.json into OUTPUT.
     """
     from immunescape._output import write_outputs
-    from immunescape.io import read_expression
+    from immunescape.pipeline import run_pipeline
 
     if genes_in not in (None, "rows", "columns"):
         raise InputError(f"--genes-in must be 'rows' or 'columns', not {genes_in!r}")
     if min_coverage is not None and not 0 < min_coverage <= 1:
         raise InputError(f"--min-coverage must be in (0, 1], not {min_coverage}")
-    expression, report = read_expression(
-        expr,
-        unit=unit,
-        genes_in=genes_in,
-        log_offset=log_offset,  # type: ignore[arg-type]
+    result = run_pipeline(
+        expr=expr, unit=unit, genes_in=genes_in, log_offset=log_offset, reference=reference,
+        signature_files=list(signatures or []), seed=seed, min_coverage=min_coverage,
+        only=[s.strip() for s in only.split(",") if s.strip()] if only else None, until="score",
     )
-    ref_expr = None
-    ref_report = None
-    if reference is not None:
-        ref_expr, ref_report = read_expression(reference, log_offset=None)
-    result, registry = _score_step(
-        expression,
-        signature_files=list(signatures or []),
-        only=only,
-        min_coverage=min_coverage,
-        reference=ref_expr,
-        seed=seed,
-    )
-    features = result.features.set_index("id")
+    features = result.tables["features.tsv"]
+    expression = result.expression
     write_outputs(
         output,
-        tables={"scores.tsv": result.scores, "features.tsv": features},
-        documents={"input_report.json": report.to_dict()}
-        | ({"reference_report.json": ref_report.to_dict()} if ref_report else {}),
+        tables={"scores.tsv": result.tables["scores.tsv"], "features.tsv": features},
+        documents=result.documents,
         run={
             "command": _argv(),
             "parameters": {
@@ -140,21 +105,14 @@ def score_cmd(
                 "min_coverage": min_coverage,
                 "seed": seed,
             },
-            "input": {
-                "expression": str(expr),
-                "unit": expression.unit,
-                "log_offset": expression.log_offset,
-                "notes": expression.notes,
-                "n_samples": expression.shape[0],
-                "n_genes": expression.shape[1],
-            },
-            "conversions": result.conversions,
-            "warnings": list(getattr(report, "warnings", [])) + result.warnings,
+            "input": result.run["inputs"]["expression"],
+            "conversions": result.run["inputs"]["expression"]["conversions"],
+            "warnings": result.run["warnings"],
         },
     )
-    n_ok = int((result.features["status"] == "scored").sum())
+    n_ok = int((features["status"] == "scored").sum())
     typer.echo(
-        f"scored {n_ok}/{len(result.features)} features on {expression.shape[0]} samples "
+        f"scored {n_ok}/{len(features)} features on {expression.shape[0]} samples "
         f"-> {output}"
     )
 
@@ -981,6 +939,35 @@ def _replace_paths(obj: Any, old: str, new: str) -> Any:
 
 OUTPUT_OPTIONS = ("-o", "--output")
 
+#: Library parameter names as the command line spells them, for error messages: the library
+#: says ``pass sample_col='ID'`` to a Python caller, the CLI says ``--sample-col ID``.
+CLI_SPELLING = {
+    "capture_mb": "--capture-mb", "sample_col": "--sample-col", "response_col": "--response-col",
+    "recist_col": "--recist-col", "os_time_col": "--time-col", "os_event_col": "--event-col",
+    "pfs_time_col": "--time-col", "pfs_event_col": "--event-col", "on_missing": "--on-missing",
+    "malformed_hgvs": "--malformed-hgvs", "on_malformed_hgvs": "--malformed-hgvs",
+    "genome_build": "--genome-build", "log_offset": "--log-offset", "genes_in": "--genes-in",
+    "sd_rule": "--sd-rule", "min_coverage": "--min-coverage", "reference": "--reference",
+    "tmb": "--maf (with --capture-mb) or a clinical TMB column",
+    "expression": "--expr", "clinical": "--clinical", "unit": "--unit",
+}  # fmt: skip
+
+
+def _cli_message(text: str) -> str:
+    """Spell library parameters in an error message as their command-line options."""
+    import re
+
+    def option(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        flag = CLI_SPELLING[name]
+        value = (value or "").strip().strip("'\"")
+        return f"{flag} {value}".rstrip() if flag.startswith("--") and " " not in flag else flag
+
+    names = "|".join(sorted(CLI_SPELLING, key=len, reverse=True))
+    text = re.sub(rf"\b({names})=('[^']*'|\"[^\"]*\"|[\w.\-]+|\.\.\.)?", option, text)
+    return re.sub(rf"\b({names})(?= (?:must|is|needs|should))",
+                  lambda m: CLI_SPELLING[m.group(1)].split(" ")[0], text)
+
 
 def _guard_inputs(args: list[str]) -> None:
     """Register every existing path among the arguments as an input no output may replace.
@@ -1049,11 +1036,8 @@ def main(argv: list[str] | None = None) -> int:
             f"immunescape: error: {' '.join(message.split())} (see '{command} --help')", err=True
         )
         return 2
-    except InputError as exc:
-        typer.echo(f"immunescape: error: {exc}", err=True)
-        return 2
     except ImmunescapeError as exc:
-        typer.echo(f"immunescape: error: {exc}", err=True)
+        typer.echo(f"immunescape: error: {_cli_message(' '.join(str(exc).split()))}", err=True)
         return 2
     except KeyboardInterrupt:
         return 130

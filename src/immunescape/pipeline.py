@@ -88,6 +88,9 @@ def run_pipeline(
     kb_files: Sequence[PathLike] = (),
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    only: Sequence[str] | None = None,
+    min_coverage: float | None = None,
+    until: Literal["score", "all"] = "all",
 ) -> PipelineResult:
     """Run the whole per-patient pipeline on the inputs given.
 
@@ -118,6 +121,11 @@ def run_pipeline(
         Seed of random background gene sets.
     progress
         Called with the name of each step (the CLI shows it).
+    only, min_coverage
+        Score only these registry ids; override every signature's minimum gene coverage.
+    until
+        ``"score"`` stops after reading, validating and scoring the expression (the
+        ``score`` command); ``"all"`` (default) runs every step.
 
     Returns
     -------
@@ -151,8 +159,14 @@ def run_pipeline(
         "dna_samples": dna_samples, "cancer_type": cancer_type, "seed": seed,
         "reference": str(reference) if reference else None,
     }}
-    kb = load_kb([str(p) for p in kb_files], signature_files=[str(p) for p in signature_files])
-    run["knowledge_base"] = {"version": kb.version, "sha256": kb.sha256}
+    if until not in ("score", "all"):
+        raise InputError(f"until must be 'score' or 'all', not {until!r}")
+    if until == "score" and expr is None:
+        raise InputError("scoring needs an expression matrix", fix="give --expr")
+    if until == "all":
+        kb = load_kb([str(p) for p in kb_files],
+                     signature_files=[str(p) for p in signature_files])
+        run["knowledge_base"] = {"version": kb.version, "sha256": kb.sha256}
 
     # ------------------------------------------------------------------ expression -> scores
     scores = ref_scores = None
@@ -173,6 +187,8 @@ def run_pipeline(
         out.expression = expression
         expr_samples = [str(s) for s in expression.samples]
         registry = load_registry([str(p) for p in signature_files])
+        if only:
+            registry = registry.select(list(only))
         names = {s.id: s.name for s in registry}
         step("scoring signatures")
         with warnings.catch_warnings():
@@ -181,11 +197,12 @@ def run_pipeline(
                 ref_expr, ref_report = read_expression(reference)  # warnings: ref report
                 out.documents["reference_report.json"] = ref_report.to_dict()
                 joined = _join_reference(expression, ref_expr)
-                res = score(joined, signatures=registry, seed=seed)
+                res = score(joined, signatures=registry, seed=seed, min_coverage=min_coverage)
                 scores = res.scores.iloc[: len(expr_samples)]
                 ref_scores = res.scores.iloc[len(expr_samples):]
             else:
-                res = score(expression, signatures=registry, seed=seed)
+                res = score(expression, signatures=registry, seed=seed,
+                            min_coverage=min_coverage)
                 scores = res.scores
         out.tables["scores.tsv"] = scores
         out.tables["features.tsv"] = res.features.set_index("id")
@@ -195,6 +212,9 @@ def run_pipeline(
             "notes": expression.notes, "conversions": res.conversions,
         }
         run["warnings"] += list(report.to_dict().get("warnings", [])) + res.warnings
+        if until == "score":
+            out.run = run
+            return out
 
     # ------------------------------------------------------------------ genomics
     gres = None
