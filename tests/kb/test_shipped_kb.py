@@ -429,7 +429,9 @@ def test_the_level_check_fails_on_an_overstated_item(kb):
 
 
 def test_every_item_and_stage_is_dated_and_sourced(kb):
-    today = datetime.date.today()
+    # no review date after the month of the KB version (clock-independent "not in the future")
+    year, month = (int(x) for x in kb.manifest.kb_version.split(".")[:2])
+    today = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
     for e in kb.evidence.values():
         assert datetime.date(2020, 1, 1) <= e.last_reviewed <= today, e.id
         assert e.verification and len(e.verification) > 30, e.id

@@ -163,9 +163,9 @@ BROKEN = {
         ("    last_reviewed: 2024-05-01\n", ""),
         ["evidence[0]", "last_reviewed", "Field required"],
     ),
-    "review_date_in_future": (
-        ("last_reviewed: 2024-05-01", "last_reviewed: 2999-01-01"),
-        ["evidence[0]", "last_reviewed", "in the future"],
+    "review_date_not_a_date": (
+        ("last_reviewed: 2024-05-01", "last_reviewed: 2024-02-30"),
+        ["impossible value", "day is out of range", "YYYY-MM-DD"],
     ),
     "cell_line_claims_level_b": (
         ("level: E\n    model: review", "level: B\n    model: cell_line"),

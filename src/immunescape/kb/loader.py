@@ -261,6 +261,12 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise SchemaError(
             f"is not valid YAML ({first})", source=source, fix="fix the YAML syntax"
         ) from None
+    except ValueError as exc:  # e.g. a date such as 2024-02-30 that the YAML loader rejects
+        raise SchemaError(
+            f"holds an impossible value ({exc})",
+            source=source,
+            fix="write dates as real calendar dates, YYYY-MM-DD",
+        ) from None
 
 
 def _read_text(path: PathLike) -> tuple[str, str]:

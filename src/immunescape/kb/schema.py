@@ -171,13 +171,15 @@ class SeedAnchor(_Strict):
 
 
 def _review_date(value: _dt.date) -> _dt.date:
-    """A review date is a real calendar date, not before 2000 and not in the future."""
+    """A review date is a real calendar date (YYYY-MM-DD), not before 2000.
+
+    It is not compared with the machine's clock (a KB must load the same everywhere); the
+    shipped-KB tests check that no review date is later than the month of ``kb_version``.
+    """
     if isinstance(value, _dt.datetime):
         value = value.date()
     if value < _dt.date(2000, 1, 1):
         raise ValueError(f"last_reviewed {value} is before 2000")
-    if value > _dt.date.today():
-        raise ValueError(f"last_reviewed {value} is in the future")
     return value
 
 
@@ -620,7 +622,13 @@ class Source(_Strict):
 
 
 class Evidence(_Strict):
-    """One evidence item (after CIViC's evidence model)."""
+    """One evidence item (after CIViC's evidence model).
+
+    ``level`` must be allowed by the study design ``model`` (:data:`STUDY_DESIGN_LEVELS`).
+    ``last_reviewed`` is the day a curator last checked the item against its source,
+    ``verification`` says how (which record, which numbers) and ``unresolved`` what could not
+    be confirmed (``docs/knowledge_base.md``, "Review rules").
+    """
 
     id: str = Field(pattern=EVIDENCE_ID_PATTERN)
     evidence_type: Literal["predictive", "prognostic", "functional", "diagnostic", "predisposing"]
