@@ -235,6 +235,17 @@ CONFIRMED_PMIDS = {
     "ev_shayan2017_tim3_pi3k": "28197389",
     "ev_sadefeldman2017_b2m": "29070816",
     "ev_kawakami2020_review_act": "31919690",
+    # confirmed in the 2026-12 review (docs/knowledge_base.md, "Review rules")
+    "ev_brahmer2010_first_pd1": "20516446",
+    "ev_george2017_pten_lms": "28228279",
+    "ev_fattore2017_mirna": "28551321",
+    "ev_spranger2013_cd8_drives": "23986400",
+    "ev_spranger2017_batf3": "28486109",
+    "ev_larkin2015_braf_nivolumab": "26181250",
+    "ev_sato2005_cd8_treg_ratio": "16344461",
+    "ev_ascierto2023_relativity020": "36780608",
+    "ev_reckamp2022_s1800a": "35658002",
+    "ev_gandhi2018_keynote189": "29658856",
 }
 
 
