@@ -69,7 +69,7 @@ def test_foxp3_that_tracks_t_cells_is_not_treg_dominance():
     assert calls.loc["S00", "status"] == "absent"
     # S01: many Tregs per CD8 T cell and FOXP3 present -> a weak (indeterminate) signal only
     assert calls.loc["S01", "status"] == "indeterminate"
-    # S02: ratio high only because both are scarce (FOXP3 low) -> not called
+    # S02: ratio high only because both are scarce (FOXP3 below the median) -> not called
     assert calls.loc["S02", "status"] == "absent"
 
 
@@ -108,3 +108,44 @@ def test_treg_cd8_ratio_matches_its_definition():
         partial = score(Expression(tpm.drop(columns=["CD8B"]), unit="tpm"),
                         signatures=["treg_cd8_ratio"])
     assert partial.scores["treg_cd8_ratio"].isna().all()
+
+
+# ----------------------------------------------------------------------------- real data
+MELANOMA = ["Riaz2017_melanoma_PD1", "Hugo2016_melanoma_PD1", "VanAllen2015_melanoma_CTLA4",
+            "Nathanson2017_melanoma_CTLA4"]  # fmt: skip
+
+
+@pytest.mark.realdata
+def test_real_melanoma_cohorts_support_the_corrections(shared_data):
+    """The premises checked on four real ICB melanoma cohorts (PredictioR, log2(TPM + 0.001)):
+    FOXP3 and IDO1 rise with CD8 T cells in every cohort, so the corrected rules must not flag
+    T-cell-rich tumours as resistant. Pooled over the cohorts (within-cohort percentiles), the
+    old FOXP3-high selection sits in T-cell-rich tumours (median CD8 percentile about 80) and
+    the ratio rule's selection does not (about 30, 11 samples); IDO1 is only called, as
+    sensitivity, where CD8 T effectors are high."""
+    from scipy.stats import spearmanr
+
+    ids = ["gene_FOXP3", "gene_IDO1", "danaher_treg", "danaher_cd8_t_cells", "treg_cd8_ratio",
+           "cd8_teff"]  # fmt: skip
+    flagged_cd8, foxp3_high_cd8 = [], []
+    for cohort in MELANOMA:
+        path = shared_data / "predictior_icb" / f"{cohort}_expr_log2tpm.tsv.gz"
+        log = pd.read_csv(path, sep="\t", index_col="gene").T
+        s = score(Expression(log, unit="log2tpm", log_offset=0.001), signatures=ids).scores
+        assert spearmanr(s["gene_FOXP3"], s["danaher_cd8_t_cells"])[0] > 0.5, cohort
+        assert spearmanr(s["gene_IDO1"], s["cd8_teff"])[0] > 0.5, cohort
+        calls = call_mechanisms(Evidence(list(s.index), scores=s),
+                                mechanisms=["treg_infiltration", "ido1_tryptophan"]).table
+        pct = s.rank(pct=True) * 100
+        treg = calls[calls.mechanism_id == "treg_infiltration"].set_index("sample_id")["status"]
+        assert (treg != "present").all(), cohort  # weak evidence only
+        flagged_cd8 += pct.loc[treg.index[treg != "absent"], "danaher_cd8_t_cells"].tolist()
+        foxp3_high_cd8 += pct.loc[pct["gene_FOXP3"] >= 75, "danaher_cd8_t_cells"].tolist()
+        ido = calls[calls.mechanism_id == "ido1_tryptophan"].set_index("sample_id")
+        called = ido.index[ido["status"] == "present"]
+        assert len(called) >= 1, cohort
+        assert (pct.loc[called, "cd8_teff"] >= 75).all(), cohort
+        assert (ido.loc[called, "effect"] == "sensitivity").all(), cohort
+    assert len(flagged_cd8) >= 5
+    assert np.median(foxp3_high_cd8) >= 65
+    assert np.median(flagged_cd8) < 50
