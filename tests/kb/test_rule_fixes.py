@@ -39,7 +39,8 @@ def _scores(**cols):
 
 def _calls(scores, mech, **kw):
     return call_mechanisms(Evidence(IDX, scores=scores, **kw), mechanisms=[mech]).table.set_index(
-        "sample_id")
+        "sample_id"
+    )
 
 
 def test_ido1_high_in_an_inflamed_tumour_is_sensitivity_not_resistance():
@@ -63,8 +64,10 @@ def test_foxp3_that_tracks_t_cells_is_not_treg_dominance():
     m = KB.mechanisms["treg_infiltration"]
     assert "gene_FOXP3" not in m.score_ids() and "treg_cd8_ratio" in m.score_ids()
     # S00: FOXP3 high and CD8 high (ratio ordinary) -> the old FOXP3-only rule would fire
-    s = _scores(treg_cd8_ratio={"S00": 0.0, "S01": 9.0, "S02": 9.0},
-                danaher_treg={"S00": 9.0, "S01": 9.0, "S02": -9.0})
+    s = _scores(
+        treg_cd8_ratio={"S00": 0.0, "S01": 9.0, "S02": 9.0},
+        danaher_treg={"S00": 9.0, "S01": 9.0, "S02": -9.0},
+    )
     calls = _calls(s, "treg_infiltration")
     assert calls.loc["S00", "status"] == "absent"
     # S01: many Tregs per CD8 T cell and FOXP3 present -> a weak (indeterminate) signal only
@@ -74,12 +77,20 @@ def test_foxp3_that_tracks_t_cells_is_not_treg_dominance():
 
 
 def test_braf_hotspot_is_reported_but_never_called_present():
-    ev = pd.DataFrame({"sample_id": ["S00", "S01"], "gene": ["BRAF", "NRAS"],
-                       "event": ["hotspot_activating"] * 2, "detail": ["p.V600E", "p.Q61R"],
-                       "biallelic": ["unknown"] * 2, "functional_call": ["activating"] * 2})
+    ev = pd.DataFrame(
+        {
+            "sample_id": ["S00", "S01"],
+            "gene": ["BRAF", "NRAS"],
+            "event": ["hotspot_activating"] * 2,
+            "detail": ["p.V600E", "p.Q61R"],
+            "biallelic": ["unknown"] * 2,
+            "functional_call": ["activating"] * 2,
+        }
+    )
     s = _scores(progeny_mapk={"S00": 9.0})
-    calls = _calls(s, "mapk_oncogenic", events=ev, inputs={"mutations": set(IDX),
-                                                            "expression": set(IDX)})
+    calls = _calls(
+        s, "mapk_oncogenic", events=ev, inputs={"mutations": set(IDX), "expression": set(IDX)}
+    )
     # hotspot + high MAPK activity: 0.3 + 0.2 = 0.5 -> indeterminate, with the hotspot named
     assert calls.loc["S00", "status"] == "indeterminate"
     assert calls.loc["S00", "strength"] == pytest.approx(0.5)
@@ -92,21 +103,28 @@ def test_braf_hotspot_is_reported_but_never_called_present():
 
 def test_treg_cd8_ratio_matches_its_definition():
     rng = np.random.default_rng(3)
-    tpm = pd.DataFrame(rng.gamma(2.0, 20.0, size=(6, 4)), columns=["FOXP3", "CD8A", "CD8B", "X"],
-                       index=[f"p{i}" for i in range(6)])
+    tpm = pd.DataFrame(
+        rng.gamma(2.0, 20.0, size=(6, 4)),
+        columns=["FOXP3", "CD8A", "CD8B", "X"],
+        index=[f"p{i}" for i in range(6)],
+    )
     tpm.loc["p0", ["FOXP3", "CD8A", "CD8B"]] = [0.0, 15.0, 3.0]
-    got = score(Expression(tpm, unit="tpm"),
-                signatures=["treg_cd8_ratio", "danaher_treg", "danaher_cd8_t_cells"]).scores
+    got = score(
+        Expression(tpm, unit="tpm"),
+        signatures=["treg_cd8_ratio", "danaher_treg", "danaher_cd8_t_cells"],
+    ).scores
     log = np.log2(tpm + 1.0)
     expected = log["FOXP3"] - (log["CD8A"] + log["CD8B"]) / 2
     np.testing.assert_allclose(got["treg_cd8_ratio"], expected, atol=1e-6)  # float32 storage
     # the same as the difference of the two Danaher cell-type scores
-    np.testing.assert_allclose(got["treg_cd8_ratio"],
-                               got["danaher_treg"] - got["danaher_cd8_t_cells"], atol=1e-6)
+    np.testing.assert_allclose(
+        got["treg_cd8_ratio"], got["danaher_treg"] - got["danaher_cd8_t_cells"], atol=1e-6
+    )
     # a missing marker gives NaN, not a half ratio
     with pytest.warns(CoverageWarning, match="treg_cd8_ratio"):
-        partial = score(Expression(tpm.drop(columns=["CD8B"]), unit="tpm"),
-                        signatures=["treg_cd8_ratio"])
+        partial = score(
+            Expression(tpm.drop(columns=["CD8B"]), unit="tpm"), signatures=["treg_cd8_ratio"]
+        )
     assert partial.scores["treg_cd8_ratio"].isna().all()
 
 
@@ -134,8 +152,9 @@ def test_real_melanoma_cohorts_support_the_corrections(shared_data):
         s = score(Expression(log, unit="log2tpm", log_offset=0.001), signatures=ids).scores
         assert spearmanr(s["gene_FOXP3"], s["danaher_cd8_t_cells"])[0] > 0.5, cohort
         assert spearmanr(s["gene_IDO1"], s["cd8_teff"])[0] > 0.5, cohort
-        calls = call_mechanisms(Evidence(list(s.index), scores=s),
-                                mechanisms=["treg_infiltration", "ido1_tryptophan"]).table
+        calls = call_mechanisms(
+            Evidence(list(s.index), scores=s), mechanisms=["treg_infiltration", "ido1_tryptophan"]
+        ).table
         pct = s.rank(pct=True) * 100
         treg = calls[calls.mechanism_id == "treg_infiltration"].set_index("sample_id")["status"]
         assert (treg != "present").all(), cohort  # weak evidence only

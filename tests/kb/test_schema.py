@@ -6,13 +6,13 @@ import pytest
 from pydantic import ValidationError
 
 from immunescape.kb.schema import (
+    STUDY_DESIGN_LEVELS,
     DiscordanceCondition,
     Evidence,
     FeatureCondition,
     Mechanism,
     Parameters,
     SeedAnchor,
-    STUDY_DESIGN_LEVELS,
     Source,
     StageBasis,
 )

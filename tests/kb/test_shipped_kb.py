@@ -457,9 +457,11 @@ def test_every_item_and_stage_is_dated_and_sourced(kb):
 def test_stages_are_for_use_against_resistance(kb):
     cm = kb.countermeasures
     # approved first-line only: the stage after resistance is lower, and the note says so
-    for cid, stage, trial in (("anti_lag3", "phase2", "RELATIVITY-047"),
-                              ("anti_vegf", "phase2", "IMpower150"),
-                              ("ctla4_combination", "phase2", "CheckMate 067")):
+    for cid, stage, trial in (
+        ("anti_lag3", "phase2", "RELATIVITY-047"),
+        ("anti_vegf", "phase2", "IMpower150"),
+        ("ctla4_combination", "phase2", "CheckMate 067"),
+    ):
         assert cm[cid].stage == stage, cid
         assert "first-line" in cm[cid].stage_basis.note and trial in cm[cid].stage_basis.note
     assert "NCT03470922" in cm["anti_lag3"].trials  # RELATIVITY-047
@@ -476,8 +478,10 @@ def test_stages_are_for_use_against_resistance(kb):
 
 def test_seed_countermeasures_and_anchors(kb):
     cm = kb.countermeasures
-    assert {a for c in ("in_situ_vaccination",) for s in cm[c].seed_anchors for a in s.refs} \
-        == {30, 31}
+    assert {a for c in ("in_situ_vaccination",) for s in cm[c].seed_anchors for a in s.refs} == {
+        30,
+        31,
+    }
     assert any(25 in s.refs for s in cm["chemo_immunotherapy"].seed_anchors)
     assert any(63 in s.refs and s.seed == "001" for s in cm["ipres_blockade"].seed_anchors)
     for mid in ("mitf_low_axl_high", "emt_snail"):
@@ -508,7 +512,8 @@ def test_corrected_statements_say_what_the_papers_say(kb):
     assert "not a model of JAK1/2 loss" in ev["ev_fu2014_tegvax"].statement
     assert ev["ev_tanoue2019_consortium"].source.citation.startswith(
         "Tanoue T, Morita S, Plichta DR, et al. A defined commensal consortium elicits CD8 T "
-        "cells and anti-cancer immunity.")
+        "cells and anti-cancer immunity."
+    )
     assert ev["ev_ascierto2023_relativity020"].source.nct == ["NCT01968109"]
     rt = kb.links[("ifng_pathway_loss", "radiotherapy")].rationale
     assert "JAK1 also carries" in rt and "type I interferon" in rt

@@ -252,21 +252,31 @@ countermeasures:
 
 def test_user_countermeasure_stage_needs_date_and_source(tmp_path):
     body, links = GOOD.split("links:\n")
-    text = body + CM + "links:\n" + links + (
-        "  - mechanism: my_cxcl9_silencing\n"
-        "    countermeasure: my_vaccine\n"
-        "    rationale: The vaccine restores chemokine production in this test scenario.\n"
-        "    evidence: [ev_user_chemokine]\n"
+    text = (
+        body
+        + CM
+        + "links:\n"
+        + links
+        + (
+            "  - mechanism: my_cxcl9_silencing\n"
+            "    countermeasure: my_vaccine\n"
+            "    rationale: The vaccine restores chemokine production in this test scenario.\n"
+            "    evidence: [ev_user_chemokine]\n"
+        )
     )
     kb = load_kb([_write(tmp_path, text)])
     shown = render_entry("my_vaccine", kb=kb)
     assert "stage: phase1 (for use against resistance; as of 2023-05; reviewed 2024-05-01)" in shown
     assert "NCT01234567" in shown
     cases = {
-        "no stage_basis": (text.split("    stage_basis:")[0] + "    summary:"
-                           + text.split("    summary:", 2)[2], ["stage_basis", "Field required"]),
-        "no source id": (text.replace("      nct: [NCT01234567]\n", ""),
-                         ["stage_basis", "checkable source"]),
+        "no stage_basis": (
+            text.split("    stage_basis:")[0] + "    summary:" + text.split("    summary:", 2)[2],
+            ["stage_basis", "Field required"],
+        ),
+        "no source id": (
+            text.replace("      nct: [NCT01234567]\n", ""),
+            ["stage_basis", "checkable source"],
+        ),
         "no date": (text.replace('      date: "2023-05"\n', ""), ["stage_basis.date"]),
         "bad date": (text.replace('date: "2023-05"', 'date: "May 2023"'), ["YYYY"]),
         "unknown stage evidence": (

@@ -171,7 +171,7 @@ class SeedAnchor(_Strict):
 
 
 def _review_date(value: _dt.date) -> _dt.date:
-    """A review date is a real calendar date (YYYY-MM-DD), not before 2000.
+    """Check a review date: a real calendar date (YYYY-MM-DD), not before 2000.
 
     It is not compared with the machine's clock (a KB must load the same everywhere); the
     shipped-KB tests check that no review date is later than the month of ``kb_version``.
