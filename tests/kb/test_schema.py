@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from immunescape.kb.schema import (
+    STUDY_DESIGN_LEVELS,
     DiscordanceCondition,
     Evidence,
     FeatureCondition,
@@ -13,6 +14,7 @@ from immunescape.kb.schema import (
     Parameters,
     SeedAnchor,
     Source,
+    StageBasis,
 )
 
 
@@ -54,7 +56,7 @@ BASE_EV = dict(
     id="ev_x", evidence_type="predictive", direction="supports", significance="resistance",
     level="B", model="human_cohort", disease="melanoma",
     source={"citation": "Someone 2020 J X 1:1.", "pmid": "1"}, trust_rating=3,
-    statement="A statement of one sentence about something.",
+    statement="A statement of one sentence about something.", last_reviewed="2024-05-01",
 )  # fmt: skip
 
 
@@ -82,3 +84,44 @@ def test_mechanism_assessability():
 def test_seed_anchor_needs_content():
     assert "section or reference numbers" in _err(SeedAnchor, seed="000")
     assert SeedAnchor(seed="001", refs=[40]).refs == [40]
+
+
+# Levels a study design may carry, typed in from the evidence model of docs/mechanisms.md and
+# CIViC (A validated/approved use; B clinical, > 5 patients; C case report or series; D
+# preclinical cells/mice; E inferential): independent of the schema's own table.
+ALLOWED = {
+    "cell_line": "DE", "mouse": "DE", "human_case": "CE", "human_cohort": "BCE",
+    "human_trial": "ABCE", "review": "E",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("model", sorted(ALLOWED))
+@pytest.mark.parametrize("level", list("ABCDE"))
+def test_every_level_outside_its_study_design_is_refused(model, level):
+    kw = {**BASE_EV, "model": model, "level": level}
+    if level in ALLOWED[model]:
+        assert Evidence(**kw).level == level
+    else:
+        with pytest.raises(ValidationError):
+            Evidence(**kw)
+    assert set(STUDY_DESIGN_LEVELS[model]) == set(ALLOWED[model])
+
+
+def test_review_dates_are_validated():
+    assert "Field required" in _err(Evidence, **{k: v for k, v in BASE_EV.items()
+                                                 if k != "last_reviewed"})  # fmt: skip
+    assert "before 2000" in _err(Evidence, **{**BASE_EV, "last_reviewed": "1999-12-31"})
+    assert "valid date" in _err(Evidence, **{**BASE_EV, "last_reviewed": "2024-13-01"})
+
+
+def test_stage_basis_needs_date_source_and_review():
+    ok = dict(date="2024-02-16", citation="FDA approval of something, 2024.",
+              url="https://example.org/approval", last_reviewed="2024-03-01")  # fmt: skip
+    assert StageBasis(**ok).date == "2024-02-16"
+    assert "checkable source" in _err(StageBasis, **{**ok, "url": None})
+    assert "YYYY" in _err(StageBasis, **{**ok, "date": "Feb 2024"})
+    assert "Field required" in _err(StageBasis, **{k: v for k, v in ok.items() if k != "date"})
+    assert "Field required" in _err(StageBasis, **{k: v for k, v in ok.items()
+                                                   if k != "last_reviewed"})  # fmt: skip
+    assert "http" in _err(StageBasis, **{**ok, "url": "example.org"})
+    assert "NCT id" in _err(StageBasis, **{**ok, "nct": ["NCT1"]})

@@ -40,6 +40,7 @@ evidence:
       doi: "10.1000/test.2020.1"
     trust_rating: 2
     statement: "Tumours that silence T-cell chemokines recruit fewer T cells in this test."
+    last_reviewed: 2024-05-01
 links:
   - mechanism: my_cxcl9_silencing
     countermeasure: prr_agonist
@@ -88,6 +89,7 @@ ORPHAN = """\
     source: {citation: "Example B, et al. An orphan item. J Test 2021;2:2.", pmid: "123456"}
     trust_rating: 2
     statement: "This item is cited by nothing in this test file."
+    last_reviewed: 2024-05-01
 """
 
 
@@ -157,6 +159,18 @@ BROKEN = {
         ("direction: supports", "direction: does_not_support"),
         ["links (my_cxcl9_silencing->prr_agonist).evidence", "no evidence item supports"],
     ),
+    "no_review_date": (
+        ("    last_reviewed: 2024-05-01\n", ""),
+        ["evidence[0]", "last_reviewed", "Field required"],
+    ),
+    "review_date_not_a_date": (
+        ("last_reviewed: 2024-05-01", "last_reviewed: 2024-02-30"),
+        ["impossible value", "day is out of range", "YYYY-MM-DD"],
+    ),
+    "cell_line_claims_level_b": (
+        ("level: E\n    model: review", "level: B\n    model: cell_line"),
+        ["evidence[0]", "cell_line evidence is level D"],
+    ),
     "percentile_out_of_range": (
         ("relation: low}", "relation: low, percentile: 120}"),
         ["conditions[0]", "percentile"],
@@ -217,3 +231,63 @@ def test_user_rules_may_use_user_signatures(tmp_path):
         load_kb([path])
     kb = load_kb([path], signature_files=[gmt])
     assert kb.mechanisms["my_cxcl9_silencing"].score_ids() == ["MY_CHEMO", "mcp_cd8_t_cells"]
+
+
+CM = """\
+countermeasures:
+  - id: my_vaccine
+    name: A user vaccine
+    kind: vaccine
+    stage: phase1
+    stage_basis:
+      date: "2023-05"
+      citation: "Example C, et al. A made-up phase 1 trial. J Test 2023;3:3."
+      nct: [NCT01234567]
+      last_reviewed: 2024-05-01
+    summary: A user-defined countermeasure that restores chemokines in this test.
+    mechanisms: [my_cxcl9_silencing]
+    evidence: [ev_user_chemokine]
+"""
+
+
+def test_user_countermeasure_stage_needs_date_and_source(tmp_path):
+    body, links = GOOD.split("links:\n")
+    text = (
+        body
+        + CM
+        + "links:\n"
+        + links
+        + (
+            "  - mechanism: my_cxcl9_silencing\n"
+            "    countermeasure: my_vaccine\n"
+            "    rationale: The vaccine restores chemokine production in this test scenario.\n"
+            "    evidence: [ev_user_chemokine]\n"
+        )
+    )
+    kb = load_kb([_write(tmp_path, text)])
+    shown = render_entry("my_vaccine", kb=kb)
+    assert "stage: phase1 (for use against resistance; as of 2023-05; reviewed 2024-05-01)" in shown
+    assert "NCT01234567" in shown
+    cases = {
+        "no stage_basis": (
+            text.split("    stage_basis:")[0] + "    summary:" + text.split("    summary:", 2)[2],
+            ["stage_basis", "Field required"],
+        ),
+        "no source id": (
+            text.replace("      nct: [NCT01234567]\n", ""),
+            ["stage_basis", "checkable source"],
+        ),
+        "no date": (text.replace('      date: "2023-05"\n', ""), ["stage_basis.date"]),
+        "bad date": (text.replace('date: "2023-05"', 'date: "May 2023"'), ["YYYY"]),
+        "unknown stage evidence": (
+            text.replace("      nct: [NCT01234567]\n", "      evidence: [ev_nope]\n"),
+            ["stage_basis.evidence[0]", "ev_nope"],
+        ),
+    }
+    for case, (broken, fragments) in cases.items():
+        with pytest.raises(SchemaError) as info:
+            load_kb([_write(tmp_path, broken, "broken_cm.yaml")])
+        msg = str(info.value)
+        assert "\n" not in msg, case
+        for fragment in fragments:
+            assert fragment in msg, (case, msg)

@@ -143,13 +143,17 @@ def test_recommendation_level_is_the_weaker_link():
 
 
 def test_contested_link_is_flagged_and_sensitivity_is_not_treated():
-    calls = pd.DataFrame({"sample_id": ["P1", "P1"],
-                          "mechanism_id": ["ido1_tryptophan", "adaptive_pdl1"],
-                          "status": ["present", "present"], "strength": [1.0, 1.0],
-                          "level": ["B", "B"]})
+    # tgfb_blockade is contested by the negative bintrafusp alfa phase 3; IDO1 high in an
+    # inflamed tumour and adaptive PD-L1 are sensitivity features and propose nothing
+    calls = pd.DataFrame({"sample_id": ["P1", "P1", "P1"],
+                          "mechanism_id": ["tgfb_exclusion", "ido1_tryptophan", "adaptive_pdl1"],
+                          "status": ["present"] * 3, "strength": [1.0] * 3,
+                          "level": ["B"] * 3})
     rec = recommend(calls).set_index("countermeasure_id")
-    assert "ido1_inhibition" in rec.index
-    assert bool(rec.loc["ido1_inhibition", "contested"])
-    assert "CONTESTED" in rec.loc["ido1_inhibition", "rationale"]
-    assert not rec["mechanism_ids"].str.contains("adaptive_pdl1").any()
+    assert "tgfb_blockade" in rec.index
+    assert bool(rec.loc["tgfb_blockade", "contested"])
+    assert "CONTESTED" in rec.loc["tgfb_blockade", "rationale"]
+    assert rec.loc["tgfb_blockade", "stage"] == "negative_phase3"
+    assert "ido1_inhibition" not in rec.index
+    assert not rec["mechanism_ids"].str.contains("adaptive_pdl1|ido1_tryptophan").any()
     assert list(rec["rank"]) == list(range(1, len(rec) + 1))

@@ -147,6 +147,7 @@ def build_tables(samples: list[str] | None = None, *, seed: int = 0) -> dict[str
                 "trials": "",
                 "rationale": "Mariathasan 2018",
                 "stage": "phase_1",
+                "stage_as_of": "2023-12",
                 "contested": True,
                 "caution": "Seen in mice <b>only</b>",
             },

@@ -115,7 +115,8 @@ def test_patient_page_content(full_html):
     assert "PMID 27433843" in first and "DOI 10.1056/NEJMoa1604958" in first
     assert "NCT01968109" in first and "PMID 29443960" in first
     assert '<span class="badge level-A"' in first
-    assert '<span class="badge warn">contested</span>' in first and "stage: phase 1" in first
+    assert '<span class="badge warn">contested</span>' in first
+    assert "stage: phase 1 (as of 2023-12)" in first
     assert "<strong>Caution:</strong> Seen in mice &lt;b&gt;only&lt;/b&gt;" in first
     assert "P(response, loris)" in first and "Main drivers" in first
     assert "Genomic events (2)" in first and "p.Q503*" in first

@@ -261,6 +261,12 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise SchemaError(
             f"is not valid YAML ({first})", source=source, fix="fix the YAML syntax"
         ) from None
+    except ValueError as exc:  # e.g. a date such as 2024-02-30 that the YAML loader rejects
+        raise SchemaError(
+            f"holds an impossible value ({exc})",
+            source=source,
+            fix="write dates as real calendar dates, YYYY-MM-DD",
+        ) from None
 
 
 def _read_text(path: PathLike) -> tuple[str, str]:
@@ -493,6 +499,14 @@ def _cross_check(
                 raise SchemaError(
                     f"field countermeasures (id {cid!r}).evidence[{i}]: unknown evidence id "
                     f"{eid!r}",
+                    source=src(cid),
+                    fix=_FIX,
+                )
+        for i, eid in enumerate(cm.stage_basis.evidence):
+            if eid not in parts.evidence:
+                raise SchemaError(
+                    f"field countermeasures (id {cid!r}).stage_basis.evidence[{i}]: unknown "
+                    f"evidence id {eid!r}",
                     source=src(cid),
                     fix=_FIX,
                 )
@@ -893,10 +907,29 @@ def _evidence_line(kb: KnowledgeBase, eid: str) -> str:
     ev = kb.evidence[eid]
     sign = "" if ev.direction == "supports" else " (does NOT support)"
     ids = "; ".join(kb.citation_ids(eid))
-    return (
+    out = (
         f"  [{ev.level}] {eid}{sign}: {ev.statement}\n"
-        f"      {ev.source.citation} {ids} - trust {ev.trust_rating}/5"
+        f"      {ev.source.citation} {ids} - trust {ev.trust_rating}/5; "
+        f"reviewed {ev.last_reviewed.isoformat()}"
     )
+    if ev.unresolved:
+        out += f"\n      unresolved: {ev.unresolved}"
+    return out
+
+
+def _stage_lines(cm: Countermeasure) -> list[str]:
+    b = cm.stage_basis
+    ids = [f"PMID:{b.pmid}"] if b.pmid else []
+    ids += [f"DOI:{b.doi}"] if b.doi else []
+    ids += list(b.nct) + ([b.url] if b.url else []) + list(b.evidence)
+    lines = [
+        f"stage: {cm.stage} (for use against resistance; as of {b.date}; "
+        f"reviewed {b.last_reviewed.isoformat()})",
+        f"  source: {b.citation} {'; '.join(ids)}",
+    ]
+    if b.note:
+        lines.append(f"  note: {b.note}")
+    return lines
 
 
 def _anchors(anchors: Iterable[Any]) -> str:
@@ -952,6 +985,7 @@ def render_entry(entry_id: str, *, kb: KnowledgeBase | None = None) -> str:
             f"trials: {', '.join(rec.trials) or '-'}",
             f"seed anchors: {_anchors(rec.seed_anchors)}",
         ]
+        lines += _stage_lines(rec)
         if rec.caution:
             lines.append(f"caution: {rec.caution}")
         lines.append("addresses:")
@@ -973,7 +1007,12 @@ def render_entry(entry_id: str, *, kb: KnowledgeBase | None = None) -> str:
             f"identifiers: {'; '.join(kb.citation_ids(ev.id))}",
             f"seed anchor: {_anchors([ev.seed_anchor] if ev.seed_anchor else [])}",
             f"trust: {ev.trust_rating}/5",
+            f"last reviewed: {ev.last_reviewed.isoformat()}",
         ]
+        if ev.verification:
+            lines.append(f"verification: {ev.verification}")
+        if ev.unresolved:
+            lines.append(f"unresolved: {ev.unresolved}")
         if ev.source.url:
             lines.append(f"url: {ev.source.url}")
     lines.append(kb.manifest.disclaimer.strip())

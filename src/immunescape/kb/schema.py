@@ -23,6 +23,7 @@ checked by :mod:`immunescape.kb.loader`, not here: a model only checks what it c
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Annotated, Literal
 
@@ -48,6 +49,8 @@ __all__ = [
     "Mechanism",
     "Countermeasure",
     "Source",
+    "StageBasis",
+    "STUDY_DESIGN_LEVELS",
     "Evidence",
     "Link",
     "PhenotypeRule",
@@ -63,6 +66,21 @@ EVIDENCE_ID_PATTERN = r"^ev_[a-z0-9_]+$"
 _PMID = re.compile(r"^\d{1,9}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _NCT = re.compile(r"^NCT\d{8}$")
+_FACT_DATE = re.compile(r"^(19|20)\d{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_URL = re.compile(r"^https?://\S+$")
+#: Evidence levels each study design (``Evidence.model``) may carry. A level outside its
+#: design's set says more than the study can show: a cell-line or mouse study is preclinical
+#: (D) or, when used only as an inference, E; a case report or case series is C at most; a
+#: review is E; A needs a validated or approved use from trials; E is always allowed (an
+#: inference drawn from the study). ``docs/knowledge_base.md`` ("Review rules").
+STUDY_DESIGN_LEVELS: dict[str, frozenset[str]] = {
+    "cell_line": frozenset("DE"),
+    "mouse": frozenset("DE"),
+    "human_case": frozenset("CE"),
+    "human_cohort": frozenset("BCE"),
+    "human_trial": frozenset("ABCE"),
+    "review": frozenset("E"),
+}
 
 Level = Literal["A", "B", "C", "D", "E"]
 Input = Literal[
@@ -150,6 +168,19 @@ class SeedAnchor(_Strict):
         if not self.section and not self.refs:
             raise ValueError("a seed anchor needs a section or reference numbers")
         return self
+
+
+def _review_date(value: _dt.date) -> _dt.date:
+    """Check a review date: a real calendar date (YYYY-MM-DD), not before 2000.
+
+    It is not compared with the machine's clock (a KB must load the same everywhere); the
+    shipped-KB tests check that no review date is later than the month of ``kb_version``.
+    """
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if value < _dt.date(2000, 1, 1):
+        raise ValueError(f"last_reviewed {value} is before 2000")
+    return value
 
 
 def _percentile(value: float | None) -> float | None:
@@ -444,8 +475,74 @@ class Mechanism(_Strict):
         return out
 
 
+class StageBasis(_Strict):
+    """When a countermeasure's ``stage`` was true and where that fact comes from.
+
+    ``date`` is the date of the fact itself (the publication, approval or trial stop that
+    sets the stage: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``); ``citation`` names the source,
+    with at least one checkable identifier (``pmid``, ``doi``, ``nct``, ``url``) or an
+    evidence item of the KB (``evidence``); ``last_reviewed`` is the day a curator last
+    checked the stage against its source; ``note`` says what the stage does not cover (for
+    example an approval in another setting than after resistance).
+    """
+
+    date: str
+    citation: str = Field(min_length=10)
+    pmid: str | None = None
+    doi: str | None = None
+    nct: list[str] = Field(default_factory=list)
+    url: str | None = None
+    evidence: list[str] = Field(default_factory=list)
+    last_reviewed: _dt.date
+    note: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        if not _FACT_DATE.match(v):
+            raise ValueError(f"date {v!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
+        return v
+
+    @field_validator("last_reviewed")
+    @classmethod
+    def _reviewed(cls, v: _dt.date) -> _dt.date:
+        return _review_date(v)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not _URL.match(v):
+            raise ValueError(f"url {v!r} must start with http:// or https://")
+        return v
+
+    @field_validator("nct")
+    @classmethod
+    def _nct(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if not _NCT.match(t):
+                raise ValueError(f"nct {t!r} is not an NCT id (NCT followed by 8 digits)")
+        return v
+
+    @model_validator(mode="after")
+    def _sourced(self) -> StageBasis:
+        if self.pmid is not None and not _PMID.match(self.pmid):
+            raise ValueError(f"pmid {self.pmid!r} must be digits only")
+        if self.doi is not None and not _DOI.match(self.doi):
+            raise ValueError(f"doi {self.doi!r} must look like 10.xxxx/...")
+        if not (self.pmid or self.doi or self.nct or self.url or self.evidence):
+            raise ValueError(
+                "a stage needs a checkable source: pmid, doi, nct, url or an evidence id"
+            )
+        return self
+
+
 class Countermeasure(_Strict):
-    """Something that may counter one or more mechanisms."""
+    """Something that may counter one or more mechanisms.
+
+    ``stage`` is the most advanced stage reached for use *against resistance* (after
+    checkpoint-blockade failure, or in tumours carrying the mechanism), not the drug's
+    general status; ``stage_basis`` dates it and names its source.
+    """
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=3)
@@ -458,6 +555,7 @@ class Countermeasure(_Strict):
     trials: list[str] = Field(default_factory=list)
     mechanisms: list[str] = Field(default_factory=list)
     seed_anchors: list[SeedAnchor] = Field(default_factory=list)
+    stage_basis: StageBasis
     evidence: list[str] = Field(min_length=1)
     caution: str | None = None
 
@@ -524,7 +622,13 @@ class Source(_Strict):
 
 
 class Evidence(_Strict):
-    """One evidence item (after CIViC's evidence model)."""
+    """One evidence item (after CIViC's evidence model).
+
+    ``level`` must be allowed by the study design ``model`` (:data:`STUDY_DESIGN_LEVELS`).
+    ``last_reviewed`` is the day a curator last checked the item against its source,
+    ``verification`` says how (which record, which numbers) and ``unresolved`` what could not
+    be confirmed (``docs/knowledge_base.md``, "Review rules").
+    """
 
     id: str = Field(pattern=EVIDENCE_ID_PATTERN)
     evidence_type: Literal["predictive", "prognostic", "functional", "diagnostic", "predisposing"]
@@ -549,6 +653,14 @@ class Evidence(_Strict):
     seed_anchor: SeedAnchor | None = None
     trust_rating: int = Field(ge=1, le=5)
     statement: str = Field(min_length=20)
+    last_reviewed: _dt.date
+    verification: str | None = Field(default=None, min_length=10)
+    unresolved: str | None = None
+
+    @field_validator("last_reviewed")
+    @classmethod
+    def _reviewed(cls, v: _dt.date) -> _dt.date:
+        return _review_date(v)
 
     @field_validator("statement")
     @classmethod
@@ -564,13 +676,13 @@ class Evidence(_Strict):
             raise ValueError("two or more therapies need an interaction_type")
         if len(self.therapies) <= 1 and self.interaction_type is not None:
             raise ValueError("interaction_type needs two or more therapies")
-        if self.model in ("mouse", "cell_line") and self.level not in ("D", "E"):
-            raise ValueError(f"{self.model} evidence is level D (or E), not {self.level}")
-        if self.model == "human_case" and self.level in ("A", "B"):
-            raise ValueError("a case report or case series is level C at most")
-        if self.model == "review" and self.level != "E":
-            raise ValueError("evidence resting on a review alone is level E")
-        if self.level == "A" and self.model != "human_trial":
+        if self.level not in STUDY_DESIGN_LEVELS[self.model]:
+            if self.model in ("mouse", "cell_line"):
+                raise ValueError(f"{self.model} evidence is level D (or E), not {self.level}")
+            if self.model == "human_case":
+                raise ValueError("a case report or case series is level C at most")
+            if self.model == "review":
+                raise ValueError("evidence resting on a review alone is level E")
             raise ValueError("level A needs a validated or approved use (human_trial)")
         return self
 

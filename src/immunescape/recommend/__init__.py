@@ -64,7 +64,8 @@ def recommend(mechanisms: pd.DataFrame, *, kb: KnowledgeBase | None = None) -> p
     Returns
     -------
     pandas.DataFrame
-        ``recommendations.tsv`` (:data:`RECOMMENDATION_COLUMNS` plus ``stage``,
+        ``recommendations.tsv`` (:data:`RECOMMENDATION_COLUMNS` plus ``stage`` — for use
+        against resistance —, ``stage_as_of`` — the date of the fact behind the stage —,
         ``contested`` and ``caution``); samples without a present resistance mechanism have
         no row.
 
@@ -118,12 +119,13 @@ def recommend(mechanisms: pd.DataFrame, *, kb: KnowledgeBase | None = None) -> p
                 "trials": ",".join(cm.trials),
                 "rationale": rationale,
                 "stage": cm.stage,
+                "stage_as_of": cm.stage_basis.date,
                 "contested": p["contested"],
                 "caution": cm.caution or "",
                 "_key": (LEVEL_ORDER.index(level), cm.kind == "diagnostic", -p["strength"],
                          -len(set(p["mechanisms"])), cm_id),
             })
-    cols = RECOMMENDATION_COLUMNS + ["stage", "contested", "caution"]
+    cols = RECOMMENDATION_COLUMNS + ["stage", "stage_as_of", "contested", "caution"]
     if not rows:
         return pd.DataFrame(columns=cols)
     out = pd.DataFrame(rows)

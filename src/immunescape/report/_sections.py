@@ -1057,7 +1057,9 @@ class Builder:
                     "citations": citation_ids(r.get("citations")),
                     "trials": citation_ids(r.get("trials")),
                     "rationale": text(r.get("rationale")),
-                    "stage": text(r.get("stage")).replace("_", " "),
+                    "stage": text(r.get("stage")).replace("_", " ")
+                    + (f" (as of {text(r.get('stage_as_of'))})" if text(r.get("stage_as_of"))
+                       and text(r.get("stage")) else ""),
                     "contested": text(r.get("contested")).lower() in ("true", "1", "yes"),
                     "caution": text(r.get("caution")),
                 }

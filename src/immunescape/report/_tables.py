@@ -94,6 +94,7 @@ TABLE_SPECS: dict[str, TableSpec] = {
             "trials",
             "rationale",
             "stage",
+            "stage_as_of",
             "contested",
             "caution",
         ),
