@@ -7,6 +7,7 @@ output of this code. The symbols agree with org.Hs.eg.db 3.16.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -359,3 +360,15 @@ def test_resolving_60000_ids_is_fast():
         best = min(best, time.perf_counter() - start)
     assert res.rate > 0.9
     assert best < 1.0, f"resolving 60,000 ids took {best:.2f} s"
+
+
+def test_renamed_lists_the_rule_per_identifier():
+    res = resolve_identifiers(["CD274", "CD97", "PD-L1", "29126", "cd274", "c10ORF54", "QARS"])
+    assert res.renamed == {
+        "CD97": {"symbol": "ADGRE5", "rule": "previous"},
+        "PD-L1": {"symbol": "CD274", "rule": "alias"},
+        "29126": {"symbol": "CD274", "rule": "entrez"},
+        "cd274": {"symbol": "CD274", "rule": "symbol, case-insensitive"},
+        "c10ORF54": {"symbol": "VSIR", "rule": "previous, case-insensitive"},
+    }
+    json.dumps(res.renamed)

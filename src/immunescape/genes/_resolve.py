@@ -112,6 +112,34 @@ class GeneResolution:
         return self.table[self.table["status"] == "ambiguous"]
 
     @property
+    def renamed(self) -> dict[str, dict[str, str]]:
+        """Identifiers resolved by another rule than an exact current symbol.
+
+        Returns
+        -------
+        dict
+            Maps each such input (as text) to ``{"symbol": current symbol, "rule": status}``,
+            where ``rule`` is ``previous``, ``alias``, ``ensembl`` or ``entrez``, suffixed with
+            ``", case-insensitive"`` for case-insensitive matches (``symbol,
+            case-insensitive`` for ``cd274``). Suitable for a JSON report.
+
+        Examples
+        --------
+        >>> renamed = resolve_identifiers(["CD274", "CD97", "pd-l1"]).renamed
+        >>> renamed["CD97"], renamed["pd-l1"]["rule"], "CD274" in renamed
+        ({'symbol': 'ADGRE5', 'rule': 'previous'}, 'alias, case-insensitive', False)
+        """
+        table = self.table[self.resolved]
+        changed = (table["status"] != "symbol") | table["case_insensitive"].astype(bool)
+        out: dict[str, dict[str, str]] = {}
+        for given, symbol, status, folded in table.loc[
+            changed, ["input", "symbol", "status", "case_insensitive"]
+        ].itertuples(index=False):
+            rule = f"{status}, case-insensitive" if folded else status
+            out[str(given)] = {"symbol": symbol, "rule": rule}
+        return out
+
+    @property
     def duplicated(self) -> pd.DataFrame:
         """Resolved rows whose symbol is shared with another input (to collapse or drop)."""
         resolved = self.table[self.resolved]
