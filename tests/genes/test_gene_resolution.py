@@ -1,11 +1,13 @@
 """Identifier resolution, checked against HGNC/NCBI nomenclature facts.
 
-The expected symbols are HGNC's current symbols (genenames.org symbol reports, which list the
-previous symbols and aliases), not output of this code. They agree with org.Hs.eg.db 3.16.
+The expected symbols are HGNC's current symbols and the expected statuses HGNC's labels
+(genenames.org symbol reports list each gene's "previous symbols" and "alias symbols"), not
+output of this code. The symbols agree with org.Hs.eg.db 3.16.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -19,34 +21,37 @@ from immunescape.genes import (
     GeneResolution,
     current_symbol,
     gene_table,
+    previous_symbol_table,
     resolve_identifiers,
 )
 
-# (identifier, current HGNC symbol, status): outdated symbols from published signatures
+# (identifier, current HGNC symbol, status): outdated symbols from published signatures;
+# "previous" where HGNC lists the id among the gene's previous symbols, "alias" where among
+# its alias symbols
 MUST_RESOLVE = [
     ("PD-L1", "CD274", "alias"),
-    ("C10orf54", "VSIR", "alias"),
+    ("C10orf54", "VSIR", "previous"),
     ("VISTA", "VSIR", "alias"),
-    ("CTGF", "CCN2", "alias"),
-    ("FAM101B", "RFLNB", "alias"),
+    ("CTGF", "CCN2", "previous"),
+    ("FAM101B", "RFLNB", "previous"),
     ("ENSG00000120217.14", "CD274", "ensembl"),
     ("ENSG00000120217", "CD274", "ensembl"),
-    ("SDPR", "CAVIN2", "alias"),
-    ("IARS", "IARS1", "alias"),
-    ("DARS", "DARS1", "alias"),
-    ("GNB2L1", "RACK1", "alias"),
-    ("CTSL1", "CTSL", "alias"),
-    ("PTRF", "CAVIN1", "alias"),
-    ("KIAA0101", "PCLAF", "alias"),
-    ("C14orf102", "NRDE2", "alias"),
-    ("CCRN4L", "NOCT", "alias"),
+    ("SDPR", "CAVIN2", "previous"),
+    ("IARS", "IARS1", "previous"),
+    ("DARS", "DARS1", "previous"),
+    ("GNB2L1", "RACK1", "previous"),
+    ("CTSL1", "CTSL", "previous"),
+    ("PTRF", "CAVIN1", "previous"),
+    ("KIAA0101", "PCLAF", "previous"),
+    ("C14orf102", "NRDE2", "previous"),
+    ("CCRN4L", "NOCT", "previous"),
     ("29126", "CD274", "entrez"),
     ("CD274", "CD274", "symbol"),
-    ("GPR56", "ADGRG1", "alias"),
-    ("PRKCDBP", "CAVIN3", "alias"),
-    ("MKI67IP", "NIFK", "alias"),
-    ("ATP5A1", "ATP5F1A", "alias"),
-    ("H3F3A", "H3-3A", "alias"),
+    ("GPR56", "ADGRG1", "previous"),
+    ("PRKCDBP", "CAVIN3", "previous"),
+    ("MKI67IP", "NIFK", "previous"),
+    ("ATP5A1", "ATP5F1A", "previous"),
+    ("H3F3A", "H3-3A", "previous"),
     ("MT-ND6", "MT-ND6", "symbol"),
 ]
 
@@ -79,28 +84,114 @@ def test_ccl3l1_and_ccl3l3_are_distinct_current_genes():
     assert row["candidates"] == ("CCL3L1", "CCL3L3")
 
 
+def _listing(alias: str) -> set[str]:
+    """Symbols of the genes whose NCBI synonyms include ``alias``."""
+    table = gene_table()
+    return set(table.loc[table["aliases"].str.split("|").map(lambda a: alias in a), "symbol"])
+
+
 @pytest.mark.parametrize(
-    ("alias", "candidates"),
+    ("given", "symbol", "ncbi_listing"),
     [
-        # HGNC previous symbols (of SARS1, TAFAZZIN, ADGRE5, JPT1) that NCBI also lists as
-        # synonyms of a second gene; without previous/alias labels the table cannot choose
-        ("SARS", ("SARS1", "SARS2")),
-        ("TAZ", ("TAFAZZIN", "WWTR1")),
-        ("CD97", ("ADGRE2", "ADGRE5")),
-        ("HN1", ("JPT1", "MTRNR2L1")),
-        # COX1: NCBI's symbol of MT-CO1 and a common alias of PTGS1
-        ("COX1", ("MT-CO1", "PTGS1")),
+        # HGNC previous symbols that NCBI also lists as a synonym of a second gene (genenames.org:
+        # CD97 -> ADGRE5 2015, TAZ -> TAFAZZIN 2020, NOV -> CCN3 2018, GARS -> GARS1 and
+        # SARS -> SARS1 2019, HN1 -> JPT1 2018); HGNC's rule picks the previous symbol
+        ("CD97", "ADGRE5", {"ADGRE2", "ADGRE5"}),
+        ("TAZ", "TAFAZZIN", {"TAFAZZIN", "WWTR1"}),
+        ("NOV", "CCN3", {"CCN3", "PLXNA1", "RPL10"}),
+        ("GARS", "GARS1", {"GARS1", "GART"}),
+        ("SARS", "SARS1", {"SARS1", "SARS2"}),
+        ("HN1", "JPT1", {"JPT1", "MTRNR2L1"}),
     ],
 )
-def test_alias_of_several_genes_is_ambiguous(alias, candidates):
-    table = gene_table()
-    listing = set(table.loc[table["aliases"].str.split("|").map(lambda a: alias in a), "symbol"])
-    assert listing == set(candidates)  # the table itself says several genes list the alias
-    row = resolve_identifiers([alias]).table.iloc[0]
+def test_previous_symbol_beats_alias_of_another_gene(given, symbol, ncbi_listing):
+    assert _listing(given) == ncbi_listing  # NCBI's synonyms alone are a tie
+    previous = previous_symbol_table()
+    assert previous.loc[previous["previous"] == given, "symbol"].tolist() == [symbol]
+    row = resolve_identifiers([given]).table.iloc[0]
+    assert (row["symbol"], row["status"]) == (symbol, "previous")
+    assert row["candidates"] == ()
+    assert not row["case_insensitive"]
+    assert current_symbol(given) == symbol
+
+
+@pytest.mark.parametrize(
+    ("given", "candidates", "status_of_tie"),
+    [
+        # COX1: NCBI's symbol of MT-CO1 and an alias of PTGS1; a previous symbol of neither
+        ("COX1", ("MT-CO1", "PTGS1"), "alias"),
+        # previous symbols of two genes each (HGNC: QARS of QARS1 and EPRS1, B3GNT1 of B3GNT2
+        # and B4GAT1): a true tie at the previous-symbol level, not broken by aliases
+        ("QARS", ("EPRS1", "QARS1"), "previous"),
+        ("B3GNT1", ("B3GNT2", "B4GAT1"), "previous"),
+    ],
+)
+def test_true_tie_is_ambiguous(given, candidates, status_of_tie):
+    previous = previous_symbol_table()
+    holders = set(previous.loc[previous["previous"] == given, "symbol"])
+    if status_of_tie == "previous":
+        assert holders == set(candidates)
+    else:
+        assert not holders
+        assert _listing(given) == set(candidates)
+    row = resolve_identifiers([given]).table.iloc[0]
     assert row["status"] == "ambiguous"
     assert row["symbol"] is None
     assert row["candidates"] == candidates
-    assert current_symbol(alias) is None
+    assert current_symbol(given) is None
+
+
+def test_status_names_the_rule_that_resolved_each_id():
+    ids = [
+        "CD274",  # current symbol
+        "CD97",  # HGNC previous symbol
+        "PD-L1",  # alias
+        "ENSG00000120217.3",  # Ensembl
+        "29126",  # Entrez
+        "cd274",  # current symbol, any case
+        "cd97",  # previous symbol, any case
+        "pd-l1",  # alias, any case
+        "QARS",  # tie
+        "foo",
+    ]
+    table = resolve_identifiers(ids).table
+    assert table["status"].tolist() == [
+        "symbol",
+        "previous",
+        "alias",
+        "ensembl",
+        "entrez",
+        "symbol",
+        "previous",
+        "alias",
+        "ambiguous",
+        "unresolved",
+    ]
+    assert table["case_insensitive"].tolist() == [False] * 5 + [True] * 3 + [False] * 2
+    assert table["symbol"].tolist() == ["CD274", "ADGRE5", "CD274", "CD274", "CD274"] + [
+        "CD274",
+        "ADGRE5",
+        "CD274",
+        None,
+        None,
+    ]
+
+
+def test_current_symbol_wins_over_previous_symbol_of_another_gene():
+    # HGNC lists AK3 among the previous symbols of AK4 (AK4 was once named AK3) and ADCY3
+    # among those of ADCY8; both are current symbols and stay what they are
+    res = resolve_identifiers(["AK3", "ADCY3", "AK4", "ADCY8"])
+    assert res.symbols == ["AK3", "ADCY3", "AK4", "ADCY8"]
+    assert set(res.table["status"]) == {"symbol"}
+    # the build leaves such previous symbols out: they could never be used
+    previous = previous_symbol_table()
+    assert not set(previous["previous"]) & set(gene_table()["symbol"])
+
+
+def test_exact_alias_beats_case_insensitive_previous_symbol():
+    # "hK3" is an exact alias of KLK3; an exact match of any kind beats every folded one
+    row = resolve_identifiers(["hK3"]).table.iloc[0]
+    assert (row["symbol"], row["status"], row["case_insensitive"]) == ("KLK3", "alias", False)
 
 
 def test_current_symbol_wins_over_alias_of_another_gene():
@@ -118,7 +209,7 @@ def test_current_symbol_wins_over_alias_of_another_gene():
 def test_case_insensitive_fallback():
     res = resolve_identifiers(["cd274", "pd-l1", "C10ORF54", "Vsir"])
     assert res.symbols == ["CD274", "CD274", "VSIR", "VSIR"]
-    assert res.table["status"].tolist() == ["symbol", "alias", "alias", "symbol"]
+    assert res.table["status"].tolist() == ["symbol", "alias", "previous", "symbol"]
     assert res.table["case_insensitive"].all()
 
 
@@ -161,7 +252,8 @@ def test_entrez_ids_in_any_form(given):
         # TCGA rows: the Entrez id decides (NCBI 9906 is SLC35E2A, 728661 SLC35E2B)
         ("SLC35E2|9906", "SLC35E2A", "entrez"),
         ("SLC35E2|728661", "SLC35E2B", "entrez"),
-        ("SARS|foo", None, "ambiguous"),
+        ("SARS|foo", "SARS1", "previous"),
+        ("QARS|foo", None, "ambiguous"),
         ("?|999999999", None, "unresolved"),
     ],
 )
@@ -194,7 +286,7 @@ def test_whitespace_is_stripped():
 
 
 def test_result_helpers():
-    ids = ["PD-L1", "CD274", "foo", "SARS", "VSIR", "C10orf54", "NA"]
+    ids = ["PD-L1", "CD274", "foo", "QARS", "VSIR", "C10orf54", "NA"]
     res = resolve_identifiers(ids)
     assert isinstance(res, GeneResolution)
     assert len(res) == 7
@@ -211,14 +303,14 @@ def test_result_helpers():
     assert res.rate == pytest.approx(4 / 7)
     assert res.mapping == {"PD-L1": "CD274", "CD274": "CD274", "VSIR": "VSIR", "C10orf54": "VSIR"}
     assert res.unresolved == ["foo", "NA"]
-    assert res.ambiguous["input"].tolist() == ["SARS"]
+    assert res.ambiguous["input"].tolist() == ["QARS"]
     assert res.duplicated["input"].tolist() == ["PD-L1", "CD274", "VSIR", "C10orf54"]
     counts = res.counts()
     assert list(counts) == list(STATUSES)
     assert counts == {
         "symbol": 2,
-        "alias": 2,
-        "previous": 0,
+        "alias": 1,
+        "previous": 1,
         "ensembl": 0,
         "entrez": 0,
         "unresolved": 2,
@@ -268,3 +360,15 @@ def test_resolving_60000_ids_is_fast():
         best = min(best, time.perf_counter() - start)
     assert res.rate > 0.9
     assert best < 1.0, f"resolving 60,000 ids took {best:.2f} s"
+
+
+def test_renamed_lists_the_rule_per_identifier():
+    res = resolve_identifiers(["CD274", "CD97", "PD-L1", "29126", "cd274", "c10ORF54", "QARS"])
+    assert res.renamed == {
+        "CD97": {"symbol": "ADGRE5", "rule": "previous"},
+        "PD-L1": {"symbol": "CD274", "rule": "alias"},
+        "29126": {"symbol": "CD274", "rule": "entrez"},
+        "cd274": {"symbol": "CD274", "rule": "symbol, case-insensitive"},
+        "c10ORF54": {"symbol": "VSIR", "rule": "previous, case-insensitive"},
+    }
+    json.dumps(res.renamed)

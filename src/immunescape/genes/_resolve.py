@@ -48,10 +48,13 @@ class GeneResolution:
     ----------
     table
         DataFrame in input order with columns ``input`` (the identifier as given),
-        ``symbol`` (current symbol, ``None`` when unresolved or ambiguous), ``status`` (one of
-        :data:`STATUSES`), ``candidates`` (tuple of current symbols the identifier could mean;
-        empty unless several genes matched, also filled when a tie-break chose one) and
-        ``case_insensitive`` (True when only a case-insensitive match was found).
+        ``symbol`` (current symbol, ``None`` when unresolved or ambiguous), ``status`` (the
+        rule that resolved the identifier, one of :data:`STATUSES`: ``symbol`` for a current
+        symbol, ``previous`` for an HGNC previous symbol, ``alias`` for an alias or other
+        NCBI synonym, ``ensembl``, ``entrez``; or ``unresolved`` / ``ambiguous``),
+        ``candidates`` (tuple of current symbols an ambiguous identifier could mean; empty
+        otherwise) and ``case_insensitive`` (True when only a case-insensitive match was
+        found).
 
     Examples
     --------
@@ -109,6 +112,34 @@ class GeneResolution:
         return self.table[self.table["status"] == "ambiguous"]
 
     @property
+    def renamed(self) -> dict[str, dict[str, str]]:
+        """Identifiers resolved by another rule than an exact current symbol.
+
+        Returns
+        -------
+        dict
+            Maps each such input (as text) to ``{"symbol": current symbol, "rule": status}``,
+            where ``rule`` is ``previous``, ``alias``, ``ensembl`` or ``entrez``, suffixed with
+            ``", case-insensitive"`` for case-insensitive matches (``symbol,
+            case-insensitive`` for ``cd274``). Suitable for a JSON report.
+
+        Examples
+        --------
+        >>> renamed = resolve_identifiers(["CD274", "CD97", "pd-l1"]).renamed
+        >>> renamed["CD97"], renamed["pd-l1"]["rule"], "CD274" in renamed
+        ({'symbol': 'ADGRE5', 'rule': 'previous'}, 'alias, case-insensitive', False)
+        """
+        table = self.table[self.resolved]
+        changed = (table["status"] != "symbol") | table["case_insensitive"].astype(bool)
+        out: dict[str, dict[str, str]] = {}
+        for given, symbol, status, folded in table.loc[
+            changed, ["input", "symbol", "status", "case_insensitive"]
+        ].itertuples(index=False):
+            rule = f"{status}, case-insensitive" if folded else status
+            out[str(given)] = {"symbol": symbol, "rule": rule}
+        return out
+
+    @property
     def duplicated(self) -> pd.DataFrame:
         """Resolved rows whose symbol is shared with another input (to collapse or drop)."""
         resolved = self.table[self.resolved]
@@ -133,7 +164,7 @@ def _resolve_ensembl(text: str) -> _Result:
 
 
 def _resolve_single(text: str) -> _Result:
-    """Resolve one identifier that is not composite (rules 2-8 of the module docs)."""
+    """Resolve one identifier that is not composite (rules 2-10 of the module docs)."""
     if text.upper() in MISSING_MARKERS:
         return _UNRESOLVED
     if text[:4].upper() == "ENSG":
@@ -147,8 +178,10 @@ def _resolve_single(text: str) -> _Result:
         return (symbol, "symbol", _NO_CANDIDATES, False)
     upper = text.upper()
     return (
-        _look_up(index.alias, text, "alias", False)
+        _look_up(index.previous, text, "previous", False)
+        or _look_up(index.alias, text, "alias", False)
         or _look_up(index.symbol_upper, upper, "symbol", True)
+        or _look_up(index.previous_upper, upper, "previous", True)
         or _look_up(index.alias_upper, upper, "alias", True)
         or _UNRESOLVED
     )
@@ -231,9 +264,10 @@ def resolve_identifiers(ids: Sequence[str]) -> GeneResolution:
 
     Examples
     --------
-    >>> res = resolve_identifiers(["C10orf54", "ENSG00000120217.14", 29126, "NA"])
-    >>> res.table[["symbol", "status"]].values.tolist()
-    [['VSIR', 'alias'], ['CD274', 'ensembl'], ['CD274', 'entrez'], [None, 'unresolved']]
+    >>> res = resolve_identifiers(["C10orf54", "VISTA", "ENSG00000120217.14", 29126, "NA"])
+    >>> res.table[["symbol", "status"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['VSIR', 'previous'], ['VSIR', 'alias'], ['CD274', 'ensembl'], ['CD274', 'entrez'],
+     [None, 'unresolved']]
     """
     if isinstance(ids, str | bytes):
         raise InputError(

