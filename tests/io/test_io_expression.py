@@ -248,7 +248,7 @@ def test_unresolved_and_ambiguous_ids_are_reported_not_silently_dropped(tmp_path
 def test_ambiguous_ids_listed_with_candidates(tmp_path):
     from immunescape.genes import resolve_identifiers
 
-    res = resolve_identifiers(["CBWD3", "H4-16", "FAM90A16P", "FAM90A19P", "FAM90A17P"]).table
+    res = resolve_identifiers(["QARS", "MUM1", "CBWD3", "FAM90A16P", "FAM90A17P"]).table
     ambiguous = res.loc[res["status"] == "ambiguous", "input"].tolist()
     if not ambiguous:
         pytest.skip("gene table has no ambiguous identifier among the probes")

@@ -127,6 +127,10 @@ class InputReport:
     n_samples, n_input_ids, n_resolved, n_genes
         Samples in the matrix returned; gene identifiers in the file; identifiers resolved
         to a current symbol; genes (columns) in the matrix after collapsing duplicates.
+    renamed
+        Every identifier that was not an exact current symbol: the symbol it resolved to and
+        the rule that resolved it (previous, alias, ensembl, entrez, or symbol when only the
+        case differed).
     resolution
         Number of identifiers per resolution status (symbol, alias, previous, ensembl, entrez,
         unresolved, ambiguous).
@@ -162,6 +166,7 @@ class InputReport:
     n_resolved: int = 0
     n_genes: int = 0
     resolution: dict[str, int] = field(default_factory=dict)
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)
     unresolved: list[str] = field(default_factory=list)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
     collapsed: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -651,11 +656,11 @@ def read_expression(
             fix="give identifiers in the first column and numeric expression in the others",
         )
     with np.errstate(invalid="ignore"):
-        huge = np.abs(grid.values) > np.finfo(np.float32).max
+        huge = np.isfinite(grid.values) & (np.abs(grid.values) > np.finfo(np.float32).max)
     if huge.any():
         raise InputError(
             f"{int(huge.sum())} values are beyond the range of expression data (largest "
-            f"{float(np.nanmax(np.abs(grid.values))):.3g})",
+            f"{float(np.abs(grid.values[huge]).max()):.3g})",
             source=source,
             fix="check the file for corrupted or mis-scaled values",
         )
@@ -695,6 +700,10 @@ def read_expression(
     from immunescape.genes import STATUSES
 
     report.resolution = {s: int(found.get(s, 0)) for s in STATUSES}
+    renamed = table.loc[resolved & (table["status"] != "symbol").to_numpy()
+                        | resolved & (table["input"].astype(str) != table["symbol"]).to_numpy()]
+    report.renamed = {str(i): {"symbol": str(sym), "rule": str(rule)} for i, sym, rule in
+                      renamed[["input", "symbol", "status"]].itertuples(index=False, name=None)}
     report.unresolved = table.loc[table["status"] == "unresolved", "input"].tolist()
     amb = table[table["status"] == "ambiguous"]
     report.ambiguous = {
