@@ -605,6 +605,10 @@ def meta_cmd(
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
     unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    on_missing: Annotated[
+        str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
+                          "missing values in an expression file.")
+    ] = "error",
     response_col: Annotated[
         str | None, typer.Option("--response-col", help="Column holding the response.")
     ] = None,
@@ -614,6 +618,10 @@ def meta_cmd(
     sd_rule: Annotated[
         str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
     ] = "pfs6",
+    response_map: Annotated[
+        str | None, typer.Option("--response-map", help="Extra response values, e.g. "
+                                 "'PD*=PD,long-survival=NR'.")
+    ] = None,
     time_col: Annotated[
         str | None, typer.Option("--time-col", help="Survival time column (months).")
     ] = None,
@@ -653,12 +661,20 @@ def meta_cmd(
 
     if response_rule not in ("recist", "binary"):
         raise InputError(f"--response-rule must be recist or binary, not {response_rule!r}")
+    if on_missing not in ("error", "drop_genes"):
+        raise InputError(f"--on-missing must be error or drop_genes, not {on_missing!r}")
+    pairs = [p.split("=", 1) for p in (response_map or "").split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise InputError(f"--response-map {response_map!r} is not VALUE=TARGET[,...]",
+                         fix="e.g. --response-map 'PD*=PD,long-survival=NR'")
     with _progress() as step:
         res = meta_analysis(
-            cohort, unit=unit, response_col=response_col,
+            cohort, unit=unit, on_missing=on_missing,  # type: ignore[arg-type]
+            response_col=response_col,
             response_rule=response_rule,  # type: ignore[arg-type]
-            sd_rule=sd_rule, time_col=time_col, event_col=event_col, capture_mb=capture_mb,
-            tmb_col=tmb_col, genes=[g for g in (genes or "").split(",") if g.strip()],
+            sd_rule=sd_rule, response_map={k.strip(): v.strip() for k, v in pairs} or None,
+            time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,
+            genes=[g for g in (genes or "").split(",") if g.strip()],
             cohort_info=cohort_info, min_per_group=min_per_group, min_cohorts=min_cohorts,
             seed=seed, progress=step,
         )

@@ -1,7 +1,9 @@
 """Random-effects pooling of per-cohort estimates, heterogeneity and subgroup differences.
 
 * **DerSimonian-Laird** (``"DL"``): :func:`statsmodels.stats.meta_analysis.combine_effects`
-  with ``method_re="dl"`` (the one-step moment estimator of tau²).
+  with ``method_re="dl"`` (the one-step moment estimator of tau²). statsmodels 0.15 leaves a
+  negative moment estimate (Q < k - 1) as it is; it is truncated at 0 here, as DerSimonian &
+  Laird (1986) and metafor define it (the pooled estimate is then the fixed-effect one).
 * **REML** (``"REML"``): statsmodels offers DL and Paule-Mandel but no restricted maximum
   likelihood, the default of R ``metafor::rma``; :func:`reml_tau2` estimates tau² by Fisher
   scoring on the restricted log-likelihood of the random-effects model (Viechtbauer 2005, J
@@ -90,7 +92,7 @@ def _dl_tau2(y: np.ndarray, v: np.ndarray) -> float:
         return 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' unused HKSJ variance may be negative
-        return float(combine_effects(y, v, method_re="dl").tau2)
+        return max(float(combine_effects(y, v, method_re="dl").tau2), 0.0)
 
 
 def reml_tau2(
@@ -211,6 +213,8 @@ def pool(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = combine_effects(y, v, method_re="dl", alpha=alpha)
+        if not res.tau2 > 0:  # statsmodels 0.15 does not truncate the DL tau² at 0
+            return _from_tau2("DL", y, v, 0.0, alpha)
         return _result(
             "DL", y, v, float(res.tau2), float(res.mean_effect_re), float(res.sd_eff_w_re), alpha
         )

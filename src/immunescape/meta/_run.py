@@ -435,9 +435,11 @@ def meta_analysis(
     cohorts: Sequence[str | tuple[str, ...]] | Mapping[str, str | tuple[str, ...]],
     *,
     unit: str | None = None,
+    on_missing: Literal["error", "drop_genes"] = "error",
     response_col: str | None = None,
     response_rule: Literal["recist", "binary"] = "recist",
     sd_rule: str = "pfs6",
+    response_map: Mapping[str, str | None] | None = None,
     sample_col: str | None = None,
     time_col: str | None = None,
     event_col: str | None = None,
@@ -463,6 +465,12 @@ def meta_analysis(
         As ``immunescape compare``: the expression unit, the response column and whether it
         holds RECIST (``"recist"``: CR/PR = R, PD = NR, SD by ``sd_rule``) or R/NR
         (``"binary"``), the clinical sample id column, the sequenced megabases of the MAFs.
+    response_map
+        Extra response values mapped to CR, PR, CR/PR, SD, PD, NE, R, NR or NA (see
+        :func:`immunescape.io.read_clinical`), e.g. ``{"PD*": "PD"}``.
+    on_missing
+        ``"error"`` or ``"drop_genes"``: drop genes with missing expression values (as
+        ``immunescape train --on-missing``).
     time_col, event_col
         Survival columns; default: ``os_months``/``os_event`` and ``pfs_months``/
         ``pfs_event`` of the harmonised clinical table when present.
@@ -526,11 +534,13 @@ def meta_analysis(
     warnings_out: list[str] = []
     if unknown:
         warnings_out.append(f"cohort_info names unknown cohort(s): {short_list(unknown)}")
-    cols: dict[str, str] = {}
+    cols: dict[str, Any] = {}
     if sample_col:
         cols["sample_col"] = sample_col
     if response_col:
         cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
+    if response_map:
+        cols["response_map"] = dict(response_map)  # type: ignore[assignment]
 
     cohort_table: list[dict[str, Any]] = []
     effect_parts: list[pd.DataFrame] = []
@@ -544,7 +554,7 @@ def meta_analysis(
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                pipe = run_pipeline(expr=e, unit=unit, maf=m, clinical=cl,
+                pipe = run_pipeline(expr=e, unit=unit, on_missing=on_missing, maf=m, clinical=cl,
                                     clinical_columns=cols, sd_rule=sd_rule,
                                     capture_mb=capture_mb,
                                     dna_samples="all" if m is not None else "maf", seed=seed)
@@ -652,8 +662,10 @@ def meta_analysis(
     prov = {
         "cohorts": cohorts_t.to_dict("records"),
         "inputs": inputs,
-        "settings": {"unit": unit, "response_col": response_col, "response_rule": response_rule,
-                     "sd_rule": sd_rule, "time_col": time_col, "event_col": event_col,
+        "settings": {"unit": unit, "on_missing": on_missing, "response_col": response_col,
+                     "response_rule": response_rule,
+                     "sd_rule": sd_rule, "response_map": dict(response_map or {}),
+                     "time_col": time_col, "event_col": event_col,
                      "capture_mb": capture_mb, "tmb_col": tmb_col, "genes": list(genes),
                      "min_per_group": min_per_group, "min_cohorts": min_cohorts,
                      "methods": list(methods), "alpha": alpha, "seed": seed},
