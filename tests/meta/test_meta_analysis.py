@@ -84,26 +84,40 @@ def test_per_cohort_auc_and_cox_equal_compare(result, cohorts):
         pipe = run_pipeline(expr=e, clinical=c)
         t = pipe.tables
         cmp = compare_cohort(
-            pipe.clinical, scores=t["scores.tsv"], feature_info=t["features.tsv"].reset_index(),
-            mechanisms=t["mechanisms.tsv"], draw_figures=False,
+            pipe.clinical,
+            scores=t["scores.tsv"],
+            feature_info=t["features.tsv"].reset_index(),
+            mechanisms=t["mechanisms.tsv"],
+            draw_figures=False,
         )
         assoc = cmp.tables["associations.tsv"].set_index("feature")
         mine = per[(per["cohort"] == name) & (per["measure"] == "auc")].set_index("feature")
         shared = assoc.index.intersection(mine.index)
         assert len(shared) > 100
-        for col_a, col_m in (("auc", "estimate"), ("auc_ci_low", "ci_low"),
-                             ("auc_ci_high", "ci_high"), ("p_value", "p_value")):
-            np.testing.assert_allclose(mine.loc[shared, col_m].to_numpy(float),
-                                       assoc.loc[shared, col_a].to_numpy(float),
-                                       rtol=0, atol=1e-12, equal_nan=True)
+        for col_a, col_m in (
+            ("auc", "estimate"),
+            ("auc_ci_low", "ci_low"),
+            ("auc_ci_high", "ci_high"),
+            ("p_value", "p_value"),
+        ):
+            np.testing.assert_allclose(
+                mine.loc[shared, col_m].to_numpy(float),
+                assoc.loc[shared, col_a].to_numpy(float),
+                rtol=0,
+                atol=1e-12,
+                equal_nan=True,
+            )
         assert (mine.loc[shared, "n_r"] == assoc.loc[shared, "n_r"]).all()
         surv = cmp.tables["survival.tsv"]
         surv = surv[(surv["endpoint"] == "OS") & (surv["model"] == "univariable")]
         surv = surv.set_index("feature")
         cox = per[(per["cohort"] == name) & (per["measure"] == "log_hr:OS")].set_index("feature")
         ok = surv.index[np.isfinite(surv["hr"].to_numpy(float))].intersection(cox.index)
-        np.testing.assert_allclose(cox.loc[ok, "estimate"].to_numpy(float),
-                                   np.log(surv.loc[ok, "hr"].to_numpy(float)), atol=1e-10)
+        np.testing.assert_allclose(
+            cox.loc[ok, "estimate"].to_numpy(float),
+            np.log(surv.loc[ok, "hr"].to_numpy(float)),
+            atol=1e-10,
+        )
 
 
 def test_pooled_dl_equals_statsmodels_on_cohort_rows(result):
@@ -117,8 +131,9 @@ def test_pooled_dl_equals_statsmodels_on_cohort_rows(result):
         null = 0.5 if r["measure"] == "auc" else 0.0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # negative untruncated tau² -> sqrt warnings
-            sm = combine_effects(g["estimate"].to_numpy(float) - null,
-                                 g["se"].to_numpy(float) ** 2, method_re="dl")
+            sm = combine_effects(
+                g["estimate"].to_numpy(float) - null, g["se"].to_numpy(float) ** 2, method_re="dl"
+            )
         assert r["k"] == len(g)
         assert r["q"] == pytest.approx(sm.q, rel=1e-9)
         if sm.tau2 > 0:
@@ -136,13 +151,18 @@ def test_q_values_and_leave_one_out(result):
     meta = result.tables["meta.tsv"]
     loo = result.tables["meta_loo.tsv"]
     per = result.tables["meta_cohorts.tsv"]
-    sel = meta[(meta["subgroup_by"] == "all") & (meta["method"] == "REML")
-               & (meta["measure"] == "log_or") & (meta["k"] >= 2)]
+    sel = meta[
+        (meta["subgroup_by"] == "all")
+        & (meta["method"] == "REML")
+        & (meta["measure"] == "log_or")
+        & (meta["k"] >= 2)
+    ]
     q = multipletests(sel["p_value"].to_numpy(float), method="fdr_bh")[1]
     np.testing.assert_allclose(sel["q_value"].to_numpy(float), q, rtol=1e-12)
     r = sel.iloc[0]
-    lr = loo[(loo["feature"] == r["feature"]) & (loo["measure"] == "log_or")
-             & (loo["method"] == "REML")]
+    lr = loo[
+        (loo["feature"] == r["feature"]) & (loo["measure"] == "log_or") & (loo["method"] == "REML")
+    ]
     assert len(lr) == r["k"]
     g = per[(per["feature"] == r["feature"]) & (per["measure"] == "log_or") & per["pooled"]]
     for row in lr.to_dict("records"):
@@ -151,14 +171,17 @@ def test_q_values_and_leave_one_out(result):
         assert row["estimate"] == pytest.approx(ref.estimate, rel=1e-12)
     assert r["loo_min"] == pytest.approx(lr["estimate"].min())
     assert r["loo_max"] == pytest.approx(lr["estimate"].max())
-    assert r["replication"] in {"replicates", "nominal", "driven_by_one_cohort",
-                                "not_associated"}
+    assert r["replication"] in {"replicates", "nominal", "driven_by_one_cohort", "not_associated"}
 
 
 def test_subgroups_and_q_between(result):
     meta = result.tables["meta.tsv"]
-    sub = meta[(meta["subgroup_by"] == "treatment_class") & (meta["method"] == "REML")
-               & (meta["measure"] == "log_or") & (meta["feature"] == "cyt")]
+    sub = meta[
+        (meta["subgroup_by"] == "treatment_class")
+        & (meta["method"] == "REML")
+        & (meta["measure"] == "log_or")
+        & (meta["feature"] == "cyt")
+    ]
     assert set(sub["subgroup"]) == {"anti-PD-1/PD-L1", "anti-CTLA-4"}
     assert sub["q_between_df"].iloc[0] == 1
     est, se = sub["estimate"].to_numpy(float), sub["se"].to_numpy(float)
@@ -171,9 +194,13 @@ def test_subgroups_and_q_between(result):
 
 def test_cohort_info_overrides_and_phenotype_features(cohorts, tmp_path):
     info = tmp_path / "info.tsv"
-    pd.DataFrame({"cohort": ["c0", "c1"], "cancer_type": ["skin", "skin"],
-                  "treatment": ["nivolumab + ipilimumab", "CTLA4"]}).to_csv(
-        info, sep="\t", index=False)
+    pd.DataFrame(
+        {
+            "cohort": ["c0", "c1"],
+            "cancer_type": ["skin", "skin"],
+            "treatment": ["nivolumab + ipilimumab", "CTLA4"],
+        }
+    ).to_csv(info, sep="\t", index=False)
     specs = {k: cohorts[k] for k in ("c0", "c1")}  # with their MAFs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -186,16 +213,28 @@ def test_cohort_info_overrides_and_phenotype_features(cohorts, tmp_path):
     assert "cancer_type" not in set(meta["subgroup_by"])  # one level: no subgroups
     kinds = set(res.tables["meta_cohorts.tsv"]["kind"])
     assert {"signature", "gene", "mechanism", "phenotype", "genomic"} <= kinds
-    row = meta[(meta["feature"] == "tmb_per_mb") & (meta["measure"] == "log_or")
-               & (meta["subgroup_by"] == "all")]
+    row = meta[
+        (meta["feature"] == "tmb_per_mb")
+        & (meta["measure"] == "log_or")
+        & (meta["subgroup_by"] == "all")
+    ]
     assert len(row) == 1 and row["k"].iloc[0] == 2  # TMB from the MAFs
     sub = meta[(meta["subgroup_by"] == "treatment_class") & (meta["feature"] == "tmb_per_mb")]
     assert set(sub["subgroup"]) == {"combination", "anti-CTLA-4"}
 
 
 def test_pool_effects_with_too_few_cohorts():
-    rows = pd.DataFrame({"cohort": ["a"], "feature": ["x"], "measure": ["log_or"],
-                         "estimate": [0.3], "se": [0.2], "pooled": [True], "kind": ["gene"]})
+    rows = pd.DataFrame(
+        {
+            "cohort": ["a"],
+            "feature": ["x"],
+            "measure": ["log_or"],
+            "estimate": [0.3],
+            "se": [0.2],
+            "pooled": [True],
+            "kind": ["gene"],
+        }
+    )
     meta, loo = pool_effects(rows)
     assert (meta["replication"] == "not_pooled").all() and meta["estimate"].isna().all()
     assert loo.empty
@@ -226,8 +265,14 @@ def test_cli_meta_end_to_end(cohorts, tmp_path, capsys):
         code = main(args)
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    for f in ("meta.tsv", "meta_cohorts.tsv", "meta_loo.tsv", "cohorts.tsv", "report.html",
-              "run.json"):
+    for f in (
+        "meta.tsv",
+        "meta_cohorts.tsv",
+        "meta_loo.tsv",
+        "cohorts.tsv",
+        "report.html",
+        "run.json",
+    ):
         assert (out / f).is_file()
     run = json.loads((out / "run.json").read_text())
     assert run["meta"]["n_cohorts_pooled"] == 2
@@ -246,8 +291,9 @@ def test_report_forest_figures_are_valid_plotly(result):
     html = render_report(tables, run={"command": "immunescape meta"})
     import re
 
-    blobs = re.findall(r'<script type="application/json" id="fig-\d+-data">(.*?)</script>', html,
-                       flags=re.S)
+    blobs = re.findall(
+        r'<script type="application/json" id="fig-\d+-data">(.*?)</script>', html, flags=re.S
+    )
     assert len(blobs) >= 8
     for blob in blobs:
         go.Figure(json.loads(blob))

@@ -104,8 +104,13 @@ def test_reml_maximises_the_restricted_likelihood(seed):
     y = rng.normal(0.3, np.sqrt(v + 0.1 * seed))
     t2, ok = reml_tau2(y, v)
     assert ok
-    best = optimize.minimize_scalar(_neg_restricted_loglik, bounds=(0.0, 10.0), args=(y, v),
-                                    method="bounded", options={"xatol": 1e-12})
+    best = optimize.minimize_scalar(
+        _neg_restricted_loglik,
+        bounds=(0.0, 10.0),
+        args=(y, v),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     if best.x < 1e-6:  # maximum on the boundary
         assert t2 == pytest.approx(0.0, abs=1e-6)
     else:

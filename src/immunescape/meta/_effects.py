@@ -166,8 +166,14 @@ def cohort_effects(
         the row has a finite estimate and a positive standard error.
     """
     rows: list[dict[str, Any]] = []
-    assoc = associations(features, response, ci="delong", min_per_group=min_per_group,
-                         alpha=alpha, feature_info=dict(kinds))
+    assoc = associations(
+        features,
+        response,
+        ci="delong",
+        min_per_group=min_per_group,
+        alpha=alpha,
+        feature_info=dict(kinds),
+    )
     shared = features.index.intersection(response.index, sort=False)
     X = features.loc[shared]
     y = response.loc[shared]
@@ -177,20 +183,35 @@ def cohort_effects(
         feat = a["feature"]
         v = X[feat].to_numpy(dtype=float)
         ok = np.isfinite(v)
-        base = {"cohort": cohort, "feature": feat, "kind": kinds.get(feat, ""),
-                "n_r": int(a["n_r"]), "n_nr": int(a["n_nr"]),
-                "n": int(a["n_r"]) + int(a["n_nr"]), "n_events": np.nan}
+        base = {
+            "cohort": cohort,
+            "feature": feat,
+            "kind": kinds.get(feat, ""),
+            "n_r": int(a["n_r"]),
+            "n_nr": int(a["n_nr"]),
+            "n": int(a["n_r"]) + int(a["n_nr"]),
+            "n_events": np.nan,
+        }
         # AUC exactly as compare's associations.tsv; DeLong SE for the pooling weight
-        row = {**base, "measure": "auc", "estimate": a["auc"], "ci_low": a["auc_ci_low"],
-               "ci_high": a["auc_ci_high"], "p_value": a["p_value"], "se": np.nan,
-               "sd": np.nan, "note": a["note"]}
+        row = {
+            **base,
+            "measure": "auc",
+            "estimate": a["auc"],
+            "ci_low": a["auc_ci_low"],
+            "ci_high": a["auc_ci_high"],
+            "p_value": a["p_value"],
+            "se": np.nan,
+            "sd": np.nan,
+            "note": a["note"],
+        }
         if np.isfinite(a["auc"]):
             r, nr = v[ok & is_r], v[ok & is_nr]
             labels = np.r_[np.ones(r.size, dtype=np.int8), np.zeros(nr.size, dtype=np.int8)]
             row["se"] = auc_ci(labels, np.r_[r, nr], method="delong", alpha=alpha).se
             if not row["se"] > 0:
                 row["note"] = (row["note"] + "; " if row["note"] else "") + (
-                    "DeLong variance 0 (complete separation): not pooled")
+                    "DeLong variance 0 (complete separation): not pooled"
+                )
         rows.append(row)
         lo_row = {**base, "measure": "log_or"}
         if a["n_r"] < min_per_group or a["n_nr"] < min_per_group:
@@ -201,21 +222,40 @@ def cohort_effects(
         rows.append(lo_row)
     crit = float(stats.norm.ppf(1.0 - alpha / 2.0))
     for name, tc, ec in endpoints:
-        s = survival(features, clinical, time_col=tc, event_col=ec, endpoint=name,
-                     min_per_group=min_per_group, alpha=alpha, ph_test=False)
+        s = survival(
+            features,
+            clinical,
+            time_col=tc,
+            event_col=ec,
+            endpoint=name,
+            min_per_group=min_per_group,
+            alpha=alpha,
+            ph_test=False,
+        )
         s = s[s["model"] == "univariable"]
         for r in s.to_dict("records"):
             hr, lo, hi = (float(r[c]) for c in ("hr", "hr_ci_low", "hr_ci_high"))
             est = np.log(hr) if hr > 0 else np.nan
             se = (np.log(hi) - np.log(lo)) / (2.0 * crit) if lo > 0 and hi > 0 else np.nan
-            rows.append({
-                "cohort": cohort, "feature": r["feature"], "kind": kinds.get(r["feature"], ""),
-                "measure": f"log_hr:{r['endpoint']}", "n_r": np.nan, "n_nr": np.nan,
-                "n": int(r["n"]), "n_events": int(r["n_events"]), "estimate": est, "se": se,
-                "ci_low": np.log(lo) if lo > 0 else np.nan,
-                "ci_high": np.log(hi) if hi > 0 else np.nan, "p_value": r["p_value"],
-                "sd": np.nan, "note": r["note"],
-            })
+            rows.append(
+                {
+                    "cohort": cohort,
+                    "feature": r["feature"],
+                    "kind": kinds.get(r["feature"], ""),
+                    "measure": f"log_hr:{r['endpoint']}",
+                    "n_r": np.nan,
+                    "n_nr": np.nan,
+                    "n": int(r["n"]),
+                    "n_events": int(r["n_events"]),
+                    "estimate": est,
+                    "se": se,
+                    "ci_low": np.log(lo) if lo > 0 else np.nan,
+                    "ci_high": np.log(hi) if hi > 0 else np.nan,
+                    "p_value": r["p_value"],
+                    "sd": np.nan,
+                    "note": r["note"],
+                }
+            )
     out = pd.DataFrame(rows)
     est = pd.to_numeric(out["estimate"], errors="coerce")
     se = pd.to_numeric(out["se"], errors="coerce")

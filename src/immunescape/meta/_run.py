@@ -71,8 +71,20 @@ META_COLUMNS = [
     "note",
 ]
 #: Columns of ``meta_loo.tsv`` (leave-one-cohort-out estimates).
-LOO_COLUMNS = ["feature", "measure", "method", "left_out", "k", "estimate", "se", "ci_low",
-               "ci_high", "p_value", "tau2", "i2"]
+LOO_COLUMNS = [
+    "feature",
+    "measure",
+    "method",
+    "left_out",
+    "k",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "tau2",
+    "i2",
+]
 
 #: Null value of each measure (AUC 0.5; log OR and log HR 0).
 NULL = {"auc": 0.5}
@@ -81,8 +93,10 @@ SUBGROUPS = ("cancer_type", "treatment_class")
 
 #: Treatment classes recognised in clinical tables and cohort information.
 TREATMENT_CLASSES = ("anti-PD-1/PD-L1", "anti-CTLA-4", "combination")
-_PD = re.compile(r"pd-?\(?l?\)?-?1|pd1|pdl1|nivolumab|pembrolizumab|atezolizumab|durvalumab|"
-                 r"avelumab|cemiplimab|spartalizumab|tislelizumab|camrelizumab|toripalimab")
+_PD = re.compile(
+    r"pd-?\(?l?\)?-?1|pd1|pdl1|nivolumab|pembrolizumab|atezolizumab|durvalumab|"
+    r"avelumab|cemiplimab|spartalizumab|tislelizumab|camrelizumab|toripalimab"
+)
 _CTLA = re.compile(r"ctla-?4|ipilimumab|tremelimumab")
 _COMBO = re.compile(r"\+|combo|combination|\band\b|/.*(chemo|vegf|tki)")
 
@@ -148,8 +162,15 @@ def _loo(rows: pd.DataFrame, method: str, alpha: float, null: float) -> list[dic
     for i, name in enumerate(rows["cohort"]):
         rest = rows.drop(index=rows.index[i])
         r = _pool_rows(rest, method, alpha, null)
-        out.append({"left_out": name, **{k: r[k] for k in (
-            "k", "estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "i2")}})
+        out.append(
+            {
+                "left_out": name,
+                **{
+                    k: r[k]
+                    for k in ("k", "estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "i2")
+                },
+            }
+        )
     return out
 
 
@@ -207,8 +228,9 @@ def pool_effects(
     """
     for m in methods:
         if m not in METHODS:
-            raise InputError(f"unknown method {m!r}", source="methods",
-                             fix=f"use {', '.join(METHODS)}")
+            raise InputError(
+                f"unknown method {m!r}", source="methods", fix=f"use {', '.join(METHODS)}"
+            )
     if cohort_rows.empty:
         return pd.DataFrame(columns=META_COLUMNS), pd.DataFrame(columns=LOO_COLUMNS)
     use = cohort_rows[cohort_rows["pooled"].astype(bool)]
@@ -225,11 +247,17 @@ def pool_effects(
             base = {"feature": feat, "kind": kind, "measure": measure, "method": method}
             if g is None or len(g) < min_cohorts:
                 k = 0 if g is None else len(g)
-                all_rows.append({**base, "subgroup_by": "all", "subgroup": "all", "k": k,
-                                 "cohorts": "" if g is None else ",".join(g["cohort"]),
-                                 "replication": "not_pooled",
-                                 "note": f"{k} cohort(s) with an estimate (minimum "
-                                 f"{min_cohorts})"})
+                all_rows.append(
+                    {
+                        **base,
+                        "subgroup_by": "all",
+                        "subgroup": "all",
+                        "k": k,
+                        "cohorts": "" if g is None else ",".join(g["cohort"]),
+                        "replication": "not_pooled",
+                        "note": f"{k} cohort(s) with an estimate (minimum {min_cohorts})",
+                    }
+                )
                 continue
             g = g.reset_index(drop=True)
             r = _pool_rows(g, method, alpha, null)
@@ -241,12 +269,22 @@ def pool_effects(
                 loo_rows.append({"feature": feat, "measure": measure, "method": method, **lr})
             est_loo = np.array([lr["estimate"] for lr in loo])
             shift = np.abs(est_loo - r["estimate"])
-            row = {**base, "subgroup_by": "all", "subgroup": "all", **r,
-                   "cohorts": ",".join(g["cohort"]), "n": n, "n_same_direction": same,
-                   "loo_min": float(est_loo.min()), "loo_max": float(est_loo.max()),
-                   "loo_max_p": float(max(lr["p_value"] for lr in loo)),
-                   "loo_influential": str(g["cohort"].iloc[int(np.argmax(shift))]),
-                   "_loo": loo, "_null": null, "note": ""}
+            row = {
+                **base,
+                "subgroup_by": "all",
+                "subgroup": "all",
+                **r,
+                "cohorts": ",".join(g["cohort"]),
+                "n": n,
+                "n_same_direction": same,
+                "loo_min": float(est_loo.min()),
+                "loo_max": float(est_loo.max()),
+                "loo_max_p": float(max(lr["p_value"] for lr in loo)),
+                "loo_influential": str(g["cohort"].iloc[int(np.argmax(shift))]),
+                "_loo": loo,
+                "_null": null,
+                "note": "",
+            }
             all_rows.append(row)
             for by in subgroups:
                 if by not in g.columns:
@@ -259,14 +297,26 @@ def pool_effects(
                     gg = g[g[by].astype(str) == level].reset_index(drop=True)
                     sr = _pool_rows(gg, method, alpha, null)
                     nn = int(pd.to_numeric(gg["n"], errors="coerce").sum()) if "n" in gg else np.nan
-                    sub.append({**base, "subgroup_by": by, "subgroup": level, **sr,
-                                "cohorts": ",".join(gg["cohort"]), "n": nn,
-                                "n_same_direction": int((np.sign(
-                                    gg["estimate"].to_numpy(float) - null) == np.sign(
-                                    sr["estimate"] - null)).sum()),
-                                "note": "single cohort" if len(gg) == 1 else ""})
-                qb, dfb, pb = subgroup_difference([s["estimate"] for s in sub],
-                                                  [s["se"] for s in sub])
+                    sub.append(
+                        {
+                            **base,
+                            "subgroup_by": by,
+                            "subgroup": level,
+                            **sr,
+                            "cohorts": ",".join(gg["cohort"]),
+                            "n": nn,
+                            "n_same_direction": int(
+                                (
+                                    np.sign(gg["estimate"].to_numpy(float) - null)
+                                    == np.sign(sr["estimate"] - null)
+                                ).sum()
+                            ),
+                            "note": "single cohort" if len(gg) == 1 else "",
+                        }
+                    )
+                qb, dfb, pb = subgroup_difference(
+                    [s["estimate"] for s in sub], [s["se"] for s in sub]
+                )
                 for s in sub:
                     s.update(q_between=qb, q_between_df=dfb, q_between_p=pb)
                 all_rows.extend(sub)
@@ -292,8 +342,11 @@ def pool_effects(
     meta["_mo"] = meta["measure"].map(lambda m: _MEASURE_ORDER.get(m, 2))
     meta["_me"] = meta["method"].map({m: i for i, m in enumerate(METHODS)})
     meta["_sb"] = meta["subgroup_by"].map(lambda s: 0 if s == "all" else 1)
-    meta = meta.sort_values(["_mo", "measure", "_me", "_sb", "subgroup_by", "subgroup",
-                             "p_value"], kind="mergesort", na_position="last")
+    meta = meta.sort_values(
+        ["_mo", "measure", "_me", "_sb", "subgroup_by", "subgroup", "p_value"],
+        kind="mergesort",
+        na_position="last",
+    )
     meta = meta[META_COLUMNS].reset_index(drop=True)
     for c in ("k", "q_df"):
         meta[c] = pd.to_numeric(meta[c], errors="coerce").astype("Int64")
@@ -327,19 +380,28 @@ def _specs(cohorts: object) -> list[tuple[str, str, str, str | None]]:
             e, cl = str(c[0]), str(c[1])
             m = str(c[2]) if len(c) == 3 and c[2] is not None else None
         else:
-            raise InputError(f"cohort {c!r} is not EXPR:CLINICAL[:MAF]", source="cohorts",
-                             fix="give (expression, clinical[, maf]) paths")
+            raise InputError(
+                f"cohort {c!r} is not EXPR:CLINICAL[:MAF]",
+                source="cohorts",
+                fix="give (expression, clinical[, maf]) paths",
+            )
         out.append((name, e, cl, m))
     names = [n or _cohort_name(e) for n, e, _, _ in out]
     if len(set(names)) != len(names):
-        names = [n if n0 else f"{Path(e).resolve().parent.name}_{n}"
-                 for n, (n0, e, _, _) in zip(names, out, strict=True)]
+        names = [
+            n if n0 else f"{Path(e).resolve().parent.name}_{n}"
+            for n, (n0, e, _, _) in zip(names, out, strict=True)
+        ]
     if len(set(names)) != len(names):
-        raise InputError(f"cohort names repeat: {short_list(names, 20)}", source="--cohort",
-                         fix="give files with distinct names")
+        raise InputError(
+            f"cohort names repeat: {short_list(names, 20)}",
+            source="--cohort",
+            fix="give files with distinct names",
+        )
     if not out:
-        raise InputError("no cohort given", source="--cohort",
-                         fix="--cohort EXPR:CLINICAL[:MAF] (repeatable)")
+        raise InputError(
+            "no cohort given", source="--cohort", fix="--cohort EXPR:CLINICAL[:MAF] (repeatable)"
+        )
     return [(n, e, cl, m) for n, (_, e, cl, m) in zip(names, out, strict=True)]
 
 
@@ -349,29 +411,40 @@ def _read_info(cohort_info: object) -> dict[str, dict[str, str]]:
     if isinstance(cohort_info, str | os.PathLike):
         path = Path(cohort_info)
         if not path.is_file():
-            raise InputError("file not found", source=str(path),
-                             fix="give a TSV with columns cohort, cancer_type, treatment")
+            raise InputError(
+                "file not found",
+                source=str(path),
+                fix="give a TSV with columns cohort, cancer_type, treatment",
+            )
         try:
             frame = pd.read_csv(path, sep=None, engine="python", dtype=str)
         except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"cannot read the table ({exc.__class__.__name__})",
-                             source=str(path), fix="give a tab-separated text table") from None
+            raise InputError(
+                f"cannot read the table ({exc.__class__.__name__})",
+                source=str(path),
+                fix="give a tab-separated text table",
+            ) from None
         source = str(path)
     elif isinstance(cohort_info, pd.DataFrame):
         frame, source = cohort_info.astype(str), "cohort_info"
     elif isinstance(cohort_info, Mapping):
-        return {str(k): {kk: str(vv) for kk, vv in dict(v).items()}
-                for k, v in cohort_info.items()}
+        return {str(k): {kk: str(vv) for kk, vv in dict(v).items()} for k, v in cohort_info.items()}
     else:
-        raise InputError("cohort_info must be a file, a DataFrame or a mapping",
-                         source="cohort_info")
+        raise InputError(
+            "cohort_info must be a file, a DataFrame or a mapping", source="cohort_info"
+        )
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "cohort" not in frame.columns or not ({"cancer_type", "treatment"} & set(frame.columns)):
-        raise InputError(f"needs columns cohort and cancer_type and/or treatment (found "
-                         f"{short_list(frame.columns, 8)})", source=source,
-                         fix="columns: cohort, cancer_type, treatment")
-    return {r["cohort"]: {k: v for k, v in r.items() if k != "cohort" and pd.notna(v)}
-            for r in frame.to_dict("records")}
+        raise InputError(
+            f"needs columns cohort and cancer_type and/or treatment (found "
+            f"{short_list(frame.columns, 8)})",
+            source=source,
+            fix="columns: cohort, cancer_type, treatment",
+        )
+    return {
+        r["cohort"]: {k: v for k, v in r.items() if k != "cohort" and pd.notna(v)}
+        for r in frame.to_dict("records")
+    }
 
 
 def _mode(values: pd.Series) -> tuple[str | None, dict[str, int]]:
@@ -384,31 +457,51 @@ def _mode(values: pd.Series) -> tuple[str | None, dict[str, int]]:
 
 
 def _extra_features(
-    pipe: Any, clin: pd.DataFrame, feats: pd.DataFrame | None, kinds: dict[str, str],
-    *, tmb_col: str | None, genes: Sequence[str], source: str,
+    pipe: Any,
+    clin: pd.DataFrame,
+    feats: pd.DataFrame | None,
+    kinds: dict[str, str],
+    *,
+    tmb_col: str | None,
+    genes: Sequence[str],
+    source: str,
 ) -> tuple[pd.DataFrame | None, list[str]]:
     notes: list[str] = []
     parts = [] if feats is None else [feats]
     ph = pipe.tables.get("phenotypes.tsv")
     if ph is not None and "immune_phenotype" in ph.columns:
-        p = ph.set_index("sample_id")["immune_phenotype"].astype(str) if "sample_id" in ph \
+        p = (
+            ph.set_index("sample_id")["immune_phenotype"].astype(str)
+            if "sample_id" in ph
             else ph["immune_phenotype"].astype(str)
+        )
         called = p[p.isin(["inflamed", "excluded", "desert"])]
         if not called.empty:
-            ind = pd.DataFrame({f"phenotype:{lv}": (p == lv).astype(float).where(
-                p.isin(["inflamed", "excluded", "desert"])) for lv in
-                ("inflamed", "excluded", "desert")})
+            ind = pd.DataFrame(
+                {
+                    f"phenotype:{lv}": (p == lv)
+                    .astype(float)
+                    .where(p.isin(["inflamed", "excluded", "desert"]))
+                    for lv in ("inflamed", "excluded", "desert")
+                }
+            )
             parts.append(ind)
             kinds.update(dict.fromkeys(ind.columns, "phenotype"))
     if tmb_col is not None and (feats is None or "tmb_per_mb" not in feats.columns):
-        col = tmb_col if tmb_col in clin.columns else re.sub(
-            r"[^0-9a-z]+", "_", tmb_col.strip().lower()).strip("_")
+        col = (
+            tmb_col
+            if tmb_col in clin.columns
+            else re.sub(r"[^0-9a-z]+", "_", tmb_col.strip().lower()).strip("_")
+        )
         if col in clin.columns:
             t = pd.to_numeric(clin[col], errors="coerce")
             if t.notna().any():
                 if (t < 0).any():
-                    raise InputError(f"negative TMB values in column {tmb_col!r}", source=source,
-                                     fix="give mutations per megabase")
+                    raise InputError(
+                        f"negative TMB values in column {tmb_col!r}",
+                        source=source,
+                        fix="give mutations per megabase",
+                    )
                 parts.append(t.rename("tmb_per_mb").to_frame())
                 kinds["tmb_per_mb"] = "genomic"
             else:
@@ -422,8 +515,11 @@ def _extra_features(
         if missing:
             notes.append(f"gene(s) not measured: {short_list(missing)}")
         if have:
-            vals = pd.DataFrame(expr.columns(have, "log2tpm1"), index=[str(s) for s in
-                                expr.samples], columns=[f"gene_{g}" for g in have])
+            vals = pd.DataFrame(
+                expr.columns(have, "log2tpm1"),
+                index=[str(s) for s in expr.samples],
+                columns=[f"gene_{g}" for g in have],
+            )
             parts.append(vals)
             kinds.update(dict.fromkeys(vals.columns, "gene"))
     if not parts:
@@ -513,19 +609,27 @@ def meta_analysis(
 
     step = progress or (lambda _name: None)
     if response_rule not in ("recist", "binary"):
-        raise InputError(f"response_rule must be recist or binary, not {response_rule!r}",
-                         source="--response-rule")
+        raise InputError(
+            f"response_rule must be recist or binary, not {response_rule!r}",
+            source="--response-rule",
+        )
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}", source="alpha")
     if isinstance(min_per_group, bool) or not isinstance(min_per_group, int) or min_per_group < 2:
-        raise InputError(f"min_per_group must be an integer >= 2, got {min_per_group!r}",
-                         source="--min-per-group")
+        raise InputError(
+            f"min_per_group must be an integer >= 2, got {min_per_group!r}",
+            source="--min-per-group",
+        )
     if isinstance(min_cohorts, bool) or not isinstance(min_cohorts, int) or min_cohorts < 2:
-        raise InputError(f"min_cohorts must be an integer >= 2, got {min_cohorts!r}",
-                         source="--min-cohorts")
+        raise InputError(
+            f"min_cohorts must be an integer >= 2, got {min_cohorts!r}", source="--min-cohorts"
+        )
     if (time_col is None) != (event_col is None):
-        raise InputError("survival needs both time_col and event_col", source="survival",
-                         fix="give --time-col and --event-col")
+        raise InputError(
+            "survival needs both time_col and event_col",
+            source="survival",
+            fix="give --time-col and --event-col",
+        )
     if isinstance(genes, str):
         genes = [g.strip() for g in genes.split(",") if g.strip()]
     specs = _specs(cohorts)
@@ -549,37 +653,61 @@ def meta_analysis(
         step(f"cohort {name}")
         for p in (e, cl, m):
             if p is not None and not Path(p).exists():
-                raise InputError("file not found", source=f"cohort {name}: {p}",
-                                 fix="check the --cohort paths")
+                raise InputError(
+                    "file not found", source=f"cohort {name}: {p}", fix="check the --cohort paths"
+                )
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                pipe = run_pipeline(expr=e, unit=unit, on_missing=on_missing, maf=m, clinical=cl,
-                                    clinical_columns=cols, sd_rule=sd_rule,
-                                    capture_mb=capture_mb,
-                                    dna_samples="all" if m is not None else "maf", seed=seed)
+                pipe = run_pipeline(
+                    expr=e,
+                    unit=unit,
+                    on_missing=on_missing,
+                    maf=m,
+                    clinical=cl,
+                    clinical_columns=cols,
+                    sd_rule=sd_rule,
+                    capture_mb=capture_mb,
+                    dna_samples="all" if m is not None else "maf",
+                    seed=seed,
+                )
         except InputError as exc:
             raise InputError(f"cohort {name}: {exc}") from None
         cohort_warn = list(pipe.run.get("warnings", [])) + [str(w.message) for w in caught]
-        inputs[name] = {"expression": e, "clinical": cl, "maf": m,
-                        **{k: v for k, v in pipe.run.get("inputs", {}).items()
-                           if k in ("expression", "clinical")}}
+        inputs[name] = {
+            "expression": e,
+            "clinical": cl,
+            "maf": m,
+            **{
+                k: v
+                for k, v in pipe.run.get("inputs", {}).items()
+                if k in ("expression", "clinical")
+            },
+        }
         clin = pipe.clinical
         t = pipe.tables
         msgs: list[str] = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             feats, kinds = _features(
-                pipe.expression, t.get("scores.tsv"),
+                pipe.expression,
+                t.get("scores.tsv"),
                 t["features.tsv"].reset_index() if "features.tsv" in t else None,
                 t["tmb.tsv"].reset_index() if "tmb.tsv" in t else None,
-                t.get("mechanisms.tsv"), msgs, seed)
+                t.get("mechanisms.tsv"),
+                msgs,
+                seed,
+            )
         msgs += [str(w.message) for w in caught]
-        feats, notes = _extra_features(pipe, clin, feats, kinds, tmb_col=tmb_col, genes=genes,
-                                       source=f"cohort {name}: {cl}")
+        feats, notes = _extra_features(
+            pipe, clin, feats, kinds, tmb_col=tmb_col, genes=genes, source=f"cohort {name}: {cl}"
+        )
         cohort_warn += msgs + notes
-        y = response_labels(clin["response"], source=f"cohort {name}: {cl}") \
-            if "response" in clin.columns else pd.Series(dtype=object)
+        y = (
+            response_labels(clin["response"], source=f"cohort {name}: {cl}")
+            if "response" in clin.columns
+            else pd.Series(dtype=object)
+        )
         if feats is not None:
             y = y.loc[y.index.intersection(feats.index, sort=False)]
         n_r, n_nr = int((y == RESPONDER).sum()), int((y == NON_RESPONDER).sum())
@@ -596,27 +724,39 @@ def meta_analysis(
         if len(tr_counts) > 1:
             cohort_warn.append(
                 f"cohort {name}: several treatment classes ({tr_counts}); the cohort is "
-                f"counted as {treat!r} (override with cohort_info)")
-        row = {"cohort": name, "cancer_type": cancer or "unknown",
-               "treatment_class": treat or "unknown",
-               "treatment_detail": "; ".join(f"{k}: {v}" for k, v in tr_counts.items()),
-               "n_samples": int(len(clin)), "n_r": n_r, "n_nr": n_nr,
-               "n_features": 0 if feats is None else int(feats.shape[1]),
-               "included": False, "reason": ""}
+                f"counted as {treat!r} (override with cohort_info)"
+            )
+        row = {
+            "cohort": name,
+            "cancer_type": cancer or "unknown",
+            "treatment_class": treat or "unknown",
+            "treatment_detail": "; ".join(f"{k}: {v}" for k, v in tr_counts.items()),
+            "n_samples": int(len(clin)),
+            "n_r": n_r,
+            "n_nr": n_nr,
+            "n_features": 0 if feats is None else int(feats.shape[1]),
+            "included": False,
+            "reason": "",
+        }
         if feats is None:
             row["reason"] = "no feature could be computed (no expression, MAF or TMB)"
         elif n_r == 0 or n_nr == 0:
             row["reason"] = f"one response class only ({n_r} responders, {n_nr} non-responders)"
         elif n_r < min_per_group or n_nr < min_per_group:
-            row["reason"] = (f"too few patients ({n_r} responders, {n_nr} non-responders; "
-                             f"minimum {min_per_group} each)")
+            row["reason"] = (
+                f"too few patients ({n_r} responders, {n_nr} non-responders; "
+                f"minimum {min_per_group} each)"
+            )
         else:
             endpoints: list[tuple[str | None, str, str]] = []
             if time_col is not None and event_col is not None:
                 for c in (time_col, event_col):
                     if c not in clin.columns:
-                        raise InputError(f"cohort {name}: no column {c!r} in the clinical table",
-                                         source=cl, fix="name existing survival columns")
+                        raise InputError(
+                            f"cohort {name}: no column {c!r} in the clinical table",
+                            source=cl,
+                            fix="name existing survival columns",
+                        )
                 endpoints.append((None, time_col, event_col))
             else:
                 for ep, tc, ec in ENDPOINTS:
@@ -627,9 +767,16 @@ def meta_analysis(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    eff = cohort_effects(feats, y, clin, cohort=name, kinds=kinds,
-                                         endpoints=endpoints, min_per_group=min_per_group,
-                                         alpha=alpha)
+                    eff = cohort_effects(
+                        feats,
+                        y,
+                        clin,
+                        cohort=name,
+                        kinds=kinds,
+                        endpoints=endpoints,
+                        min_per_group=min_per_group,
+                        alpha=alpha,
+                    )
                 except InputError as exc:
                     raise InputError(f"cohort {name}: {exc}") from None
             cohort_warn += [f"cohort {name}: {w.message}" for w in caught]
@@ -640,35 +787,57 @@ def meta_analysis(
             row["endpoints"] = ",".join(ep or tc for ep, tc, _ in endpoints)
         if row["reason"]:
             cohort_warn.append(f"cohort {name} left out of pooling: {row['reason']}")
-        warnings_out += [w if str(w).startswith("cohort ") else f"cohort {name}: {w}"
-                         for w in cohort_warn]
+        warnings_out += [
+            w if str(w).startswith("cohort ") else f"cohort {name}: {w}" for w in cohort_warn
+        ]
         cohort_table.append(row)
-        logger.info("meta: cohort %s: %d R / %d NR, %s", name, n_r, n_nr,
-                    "included" if row["included"] else row["reason"])
+        logger.info(
+            "meta: cohort %s: %d R / %d NR, %s",
+            name,
+            n_r,
+            n_nr,
+            "included" if row["included"] else row["reason"],
+        )
 
     cohorts_t = pd.DataFrame(cohort_table)
     if "endpoints" not in cohorts_t:
         cohorts_t["endpoints"] = ""
     cohorts_t["endpoints"] = cohorts_t["endpoints"].fillna("")
-    per = (pd.concat(effect_parts, ignore_index=True) if effect_parts
-           else pd.DataFrame(columns=COHORT_COLUMNS))
+    per = (
+        pd.concat(effect_parts, ignore_index=True)
+        if effect_parts
+        else pd.DataFrame(columns=COHORT_COLUMNS)
+    )
     per = per[COHORT_COLUMNS]
     step("pooling")
     meta, loo = pool_effects(per, methods=methods, min_cohorts=min_cohorts, alpha=alpha)
     n_inc = int(cohorts_t["included"].sum())
     if n_inc < min_cohorts:
-        warnings_out.append(f"only {n_inc} cohort(s) could be used (minimum {min_cohorts} "
-                            "for pooling): no pooled estimate")
+        warnings_out.append(
+            f"only {n_inc} cohort(s) could be used (minimum {min_cohorts} "
+            "for pooling): no pooled estimate"
+        )
     prov = {
         "cohorts": cohorts_t.to_dict("records"),
         "inputs": inputs,
-        "settings": {"unit": unit, "on_missing": on_missing, "response_col": response_col,
-                     "response_rule": response_rule,
-                     "sd_rule": sd_rule, "response_map": dict(response_map or {}),
-                     "time_col": time_col, "event_col": event_col,
-                     "capture_mb": capture_mb, "tmb_col": tmb_col, "genes": list(genes),
-                     "min_per_group": min_per_group, "min_cohorts": min_cohorts,
-                     "methods": list(methods), "alpha": alpha, "seed": seed},
+        "settings": {
+            "unit": unit,
+            "on_missing": on_missing,
+            "response_col": response_col,
+            "response_rule": response_rule,
+            "sd_rule": sd_rule,
+            "response_map": dict(response_map or {}),
+            "time_col": time_col,
+            "event_col": event_col,
+            "capture_mb": capture_mb,
+            "tmb_col": tmb_col,
+            "genes": list(genes),
+            "min_per_group": min_per_group,
+            "min_cohorts": min_cohorts,
+            "methods": list(methods),
+            "alpha": alpha,
+            "seed": seed,
+        },
         "methods": {
             "auc": "AUC with DeLong variance per cohort (compare's associations.tsv); pooled "
             "on the AUC scale, null 0.5",
@@ -689,8 +858,12 @@ def meta_analysis(
         "warnings": warnings_out,
     }
     res = MetaResult(
-        tables={"meta.tsv": meta, "meta_cohorts.tsv": per, "meta_loo.tsv": loo,
-                "cohorts.tsv": cohorts_t},
+        tables={
+            "meta.tsv": meta,
+            "meta_cohorts.tsv": per,
+            "meta_loo.tsv": loo,
+            "cohorts.tsv": cohorts_t,
+        },
         provenance=prov,
     )
     return res

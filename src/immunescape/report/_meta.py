@@ -23,8 +23,16 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["meta_section", "meta_forest", "KEY_FEATURES"]
 
 #: Features always given a forest plot when present (widely cited ICB biomarkers).
-KEY_FEATURES = ("gene_CD274", "gene_CXCL9", "cyt", "gep18", "ifng6", "impres", "tmb_per_mb",
-                "pan_ftbrs")
+KEY_FEATURES = (
+    "gene_CD274",
+    "gene_CXCL9",
+    "cyt",
+    "gep18",
+    "ifng6",
+    "impres",
+    "tmb_per_mb",
+    "pan_ftbrs",
+)
 _CLASS_TEXT = {
     "replicates": "replicates",
     "nominal": "nominal (p < 0.05, q >= 0.05)",
@@ -91,18 +99,28 @@ def meta_forest(cohort_rows: pd.DataFrame, pooled: pd.DataFrame, *, feature: str
             f"I² = {fmt_num(100 * _f(r['i2']), 2)}%, tau² = {fmt_num(_f(r['tau2']))}"
         )
         colours.append("#b2182b")
-    fig = F._forest(labels, pd.Series(est), pd.Series(lo), pd.Series(hi), hover, ref=1.0,
-                    x_title="odds ratio of response per SD (log scale)", log=True,
-                    colours=colours)
+    fig = F._forest(
+        labels,
+        pd.Series(est),
+        pd.Series(lo),
+        pd.Series(hi),
+        hover,
+        ref=1.0,
+        x_title="odds ratio of response per SD (log scale)",
+        log=True,
+        colours=colours,
+    )
     return fig
 
 
 def _pick(meta: pd.DataFrame, measure: str, method: str = "REML") -> pd.DataFrame:
-    m = meta[(meta["subgroup_by"] == "all") & (meta["measure"] == measure)
-             & (meta["method"] == method)]
-    return m.assign(_q=pd.to_numeric(m["q_value"], errors="coerce"),
-                    _p=pd.to_numeric(m["p_value"], errors="coerce")).sort_values(
-        ["_q", "_p"], kind="stable", na_position="last")
+    m = meta[
+        (meta["subgroup_by"] == "all") & (meta["measure"] == measure) & (meta["method"] == method)
+    ]
+    return m.assign(
+        _q=pd.to_numeric(m["q_value"], errors="coerce"),
+        _p=pd.to_numeric(m["p_value"], errors="coerce"),
+    ).sort_values(["_q", "_p"], kind="stable", na_position="last")
 
 
 def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, Any] | None:
@@ -113,21 +131,46 @@ def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, 
     per = b.t.get("meta_cohorts")
     lor = _pick(meta, "log_or")
     auc = _pick(meta, "auc").set_index("feature")
-    out: dict[str, Any] = {"summary": None, "cohorts": None, "ranked": None, "forests": [],
-                           "subgroups": None, "classes": []}
+    out: dict[str, Any] = {
+        "summary": None,
+        "cohorts": None,
+        "ranked": None,
+        "forests": [],
+        "subgroups": None,
+        "classes": [],
+    }
     if "cohorts" in b.t:
         c = b.t["cohorts"]
-        cols = [x for x in ("cohort", "cancer_type", "treatment_class", "n_r", "n_nr",
-                            "endpoints", "included", "reason") if x in c]
-        rows = [[_num(r[x], 0) if x in ("n_r", "n_nr") else Cell(text(r[x])) for x in cols]
-                for r in c.to_dict("records")]
-        out["cohorts"] = Table([Column(x.replace("_", " "), x in ("n_r", "n_nr"))
-                                for x in cols], rows, scroll=len(rows) > 15)
+        cols = [
+            x
+            for x in (
+                "cohort",
+                "cancer_type",
+                "treatment_class",
+                "n_r",
+                "n_nr",
+                "endpoints",
+                "included",
+                "reason",
+            )
+            if x in c
+        ]
+        rows = [
+            [_num(r[x], 0) if x in ("n_r", "n_nr") else Cell(text(r[x])) for x in cols]
+            for r in c.to_dict("records")
+        ]
+        out["cohorts"] = Table(
+            [Column(x.replace("_", " "), x in ("n_r", "n_nr")) for x in cols],
+            rows,
+            scroll=len(rows) > 15,
+        )
         inc = c["included"].astype(str).str.lower().isin(["true", "1"])
         n_r = int(pd.to_numeric(c.loc[inc, "n_r"], errors="coerce").sum())
         n_nr = int(pd.to_numeric(c.loc[inc, "n_nr"], errors="coerce").sum())
-        out["summary"] = (f"{int(inc.sum())} of {len(c)} cohorts pooled ({n_r} responders, "
-                          f"{n_nr} non-responders).")
+        out["summary"] = (
+            f"{int(inc.sum())} of {len(c)} cohorts pooled ({n_r} responders, "
+            f"{n_nr} non-responders)."
+        )
     for cls in ("replicates", "nominal", "driven_by_one_cohort"):
         feats = lor.loc[lor["replication"] == cls, "feature"].tolist()
         if feats:
@@ -135,68 +178,114 @@ def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, 
     rows = []
     for r in lor.head(top).to_dict("records"):
         a = auc.loc[r["feature"]] if r["feature"] in auc.index else None
-        rows.append([
-            Cell(r["feature"], title=text(r.get("kind"))),
-            _num(r["k"], 0),
-            _num(_exp(r["estimate"])),
-            Cell(f"{fmt_num(_exp(r['ci_low']))}–{fmt_num(_exp(r['ci_high']))}"),
-            _num(None if a is None else a["estimate"]),
-            _num(r["p_value"], p=True),
-            _num(r["q_value"], p=True),
-            _num(100 * _f(r["i2"]), 1),
-            _num(r["tau2"]),
-            Cell(f"{fmt_num(_exp(r['loo_min']))}–{fmt_num(_exp(r['loo_max']))}"),
-            Cell(text(r.get("loo_influential"))),
-            _num(r["n_same_direction"], 0),
-            Cell(_CLASS_TEXT.get(text(r.get("replication")), text(r.get("replication")))),
-        ])
+        rows.append(
+            [
+                Cell(r["feature"], title=text(r.get("kind"))),
+                _num(r["k"], 0),
+                _num(_exp(r["estimate"])),
+                Cell(f"{fmt_num(_exp(r['ci_low']))}–{fmt_num(_exp(r['ci_high']))}"),
+                _num(None if a is None else a["estimate"]),
+                _num(r["p_value"], p=True),
+                _num(r["q_value"], p=True),
+                _num(100 * _f(r["i2"]), 1),
+                _num(r["tau2"]),
+                Cell(f"{fmt_num(_exp(r['loo_min']))}–{fmt_num(_exp(r['loo_max']))}"),
+                Cell(text(r.get("loo_influential"))),
+                _num(r["n_same_direction"], 0),
+                Cell(_CLASS_TEXT.get(text(r.get("replication")), text(r.get("replication")))),
+            ]
+        )
     out["ranked"] = Table(
-        [Column("feature"), Column("cohorts", True), Column("pooled OR per SD", True),
-         Column("95% CI"), Column("pooled AUC", True), Column("p", True),
-         Column("q", True), Column("I² %", True), Column("tau²", True),
-         Column("OR leaving one out"), Column("most influential cohort"),
-         Column("cohorts in pooled direction", True), Column("replication")],
+        [
+            Column("feature"),
+            Column("cohorts", True),
+            Column("pooled OR per SD", True),
+            Column("95% CI"),
+            Column("pooled AUC", True),
+            Column("p", True),
+            Column("q", True),
+            Column("I² %", True),
+            Column("tau²", True),
+            Column("OR leaving one out"),
+            Column("most influential cohort"),
+            Column("cohorts in pooled direction", True),
+            Column("replication"),
+        ],
         rows,
         caption=f"{len(rows)} of {len(lor)} features, smallest q first (REML random effects)",
         scroll=len(rows) > 15,
     )
-    sg = meta[(meta["subgroup_by"] != "all") & (meta["measure"] == "log_or")
-              & (meta["method"] == "REML")]
+    sg = meta[
+        (meta["subgroup_by"] != "all") & (meta["measure"] == "log_or") & (meta["method"] == "REML")
+    ]
     if not sg.empty:
-        diff = sg.drop_duplicates(["feature", "subgroup_by"]).assign(
-            _p=lambda d: pd.to_numeric(d["q_between_p"], errors="coerce")).sort_values(
-            "_p", kind="stable", na_position="last").head(20)
+        diff = (
+            sg.drop_duplicates(["feature", "subgroup_by"])
+            .assign(_p=lambda d: pd.to_numeric(d["q_between_p"], errors="coerce"))
+            .sort_values("_p", kind="stable", na_position="last")
+            .head(20)
+        )
         srows = []
         for r in diff.to_dict("records"):
             levels = sg[(sg["feature"] == r["feature"]) & (sg["subgroup_by"] == r["subgroup_by"])]
-            detail = "; ".join(f"{text(x['subgroup'])} (k={fmt_num(x['k'])}): OR "
-                               f"{fmt_num(_exp(x['estimate']))}" for x in levels.to_dict("records"))
-            srows.append([Cell(r["feature"]), Cell(text(r["subgroup_by"]).replace("_", " ")),
-                          _num(r["q_between"]), _num(r["q_between_df"], 0),
-                          _num(r["q_between_p"], p=True), Cell(detail)])
+            detail = "; ".join(
+                f"{text(x['subgroup'])} (k={fmt_num(x['k'])}): OR {fmt_num(_exp(x['estimate']))}"
+                for x in levels.to_dict("records")
+            )
+            srows.append(
+                [
+                    Cell(r["feature"]),
+                    Cell(text(r["subgroup_by"]).replace("_", " ")),
+                    _num(r["q_between"]),
+                    _num(r["q_between_df"], 0),
+                    _num(r["q_between_p"], p=True),
+                    Cell(detail),
+                ]
+            )
         out["subgroups"] = Table(
-            [Column("feature"), Column("subgroups by"), Column("Q between", True),
-             Column("df", True), Column("p", True), Column("subgroup estimates")],
-            srows, caption="Smallest p of the test of subgroup difference first (log OR, REML)",
-            scroll=len(srows) > 15)
+            [
+                Column("feature"),
+                Column("subgroups by"),
+                Column("Q between", True),
+                Column("df", True),
+                Column("p", True),
+                Column("subgroup estimates"),
+            ],
+            srows,
+            caption="Smallest p of the test of subgroup difference first (log OR, REML)",
+            scroll=len(srows) > 15,
+        )
     if per is not None:
         pooled_ok = per["pooled"].astype(str).str.lower().isin(["true", "1"])
         per_lor = per[(per["measure"] == "log_or") & pooled_ok]
-        chosen = list(dict.fromkeys(
-            [f for f in lor["feature"].head(n_forest)]
-            + [f for f in KEY_FEATURES if f in set(lor["feature"])]))
+        chosen = list(
+            dict.fromkeys(
+                [f for f in lor["feature"].head(n_forest)]
+                + [f for f in KEY_FEATURES if f in set(lor["feature"])]
+            )
+        )
         for feat in chosen:
             rows_f = per_lor[per_lor["feature"] == feat]
-            pooled = meta[(meta["subgroup_by"] == "all") & (meta["measure"] == "log_or")
-                          & (meta["feature"] == feat)]
+            pooled = meta[
+                (meta["subgroup_by"] == "all")
+                & (meta["measure"] == "log_or")
+                & (meta["feature"] == feat)
+            ]
             pooled = pooled[np.isfinite(pd.to_numeric(pooled["estimate"], errors="coerce"))]
             if rows_f.empty or pooled.empty:
                 continue
             r0 = pooled.iloc[0]
-            cap = (f"I² {fmt_num(100 * _f(r0['i2']), 2)}%, tau² {fmt_num(_f(r0['tau2']))}, "
-                   f"heterogeneity p {fmt_p(_f(r0['q_p']))}; "
-                   f"{_CLASS_TEXT.get(text(r0['replication']), text(r0['replication']))}")
-            out["forests"].append(b.figure(meta_forest(rows_f, pooled, feature=feat),
-                                           label=f"Forest plot of {feat}", caption=cap,
-                                           title=feat))
+            cap = (
+                f"I² {fmt_num(100 * _f(r0['i2']), 2)}%, tau² {fmt_num(_f(r0['tau2']))}, "
+                f"heterogeneity p {fmt_p(_f(r0['q_p']))}; "
+                f"{_CLASS_TEXT.get(text(r0['replication']), text(r0['replication']))}"
+            )
+            out["forests"].append(
+                b.figure(
+                    meta_forest(rows_f, pooled, feature=feat),
+                    label=f"Forest plot of {feat}",
+                    caption=cap,
+                    title=feat,
+                )
+            )
     return out
