@@ -609,6 +609,9 @@ def meta_cmd(
         str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
                           "missing values in an expression file.")
     ] = "error",
+    sample_col: Annotated[
+        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
+    ] = None,
     response_col: Annotated[
         str | None, typer.Option("--response-col", help="Column holding the response.")
     ] = None,
@@ -670,7 +673,7 @@ def meta_cmd(
     with _progress() as step:
         res = meta_analysis(
             cohort, unit=unit, on_missing=on_missing,  # type: ignore[arg-type]
-            response_col=response_col,
+            sample_col=sample_col, response_col=response_col,
             response_rule=response_rule,  # type: ignore[arg-type]
             sd_rule=sd_rule, response_map={k.strip(): v.strip() for k, v in pairs} or None,
             time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,

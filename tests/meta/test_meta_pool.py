@@ -195,3 +195,29 @@ def test_treatment_classes():
     assert treatment_class("IO+combo") == "combination"
     assert treatment_class(None) == "unknown"
     assert treatment_class("chemotherapy") == "chemotherapy"
+
+
+@pytest.mark.parametrize("name", ["_pool", "_effects", "_run"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"immunescape.meta.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_public_functions_are_data_first_keyword_options():
+    import inspect
+
+    import immunescape.meta as meta
+
+    for name in meta.__all__:
+        obj = getattr(meta, name)
+        if not inspect.isfunction(obj):
+            continue
+        params = list(inspect.signature(obj).parameters.values())
+        positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+        assert len(positional) <= 3, name
+        assert all(p.default is p.empty for p in positional), name
+        assert obj.__doc__ and "Parameters" in obj.__doc__, name

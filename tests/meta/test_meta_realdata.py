@@ -117,8 +117,9 @@ def test_pooled_dl_equals_statsmodels(real):
         g = per[(per["feature"] == feat) & (per["measure"] == "log_or")]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sm = combine_effects(g["estimate"].to_numpy(float), g["se"].to_numpy(float) ** 2,
-                                 method_re="dl")
+            sm = combine_effects(
+                g["estimate"].to_numpy(float), g["se"].to_numpy(float) ** 2, method_re="dl"
+            )
         ref = sm.mean_effect_re if sm.tau2 > 0 else sm.mean_effect_fe
         assert r["k"] == 3
         assert r["estimate"] == pytest.approx(ref, rel=1e-9)

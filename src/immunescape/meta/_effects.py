@@ -80,7 +80,7 @@ def logistic_per_sd(x: np.ndarray, y: np.ndarray, *, alpha: float = 0.05) -> dic
     >>> y = np.array([0, 0, 1, 0, 1, 0, 1, 1])
     >>> r = logistic_per_sd(x, y)
     >>> round(r["estimate"], 3), r["note"]
-    (1.26, '')
+    (1.455, '')
     """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationError

@@ -108,6 +108,15 @@ def treatment_class(value: object) -> str:
     ``combination``; otherwise the checkpoint named; anything else is returned as given
     (stripped), and a missing value as ``"unknown"``.
 
+    Parameters
+    ----------
+    value
+        A treatment description (e.g. PredictioR's ``treatment`` column or a drug name).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> [treatment_class(t) for t in ["PD-1/PD-L1", "CTLA4", "IO+combo", "anti-PD-1 + anti-CTLA-4"]]
