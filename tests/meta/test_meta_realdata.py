@@ -50,8 +50,12 @@ def test_cohorts_and_subgroups(real):
     assert set(c["cancer_type"]) == {"Melanoma", "Lung", "Brain"}
     assert set(c["treatment_class"]) == {"anti-PD-1/PD-L1"}
     meta = res.tables["meta.tsv"]
-    cyt = meta[(meta["feature"] == "cyt") & (meta["subgroup_by"] == "cancer_type")]
-    assert len(cyt) > 0 and cyt["q_between_df"].dropna().eq(2).all()
+    cyt = meta[
+        (meta["feature"] == "cyt")
+        & (meta["subgroup_by"] == "cancer_type")
+        & (meta["measure"] == "log_or")
+    ]
+    assert len(cyt) == 6 and cyt["q_between_df"].eq(2).all()  # 3 cancer types x 2 methods
     # TMB only in Jung's clinical table: per-cohort row, no pooled estimate
     tmb = meta[(meta["feature"] == "tmb_per_mb") & (meta["subgroup_by"] == "all")]
     assert (tmb["replication"] == "not_pooled").all()
