@@ -96,7 +96,7 @@ def meta_forest(cohort_rows: pd.DataFrame, pooled: pd.DataFrame, *, feature: str
             f"k = {fmt_num(r['k'])} cohorts<br>OR per SD {fmt_num(_exp(r['estimate']))} "
             f"[{fmt_num(_exp(r['ci_low']))}, {fmt_num(_exp(r['ci_high']))}]<br>"
             f"p = {fmt_p(_f(r['p_value']))}, q = {fmt_p(_f(r['q_value']))}<br>"
-            f"I² = {fmt_num(100 * _f(r['i2']), 2)}%, tau² = {fmt_num(_f(r['tau2']))}"
+            f"I² = {fmt_num(100 * _f(r['i2']), 3)}%, tau² = {fmt_num(_f(r['tau2']))}"
         )
         colours.append("#b2182b")
     fig = F._forest(
@@ -123,8 +123,14 @@ def _pick(meta: pd.DataFrame, measure: str, method: str = "REML") -> pd.DataFram
     ).sort_values(["_q", "_p"], kind="stable", na_position="last")
 
 
-def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, Any] | None:
-    """Build the meta-analysis section from the builder's tables (None without ``meta``)."""
+def meta_section(
+    b: Builder, *, top: int = 40, n_forest: int = 16, all_forests: bool = True
+) -> dict[str, Any] | None:
+    """Build the meta-analysis section from the builder's tables (None without ``meta``).
+
+    Forest plots: the ``n_forest`` features with the smallest q and the :data:`KEY_FEATURES`
+    first, then (``all_forests``) every other pooled feature in a collapsed block.
+    """
     if "meta" not in b.t:
         return None
     meta = b.t["meta"]
@@ -132,6 +138,7 @@ def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, 
     lor = _pick(meta, "log_or")
     auc = _pick(meta, "auc").set_index("feature")
     out: dict[str, Any] = {
+        "forests_more": [],
         "summary": None,
         "cohorts": None,
         "ranked": None,
@@ -187,7 +194,7 @@ def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, 
                 _num(None if a is None else a["estimate"]),
                 _num(r["p_value"], p=True),
                 _num(r["q_value"], p=True),
-                _num(100 * _f(r["i2"]), 1),
+                _num(100 * _f(r["i2"]), 3),
                 _num(r["tau2"]),
                 Cell(f"{fmt_num(_exp(r['loo_min']))}–{fmt_num(_exp(r['loo_max']))}"),
                 Cell(text(r.get("loo_influential"))),
@@ -258,13 +265,14 @@ def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, 
     if per is not None:
         pooled_ok = per["pooled"].astype(str).str.lower().isin(["true", "1"])
         per_lor = per[(per["measure"] == "log_or") & pooled_ok]
-        chosen = list(
+        pooled_feats = lor.loc[lor["k"].fillna(0) >= 2, "feature"].tolist()
+        first = list(
             dict.fromkeys(
-                [f for f in lor["feature"].head(n_forest)]
-                + [f for f in KEY_FEATURES if f in set(lor["feature"])]
+                pooled_feats[:n_forest] + [f for f in KEY_FEATURES if f in set(pooled_feats)]
             )
         )
-        for feat in chosen:
+        rest = [f for f in pooled_feats if f not in set(first)] if all_forests else []
+        for feat in first + rest:
             rows_f = per_lor[per_lor["feature"] == feat]
             pooled = meta[
                 (meta["subgroup_by"] == "all")
@@ -276,11 +284,11 @@ def meta_section(b: Builder, *, top: int = 40, n_forest: int = 16) -> dict[str, 
                 continue
             r0 = pooled.iloc[0]
             cap = (
-                f"I² {fmt_num(100 * _f(r0['i2']), 2)}%, tau² {fmt_num(_f(r0['tau2']))}, "
+                f"I² {fmt_num(100 * _f(r0['i2']), 3)}%, tau² {fmt_num(_f(r0['tau2']))}, "
                 f"heterogeneity p {fmt_p(_f(r0['q_p']))}; "
                 f"{_CLASS_TEXT.get(text(r0['replication']), text(r0['replication']))}"
             )
-            out["forests"].append(
+            out["forests" if feat in set(first) else "forests_more"].append(
                 b.figure(
                     meta_forest(rows_f, pooled, feature=feat),
                     label=f"Forest plot of {feat}",
