@@ -8,19 +8,124 @@ feature (cohort estimates with their intervals and the random-effects pooled est
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from immunescape.errors import InputError
 from immunescape.report import _figures as F
 from immunescape.report._format import fmt_num, fmt_p, plot_text, text
 from immunescape.report._model import Cell, Column, Table
+from immunescape.report._tables import TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from immunescape.report._sections import Builder
 
-__all__ = ["meta_section", "meta_forest", "KEY_FEATURES"]
+__all__ = ["meta_section", "meta_forest", "split_meta_tables", "KEY_FEATURES", "META_SPECS"]
+
+#: Tables of the meta-analysis the report accepts (kept apart from the per-run tables).
+META_SPECS: dict[str, TableSpec] = {
+    "meta": TableSpec(
+        ("feature", "measure", "method", "subgroup_by", "subgroup", "k", "estimate", "se"),
+        (
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "q_value",
+            "tau2",
+            "i2",
+            "q_p",
+            "q_between",
+            "q_between_df",
+            "q_between_p",
+            "loo_min",
+            "loo_max",
+            "loo_influential",
+            "n_same_direction",
+            "replication",
+            "kind",
+        ),
+        "meta.tsv",
+    ),
+    "meta_cohorts": TableSpec(
+        ("cohort", "feature", "measure", "estimate", "se", "pooled"),
+        ("ci_low", "ci_high", "n_r", "n_nr", "p_value", "cancer_type", "treatment_class"),
+        "meta_cohorts.tsv",
+    ),
+    "meta_loo": TableSpec(
+        ("feature", "measure", "method", "left_out", "estimate"), (), "meta_loo.tsv"
+    ),
+    "cohorts": TableSpec(
+        ("cohort", "included"),
+        ("cancer_type", "treatment_class", "n_r", "n_nr", "endpoints", "reason"),
+        "cohorts.tsv",
+    ),
+}
+_OPTIONAL_DEFAULTS = {
+    "replication": "",
+    "kind": "",
+    "loo_influential": "",
+    "cancer_type": "",
+    "treatment_class": "",
+    "endpoints": "",
+    "reason": "",
+}
+
+
+def split_meta_tables(
+    tables: Mapping[str, pd.DataFrame],
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Separate the meta-analysis tables (checked, optional columns filled) from the others.
+
+    Parameters
+    ----------
+    tables
+        Table name (with or without ``.tsv``) -> DataFrame, as given to ``render_report``.
+
+    Returns
+    -------
+    tuple of dict
+        (meta-analysis tables by short name, every other table as given). ``cohorts`` counts
+        as a meta-analysis table only next to ``meta``.
+    """
+    meta: dict[str, pd.DataFrame] = {}
+    rest: dict[str, pd.DataFrame] = {}
+    keys = {str(n).rsplit("/", 1)[-1].removesuffix(".tsv") for n in tables}
+    for name, df in tables.items():
+        key = str(name).rsplit("/", 1)[-1].removesuffix(".tsv")
+        if key not in META_SPECS or (key == "cohorts" and "meta" not in keys):
+            rest[name] = df
+            continue
+        spec = META_SPECS[key]
+        if not isinstance(df, pd.DataFrame):
+            raise InputError(
+                f"table {name!r} is a {type(df).__name__}, not a pandas DataFrame",
+                source="render_report(tables=...)",
+            )
+        frame = (
+            df.reset_index()
+            if any(n in spec.required for n in df.index.names if n is not None)
+            else df
+        )
+        missing = [c for c in spec.required if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"table {key!r} lacks column(s) {', '.join(missing)}",
+                source=spec.description,
+                fix="required columns: " + ", ".join(spec.required),
+            )
+        frame = frame.reset_index(drop=True).copy()
+        for c in spec.optional:
+            if c not in frame.columns:
+                frame[c] = _OPTIONAL_DEFAULTS.get(c, np.nan)
+        for c in ("feature", "cohort", "measure", "method", "subgroup_by", "subgroup"):
+            if c in frame.columns:
+                frame[c] = frame[c].astype(str)
+        meta[key] = frame
+    return meta, rest
+
 
 #: Features always given a forest plot when present (widely cited ICB biomarkers).
 KEY_FEATURES = (
@@ -124,17 +229,22 @@ def _pick(meta: pd.DataFrame, measure: str, method: str = "REML") -> pd.DataFram
 
 
 def meta_section(
-    b: Builder, *, top: int = 40, n_forest: int = 16, all_forests: bool = True
+    b: Builder,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    top: int = 40,
+    n_forest: int = 16,
+    all_forests: bool = True,
 ) -> dict[str, Any] | None:
     """Build the meta-analysis section from the builder's tables (None without ``meta``).
 
     Forest plots: the ``n_forest`` features with the smallest q and the :data:`KEY_FEATURES`
     first, then (``all_forests``) every other pooled feature in a collapsed block.
     """
-    if "meta" not in b.t:
+    if "meta" not in tables:
         return None
-    meta = b.t["meta"]
-    per = b.t.get("meta_cohorts")
+    meta = tables["meta"]
+    per = tables.get("meta_cohorts")
     lor = _pick(meta, "log_or")
     auc = _pick(meta, "auc").set_index("feature")
     out: dict[str, Any] = {
@@ -146,8 +256,8 @@ def meta_section(
         "subgroups": None,
         "classes": [],
     }
-    if "cohorts" in b.t:
-        c = b.t["cohorts"]
+    if "cohorts" in tables:
+        c = tables["cohorts"]
         cols = [
             x
             for x in (

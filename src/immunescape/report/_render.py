@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from immunescape.report._meta import meta_section
+from immunescape.report._meta import meta_section, split_meta_tables
 from immunescape.report._sections import LARGE_COHORT, Builder
 from immunescape.report._tables import normalise_tables
 
@@ -162,6 +162,7 @@ def render_report(
     >>> html.startswith("<!DOCTYPE html>")
     True
     """
+    meta_tables, tables = split_meta_tables(tables)
     t, ignored = normalise_tables(tables)
     if ignored:
         logger.debug("report: tables not shown: %s", ", ".join(ignored))
@@ -172,7 +173,7 @@ def render_report(
         "phenotypes": b.phenotypes(),
         "scores": b.scores(),
         "compare": b.compare(),
-        "meta": meta_section(b),
+        "meta": meta_section(b, meta_tables),
         "prediction": b.prediction(),
         "figures": b.images(figures) or None,
         "patients": b.patients_section(),

@@ -107,23 +107,6 @@ TABLE_SPECS: dict[str, TableSpec] = {
         ("n_r", "n_nr", "p_value", "q_value", "direction"),
         "associations.tsv",
     ),
-    "meta": TableSpec(
-        ("feature", "measure", "method", "subgroup_by", "subgroup", "k", "estimate", "se"),
-        ("ci_low", "ci_high", "p_value", "q_value", "tau2", "i2", "q_p", "q_between",
-         "q_between_df", "q_between_p", "loo_min", "loo_max", "loo_influential",
-         "n_same_direction", "replication", "kind"),
-        "meta.tsv",
-    ),
-    "meta_cohorts": TableSpec(
-        ("cohort", "feature", "measure", "estimate", "se", "pooled"),
-        ("ci_low", "ci_high", "n_r", "n_nr", "p_value", "cancer_type", "treatment_class"),
-        "meta_cohorts.tsv",
-    ),
-    "cohorts": TableSpec(
-        ("cohort", "included"),
-        ("cancer_type", "treatment_class", "n_r", "n_nr", "endpoints", "reason"),
-        "cohorts.tsv",
-    ),
     "de": TableSpec(
         ("gene", "log2FoldChange", "padj"), ("baseMean", "lfcSE", "stat", "pvalue"), "de.tsv"
     ),
