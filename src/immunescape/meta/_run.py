@@ -749,6 +749,8 @@ def meta_analysis(
         }
         if feats is None:
             row["reason"] = "no feature could be computed (no expression, MAF or TMB)"
+        elif n_r + n_nr == 0:
+            row["reason"] = "no sample with a response label (R / NR)"
         elif n_r == 0 or n_nr == 0:
             row["reason"] = f"one response class only ({n_r} responders, {n_nr} non-responders)"
         elif n_r < min_per_group or n_nr < min_per_group:
