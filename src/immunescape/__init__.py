@@ -9,6 +9,7 @@ from immunescape.expression import Expression
 from immunescape.io import read_clinical, read_expression
 from immunescape.kb import load_kb
 from immunescape.mechanisms import Evidence, call_mechanisms, immune_phenotypes
+from immunescape.meta import meta_analysis
 from immunescape.pipeline import run_pipeline
 from immunescape.recommend import recommend
 from immunescape.signatures.registry import load_registry
@@ -24,6 +25,7 @@ __all__ = [
     "immune_phenotypes",
     "load_kb",
     "load_registry",
+    "meta_analysis",
     "read_clinical",
     "read_expression",
     "recommend",

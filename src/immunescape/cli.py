@@ -580,6 +580,103 @@ def compare_cmd(
                f"-> {output}")
 
 
+@app.command("meta")
+def meta_cmd(
+    cohort: Annotated[
+        list[str], typer.Option("--cohort", help="EXPR:CLINICAL[:MAF] (repeatable).")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    on_missing: Annotated[
+        str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
+                          "missing values in an expression file (listed); or error.")
+    ] = "drop_genes",
+    sample_col: Annotated[
+        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
+    ] = None,
+    response_col: Annotated[
+        str | None, typer.Option("--response-col", help="Column holding the response.")
+    ] = None,
+    response_rule: Annotated[
+        str, typer.Option("--response-rule", help="recist or binary (as in compare).")
+    ] = "recist",
+    sd_rule: Annotated[
+        str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
+    ] = "pfs6",
+    response_map: Annotated[
+        str | None, typer.Option("--response-map", help="Extra response values, e.g. "
+                                 "'PD*=PD,long-survival=NR'.")
+    ] = None,
+    time_col: Annotated[
+        str | None, typer.Option("--time-col", help="Survival time column (months).")
+    ] = None,
+    event_col: Annotated[
+        str | None, typer.Option("--event-col", help="Survival event column (1 = event).")
+    ] = None,
+    capture_mb: Annotated[
+        float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
+    ] = None,
+    tmb_col: Annotated[
+        str | None, typer.Option("--tmb-col", help="Clinical TMB column (mut/Mb) for cohorts "
+                                 "without a MAF, e.g. TMB_perMb.")
+    ] = None,
+    genes: Annotated[
+        str | None, typer.Option(help="Extra single genes, comma-separated (e.g. CXCL9).")
+    ] = None,
+    cohort_info: Annotated[
+        Path | None, typer.Option("--cohort-info", help="TSV: cohort, cancer_type, treatment "
+                                  "(default: the clinical columns).")
+    ] = None,
+    min_per_group: Annotated[
+        int, typer.Option("--min-per-group", help="Fewest R and NR per cohort and feature.")
+    ] = 3,
+    min_cohorts: Annotated[
+        int, typer.Option("--min-cohorts", help="Fewest cohorts for a pooled estimate.")
+    ] = 2,
+    seed: Annotated[int, typer.Option(help="Seed (random backgrounds).")] = 0,
+) -> None:
+    """Meta-analyse responders vs non-responders across cohorts (random effects).
+
+    Writes meta.tsv (pooled estimates: REML and DerSimonian-Laird, subgroups, heterogeneity,
+    leave-one-out), meta_cohorts.tsv, meta_loo.tsv, cohorts.tsv, report.html and run.json.
+    """
+    from immunescape._output import write_outputs
+    from immunescape.meta import meta_analysis
+    from immunescape.report import render_report
+
+    if response_rule not in ("recist", "binary"):
+        raise InputError(f"--response-rule must be recist or binary, not {response_rule!r}")
+    if on_missing not in ("error", "drop_genes"):
+        raise InputError(f"--on-missing must be error or drop_genes, not {on_missing!r}")
+    pairs = [p.split("=", 1) for p in (response_map or "").split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise InputError(f"--response-map {response_map!r} is not VALUE=TARGET[,...]",
+                         fix="e.g. --response-map 'PD*=PD,long-survival=NR'")
+    with _progress() as step:
+        res = meta_analysis(
+            cohort, unit=unit, on_missing=on_missing,  # type: ignore[arg-type]
+            sample_col=sample_col, response_col=response_col,
+            response_rule=response_rule,  # type: ignore[arg-type]
+            sd_rule=sd_rule, response_map={k.strip(): v.strip() for k, v in pairs} or None,
+            time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,
+            genes=[g for g in (genes or "").split(",") if g.strip()],
+            cohort_info=cohort_info, min_per_group=min_per_group, min_cohorts=min_cohorts,
+            seed=seed, progress=step,
+        )
+        step("writing the report")
+        run_doc = {"command": _argv(), "meta": res.provenance,
+                   "warnings": res.provenance.get("warnings", [])}
+        html = render_report({k.removesuffix(".tsv"): v for k, v in res.tables.items()},
+                             run=run_doc, title="immunescape cross-cohort meta-analysis")
+        write_outputs(output, tables=res.tables, texts={"report.html": html}, run=run_doc)
+    m = res.tables["meta.tsv"]
+    top = m[(m["subgroup_by"] == "all") & (m["method"] == "REML") & (m["measure"] == "log_or")]
+    n_rep = int((top["replication"] == "replicates").sum())
+    typer.echo(f"meta: {res.provenance['n_cohorts_pooled']} of {res.provenance['n_cohorts']} "
+               f"cohorts pooled, {len(top)} features, {n_rep} replicate (log OR, q < 0.05) "
+               f"-> {output}")
+
+
 PUBLISHED_MODELS = ("impres", "gep", "cyt", "ifng6", "cd274", "tmb", "tide", "loris_pancancer",
                     "loris_nsclc")
 

@@ -69,6 +69,7 @@ def run_pipeline(
     unit: str | None = None,
     genes_in: str | None = None,
     log_offset: float | None = None,
+    on_missing: Literal["error", "drop_genes"] = "drop_genes",
     maf: PathLike | None = None,
     cna: PathLike | None = None,
     segments: PathLike | None = None,
@@ -98,6 +99,9 @@ def run_pipeline(
     ----------
     expr, unit, genes_in, log_offset
         Expression matrix and how to read it (see :func:`immunescape.io.read_expression`).
+    on_missing
+        ``"drop_genes"`` (default): drop genes with missing values in the expression matrix,
+        listed and warned about; or ``"error"`` (see :func:`immunescape.io.read_expression`).
     maf, cna, segments, hla, hla_loh, capture_mb, assay, genome_build
         Genomic inputs (see :func:`immunescape.genomics.run_genomics`); ``capture_mb`` is
         required with a MAF.
@@ -181,7 +185,8 @@ def run_pipeline(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's warnings go to run.json
             expression, report = read_expression(
-                expr, unit=unit, genes_in=genes_in, log_offset=log_offset  # type: ignore[arg-type]
+                expr, unit=unit, genes_in=genes_in, log_offset=log_offset,  # type: ignore[arg-type]
+                on_missing=on_missing,
             )
         out.documents["input_report.json"] = report.to_dict()
         out.expression = expression

@@ -14,6 +14,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from immunescape.report._meta import meta_section, split_meta_tables
 from immunescape.report._sections import LARGE_COHORT, Builder
 from immunescape.report._tables import normalise_tables
 
@@ -34,6 +35,7 @@ _SECTIONS = (
     ("phenotypes", "Immune phenotypes"),
     ("scores", "Key scores"),
     ("compare", "Responders vs non-responders"),
+    ("meta", "Meta-analysis across cohorts"),
     ("prediction", "Response prediction"),
     ("figures", "Figures"),
     ("patients", "Patients"),
@@ -123,6 +125,9 @@ def render_report(
             model, fpr, tpr, auc, [cohort].
         ``calibration``
             model, bin, mean_predicted, fraction_positive, [n], [cohort].
+        ``meta``, ``meta_cohorts``, ``cohorts``
+            Tables of :func:`immunescape.meta.meta_analysis` (pooled estimates, per-cohort
+            estimates, cohorts used): a ranked summary and forest plots.
         ``drivers``
             sample_id, model, feature, contribution, [value].
 
@@ -157,6 +162,7 @@ def render_report(
     >>> html.startswith("<!DOCTYPE html>")
     True
     """
+    meta_tables, tables = split_meta_tables(tables)
     t, ignored = normalise_tables(tables)
     if ignored:
         logger.debug("report: tables not shown: %s", ", ".join(ignored))
@@ -167,6 +173,7 @@ def render_report(
         "phenotypes": b.phenotypes(),
         "scores": b.scores(),
         "compare": b.compare(),
+        "meta": meta_section(b, meta_tables),
         "prediction": b.prediction(),
         "figures": b.images(figures) or None,
         "patients": b.patients_section(),
