@@ -852,14 +852,22 @@ def kb_list(
     kb: Annotated[list[Path] | None, typer.Option("--kb", help="Extra KB YAML files.")] = None,
 ) -> None:
     """List the knowledge base's mechanisms, countermeasures and evidence items."""
-    from immunescape.kb import kb_table, load_kb
+    import csv
+    import io
+
+    from immunescape.kb import load_kb
+    from immunescape.kb.loader import KB_TABLE_COLUMNS, kb_rows
 
     if kind not in ("all", "mechanisms", "countermeasures", "evidence"):
         raise InputError(
             f"--kind must be all, mechanisms, countermeasures or evidence, not {kind!r}"
         )
-    table = kb_table(load_kb([str(p) for p in kb or []]), kind=kind)  # type: ignore[arg-type]
-    typer.echo(table.to_csv(sep="\t", index=False).rstrip())
+    rows = kb_rows(load_kb([str(p) for p in kb or []]), kind=kind)  # type: ignore[arg-type]
+    buffer = io.StringIO()  # the csv module, not pandas: kb list starts without numpy
+    writer = csv.DictWriter(buffer, KB_TABLE_COLUMNS, delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    typer.echo(buffer.getvalue().rstrip())
 
 
 @kb_app.command("show")
