@@ -1,8 +1,8 @@
 """Score a chunked cohort block by block on Dask, in two streamed passes.
 
 Per-sample scores depend on one sample's values only: every row block is scored by the
-in-memory runner (:func:`~immunescape.signatures.runner.score`), so the numbers are those
-of the in-memory path by construction.
+kernels of the in-memory runner (:func:`~immunescape.signatures.runner.score`), so the
+numbers are those of the in-memory path by construction.
 
 Cohort-relative scores depend on the whole cohort only through a few statistics, which the
 first pass accumulates block by block and merges exactly (no approximation):
@@ -30,7 +30,6 @@ parquet file per block (``part-00000.parquet``, ...) or gathered in memory.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,6 @@ from immunescape.signatures.runner import (
     ScoreResult,
     feature_row,
     resolve_signatures,
-    score,
     warn_unscored,
 )
 from immunescape.signatures.schema import Signature
@@ -292,12 +290,12 @@ def pass2_block(
     """Second pass on one block: every feature's scores (samples x features)."""
     expr = _block_expression(block, samples, plan)
     out: dict[str, np.ndarray] = {}
-    if plan.per_sample:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = score(expr, signatures=plan.per_sample, min_cohort=0, seed=plan.seed)
-        out.update({c: res.scores[c].to_numpy() for c in res.scores.columns})
+    # one context for the block: the per-sample kernels (as the runner calls them) and the
+    # cohort-relative ones share its cached conversions and full-matrix pass
     ctx = _CohortContext(expr, plan.seed, params.gene_means)
+    for sig in plan.per_sample:
+        genes = expr.has(sig.all_genes())
+        out[sig.id] = np.asarray(get_kernel(sig.method)(ctx, sig, genes), dtype=float)
     for sid, (keep, mean, sd, vec) in params.zscore.items():
         genes = [g for g, k in zip(plan.moments[sid], keep, strict=True) if k]
         if not genes or (plan.methods[sid] == "pc1" and params.n < 3):
