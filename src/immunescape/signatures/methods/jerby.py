@@ -239,7 +239,7 @@ def _weighted_gene_sums(ctx: ScoringContext, W: np.ndarray) -> np.ndarray:
     L = ctx.log2tpm1_matrix()
     n, g = L.shape
     out = np.empty((n, W.shape[1]), dtype=np.float64)
-    step = max(1, min(n, 2**21 // max(g, 1)))  # ~16 MB float64 blocks
+    step = max(1, min(n, 2**17 // max(g, 1)))  # ~1 MB float64 blocks: stay in cache
     for a in range(0, n, step):
         out[a : a + step] = L[a : a + step].astype(np.float64) @ W
     return out
