@@ -124,6 +124,9 @@ def score_cmd(
 
     dask_options = (workers, memory_limit, scheduler, block_rows)
     if any(o is not None for o in dask_options) or _is_chunked(expr):
+        if genes_in == "rows":
+            raise InputError("chunked inputs hold samples in rows and genes in columns",
+                             source=str(expr), fix="drop --genes-in rows (or transpose)")
         return _score_chunked_cmd(
             expr, output, unit=unit, log_offset=log_offset, signatures=signatures, only=only,
             reference=reference, min_coverage=min_coverage, seed=seed, workers=workers,
