@@ -20,7 +20,7 @@ def _modules_after(code: str) -> dict[str, object]:
     script = (
         "import contextlib, io, json, sys\n"
         + code
-        + "\nprint(json.dumps({m: m in sys.modules for m in %r}))" % (HEAVY,)
+        + f"\nprint(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120

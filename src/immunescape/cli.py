@@ -718,7 +718,8 @@ def compare_cmd(
         run_doc["figures"] = figure_formats
         html = render_report(report_tables, run=run_doc, title="immunescape cohort comparison")
         tables = {name: tab for name, tab in res.tables.items()}
-        writers = [lambda d: write_figures(res, d, formats=figure_formats)] if figure_formats else []
+        writers = [lambda d: write_figures(res, d, formats=figure_formats)] if (
+            figure_formats) else []
         write_outputs(output, tables=tables, texts={"report.html": html}, writers=writers,
                       run=run_doc)
     a = res.tables.get("associations.tsv")

@@ -803,7 +803,7 @@ def kb_rows(
     *,
     kind: Literal["all", "mechanisms", "countermeasures", "evidence"] = "all",
 ) -> list[dict[str, Any]]:
-    """The rows of :func:`kb_table` as plain dicts (no pandas: ``kb list`` starts fast).
+    """Return the rows of :func:`kb_table` as plain dicts (no pandas: ``kb list`` starts fast).
 
     Examples
     --------

@@ -48,7 +48,7 @@ def dask_client(
     memory_limit: str | None = None,
     processes: bool = True,
 ) -> Iterator[Any]:
-    """A :class:`distributed.Client`: on ``scheduler`` if given, else on a new local cluster.
+    """Yield a :class:`distributed.Client` on ``scheduler``, else on a new local cluster.
 
     Parameters
     ----------

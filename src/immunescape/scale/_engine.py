@@ -399,7 +399,7 @@ def score_blocks(
 
 
 def score_result(plan: ScorePlan, scores: pd.DataFrame) -> ScoreResult:
-    """A :class:`~immunescape.signatures.runner.ScoreResult` of in-memory scores."""
+    """Return a :class:`~immunescape.signatures.runner.ScoreResult` of in-memory scores."""
     if plan.messages:
         warn_unscored(plan.messages, stacklevel=4)
     return ScoreResult(scores, plan.features, list(plan.messages), [])

@@ -153,7 +153,7 @@ def _decide_unit(
 
 
 def is_chunked_path(path: str | Path) -> bool:
-    """True for inputs read by the Dask path: a Zarr store or a directory of parquet files."""
+    """Tell whether the Dask path reads ``path`` (a Zarr store or a parquet directory)."""
     p = Path(path)
     if p.suffix.lower() == ".zarr":
         return True

@@ -123,7 +123,7 @@ def _parse_registry_yaml(text: str, source: str) -> RegistryFile:
 
 @cache
 def _builtin_files() -> tuple[tuple[str, str, RegistryFile], ...]:
-    """The shipped registry YAML files: (name, text, parsed), in name order."""
+    """Return the shipped registry YAML files: (name, text, parsed), in name order."""
     out = []
     data_dir = resources.files("immunescape.signatures") / "data"
     for entry in sorted(data_dir.iterdir(), key=lambda p: p.name):

@@ -154,7 +154,6 @@ def score(
             sig, ctx.expr.gene_set, min_coverage=min_coverage, cohort_ok=cohort_ok,
             min_cohort=min_cohort,
         )
-        status = row["status"]
         values = np.full(n_out, np.nan)
         if message:
             messages.append(message)
@@ -199,7 +198,7 @@ def feature_row(
     cohort_ok: bool,
     min_cohort: int,
 ) -> tuple[dict[str, object], str | None]:
-    """The ``features`` row of one signature and, when it cannot be scored, why.
+    """Return the ``features`` row of one signature and, when it cannot be scored, why.
 
     Status is ``low_coverage`` (too few genes or pairs found), ``needs_reference`` (a
     cohort-relative score on too small a cohort) or ``scored``.
