@@ -1,7 +1,7 @@
 """Benchmark: the whole signature registry + PROGENy on a large cohort (not a test).
 
-Target (DESIGN.md): 10,000 samples x 20,000 genes in <= 10 s on 2 cores, peak memory
-<= 3x the float32 matrix. Prints wall time, peak memory above the input matrix, and ratios
+Targets: 10,000 samples x 20,000 genes within 2x the one-pass floor below (DESIGN.md: <= 10 s
+on 2 cores) and peak memory <= 2.5x the float32 matrix. Prints wall time, peak memory above the input matrix, and ratios
 against two peers measured in the same run on the same matrix:
 
 - ``numpy floor``: one full-matrix ``log2(x + 1)`` pass (a lower bound of any method that
@@ -84,8 +84,10 @@ def main() -> None:
     expr = Expression(df, unit="tpm")
     matrix_bytes = df.shape[0] * df.shape[1] * 4
     reg = load_registry()
+    import os
+
     print(f"matrix {df.shape[0]} x {df.shape[1]} float32 = {matrix_bytes / 2**30:.2f} GiB; "
-          f"{len(reg)} registry features")
+          f"{len(reg)} registry features; load average {os.getloadavg()[0]:.2f}")
 
     # warm-up on a tiny matrix: imports and registry loading are not scoring time
     t0 = time.perf_counter()
@@ -103,14 +105,14 @@ def main() -> None:
     extra = mem.peak - mem.start
     print(f"immunescape score: {t_ours:.2f} s for {n_ok} features; peak memory above baseline "
           f"{extra / 2**30:.2f} GiB; (input + peak extra) / input = "
-          f"{(matrix_bytes + extra) / matrix_bytes:.2f}x  [target <= 10 s, <= 3x]")
+          f"{(matrix_bytes + extra) / matrix_bytes:.2f}x  [target <= 2.5x]")
 
     X = df.to_numpy()
     t0 = time.perf_counter()
     np.log2(X + np.float32(1))
     t_floor = time.perf_counter() - t0
     print(f"peer numpy floor (one log2(x+1) pass): {t_floor:.2f} s; ratio ours/floor = "
-          f"{t_ours / t_floor:.1f}")
+          f"{t_ours / t_floor:.2f}  [target <= 2]; load average {os.getloadavg()[0]:.2f}")
 
     try:
         import decoupler as dc

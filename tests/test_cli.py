@@ -355,7 +355,17 @@ def test_compare_command_and_one_group_refusal(sim_cohorts, tmp_path, capsys):
     a = pd.read_csv(out / "associations.tsv", sep="\t")
     assert list(a.columns[:9]) == ["feature", "n_r", "n_nr", "auc", "auc_ci_low",
                                    "auc_ci_high", "p_value", "q_value", "direction"]
-    assert (out / "survival.tsv").is_file() and (out / "figures").is_dir()
+    assert (out / "survival.tsv").is_file() and not (out / "figures").exists()
+    assert "plotly" in (out / "report.html").read_text()  # the report's interactive figures
+    out_fig = tmp_path / "cmp_fig"
+    code, _, err = _run(capsys, "compare", "--expr", expr, "--unit", "tpm", "--clinical", clin,
+                        "--figures", "png,svg", "-o", str(out_fig))
+    assert code == 0, err
+    names = {p.name for p in (out_fig / "figures").iterdir()}
+    assert {"auc_forest.png", "auc_forest.svg"} <= names
+    code, _, err = _run(capsys, "compare", "--expr", expr, "--unit", "tpm", "--clinical", clin,
+                        "--figures", "gif", "-o", str(tmp_path / "cmp_gif"))
+    assert code == 2 and "--figures" in err
     only_r = tmp_path / "only_r.tsv"
     c = pd.read_csv(clin, sep="\t").assign(response="R", recist="PR")
     c.to_csv(only_r, sep="\t", index=False)

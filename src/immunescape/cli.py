@@ -70,14 +70,47 @@ def score_cmd(
         float | None, typer.Option(help="Override every signature's minimum gene coverage (0-1).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for random background gene sets.")] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Chunked inputs: local Dask workers (default: one per core)."),
+    ] = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option("--memory-limit", help="Chunked inputs: memory limit per local worker, "
+                     "e.g. 2GB."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Chunked inputs: address of a running Dask scheduler "
+                     "(tcp://HOST:PORT) instead of a local cluster."),
+    ] = None,
+    block_rows: Annotated[
+        int | None,
+        typer.Option("--block-rows", help="Chunked inputs: samples per block "
+                     "(default: about 64 MB per block)."),
+    ] = None,
 ) -> None:
     """Score every registry signature and PROGENy pathway on an expression matrix.
 
     Writes scores.tsv, features.tsv, input_report.json and run.json into OUTPUT.
+
+    Chunked inputs too large for memory (a .zarr store or a directory of .parquet files;
+    an .h5ad file with any Dask option) are scored on Dask and the scores written as
+    scores.parquet/ (one file per block).
     """
     from immunescape._output import write_outputs
     from immunescape.pipeline import run_pipeline
 
+    dask_options = (workers, memory_limit, scheduler, block_rows)
+    if any(o is not None for o in dask_options) or _is_chunked(expr):
+        if genes_in == "rows":
+            raise InputError("chunked inputs hold samples in rows and genes in columns",
+                             source=str(expr), fix="drop --genes-in rows (or transpose)")
+        return _score_chunked_cmd(
+            expr, output, unit=unit, log_offset=log_offset, signatures=signatures, only=only,
+            reference=reference, min_coverage=min_coverage, seed=seed, workers=workers,
+            memory_limit=memory_limit, scheduler=scheduler, block_rows=block_rows,
+        )
     if genes_in not in (None, "rows", "columns"):
         raise InputError(f"--genes-in must be 'rows' or 'columns', not {genes_in!r}")
     if min_coverage is not None and not 0 < min_coverage <= 1:
@@ -115,6 +148,87 @@ def score_cmd(
         f"scored {n_ok}/{len(features)} features on {expression.shape[0]} samples "
         f"-> {output}"
     )
+
+
+def _is_chunked(path: Path) -> bool:
+    from immunescape.scale._io import is_chunked_path
+
+    return is_chunked_path(path)
+
+
+def _score_chunked_cmd(
+    expr: Path, output: Path, *, unit: str | None, log_offset: float | None,
+    signatures: list[Path] | None, only: str | None, reference: Path | None,
+    min_coverage: float | None, seed: int, workers: int | None, memory_limit: str | None,
+    scheduler: str | None, block_rows: int | None,
+) -> None:
+    """``immunescape score`` on a chunked input, on Dask (see :mod:`immunescape.scale`)."""
+    from immunescape._output import write_outputs
+    from immunescape.scale import dask_client, open_chunked, score_chunked
+    from immunescape.signatures.registry import load_registry
+
+    if reference is not None:
+        raise InputError("--reference is not available with chunked inputs",
+                         fix="cohort-relative scores use the whole chunked cohort")
+    if min_coverage is not None and not 0 < min_coverage <= 1:
+        raise InputError(f"--min-coverage must be in (0, 1], not {min_coverage}")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, not {workers}")
+    if block_rows is not None and block_rows < 1:
+        raise InputError(f"--block-rows must be at least 1, not {block_rows}")
+    if scheduler is not None and (workers is not None or memory_limit is not None):
+        raise InputError("--workers and --memory-limit set up a local cluster; "
+                         "with --scheduler the cluster's own workers are used")
+    chunked = open_chunked(expr, unit=unit, log_offset=log_offset, block_rows=block_rows)
+    registry = load_registry([str(p) for p in signatures or []])
+    if only:
+        registry = registry.select([s.strip() for s in only.split(",") if s.strip()])
+    holder: dict[str, Any] = {}
+
+    def write_scores(directory: Path) -> None:
+        parts = directory / "scores.parquet"
+        parts.mkdir()
+        with dask_client(scheduler=scheduler, workers=workers,
+                         memory_limit=memory_limit) as client, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            holder["result"] = score_chunked(
+                chunked, signatures=registry, min_coverage=min_coverage, seed=seed,
+                scheduler=client, parts_dir=parts,
+            )
+            holder["workers"] = len(client.scheduler_info().get("workers", {}))
+
+    run_doc: dict[str, Any] = {
+        "command": _argv(),
+        "parameters": {
+            "unit": unit, "log_offset": log_offset, "only": only, "seed": seed,
+            "signature_files": [str(p) for p in signatures or []],
+            "min_coverage": min_coverage, "workers": workers, "memory_limit": memory_limit,
+            "scheduler": scheduler, "block_rows": block_rows,
+        },
+        "engine": "dask",
+        "input": {
+            "expression": str(expr), "unit": chunked.unit, "log_offset": chunked.log_offset,
+            "notes": chunked.notes, "n_samples": chunked.shape[0],
+            "n_genes": chunked.shape[1], "blocks": len(chunked.row_blocks),
+        },
+        "output": {"scores": "scores.parquet/part-*.parquet (one per block; index sample_id)"},
+    }
+
+    def write_tables(directory: Path) -> None:  # after the scores: completes run.json too
+        result = holder["result"]
+        result.features.set_index("id").to_csv(directory / "features.tsv", sep="\t",
+                                               na_rep="NA")
+        run_doc["dask"] = {"workers": holder["workers"]}
+        run_doc["conversions"] = result.conversions
+        run_doc["warnings"] = result.warnings
+
+    # the workers write the scores into the output's temporary directory (on a real
+    # cluster, a file system every worker sees)
+    write_outputs(output, tables={}, writers=[write_scores, write_tables], run=run_doc)
+    result = holder["result"]
+    n_ok = int((result.features["status"] == "scored").sum())
+    typer.echo(f"scored {n_ok}/{len(result.features)} features on {chunked.shape[0]} samples "
+               f"in {len(chunked.row_blocks)} blocks -> {output}/scores.parquet")
 
 
 @signatures_app.command("list")
@@ -474,12 +588,20 @@ def compare_cmd(
         int, typer.Option("--min-per-group", help="Fewest samples per response group.")
     ] = 3,
     seed: Annotated[int, typer.Option(help="Seed (bootstrap, random backgrounds).")] = 0,
+    figures: Annotated[
+        str,
+        typer.Option(
+            "--figures",
+            help="Static figure files to write into figures/: none (default; report.html "
+            "has the interactive figures) or a comma-separated list of png, svg, pdf.",
+        ),
+    ] = "none",
 ) -> None:
     """Compare responders with non-responders: AUCs, survival, DE, pathways, mutations.
 
     Writes associations.tsv, survival.tsv, km.tsv, de.tsv, pathways.tsv, mutations.tsv (with
-    --maf), paired.tsv and new_events.tsv (with --paired), figures/ (PNG and SVG),
-    report.html and run.json.
+    --maf), paired.tsv and new_events.tsv (with --paired), report.html (interactive
+    figures) and run.json; with --figures png,svg also figures/ (static files).
     """
     import numpy as np
 
@@ -491,6 +613,12 @@ def compare_cmd(
 
     if response_rule not in ("recist", "binary"):
         raise InputError(f"--response-rule must be recist or binary, not {response_rule!r}")
+    figure_formats = [f.strip().lower() for f in figures.split(",") if f.strip()]
+    if figure_formats == ["none"]:
+        figure_formats = []
+    if not set(figure_formats) <= {"png", "svg", "pdf"}:
+        raise InputError(f"--figures must be none or a list of png, svg, pdf, not {figures!r}",
+                         fix="e.g. --figures png,svg")
     if ci not in ("delong", "bootstrap"):
         raise InputError(f"--ci must be delong or bootstrap, not {ci!r}")
     cut_value: Any = cut
@@ -556,7 +684,7 @@ def compare_cmd(
                 cut=cut_value, ci=ci,  # type: ignore[arg-type]
                 patient_col=patient_col if paired else None,
                 timepoint_col=timepoint_col if paired else None, pre=pre, post=post,
-                min_per_group=min_per_group, seed=seed,
+                min_per_group=min_per_group, seed=seed, draw_figures=False,
             )
         notes = [str(w.message) for w in caught]
         step("writing the report")
@@ -569,11 +697,13 @@ def compare_cmd(
                 report_tables[k.removesuffix(".tsv")] = t[k]
         report_tables["clinical"] = clin.reset_index().rename(
             columns={clin.index.name or "index": "sample_id"})
-        html = render_report(report_tables, run=run_doc, title="immunescape cohort comparison",
-                             figures=res.figures)
+        run_doc["figures"] = figure_formats
+        html = render_report(report_tables, run=run_doc, title="immunescape cohort comparison")
         tables = {name: tab for name, tab in res.tables.items()}
-        write_outputs(output, tables=tables, texts={"report.html": html},
-                      writers=[lambda d: write_figures(res, d)], run=run_doc)
+        writers = [lambda d: write_figures(res, d, formats=figure_formats)] if (
+            figure_formats) else []
+        write_outputs(output, tables=tables, texts={"report.html": html}, writers=writers,
+                      run=run_doc)
     a = res.tables.get("associations.tsv")
     n_sig = 0 if a is None else int((a["q_value"] < 0.05).sum())
     typer.echo(f"compare: {0 if a is None else len(a)} features tested, {n_sig} with q < 0.05 "
@@ -931,14 +1061,22 @@ def kb_list(
     kb: Annotated[list[Path] | None, typer.Option("--kb", help="Extra KB YAML files.")] = None,
 ) -> None:
     """List the knowledge base's mechanisms, countermeasures and evidence items."""
-    from immunescape.kb import kb_table, load_kb
+    import csv
+    import io
+
+    from immunescape.kb import load_kb
+    from immunescape.kb.loader import KB_TABLE_COLUMNS, kb_rows
 
     if kind not in ("all", "mechanisms", "countermeasures", "evidence"):
         raise InputError(
             f"--kind must be all, mechanisms, countermeasures or evidence, not {kind!r}"
         )
-    table = kb_table(load_kb([str(p) for p in kb or []]), kind=kind)  # type: ignore[arg-type]
-    typer.echo(table.to_csv(sep="\t", index=False).rstrip())
+    rows = kb_rows(load_kb([str(p) for p in kb or []]), kind=kind)  # type: ignore[arg-type]
+    buffer = io.StringIO()  # the csv module, not pandas: kb list starts without numpy
+    writer = csv.DictWriter(buffer, KB_TABLE_COLUMNS, delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    typer.echo(buffer.getvalue().rstrip())
 
 
 @kb_app.command("show")

@@ -176,18 +176,22 @@ class Expression:
         raw = self._raw(genes).astype(np.float64)
         if unit == "rank":
             return raw
+        if unit not in ("tpm", "log2tpm1"):
+            raise ValueError(f"unknown target unit {unit!r}")
+        if unit == "log2tpm1" and self.unit == "log2tpm" and self.log_offset == 1.0:
+            return raw  # already log2(TPM + 1): avoid round-off from the round trip
+        # in place on the one float64 copy: a large gene list (PROGENy's footprints) then
+        # needs one temporary, not four
+        lin = raw
         if self.unit in LOG_UNITS:
-            lin = np.maximum(np.exp2(raw) - self.log_offset, 0.0)
-        else:
-            lin = raw
-        lin = lin * self._linear_scale()[:, None]
-        if unit == "tpm":
-            return lin
+            np.exp2(lin, out=lin)
+            lin -= self.log_offset
+            np.maximum(lin, 0.0, out=lin)
+        lin *= self._linear_scale()[:, None]
         if unit == "log2tpm1":
-            if self.unit == "log2tpm" and self.log_offset == 1.0:
-                return raw  # already log2(TPM + 1): avoid round-off from the round trip
-            return np.log2(lin + 1.0)
-        raise ValueError(f"unknown target unit {unit!r}")
+            lin += 1.0
+            np.log2(lin, out=lin)
+        return lin
 
     def conversion_note(self, unit: TargetUnit) -> str | None:
         """Describe how the data are converted to ``unit`` (None if used as given)."""

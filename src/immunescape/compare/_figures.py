@@ -1,9 +1,16 @@
 """Static figures of a cohort comparison (matplotlib; PNG and SVG), drawn from result tables.
 
-Every function returns a :class:`matplotlib.figure.Figure` built with the object-oriented
-API and the Agg canvas: nothing touches pyplot's global state or the configured backend, and
-importing this module changes nothing. Rendering never computes statistics: the numbers
-drawn are those of the tables (``associations``, ``survival``, ``km``, ``de``, ``paired``).
+These are the files written on request (``immunescape compare --figures png,svg``); the HTML
+report draws the same views with plotly. Every function returns a
+:class:`matplotlib.figure.Figure` built with the object-oriented API and the Agg canvas:
+nothing touches pyplot's global state or the configured backend, and importing this module
+changes nothing. Rendering never computes statistics: the numbers drawn are those of the
+tables (``associations``, ``survival``, ``km``, ``de``, ``paired``).
+
+Drawing is kept cheap: margins are fixed in inches from the label lengths (no
+constrained-layout or tight-bbox passes, which draw every figure several times), SVG text is
+written as text (not glyph paths) and the thousands of grey points of a volcano are
+rasterised inside the SVG.
 """
 
 from __future__ import annotations
@@ -35,21 +42,48 @@ __all__ = [
 COLOURS = {RESPONDER: "#1b7837", NON_RESPONDER: "#762a83", "high": "#b2182b", "low": "#2166ac"}
 _RC = {
     "svg.hashsalt": "immunescape",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "font.size": 9,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
 
 
-def _figure(width: float, height: float) -> Figure:
-    """Return a new Figure attached to an Agg canvas (no pyplot, no global backend change)."""
+def _figure(
+    width: float,
+    height: float,
+    *,
+    left: float = 0.65,
+    right: float = 0.2,
+    bottom: float = 0.5,
+    top: float = 0.4,
+    hspace: float = 0.2,
+    wspace: float = 0.2,
+) -> Figure:
+    """Return a new Figure attached to an Agg canvas (no pyplot, no global backend change).
+
+    Margins are in inches and fixed here, so that no layout engine runs at draw time.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
+    fig.subplots_adjust(
+        left=min(0.6, left / width),
+        right=1.0 - min(0.4, right / width),
+        bottom=min(0.5, bottom / height),
+        top=1.0 - min(0.4, top / height),
+        hspace=hspace,
+        wspace=wspace,
+    )
     return fig
+
+
+def _text_width(labels: Iterable[str], size: float = 9.0) -> float:
+    """Approximate width in inches of the longest label at ``size`` points."""
+    longest = max((len(str(x)) for x in labels), default=0)
+    return longest * size * 0.55 / 72.0
 
 
 def _rc():
@@ -78,14 +112,16 @@ def volcano(de: pd.DataFrame, *, padj_threshold: float = 0.05, label_top: int = 
     _need(de, ["gene", "log2FoldChange", "pvalue", "padj"], "de")
     d = de.dropna(subset=["log2FoldChange", "pvalue"])
     with _rc():
-        fig = _figure(5.0, 4.2)
+        fig = _figure(5.0, 4.2, left=0.55)
         ax = fig.add_subplot()
         y = -np.log10(np.clip(d["pvalue"].to_numpy(dtype=float), 1e-300, 1.0))
         x = d["log2FoldChange"].to_numpy(dtype=float)
         sig = (d["padj"] < padj_threshold).to_numpy()
         up = sig & (x > 0)
         down = sig & (x < 0)
-        ax.scatter(x[~sig], y[~sig], s=5, c="#bbbbbb", lw=0, label="not significant")
+        ax.scatter(
+            x[~sig], y[~sig], s=5, c="#bbbbbb", lw=0, label="not significant", rasterized=True
+        )
         ax.scatter(x[up], y[up], s=8, c=COLOURS[RESPONDER], lw=0, label="higher in R")
         ax.scatter(x[down], y[down], s=8, c=COLOURS[NON_RESPONDER], lw=0, label="higher in NR")
         order = np.argsort(d["pvalue"].to_numpy(dtype=float), kind="mergesort")[:label_top]
@@ -121,7 +157,9 @@ def _forest(
 ) -> Figure:
     n = len(labels)
     with _rc():
-        fig = _figure(6.0, max(1.6, 0.26 * n + 1.0))
+        left = _text_width(labels) + 0.2
+        height = max(1.6, 0.26 * n + 1.0)
+        fig = _figure(6.0 + left, height, left=left, right=1.15, bottom=0.5, top=0.35)
         ax = fig.add_subplot()
         pos = np.arange(n)[::-1]
         ax.errorbar(
@@ -275,7 +313,7 @@ def km_plot(
     if d.empty:
         raise InputError(f"no Kaplan-Meier curve for {feature!r} ({endpoint})", source="km")
     with _rc():
-        fig = _figure(5.0, 4.4)
+        fig = _figure(5.0, 4.4, left=0.7, top=0.55, hspace=0.1)
         gs = fig.add_gridspec(2, 1, height_ratios=[4, 1])
         ax = fig.add_subplot(gs[0])
         ax_tab = fig.add_subplot(gs[1], sharex=ax)
@@ -355,7 +393,7 @@ def score_by_response(
     nrow = int(np.ceil(len(names) / ncol))
     rng = np.random.default_rng(seed)
     with _rc():
-        fig = _figure(2.4 * ncol, 2.6 * nrow)
+        fig = _figure(2.4 * ncol, 2.6 * nrow, left=0.5, top=0.5, hspace=0.55, wspace=0.35)
         axes = fig.subplots(nrow, ncol, squeeze=False)
         for k, ax in enumerate(axes.ravel()):
             if k >= len(names):
@@ -425,7 +463,7 @@ def paired_plot(
     ncol = min(3, len(names))
     nrow = int(np.ceil(len(names) / ncol))
     with _rc():
-        fig = _figure(2.4 * ncol, 2.6 * nrow)
+        fig = _figure(2.4 * ncol, 2.6 * nrow, left=0.5, top=0.5, hspace=0.55, wspace=0.35)
         axes = fig.subplots(nrow, ncol, squeeze=False)
         for k, ax in enumerate(axes.ravel()):
             if k >= len(names):
@@ -532,10 +570,6 @@ def write_figures(
     meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
     with _rc():
         for name, fig in figs.items():
-            engine = fig.get_layout_engine()
-            if engine is not None:  # fix the layout once so every format and re-write agree
-                fig.canvas.draw()
-                fig.set_layout_engine("none")
             for fmt in formats:
                 path = out / f"{name}.{fmt}"
                 fig.savefig(path, format=fmt, dpi=dpi, metadata=meta[fmt])

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -413,6 +413,14 @@ def _logrank_p(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> float:
 def _km_curve(time: np.ndarray, event: np.ndarray, alpha: float) -> pd.DataFrame:
     """Kaplan-Meier estimate at 0 and every observed time, with lifelines' interval.
 
+    See :func:`_km_arrays` (the same columns as a table).
+    """
+    return pd.DataFrame(_km_arrays(time, event, alpha))
+
+
+def _km_arrays(time: np.ndarray, event: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
+    """Kaplan-Meier estimate at 0 and every observed time, with lifelines' interval.
+
     The band is the exponential Greenwood ("log(-log)") interval as lifelines computes it;
     1 where the estimate is 1; the Greenwood term is 0 when everyone at risk dies.
     """
@@ -437,17 +445,15 @@ def _km_curve(time: np.ndarray, event: np.ndarray, alpha: float) -> pd.DataFrame
         high = np.exp(-np.exp(np.log(-v) + z * np.sqrt(cum) / v))
     low[np.isnan(low)] = 1.0
     high[np.isnan(high)] = 1.0
-    return pd.DataFrame(
-        {
-            "time": uniq,
-            "n_at_risk": at_risk,
-            "n_events": deaths,
-            "n_censored": leaving - deaths,
-            "survival": surv,
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
+    return {
+        "time": uniq,
+        "n_at_risk": at_risk,
+        "n_events": deaths,
+        "n_censored": leaving - deaths,
+        "survival": surv,
+        "ci_low": low,
+        "ci_high": high,
+    }
 
 
 # ------------------------------------------------------------------------ grouping
@@ -776,7 +782,7 @@ def km_table(
     _check_cut(cut)
     X, _, time, event = _prepare(features, clinical, time_col, event_col)
     name = _endpoint_name(time_col, endpoint)
-    parts = []
+    parts: list[dict[str, Any]] = []  # one dict of columns per curve, one table at the end
     for feat in X.columns:
         v = X[feat]
         ok = v.notna().to_numpy()
@@ -792,13 +798,17 @@ def km_table(
         for group, mask in (("low", ~high), ("high", high)):
             if not mask.any():
                 continue
-            curve = _km_curve(t[mask], e[mask], alpha)
-            part = pd.DataFrame(
-                {"feature": feat, "endpoint": name, "group": group, "cut": c, "cut_rule": rule},
-                index=curve.index,
-            ).join(curve)
-            parts.append(part)
+            curve = _km_arrays(t[mask], e[mask], alpha)
+            parts.append({"feature": feat, "endpoint": name, "group": group, "cut": c,
+                          "cut_rule": rule, "n": curve["time"].size, **curve})
     if not parts:
         return pd.DataFrame(columns=KM_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)[KM_COLUMNS]
-    return out
+    sizes = [p["n"] for p in parts]
+    columns: dict[str, Any] = {}
+    for col in KM_COLUMNS:
+        if col in ("feature", "endpoint", "group", "cut", "cut_rule"):
+            values = pd.Series([p[col] for p in parts])
+            columns[col] = values.repeat(sizes).reset_index(drop=True)
+        else:
+            columns[col] = np.concatenate([p[col] for p in parts])
+    return pd.DataFrame(columns)[KM_COLUMNS]

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-import yaml
 from pydantic import BaseModel, ValidationError
 
+if TYPE_CHECKING:  # pandas is imported by kb_table only
+    import pandas as pd
+
+from immunescape._yaml import YAMLError, safe_load
 from immunescape.errors import InputError, SchemaError
 from immunescape.kb.schema import (
     ClinicalCondition,
@@ -255,8 +257,8 @@ def _validate(model: type[BaseModel], data: Any, source: str) -> Any:
 
 def _parse_yaml(text: str, source: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        return safe_load(text)
+    except YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise SchemaError(
             f"is not valid YAML ({first})", source=source, fix="fix the YAML syntax"
@@ -394,9 +396,9 @@ def _gene_knowledge() -> _GeneIndex:
 
 
 def _score_ids(signature_files: Sequence[PathLike]) -> set[str]:
-    from immunescape.signatures.registry import load_registry
+    from immunescape.signatures.registry import registry_ids
 
-    return set(load_registry([str(p) for p in signature_files]).ids)
+    return set(registry_ids([str(p) for p in signature_files]))
 
 
 def _walk(conds: Iterable[Condition]) -> Iterable[Condition]:
@@ -801,6 +803,27 @@ def kb_table(
     >>> t.loc[t.id == "anti_lag3", "best_level"].item()
     'A'
     """
+    import pandas as pd
+
+    return pd.DataFrame(kb_rows(kb, kind=kind), columns=KB_TABLE_COLUMNS)
+
+
+#: Columns of :func:`kb_table` and of the rows of :func:`kb_rows`.
+KB_TABLE_COLUMNS = ["id", "kind", "name", "group", "requires", "n_evidence", "best_level"]
+
+
+def kb_rows(
+    kb: KnowledgeBase | None = None,
+    *,
+    kind: Literal["all", "mechanisms", "countermeasures", "evidence"] = "all",
+) -> list[dict[str, Any]]:
+    """Return the rows of :func:`kb_table` as plain dicts (no pandas: ``kb list`` starts fast).
+
+    Examples
+    --------
+    >>> kb_rows(kind="countermeasures")[0]["kind"]
+    'countermeasure'
+    """
     if kind not in ("all", "mechanisms", "countermeasures", "evidence"):
         raise InputError(
             f"kind={kind!r} is not an option",
@@ -830,8 +853,7 @@ def kb_table(
                 "group": f"{e.level}/{e.model}", "requires": "", "n_evidence": 1,
                 "best_level": e.level,
             })  # fmt: skip
-    cols = ["id", "kind", "name", "group", "requires", "n_evidence", "best_level"]
-    return pd.DataFrame(rows, columns=cols)
+    return rows
 
 
 def _pct(value: float | None, default: float) -> str:

@@ -123,16 +123,25 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def _floats(values: Any) -> np.ndarray:
+    """``values`` as float64, non-numbers as NaN (numeric arrays skip pandas' parser)."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        return np.asarray(values, dtype=float)
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
 def _round(values: Any, digits: int = 5) -> list[float | None]:
     """Floats rounded to ``digits`` significant digits (smaller JSON), None for NaN."""
     out: list[float | None] = []
-    for v in pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float):
+    spec = f".{digits}g"
+    for v in _floats(values).tolist():
         if not math.isfinite(v):
             out.append(None)
         elif v == 0:
             out.append(0.0)
         else:
-            out.append(float(f"{v:.{digits}g}"))
+            out.append(float(format(v, spec)))
     return out
 
 
@@ -638,8 +647,15 @@ def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
     """Kaplan-Meier step curves of each group, with confidence bands and censoring marks."""
     fig = Fig()
     has_ci = {"ci_low", "ci_high"} <= set(km.columns)
-    for k, (group, sub) in enumerate(km.groupby("group", sort=False)):
-        sub = sub.sort_values("time", kind="stable")
+    # numpy columns once, then one stable sort per group (pandas groupby and sort_values per
+    # figure dominated the report's time with hundreds of curves)
+    cols = {c: _floats(km[c]) for c in ("time", "survival", "n_at_risk", "ci_low", "ci_high",
+                                          "n_censored") if c in km.columns}
+    group_col = km["group"].to_numpy()
+    for k, group in enumerate(g for g in pd.unique(group_col) if not pd.isna(g)):
+        rows = np.flatnonzero(group_col == group)
+        rows = rows[np.argsort(cols["time"][rows], kind="stable")]
+        sub = {c: v[rows] for c, v in cols.items()}
         colour = RESPONSE_COLOURS.get(str(group), PALETTE[k % len(PALETTE)])
         name = plot_text(group)
         t = _round(sub["time"])
@@ -684,8 +700,9 @@ def km_curves(km: pd.DataFrame, *, ticks: list[float], time_label: str) -> Fig:
             )
         )
         if "n_censored" in sub:
-            cens = sub[pd.to_numeric(sub["n_censored"], errors="coerce").fillna(0) > 0]
-            if len(cens):
+            censored = np.nan_to_num(sub["n_censored"]) > 0
+            cens = {c: v[censored] for c, v in sub.items()}
+            if censored.any():
                 fig.add_trace(
                     _trace(
                         "scatter",

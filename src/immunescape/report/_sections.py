@@ -760,22 +760,27 @@ class Builder:
             }
         time_unit = text(self.run.get("time_unit")) or "months"
         panels = []
+        # numeric columns once for the whole table (hundreds of panels), numpy per panel
+        km = km.assign(
+            time=pd.to_numeric(km["time"], errors="coerce"),
+            n_at_risk=pd.to_numeric(km["n_at_risk"], errors="coerce"),
+        )
         for key, sub in km.groupby(keys, sort=False):
             feature, endpoint = (key[0], text(key[1])) if len(keys) == 2 else (key[0], "")
-            sub = sub.assign(
-                time=pd.to_numeric(sub["time"], errors="coerce"),
-                n_at_risk=pd.to_numeric(sub["n_at_risk"], errors="coerce"),
-            )
             ticks = F.km_ticks(float(sub["time"].max()))
             title = feature + (f" · {endpoint}" if endpoint else "")
             p = logrank.get((feature, endpoint))
             if p is not None and not is_missing(p):
                 title += f" (log-rank p = {fmt_p(p)})"
             at_risk_rows = []
-            for group, g in sub.groupby("group", sort=False):
-                g = g.sort_values("time", kind="stable")
-                times = g["time"].to_numpy(dtype=float)
-                risk = g["n_at_risk"].to_numpy(dtype=float)
+            sub_time = sub["time"].to_numpy(dtype=float)
+            sub_risk = sub["n_at_risk"].to_numpy(dtype=float)
+            sub_group = sub["group"].to_numpy()
+            for group in (g for g in pd.unique(sub_group) if not pd.isna(g)):
+                rows = np.flatnonzero(sub_group == group)
+                rows = rows[np.argsort(sub_time[rows], kind="stable")]
+                times = sub_time[rows]
+                risk = sub_risk[rows]
                 cells = []
                 for t in ticks:
                     idx = int(np.searchsorted(times, t - 1e-9, side="left"))

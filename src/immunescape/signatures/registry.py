@@ -10,13 +10,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import ValidationError
 
+from immunescape._yaml import YAMLError, safe_load
 from immunescape.errors import InputError, SchemaError
 from immunescape.signatures.schema import RegistryFile, Signature
 
-__all__ = ["Registry", "load_registry", "read_signature_file", "read_gmt"]
+__all__ = ["Registry", "load_registry", "read_signature_file", "read_gmt", "registry_ids"]
 
 GmtMethod = Literal["ssgsea", "singscore", "weighted_mean", "mean_z", "pc1"]
 
@@ -97,8 +97,8 @@ class Registry:
 
 def _parse_registry_yaml(text: str, source: str) -> RegistryFile:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = safe_load(text)
+    except YAMLError as exc:
         raise SchemaError(f"not valid YAML ({exc.__class__.__name__})", source=source) from None
     if isinstance(data, list):  # a bare list of signatures is accepted for user files
         data = {"version": "user", "signatures": data}
@@ -122,19 +122,27 @@ def _parse_registry_yaml(text: str, source: str) -> RegistryFile:
 
 
 @cache
-def _builtin() -> Registry:
-    sigs: list[Signature] = []
-    files: dict[str, str] = {}
-    h = hashlib.sha256()
+def _builtin_files() -> tuple[tuple[str, str, RegistryFile], ...]:
+    """Return the shipped registry YAML files: (name, text, parsed), in name order."""
+    out = []
     data_dir = resources.files("immunescape.signatures") / "data"
     for entry in sorted(data_dir.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
         text = entry.read_text(encoding="utf-8")
-        h.update(entry.name.encode())
+        out.append((entry.name, text, _parse_registry_yaml(text, f"registry file {entry.name}")))
+    return tuple(out)
+
+
+@cache
+def _builtin() -> Registry:
+    sigs: list[Signature] = []
+    files: dict[str, str] = {}
+    h = hashlib.sha256()
+    for name, text, rf in _builtin_files():
+        h.update(name.encode())
         h.update(text.encode())
-        rf = _parse_registry_yaml(text, f"registry file {entry.name}")
-        files[entry.name] = rf.version
+        files[name] = rf.version
         sigs.extend(rf.signatures)
     from immunescape.pathways import progeny
 
@@ -143,6 +151,45 @@ def _builtin() -> Registry:
     files["progeny"] = str(man.get("source_version", man.get("version", "")))
     h.update(str(man.get("sha256", "")).encode())
     return Registry(tuple(sigs), files, h.hexdigest())
+
+
+def registry_ids(
+    extra: Sequence[str | Path] = (), *, gmt_method: GmtMethod = "ssgsea"
+) -> list[str]:
+    """Return ``load_registry(extra).ids`` without building the PROGENy entries.
+
+    The PROGENy ids come from the vendored model's manifest, so listing or validating ids
+    (``immunescape kb list``) does not import numpy or pandas. User files are read and
+    checked as by :func:`load_registry`.
+
+    Examples
+    --------
+    >>> registry_ids() == load_registry().ids
+    True
+    """
+    import json
+    import re
+
+    ids = [s.id for _, _, rf in _builtin_files() for s in rf.signatures]
+    # (through the top package: importing immunescape.pathways would import numpy/pandas)
+    manifest = resources.files("immunescape").joinpath(
+        "pathways", "data", "progeny_manifest.json"
+    )
+    pathways = json.loads(manifest.read_text(encoding="utf-8"))["pathways"]
+    # the id rule of immunescape.pathways.progeny.signature_id (a test checks they agree)
+    ids += ["progeny_" + re.sub(r"[^a-z0-9]+", "_", p.lower()).strip("_") for p in pathways]
+    seen = set(ids)
+    for path in extra:
+        for s in read_signature_file(path, gmt_method=gmt_method):
+            if s.id in seen:
+                raise InputError(
+                    f"signature id {s.id!r} already exists in the registry",
+                    source=str(path),
+                    fix="give the user signature another id",
+                )
+            seen.add(s.id)
+            ids.append(s.id)
+    return ids
 
 
 def load_registry(

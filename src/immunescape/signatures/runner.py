@@ -135,15 +135,7 @@ def score(
     >>> score(e, signatures=["cyt"]).scores["cyt"].round(3).tolist()
     [8.0, 0.1]
     """
-    if signatures is None:
-        sigs = list(load_registry())
-    elif isinstance(signatures, Registry):
-        sigs = list(signatures)
-    else:
-        items = list(signatures)
-        reg = load_registry() if any(isinstance(s, str) for s in items) else None
-        sigs = [reg.get(s) if isinstance(s, str) else s for s in items]  # type: ignore[union-attr]
-
+    sigs = resolve_signatures(signatures)
     n_out = expr.shape[0]
     joined = expr
     if reference is not None:
@@ -158,24 +150,13 @@ def score(
     conversions: set[str] = set()
     for sig in sigs:
         ctx = ctx_joint if sig.scope == "cohort_relative" else ctx_own
-        found, total, missing = coverage(sig, ctx.expr.gene_set)
-        need = sig.min_coverage if min_coverage is None else min_coverage
-        frac = found / total if total else 0.0
-        status = "scored"
+        row, message = feature_row(
+            sig, ctx.expr.gene_set, min_coverage=min_coverage, cohort_ok=cohort_ok,
+            min_cohort=min_cohort,
+        )
         values = np.full(n_out, np.nan)
-        if total == 0 or frac + 1e-12 < need:
-            status = "low_coverage"
-            messages.append(
-                f"{sig.id}: {found}/{total} {'pairs' if sig.method == 'gene_pairs' else 'genes'}"
-                f" found (minimum {need:.0%}); missing: {', '.join(missing[:20])}"
-                + (" ..." if len(missing) > 20 else "")
-            )
-        elif sig.scope == "cohort_relative" and not cohort_ok:
-            status = "needs_reference"
-            messages.append(
-                f"{sig.id}: cohort-relative score needs at least {min_cohort} samples; "
-                "give a reference cohort"
-            )
+        if message:
+            messages.append(message)
         else:
             genes = ctx.expr.has(sig.all_genes())
             result = np.asarray(get_kernel(sig.method)(ctx, sig, genes), dtype=float)
@@ -184,33 +165,87 @@ def score(
             if note:
                 conversions.add(note)
         columns[sig.id] = values
-        rows.append(
-            {
-                "id": sig.id,
-                "name": sig.name,
-                "kind": sig.kind,
-                "method": sig.method,
-                "direction": sig.direction,
-                "scope": sig.scope,
-                "genes_total": total,
-                "genes_found": found,
-                "citation": sig.citation,
-                "unit": sig.input_unit,
-                "status": status,
-                "missing_genes": ",".join(missing),
-            }
-        )
+        rows.append(row)
     scores = pd.DataFrame(columns, index=pd.Index(expr.samples, name="sample_id"))
-    features = pd.DataFrame(rows, columns=FEATURE_COLUMNS + ["unit", "status", "missing_genes"])
+    features = pd.DataFrame(rows, columns=FEATURE_TABLE_COLUMNS)
     if messages:
-        logger.warning("%d signature(s) not scored: %s", len(messages), "; ".join(messages))
-        warnings.warn(
-            f"{len(messages)} signature(s) left NaN (low coverage or no reference cohort): "
-            + "; ".join(m.split(":")[0] for m in messages),
-            CoverageWarning,
-            stacklevel=2,
-        )
+        warn_unscored(messages, stacklevel=3)
     return ScoreResult(scores, features, messages, sorted(conversions))
+
+
+#: Columns of :attr:`ScoreResult.features`.
+FEATURE_TABLE_COLUMNS = FEATURE_COLUMNS + ["unit", "status", "missing_genes"]
+
+
+def resolve_signatures(
+    signatures: Registry | Iterable[Signature] | Iterable[str] | None,
+) -> list[Signature]:
+    """Signatures from a registry, signatures or ids (default: the whole built-in registry)."""
+    if signatures is None:
+        return list(load_registry())
+    if isinstance(signatures, Registry):
+        return list(signatures)
+    items = list(signatures)
+    reg = load_registry() if any(isinstance(s, str) for s in items) else None
+    return [reg.get(s) if isinstance(s, str) else s for s in items]  # type: ignore[union-attr]
+
+
+def feature_row(
+    sig: Signature,
+    available: frozenset[str] | set[str],
+    *,
+    min_coverage: float | None,
+    cohort_ok: bool,
+    min_cohort: int,
+) -> tuple[dict[str, object], str | None]:
+    """Return the ``features`` row of one signature and, when it cannot be scored, why.
+
+    Status is ``low_coverage`` (too few genes or pairs found), ``needs_reference`` (a
+    cohort-relative score on too small a cohort) or ``scored``.
+    """
+    found, total, missing = coverage(sig, available)
+    need = sig.min_coverage if min_coverage is None else min_coverage
+    frac = found / total if total else 0.0
+    status, message = "scored", None
+    if total == 0 or frac + 1e-12 < need:
+        status = "low_coverage"
+        message = (
+            f"{sig.id}: {found}/{total} {'pairs' if sig.method == 'gene_pairs' else 'genes'}"
+            f" found (minimum {need:.0%}); missing: {', '.join(missing[:20])}"
+            + (" ..." if len(missing) > 20 else "")
+        )
+    elif sig.scope == "cohort_relative" and not cohort_ok:
+        status = "needs_reference"
+        message = (
+            f"{sig.id}: cohort-relative score needs at least {min_cohort} samples; "
+            "give a reference cohort"
+        )
+    row = {
+        "id": sig.id,
+        "name": sig.name,
+        "kind": sig.kind,
+        "method": sig.method,
+        "direction": sig.direction,
+        "scope": sig.scope,
+        "genes_total": total,
+        "genes_found": found,
+        "citation": sig.citation,
+        "unit": sig.input_unit,
+        "status": status,
+        "missing_genes": ",".join(missing),
+    }
+    return row, message
+
+
+def warn_unscored(messages: list[str], *, stacklevel: int = 2) -> None:
+    """Log and warn (:class:`CoverageWarning`) about signatures left NaN."""
+    logger.warning("%d signature(s) not scored: %s", len(messages), "; ".join(messages))
+    warnings.warn(
+        f"{len(messages)} signature(s) left NaN (low coverage or no reference cohort): "
+        + "; ".join(m.split(":")[0] for m in messages),
+        CoverageWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _join_reference(expr: Expression, reference: Expression) -> Expression:

@@ -118,7 +118,7 @@ class ScoringContext:
             s2 = np.empty(n)
             gsum = np.zeros(g)
             scale = expr._linear_scale()
-            step = max(1, min(n, 2**22 // max(g, 1)))  # ~32 MB float64 blocks
+            step = max(1, min(n, 2**18 // max(g, 1)))  # ~2 MB float64 blocks: in cache
             for a in range(0, n, step):
                 b = min(n, a + step)
                 block = X[a:b].astype(np.float64)
