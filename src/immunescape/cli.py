@@ -1211,7 +1211,7 @@ def _guard_inputs(args: list[str]) -> None:
     An output that is itself one of the inputs (e.g. ``train -o expression.tsv``) is refused
     here, before any work is done; output directories are checked when written.
     """
-    from immunescape._output import protect_inputs
+    from immunescape._paths import protect_inputs
 
     inputs: list[str] = []
     outputs: list[str] = []

@@ -187,7 +187,13 @@ def test_time_unit_option_and_missing_unit_error(tmp_path, raises_input_error):
     clin = read_clinical(path, time_unit="days")
     assert clin.data["os_months"].iloc[0] == pytest.approx(20.0)
     assert clin.data["os_event"].iloc[0] == 1.0
-    raises_input_error(lambda: read_clinical(path), path, "time unit", "time_unit=")
+    # detected but of unknown unit: left out with a warning, never guessed
+    clin = read_clinical(path)
+    assert clin.data["os_months"].isna().all()
+    assert any("time unit" in w and "left out" in w for w in clin.provenance["warnings"])
+    # named explicitly: the unit is required
+    raises_input_error(lambda: read_clinical(path, os_time_col="survival"), path, "time unit",
+                       "time_unit=")
 
 
 def test_name_unit_beats_bare_column(tmp_path):

@@ -430,7 +430,10 @@ def _text(value: object) -> str | None:
 
 
 def _token(text: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", text.strip().lower()).strip()
+    """Lower-cased, with ``_``/``-`` read as spaces and trailing footnote marks (``PD*``,
+    ``SD†``) dropped."""
+    text = re.sub(r"[*\u2020\u2021#]+$", "", text.strip())
+    return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 
 
 def _listing(values: Sequence[object] | Counter[Any]) -> str:
@@ -492,6 +495,17 @@ def _read_table(path: os.PathLike[str] | str, source: str) -> tuple[pd.DataFrame
             df = df.reset_index()
             df = df.rename(columns={df.columns[0]: ""})
     df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:
+        if df[col].dtype != object:
+            continue
+        values = df[col].astype(str).str.strip()
+        filled = values[values != ""]
+        keys = filled.str.extract(r"^([A-Za-z][\w .()/-]{0,40}):\s", expand=False)
+        if len(filled) and keys.notna().all() and keys.nunique() == 1:
+            # GEO series-matrix characteristics, e.g. 'pfs: 2.57' in every cell
+            df[col] = values.str.replace(rf"^{re.escape(keys.iloc[0])}:\s*", "", regex=True)
+            warnings.append(f"column {col!r}: the prefix '{keys.iloc[0]}: ' of every value "
+                            "(GEO characteristics) was removed")
     if len(df) == 0:
         raise InputError(
             "the table has a header but no rows", source=source, fix="give one row per sample"
@@ -660,10 +674,33 @@ def read_clinical(
     dups = Counter(ids)
     dup_list = Counter({k: n for k, n in dups.items() if n > 1})
     if dup_list:
-        raise InputError(
-            f"duplicated sample ids in column {sample!r}: {_listing(dup_list)}",
-            source=source,
-            fix="keep one row per sample (or choose another column with sample_col)",
+        # Patient-level tables list a patient once per biopsy: rows that agree on every
+        # outcome column describe one patient and are kept once; rows that disagree are an error.
+        outcome = [c for c in df.columns if c != sample and (
+            _norm(c) in RECIST_NAMES or _norm(c) in RESPONSE_NAMES
+            or re.search(r"(^|[^a-z])(os|pfs|surv|event|censor|death|dead|vital|progress|"
+                         r"response|recist|bor)", str(c).lower()))]
+        given = [c for c in (recist_col, response_col, os_time_col, os_event_col,
+                             pfs_time_col, pfs_event_col) if c is not None and c in df.columns]
+        outcome = list(dict.fromkeys(outcome + given))
+        keyed = df.assign(_id=ids)
+        rows = keyed[keyed["_id"].isin(list(dup_list))]
+        differ = [c for c in outcome if (rows.groupby("_id")[c].nunique(dropna=False) > 1).any()]
+        if differ or not outcome:
+            raise InputError(
+                f"duplicated sample ids in column {sample!r}: {_listing(dup_list)}"
+                + (f", whose rows differ in {_listing(differ)}" if differ else ""),
+                source=source,
+                fix="keep one row per sample (or choose another column with sample_col)",
+            )
+        keep = ~pd.Series(ids).duplicated().to_numpy()
+        df = df.loc[keep].reset_index(drop=True)
+        cols = _Columns(df, source)
+        ids = [i for i, k in zip(ids, keep, strict=True) if k]
+        prov["warnings"].append(
+            f"{sum(dup_list.values()) - len(dup_list)} repeated row(s) of {len(dup_list)} "
+            f"sample id(s) in column {sample!r} ({_listing(dup_list)}) agree on every outcome "
+            "column; the first row of each was kept"
         )
     index = pd.Index(ids, name="sample_id")
 
@@ -1053,7 +1090,19 @@ def _survival(
                 source=source,
                 fix="survival times count from the start of treatment and cannot be negative",
             )
-        factors = _time_factors(name, unit, unit_col, time_unit, df, cols, prov, kind)
+        try:
+            factors = _time_factors(name, unit, unit_col, time_unit, df, cols, prov, kind)
+        except InputError as exc:
+            if time_col is not None or time_unit is not None or "unknown" not in exc.problem:
+                raise
+            # a detected column of unknown unit: survival is left out, not guessed
+            prov["warnings"].append(
+                f"{label} left out: the time unit of column {name!r} is unknown (neither its "
+                "name nor a unit column states it); name it with a unit (e.g. "
+                f"'{name}_days') or pass time_unit to use it"
+            )
+            info["time_col"] = None
+            factors = np.nan
         months = pd.Series(values * factors, index=index, dtype=float)
 
     # event column
