@@ -15,7 +15,7 @@ import pandas as pd
 from immunescape.errors import InputError
 from immunescape.io._files import decode_text, sniff_delimiter
 
-__all__ = ["read_table", "pick_columns", "normalise_chrom", "PathLike"]
+__all__ = ["read_table", "pick_columns", "normalise_chrom", "check_chromosomes", "PathLike"]
 
 PathLike = str | os.PathLike[str]
 
@@ -274,6 +274,45 @@ def normalise_chrom(values: pd.Series) -> pd.Series:
         return t.replace({"23": "X", "24": "Y", "M": "MT"})
 
     return map_unique(values, _norm)
+
+
+def check_chromosomes(values: pd.Series, *, source: str, column: str) -> None:
+    """Refuse chromosome names no human genome has.
+
+    ``chr23``/``chr24`` and numbers outside 1-24 are refused; a bare ``23``/``24`` is read as
+    X/Y (the FACETS/PLINK convention), and contigs such as ``GL000192.1`` or ``chrUn_...``
+    are accepted.
+
+    Raises
+    ------
+    InputError
+        On the first impossible name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_chromosomes(pd.Series(["1", "chrX", "23", "GL000192.1"]), source="m", column="c")
+    >>> check_chromosomes(pd.Series(["chr23"]), source="m.maf", column="Chromosome")
+    Traceback (most recent call last):
+    ...
+    immunescape.errors.InputError: m.maf: column 'Chromosome' has chromosome 'chr23', which no human genome has; fix: use 1-22, X, Y or MT (with or without 'chr')
+    """
+    for value in pd.unique(values.dropna().astype(str)):
+        v = value.strip()
+        low = v.lower()
+        bad = False
+        if low.startswith("chr") and low[3:].isdigit():
+            bad = not 1 <= int(low[3:]) <= 22
+        elif v.isdigit():
+            bad = not 1 <= int(v) <= 24
+        elif v.lstrip("-").isdigit() or v == "":
+            bad = True
+        if bad:
+            raise InputError(
+                f"column {column!r} has chromosome {value!r}, which no human genome has",
+                source=source,
+                fix="use 1-22, X, Y or MT (with or without 'chr')",
+            )
 
 
 def path_name(path: PathLike | None) -> str:

@@ -22,6 +22,7 @@ from immunescape._logging import logger
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
+    check_chromosomes,
     map_unique,
     normalise_chrom,
     pick_columns,
@@ -40,7 +41,13 @@ __all__ = [
     "MISSENSE",
     "INFRAME",
     "MAF_COLUMNS",
+    "MALFORMED_HGVS_OPTIONS",
 ]
+
+#: Values of ``on_malformed_hgvs`` / ``--malformed-hgvs``: ``warn`` (default) reads a minority
+#: of malformed HGVSp values as missing and lists their rows (a majority is refused: the column
+#: is probably something else); ``raise`` refuses any; ``blank`` reads any number as missing.
+MALFORMED_HGVS_OPTIONS = ("warn", "raise", "blank")
 
 #: MAF Variant_Classification values, most severe first (the order decides which row of a
 #: duplicated variant is kept).
@@ -284,6 +291,9 @@ class MutationTable:
         Canonical field -> input column actually used.
     notes
         What was done on reading (for run.json).
+    malformed_hgvsp_rows
+        1-based data rows (the first row after the header is 1) whose HGVSp was not protein
+        HGVS and was read as missing.
 
     Examples
     --------
@@ -299,6 +309,7 @@ class MutationTable:
     source: str = "<memory>"
     columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    malformed_hgvsp_rows: list[int] = field(default_factory=list)
 
     @property
     def samples(self) -> list[str]:
@@ -316,14 +327,14 @@ class MutationTable:
         columns: Mapping[str, str] | None = None,
         source: str = "<memory>",
         resolve_genes: bool = True,
-        on_malformed_hgvs: str = "raise",
+        on_malformed_hgvs: str = "warn",
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
-        if on_malformed_hgvs not in ("raise", "blank"):
+        if on_malformed_hgvs not in MALFORMED_HGVS_OPTIONS:
             raise InputError(
-                f"on_malformed_hgvs={on_malformed_hgvs!r} is not an option",
-                source="on_malformed_hgvs",
-                fix="use 'raise' or 'blank'",
+                f"--malformed-hgvs {on_malformed_hgvs!r} is not an option",
+                source="--malformed-hgvs",
+                fix="use warn (default), raise or blank",
             )
         if frame.empty:
             raise InputError(
@@ -363,8 +374,18 @@ class MutationTable:
                         source=source,
                         fix="give whole numbers, or map another column",
                     )
+                neg = num < 0
+                if neg.any():
+                    row = int(np.flatnonzero(neg.to_numpy(dtype=bool))[0]) + 1
+                    raise InputError(
+                        f"column {found[key]!r} ({key}) has a negative value "
+                        f"({out[key][neg].iloc[0]!r}, data row {row})",
+                        source=source,
+                        fix="positions and read counts are >= 0; correct or remove the row",
+                    )
                 out[key] = num.astype("Int64")
         if "chrom" in out:
+            check_chromosomes(out["chrom"], source=source, column=found["chrom"])
             out["chrom"] = normalise_chrom(out["chrom"])
         out["consequence"] = out["variant_class"]
         out["variant_class"] = classify_variants(
@@ -374,23 +395,36 @@ class MutationTable:
             hgvsc=out.get("hgvsc"),
             source=source,
         )
+        malformed_rows: list[int] = []
         if "hgvsp" in out:
             parsed = parse_hgvsp(out["hgvsp"])
-            malformed = parsed["malformed"]
+            malformed = parsed["malformed"].to_numpy(dtype=bool)
             if malformed.any():
+                n_bad = int(malformed.sum())
+                n_given = int(out["hgvsp"].notna().sum())
                 examples = out.loc[malformed, "hgvsp"].astype(str).unique()[:3]
-                if on_malformed_hgvs == "raise":
+                malformed_rows = [int(i) + 1 for i in np.flatnonzero(malformed)]
+                shown = ", ".join(repr(e) for e in examples)
+                rows_txt = ", ".join(str(r) for r in malformed_rows[:10]) + (
+                    " ..." if len(malformed_rows) > 10 else ""
+                )
+                if on_malformed_hgvs == "raise" or (
+                    on_malformed_hgvs == "warn" and 2 * n_bad > n_given
+                ):
+                    most = "" if on_malformed_hgvs == "raise" else (
+                        f" (most of the {n_given} values, so the column is probably not HGVSp)"
+                    )
                     raise InputError(
-                        f"{int(malformed.sum())} value(s) of column {found['hgvsp']!r} are "
-                        f"not protein HGVS, e.g. {', '.join(repr(e) for e in examples)}",
+                        f"{n_bad} value(s) of column {found['hgvsp']!r} are not protein HGVS"
+                        f"{most}, e.g. {shown} (data rows {rows_txt})",
                         source=source,
                         fix="correct them (form p.V600E or p.Val600Glu), map another column, "
-                        "or treat them as missing with --malformed-hgvs blank "
+                        "or read them as missing with --malformed-hgvs blank "
                         "(Python: on_malformed_hgvs='blank')",
                     )
                 notes.append(
-                    f"{int(malformed.sum())} malformed HGVSp value(s) treated as missing "
-                    f"(e.g. {examples[0]!r})"
+                    f"{n_bad} malformed HGVSp value(s) read as missing, the variant classified "
+                    f"from {found['variant_class']!r} (e.g. {shown}; data rows {rows_txt})"
                 )
             parsed = parsed.drop(columns="malformed")
         else:
@@ -407,11 +441,12 @@ class MutationTable:
             if note:
                 notes.append(note)
         extras = [c for c in df.columns if c not in found.values() and c not in out.columns]
-        for c in extras:
-            out[c] = df[c]
+        if extras:
+            out = pd.concat([out, df[extras]], axis=1)
         out = out.reset_index(drop=True)
         logger.info("%s: %d mutations in %d samples", source, len(out), out["sample_id"].nunique())
-        return cls(data=out, source=source, columns=dict(found), notes=notes)
+        return cls(data=out, source=source, columns=dict(found), notes=notes,
+                   malformed_hgvsp_rows=malformed_rows)  # fmt: skip
 
     def variant_key_columns(self) -> list[str]:
         """Return the columns that identify a variant within its sample.
@@ -492,7 +527,7 @@ def read_maf(
     *,
     columns: Mapping[str, str] | None = None,
     resolve_genes: bool = True,
-    on_malformed_hgvs: str = "raise",
+    on_malformed_hgvs: str = "warn",
 ) -> MutationTable:
     r"""Read a MAF file or another per-mutation table.
 
@@ -513,8 +548,11 @@ def read_maf(
     resolve_genes
         Map gene symbols to current HGNC symbols with the offline resolver.
     on_malformed_hgvs
-        ``"raise"`` (default) stops on HGVSp values that are not protein HGVS; ``"blank"``
-        treats them as missing and notes it.
+        ``"warn"`` (default): a minority of HGVSp values that are not protein HGVS are read
+        as missing, the variants classified from their variant class, and the data rows are
+        listed in ``notes`` and ``malformed_hgvsp_rows`` (a majority is refused: the column
+        is probably not HGVSp); ``"raise"``: any is refused; ``"blank"``: all are read as
+        missing.
 
     Returns
     -------
@@ -524,7 +562,9 @@ def read_maf(
     Raises
     ------
     InputError
-        Missing file or required column, no rows, unknown variant classes, malformed HGVSp.
+        Missing file or required column, no rows, unknown variant classes, malformed HGVSp
+        (see ``on_malformed_hgvs``), negative positions or read counts, impossible
+        chromosomes (``chr23``, ``0``, ``25``).
 
     Examples
     --------
