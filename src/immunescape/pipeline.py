@@ -80,7 +80,7 @@ def run_pipeline(
     capture_mb: float | None = None,
     assay: str | None = None,
     dna_samples: Literal["maf", "all"] = "maf",
-    malformed_hgvs: Literal["raise", "blank"] = "raise",
+    malformed_hgvs: Literal["warn", "raise", "blank"] = "warn",
     genome_build: str | None = None,
     cancer_type: str | None = None,
     reference: PathLike | None = None,
@@ -105,8 +105,8 @@ def run_pipeline(
         ``"maf"``: only samples with a MAF row were sequenced; ``"all"``: every expression
         sample was sequenced.
     malformed_hgvs
-        ``"raise"`` (default) or ``"blank"``: treat protein changes that are not HGVS as
-        missing (see :func:`immunescape.genomics.read_maf`).
+        ``"warn"`` (default), ``"raise"`` or ``"blank"`` for protein changes that are not
+        HGVS (see :func:`immunescape.genomics.read_maf`).
     cancer_type
         Recorded in run.json (rules are not cancer-type specific yet).
     reference

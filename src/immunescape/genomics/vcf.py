@@ -42,7 +42,7 @@ from immunescape.errors import InputError
 from immunescape.genomics._reading import PathLike
 from immunescape.genomics.mutations import MutationTable, so_terms
 
-__all__ = ["read_vcf", "VCF_FILTERS"]
+__all__ = ["read_vcf", "write_maf", "VCF_FILTERS"]
 
 #: Accepted values of ``vcf_filter``.
 VCF_FILTERS = ("pass", "all")
@@ -580,3 +580,39 @@ def read_vcf(
     )
     mt.notes[:0] = notes
     return mt
+
+
+_MAF_NAMES = {
+    "sample_id": "Tumor_Sample_Barcode", "gene": "Hugo_Symbol",
+    "variant_class": "Variant_Classification", "hgvsp": "HGVSp", "hgvsc": "HGVSc",
+    "chrom": "Chromosome", "start": "Start_Position", "end": "End_Position",
+    "ref": "Reference_Allele", "alt": "Tumor_Seq_Allele2", "t_depth": "t_depth",
+    "t_alt_count": "t_alt_count",
+}  # fmt: skip
+
+
+def write_maf(mutations: MutationTable, path: PathLike) -> Path:
+    """Write a mutation table as a tab-separated MAF (the canonical columns, MAF names).
+
+    Used by the command line to hand VCF or cBioPortal mutations to every command that takes
+    ``--maf``. Variant classes are written as MAF classes, HGVSp as read.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> mt = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S1"],
+    ...     "Hugo_Symbol": ["B2M"], "Variant_Classification": ["stop_gained"]}),
+    ...     resolve_genes=False)
+    >>> out = write_maf(mt, pathlib.Path(tempfile.mkdtemp()) / "m.maf")
+    >>> out.read_text().splitlines()[1]
+    'B2M\tS1\tNonsense_Mutation'
+    """
+    d = mutations.data
+    cols = {k: v for k, v in _MAF_NAMES.items() if k in d.columns}
+    frame = d[list(cols)].rename(columns=cols)
+    order = ["Hugo_Symbol", "Tumor_Sample_Barcode"] + [
+        c for c in frame.columns if c not in ("Hugo_Symbol", "Tumor_Sample_Barcode")
+    ]
+    out = Path(path)
+    frame[order].to_csv(out, sep="\t", index=False)
+    return out

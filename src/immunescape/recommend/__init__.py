@@ -79,7 +79,7 @@ def recommend(mechanisms: pd.DataFrame, *, kb: KnowledgeBase | None = None) -> p
     kb = kb or load_kb()
     present = mechanisms[mechanisms["status"] == "present"]
     present = present[present["mechanism_id"].map(
-        lambda m: m in kb.mechanisms and kb.mechanisms[m].effect == "resistance")]
+        lambda m: m in kb.mechanisms and kb.mechanisms[m].effect == "resistance").astype(bool)]
     rows = []
     for sid, group in present.groupby("sample_id", sort=False):
         proposals: dict[str, dict] = {}
