@@ -42,13 +42,13 @@ __all__ = ["CBioPortalStudy", "read_cbioportal", "read_meta"]
 
 
 def read_meta(path: PathLike) -> dict[str, str]:
-    """Read a cBioPortal ``key: value`` file (meta file or gene panel header).
+    r"""Read a cBioPortal ``key: value`` file (meta file or gene panel header).
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "meta_study.txt"
-    >>> _ = f.write_text("cancer_study_identifier: s1\\nreference_genome: hg19\\n")
+    >>> _ = f.write_text("cancer_study_identifier: s1\nreference_genome: hg19\n")
     >>> read_meta(f)
     {'cancer_study_identifier': 's1', 'reference_genome': 'hg19'}
     """
@@ -156,7 +156,7 @@ def _log2_to_calls(path: Path) -> GeneCNA:
 
 
 def read_cbioportal(directory: PathLike, *, on_malformed_hgvs: str = "warn") -> CBioPortalStudy:
-    """Read a cBioPortal study folder.
+    r"""Read a cBioPortal study folder.
 
     Parameters
     ----------
@@ -175,6 +175,18 @@ def read_cbioportal(directory: PathLike, *, on_malformed_hgvs: str = "warn") -> 
     InputError
         Not a folder, no ``meta_*.txt``, a meta file naming a missing data file, or any
         data file a reader refuses.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "meta_study.txt").write_text("cancer_study_identifier: s1\nreference_genome: hg19\n")
+    >>> _ = (d / "meta_cna.txt").write_text("genetic_alteration_type: COPY_NUMBER_ALTERATION\n"
+    ...                                     "datatype: DISCRETE\ndata_filename: data_cna.txt\n")
+    >>> _ = (d / "data_cna.txt").write_text("Hugo_Symbol\tS1\tS2\nB2M\t-2\t0\n")
+    >>> study = read_cbioportal(d)
+    >>> study.genome_build, study.cna.data[["sample_id", "gistic"]].values.tolist()
+    ('GRCh37', [['S1', -2], ['S2', 0]])
     """
     d = Path(directory)
     if not d.is_dir():

@@ -338,10 +338,29 @@ def run_genomics(
 def combine_mutations(tables: Sequence[MutationTable]) -> MutationTable:
     """Stack mutation tables (a MAF and VCFs) into one; sources and notes are joined.
 
+    Parameters
+    ----------
+    tables
+        Mutation tables, one or more tumours each.
+
+    Returns
+    -------
+    MutationTable
+        All rows; malformed-HGVSp row numbers refer to the stacked table.
+
     Raises
     ------
     InputError
         When two inputs hold the same sample id (one file per tumour).
+
+    Examples
+    --------
+    >>> a = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S1"],
+    ...     "Hugo_Symbol": ["B2M"], "Variant_Classification": ["Silent"]}), resolve_genes=False)
+    >>> b = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S2"],
+    ...     "Hugo_Symbol": ["JAK1"], "Variant_Classification": ["Silent"]}), resolve_genes=False)
+    >>> combine_mutations([a, b]).samples
+    ['S1', 'S2']
     """
     if len(tables) == 1:
         return tables[0]

@@ -592,10 +592,22 @@ _MAF_NAMES = {
 
 
 def write_maf(mutations: MutationTable, path: PathLike) -> Path:
-    """Write a mutation table as a tab-separated MAF (the canonical columns, MAF names).
+    r"""Write a mutation table as a tab-separated MAF (the canonical columns, MAF names).
 
     Used by the command line to hand VCF or cBioPortal mutations to every command that takes
     ``--maf``. Variant classes are written as MAF classes, HGVSp as read.
+
+    Parameters
+    ----------
+    mutations
+        The table.
+    path
+        Output file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
 
     Examples
     --------
