@@ -54,8 +54,8 @@ CNA_LONG_COLUMNS: dict[str, tuple[str, ...]] = {
     "sample_id": ("sample_id", "Tumor_Sample_Barcode", "Sample", "sample", "ID"),
     "gene": _GENE_NAMES,
     "gistic": ("gistic", "call", "cna", "CNA", "gistic_call", "value"),
-    "total_cn": ("total_cn", "tcn", "tcn.em", "copy_number", "Copy_Number"),
-    "minor_cn": ("minor_cn", "lcn", "lcn.em", "nMinor", "minor"),
+    "total_cn": ("total_cn", "tcn.em", "tcn", "copy_number", "Copy_Number"),
+    "minor_cn": ("minor_cn", "lcn.em", "lcn", "nMinor", "minor"),
     "loh": ("loh", "LOH"),
 }
 #: Segment table: accepted column names per field (IGV .seg, FACETS, ASCAT, CNVkit names).
@@ -254,8 +254,10 @@ def _long(df: pd.DataFrame, *, columns: Mapping[str, str] | None, source: str) -
         out["gistic"] = pd.array([pd.NA] * len(out), dtype="Int64")
     for key in ("total_cn", "minor_cn"):
         if key in found:
-            num = pd.to_numeric(df[found[key]], errors="coerce")
-            bad = num.isna() & df[found[key]].notna()
+            txt = df[found[key]].astype("string").str.strip()
+            txt = txt.where(~txt.str.upper().isin(["NA", "NAN", "."]), pd.NA)
+            num = pd.to_numeric(txt, errors="coerce")
+            bad = num.isna() & txt.notna()
             if bad.any() or (num < 0).any():
                 raise InputError(
                     f"column {found[key]!r} ({key}) must hold non-negative numbers",
@@ -329,6 +331,16 @@ def read_cna(
     [['S1', 'PTEN', -2], ['S2', 'PTEN', 0]]
     """
     df, warnings = read_table(path, what="copy-number table")
+    cols = {str(c).strip() for c in df.columns}
+    if {"Unique Name", "Descriptor", "Wide Peak Limits"} <= cols or str(
+        df.columns[0]
+    ).strip().lower() == "cytoband":
+        raise InputError(
+            "is a GISTIC peak file (all_lesions / amp_genes / del_genes: peaks, not calls per "
+            "gene and sample)",
+            source=str(path),
+            fix="give GISTIC's all_thresholded.by_genes.txt (genes x samples, -2..2)",
+        )
     cna = GeneCNA.from_frame(
         df, layout=layout, columns=columns, source=str(path), resolve_genes=resolve_genes
     )
@@ -502,6 +514,13 @@ def read_segments(
     [0.4]
     """
     df, warnings = read_table(path, what="segment table")
+    if "G-score" in {str(c).strip() for c in df.columns}:
+        raise InputError(
+            "is a GISTIC scores file (G-scores of the cohort), not per-sample segments",
+            source=str(path),
+            fix="give the segment file GISTIC was run on (.seg: ID, chrom, loc.start, "
+            "loc.end, num.mark, seg.mean)",
+        )
     if sample_id is None and not any(
         c.lower() in {a.lower() for a in SEGMENT_COLUMNS["sample_id"]} for c in df.columns
     ) and not (columns and "sample_id" in columns):

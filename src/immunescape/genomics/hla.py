@@ -376,6 +376,11 @@ def _read_typer_output(path: PathLike, *, sample_id: str | None) -> HLAGenotypes
             pairs.append((locus, [str(v) for v in value]))
         return _genotype_rows(sample, pairs, str(p), "arcasHLA JSON")
     lines = [line.split("\t") for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    if lines and all(len(f) == 1 and normalise_allele(f[0])[1] for f in lines):
+        by_locus: dict[str, list[str]] = {}
+        for f in lines:
+            by_locus.setdefault(str(normalise_allele(f[0])[0]), []).append(f[0].strip())
+        return _genotype_rows(sample, list(by_locus.items()), str(p), "allele list (LOHHLA hlas)")
     if lines and all(len(f) >= 2 and _TYPER_LINE.match(f[0].strip()) for f in lines):
         tool = "POLYSOLVER" if "hla_" in text.lower() else "HLA-HD"
         pairs = [(_TYPER_LINE.match(f[0].strip()).group(1), f[1:]) for f in lines]  # type: ignore[union-attr]

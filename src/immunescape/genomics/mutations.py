@@ -106,26 +106,31 @@ _SEVERITY = {c: i for i, c in enumerate(MAF_CLASSES)}
 
 #: Accepted column names per canonical field, in order of preference (GDC/TCGA MAF first).
 MAF_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sample_id": ("Tumor_Sample_Barcode", "sample_id", "Sample", "sample", "Patient"),
-    "gene": ("Hugo_Symbol", "gene", "Gene", "Hugo Symbol", "SYMBOL"),
+    "sample_id": ("Tumor_Sample_Barcode", "sample_id", "Sample", "sample", "Patient",
+                  "icgc_sample_id"),
+    "gene": ("Hugo_Symbol", "gene", "Gene", "Hugo Symbol", "SYMBOL", "gene_affected"),
     "variant_class": (
         "Variant_Classification",
         "variant_class",
         "Variant Classification",
         "Consequence",
+        "consequence_type",
     ),
-    "hgvsp": ("HGVSp_Short", "HGVSp", "HGVS_p", "Protein_Change", "protein_change", "aa_change"),
-    "hgvsc": ("HGVSc", "HGVS_c", "cDNA_Change"),
+    "hgvsp": ("HGVSp_Short", "HGVSp", "HGVS_p", "Protein_Change", "protein_change", "aa_change",
+              "amino_acid_change", "aa_mutation"),
+    "hgvsc": ("HGVSc", "HGVS_c", "cDNA_Change", "cds_mutation"),
     "chrom": ("Chromosome", "chrom", "chr", "chromosome"),
-    "start": ("Start_Position", "Start_position", "start", "Start", "pos", "Position"),
-    "end": ("End_Position", "End_position", "end", "End"),
-    "ref": ("Reference_Allele", "ref", "Ref"),
-    "alt": ("Tumor_Seq_Allele2", "alt", "Alt", "Tumor_Seq_Allele"),
-    "t_depth": ("t_depth", "Tcov", "tumor_depth"),
-    "t_alt_count": ("t_alt_count", "Tac", "tumor_alt_count"),
+    "start": ("Start_Position", "Start_position", "start", "Start", "pos", "Position",
+              "chromosome_start"),
+    "end": ("End_Position", "End_position", "end", "End", "chromosome_end"),
+    "ref": ("Reference_Allele", "ref", "Ref", "mutated_from_allele"),
+    "alt": ("Tumor_Seq_Allele2", "alt", "Alt", "Tumor_Seq_Allele", "mutated_to_allele"),
+    "t_depth": ("t_depth", "Tcov", "tumor_depth", "total_read_count"),
+    "t_alt_count": ("t_alt_count", "Tac", "tumor_alt_count", "mutant_allele_read_count"),
 }
 _REQUIRED = ("sample_id", "gene", "variant_class")
 _INTS = ("start", "end", "t_depth", "t_alt_count")
+_NA_TEXT = ("NA", "N/A", "NaN", "nan", ".", "-", "")
 
 
 @cache
@@ -365,6 +370,7 @@ class MutationTable:
             )
         for key in _INTS:
             if key in out:
+                out[key] = out[key].where(~out[key].isin(_NA_TEXT), np.nan)
                 num = pd.to_numeric(out[key], errors="coerce")
                 nonnum = num.isna() & out[key].notna()
                 if nonnum.any():
