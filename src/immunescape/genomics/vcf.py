@@ -245,7 +245,19 @@ class _Annotation:
 
 
 def _int_or_nan(values: np.ndarray) -> np.ndarray:
-    v = np.asarray(values, dtype=float)
+    """Numbers of one sample's FORMAT value; text values (undeclared or String-typed keys,
+    percent-encoded) are split on commas; missing and htslib's vector-end markers give NaN."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "USO":
+        out = []
+        for part in unquote(str(arr.reshape(-1)[0] if arr.size else "")).split(","):
+            try:
+                out.append(float(part.strip().rstrip("%")))
+            except ValueError:
+                out.append(np.nan)
+        v = np.asarray(out, dtype=float)
+    else:
+        v = arr.astype(float).reshape(-1)
     v[v < 0] = np.nan  # htslib missing / vector end
     return v
 
