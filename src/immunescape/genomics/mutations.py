@@ -133,6 +133,27 @@ _INTS = ("start", "end", "t_depth", "t_alt_count")
 _NA_TEXT = ("NA", "N/A", "NaN", "nan", ".", "-", "")
 
 
+def _to_numbers(values: pd.Series) -> pd.Series:
+    """Whole numbers parsed by Arrow in one pass; anything else through ``pd.to_numeric``.
+
+    Arrow's string -> int64 cast refuses the whole column at the first non-integer, and then
+    pandas' coercing parser gives NaN for the offenders (the caller names them).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype == object:
+        try:
+            arr = pc.cast(pa.array(values.to_numpy(dtype=object), type=pa.string(),
+                                   from_pandas=True), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            pass
+        else:
+            return pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                             index=values.index)  # fmt: skip
+    return pd.to_numeric(values, errors="coerce")
+
+
 @cache
 def so_terms() -> pd.DataFrame:
     """Return the Sequence Ontology -> MAF class table (``genomics/data/so_terms.tsv``).
@@ -371,7 +392,7 @@ class MutationTable:
         for key in _INTS:
             if key in out:
                 out[key] = out[key].where(~out[key].isin(_NA_TEXT), np.nan)
-                num = pd.to_numeric(out[key], errors="coerce")
+                num = _to_numbers(out[key])
                 nonnum = num.isna() & out[key].notna()
                 if nonnum.any():
                     example = out.loc[nonnum, key].iloc[0]
