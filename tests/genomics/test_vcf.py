@@ -80,3 +80,13 @@ def test_two_vcfs_one_run(tmp_path, capsys):
     code = main(["genomics", "--vcf", str(a), "--vcf", str(a), "--capture-mb", "2",
                  "-o", str(tmp_path / "o2")])  # fmt: skip
     assert code == 2 and "one mutation file per tumour" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["predict", "compare"])
+def test_vcf_option_on_predict_and_compare(tmp_path, capsys, command):
+    bare = _vcf(tmp_path, ["1\t100\t.\tC\tT\t.\tPASS\t.\tGT:AD\t0/0:9,0\t0/1:5,5"],
+                head="##fileformat=VCFv4.2\n", name="bare.vcf")  # fmt: skip
+    extra = ["--model", "builtin"] if command == "predict" else ["--clinical", str(bare)]
+    code = main([command, *extra, "--vcf", str(bare), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "not annotated" in err

@@ -3,7 +3,8 @@
 Readers
     :func:`read_maf` (MAF or any per-mutation table with a column mapping; MAF classes or
     Sequence Ontology terms), :func:`read_vcf` (VEP/SnpEff-annotated VCF, one tumour),
-    :func:`read_cbioportal` (a cBioPortal study folder), :func:`read_cna` (GISTIC-style gene calls, matrix or long),
+    :func:`read_cbioportal` (a cBioPortal study folder), :func:`read_cna` (GISTIC-style gene
+    calls, matrix or long),
     :func:`read_segments`, :func:`read_gene_coords`, :func:`read_hla` (genotypes),
     :func:`read_hla_loh` (LOHHLA or long allele calls).
 Tables

@@ -295,7 +295,7 @@ def check_chromosomes(values: pd.Series, *, source: str, column: str) -> None:
     >>> check_chromosomes(pd.Series(["chr23"]), source="m.maf", column="Chromosome")
     Traceback (most recent call last):
     ...
-    immunescape.errors.InputError: m.maf: column 'Chromosome' has chromosome 'chr23', which no human genome has; fix: use 1-22, X, Y or MT (with or without 'chr')
+    immunescape.errors.InputError: m.maf: column 'Chromosome' has chromosome 'chr23', ...
     """
     for value in pd.unique(values.dropna().astype(str)):
         v = value.strip()

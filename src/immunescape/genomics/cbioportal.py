@@ -180,7 +180,8 @@ def read_cbioportal(directory: PathLike, *, on_malformed_hgvs: str = "warn") -> 
     --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "meta_study.txt").write_text("cancer_study_identifier: s1\nreference_genome: hg19\n")
+    >>> _ = (d / "meta_study.txt").write_text(
+    ...     "cancer_study_identifier: s1\nreference_genome: hg19\n")
     >>> _ = (d / "meta_cna.txt").write_text("genetic_alteration_type: COPY_NUMBER_ALTERATION\n"
     ...                                     "datatype: DISCRETE\ndata_filename: data_cna.txt\n")
     >>> _ = (d / "data_cna.txt").write_text("Hugo_Symbol\tS1\tS2\nB2M\t-2\t0\n")
@@ -191,7 +192,9 @@ def read_cbioportal(directory: PathLike, *, on_malformed_hgvs: str = "warn") -> 
     d = Path(directory)
     if not d.is_dir():
         raise InputError(
-            "is not a folder", source=str(d), fix="give the cBioPortal study folder (--cbioportal DIR)"
+            "is not a folder",
+            source=str(d),
+            fix="give the cBioPortal study folder (--cbioportal DIR)",
         )
     metas = sorted(d.glob("meta_*.txt"))
     if not metas:

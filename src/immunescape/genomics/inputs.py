@@ -1,4 +1,4 @@
-"""Command-line genomic inputs (``--vcf``, ``--cbioportal``) turned into the files every command reads.
+"""Command-line ``--vcf`` and ``--cbioportal`` inputs turned into the files the commands read.
 
 VCFs and cBioPortal studies are read once here and written, in a temporary folder, as the MAF /
 gene-level copy-number / clinical files that ``run``, ``genomics``, ``compare`` and ``predict``

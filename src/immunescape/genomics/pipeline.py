@@ -18,10 +18,10 @@ from immunescape.genomics._reading import PathLike
 from immunescape.genomics.copynumber import (
     VENDORED_BUILDS,
     GeneCNA,
-    canonical_build,
-    gene_coordinates,
     Segments,
+    canonical_build,
     gene_calls_from_segments,
+    gene_coordinates,
     read_cna,
     read_gene_coords,
     read_segments,

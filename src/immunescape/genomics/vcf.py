@@ -167,7 +167,7 @@ def _maf_alleles(pos: int, ref: str, alt: str) -> tuple[int, int, str, str]:
 
 
 def _vep_alleles(ref: str, alts: list[str]) -> list[set[str]]:
-    """The strings VEP may write in CSQ ``Allele`` for each alternate allele.
+    """Return the strings VEP may write in CSQ ``Allele`` for each alternate allele.
 
     VEP removes the first base of every allele when they all share it and the record has an
     indel (``-`` for an empty allele); the untrimmed form is accepted too.
@@ -245,8 +245,11 @@ class _Annotation:
 
 
 def _int_or_nan(values: np.ndarray) -> np.ndarray:
-    """Numbers of one sample's FORMAT value; text values (undeclared or String-typed keys,
-    percent-encoded) are split on commas; missing and htslib's vector-end markers give NaN."""
+    """Return the numbers of one sample's FORMAT value.
+
+    Text values (undeclared or String-typed keys, percent-encoded) are split on commas;
+    missing values and htslib's vector-end markers give NaN.
+    """
     arr = np.asarray(values)
     if arr.dtype.kind in "USO":
         out = []
@@ -375,7 +378,8 @@ def read_vcf(
     ...     "15\t45003745\t.\tG\tT\t.\tPASS\tCSQ=T|stop_gained|B2M|ENSP1:p.Glu18Ter|YES"
     ...     "\tAD\t30,0\t20,10\n")
     >>> mt = read_vcf(f, resolve_genes=False)
-    >>> mt.data[["sample_id", "gene", "variant_class", "hgvsp_short", "t_alt_count"]].values.tolist()
+    >>> cols = ["sample_id", "gene", "variant_class", "hgvsp_short", "t_alt_count"]
+    >>> mt.data[cols].values.tolist()
     [['Pt1', 'B2M', 'Nonsense_Mutation', 'p.E18*', 10]]
     """
     try:
@@ -546,7 +550,10 @@ def read_vcf(
         f"{samples[t] if t is not None else '(none)'} -> sample {sample_id!r}"
     )
     if n_filtered:
-        notes.append(f"{n_filtered} record(s) with FILTER other than PASS skipped (--vcf-filter all keeps them)")
+        notes.append(
+            f"{n_filtered} record(s) with FILTER other than PASS skipped "
+            "(--vcf-filter all keeps them)"
+        )
     if n_sv:
         notes.append(f"{n_sv} structural-variant allele(s) (symbolic or breakend ALT) skipped")
     if n_absent:
