@@ -40,11 +40,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_gene_table import (  # noqa: E402
+    MITO_HGNC,
     PACKAGE,
     deb_control,
     download_deb,
     extract_sqlite,
-    MITO_HGNC,
     mito_symbol,
     sha256_file,
 )

@@ -354,3 +354,14 @@ def test_genomics_with_a_vcf_and_segments(formats, tmp_path, capsys):
     # the PCGR allele-specific segments give LOH of JAK1 (nMinor 0 over the gene)
     assert ((ev["gene"] == "JAK1") & (ev["event"] == "loh")).any()
     assert Segments  # imported for type checks of the API
+
+
+def test_one_sample_files_named_on_the_command_line(formats, tmp_path, capsys):
+    d = formats / "mskcc_neoantigen"
+    out = tmp_path / "o"
+    code = main(["genomics", "--hla", f"sample_T_N={d / 'winners.hla.txt'}",
+                 "--segments", f"sample_T_N={formats / 'pcgr' / 'T001-BRCA.grch38.cna.tsv'}",
+                 "-o", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert pd.read_csv(out / "hla.tsv", sep="\t")["sample_id"].tolist() == ["sample_T_N"]
+    assert pd.read_csv(out / "scna.tsv", sep="\t")["sample_id"].tolist() == ["sample_T_N"]

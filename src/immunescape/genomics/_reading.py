@@ -315,6 +315,22 @@ def check_chromosomes(values: pd.Series, *, source: str, column: str) -> None:
             )
 
 
+def split_sample_path(path: PathLike) -> tuple[str | None, PathLike]:
+    """Split ``SAMPLE=FILE`` (a one-sample file with its sample id) when FILE exists.
+
+    Examples
+    --------
+    >>> split_sample_path("Pt1=/no/such/file")
+    (None, 'Pt1=/no/such/file')
+    """
+    text = str(path)
+    if "=" in text and not Path(text).exists():
+        sample, _, rest = text.partition("=")
+        if sample and "/" not in sample and Path(rest).exists():
+            return sample, Path(rest)
+    return None, path
+
+
 def path_name(path: PathLike | None) -> str:
     """Return a printable name for a path (or ``<memory>``)."""
     return "<memory>" if path is None else str(Path(path))

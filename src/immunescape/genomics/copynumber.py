@@ -30,6 +30,7 @@ from immunescape.genomics._reading import (
     normalise_chrom,
     pick_columns,
     read_table,
+    split_sample_path,
 )
 from immunescape.genomics.mutations import _resolve_genes
 
@@ -492,7 +493,7 @@ def read_segments(
     sample_id
         Sample of a single-sample file; default: the ``ID``/``sample`` column, else the file
         name without ``.seg``/``.cna``/``.tsv``/``.gz`` (ASCAT/PCGR tables have no sample
-        column).
+        column; on the command line ``--segments SAMPLE=FILE``).
 
     Returns
     -------
@@ -513,6 +514,8 @@ def read_segments(
     >>> read_segments(f).data["log2"].tolist()
     [0.4]
     """
+    given, path = split_sample_path(path)
+    sample_id = sample_id or given
     df, warnings = read_table(path, what="segment table")
     if "G-score" in {str(c).strip() for c in df.columns}:
         raise InputError(

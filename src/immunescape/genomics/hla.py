@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.genomics._reading import PathLike, is_true, pick_columns, read_table
+from immunescape.genomics._reading import (
+    PathLike,
+    is_true,
+    pick_columns,
+    read_table,
+    split_sample_path,
+)
 
 __all__ = [
     "HLAGenotypes",
@@ -239,7 +245,8 @@ def read_hla(
     ``*.genotype.json`` (``{"A": ["A*01:01:01", ...]}``; class II loci ignored) and OptiType
     ``*_result.tsv`` (columns ``A1``..``C2``, ``Reads``, ``Objective``). These hold one
     sample, named by ``sample_id`` or by the file name (``Pt1.genotype.json`` -> ``Pt1``;
-    for a generic name such as ``winners.hla.txt``, by the folder holding it).
+    for a generic name such as ``winners.hla.txt``, by the folder holding it; on the command
+    line ``--hla SAMPLE=FILE``).
 
     Accepted layouts: *wide*, one row per sample with a sample column and two columns per
     locus named like ``HLA-A_1``/``HLA-A_2``, ``A1``/``A2`` or ``hla_a_1``; or *long*, one row
@@ -274,6 +281,8 @@ def read_hla(
     >>> read_hla(f).data["allele"].tolist()
     ['B*15:01', 'B*44:03']
     """
+    given, path = split_sample_path(path)
+    sample_id = sample_id or given
     typed = _read_typer_output(path, sample_id=sample_id)
     if typed is not None:
         return typed
