@@ -65,9 +65,9 @@ def synthesise(rows: pd.DataFrame, n: int, n_samples: int, seed: int) -> pd.Data
         out[c] = (pd.to_numeric(out[c]) + shift).astype("Int64")
     pos = pd.Series(rng.integers(1, 3000, n).astype(str))
     hg = out["HGVSp_Short"].astype("string")
-    out["HGVSp_Short"] = hg.str.replace(r"^(p\.[A-Z*])\d+", "", regex=True).where(hg.isna(), (
-        hg.str.extract(r"^(p\.[A-Z*])", expand=False) + pos
-        + hg.str.replace(r"^p\.[A-Z*]\d+", "", regex=True)))  # fmt: skip
+    parts = hg.str.extract(r"^(p\.[A-Z*])\d+(.*)$")
+    redrawn = parts[0] + pos + parts[1]
+    out["HGVSp_Short"] = redrawn.where(parts[0].notna(), hg)
     return out
 
 
