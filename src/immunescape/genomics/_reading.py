@@ -69,7 +69,9 @@ def _sniff_delimiter(text: str, *, source: str) -> str:
     return sniff_delimiter(text, source=source)
 
 
-def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
+def read_table(
+    path: PathLike, *, what: str, numeric: Iterable[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
     r"""Read a delimited text table (optionally gzip) as strings.
 
     Leading comment lines (``#``, as in GDC MAF files) are skipped; old Mac (CR) and Windows
@@ -81,6 +83,9 @@ def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
         The file.
     what
         What the file should be (for messages), e.g. ``"MAF"``.
+    numeric
+        Column names pandas may parse as numbers (positions, read counts); a column holding
+        anything else stays text, as every other column does.
 
     Returns
     -------
@@ -117,11 +122,16 @@ def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
             fix=f"give a {what} with a header line and one row per record",
         )
     delim = _sniff_delimiter(body[:200_000], source=str(p))
+    numeric = set(numeric)
+    header = body[: body.find("\n")] if "\n" in body else body
+    dtype: type | dict[str, type] = str
+    if numeric:
+        dtype = {c: str for c in header.split(delim) if c.strip() not in numeric}
     try:
         df = pd.read_csv(
             io.StringIO(body),
             sep=delim,
-            dtype=str,
+            dtype=dtype,
             keep_default_na=False,
             na_values=[""],
             low_memory=False,

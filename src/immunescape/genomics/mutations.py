@@ -369,16 +369,14 @@ class MutationTable:
                 fix="give at least one mutation (samples without mutations are listed with "
                 "samples=... in compute_tmb)",
             )
-        df = frame.copy()
+        df = frame.copy(deep=False)
         df.columns = [str(c) for c in df.columns]
         found = pick_columns(
             df, aliases=MAF_COLUMNS, mapping=columns, required=_REQUIRED, source=source,
             what="mutation table",
         )  # fmt: skip
         notes: list[str] = []
-        out = pd.DataFrame(index=df.index)
-        for key, col in found.items():
-            out[key] = df[col]
+        out = pd.DataFrame({key: df[col] for key, col in found.items()}, index=df.index)
         for key in ("sample_id", "gene"):
             out[key] = map_unique(out[key], lambda u: u.astype(str).str.strip())
         bad = out["sample_id"].isna() | (out["sample_id"] == "")
@@ -391,8 +389,17 @@ class MutationTable:
             )
         for key in _INTS:
             if key in out:
-                out[key] = out[key].where(~out[key].isin(_NA_TEXT), np.nan)
+                if out[key].dtype == object:
+                    out[key] = out[key].where(~out[key].isin(_NA_TEXT), np.nan)
                 num = _to_numbers(out[key])
+                frac = num.notna() & (num.astype(float) % 1 != 0)
+                if frac.any():
+                    raise InputError(
+                        f"column {found[key]!r} ({key}) has a value that is not a whole number "
+                        f"({num[frac].iloc[0]!r})",
+                        source=source,
+                        fix="give whole numbers, or map another column",
+                    )
                 nonnum = num.isna() & out[key].notna()
                 if nonnum.any():
                     example = out.loc[nonnum, key].iloc[0]
@@ -604,7 +611,10 @@ def read_maf(
     >>> mt.data[["sample_id", "variant_class", "hgvsp_short"]].values.tolist()
     [['Pt1', 'Nonsense_Mutation', 'p.R406*']]
     """
-    df, warnings = read_table(path, what="MAF")
+    numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
+    if columns:
+        numeric |= {v for k, v in columns.items() if k in _INTS}
+    df, warnings = read_table(path, what="MAF", numeric=numeric)
     mt = MutationTable.from_frame(
         df,
         columns=columns,
