@@ -459,7 +459,10 @@ def genomics_cmd(
 ) -> None:
     """Turn mutations, copy number and HLA into resistance-relevant events and TMB.
 
-    Writes genomic_events.tsv, tmb.tsv (with --maf), hla.tsv (with --hla/--hla-loh),
+    Mutations from a MAF, annotated VCFs (--vcf) or a cBioPortal folder (--cbioportal);
+    segments become gene calls with --genome-build GRCh38 or --gene-coords; --hla takes a
+    table or OptiType/POLYSOLVER/arcasHLA/HLA-HD output (SAMPLE=FILE names the sample).
+    Writes genomic_events.tsv, tmb.tsv (with mutations), hla.tsv (with --hla/--hla-loh),
     scna.tsv (with --segments) and run.json.
     """
     from immunescape._output import write_outputs
