@@ -229,6 +229,13 @@ def run_pipeline(
                 table = table.set_index("sample_id")
             out.tables[f"{name}.tsv"] = table
         run["genomics"] = gres.provenance
+        maf_prov = gres.provenance.get("inputs", {}).get("maf", {})
+        if maf_prov.get("malformed_hgvsp_rows"):
+            out.documents.setdefault("input_report.json", {})["mutations"] = {
+                "file": maf_prov.get("source"),
+                "malformed_hgvsp_rows": maf_prov["malformed_hgvsp_rows"],
+                "rule": "not protein HGVS: read as missing, classified from the variant class",
+            }
         if mt is not None:
             inputs["mutations"] = {str(s) for s in (sequenced or mt.samples)}
         if cn is not None:

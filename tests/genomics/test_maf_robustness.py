@@ -104,6 +104,11 @@ def test_riaz_table_runs_with_a_warning(riaz_maf, tmp_path, capsys):
     rows = run["genomics"]["inputs"]["maf"]["malformed_hgvsp_rows"]
     assert len(rows) == 19
     assert any("19 HGVSp value(s) are not protein HGVS" in w for w in run["warnings"])
+    out_run = tmp_path / "run"
+    code, err = _cli(capsys, "run", "--maf", riaz_maf, "--capture-mb", "38", "-o", out_run)
+    assert code == 0, err
+    report = json.loads((out_run / "input_report.json").read_text())
+    assert report["mutations"]["malformed_hgvsp_rows"] == rows
     code, err = _cli(capsys, "genomics", "--maf", riaz_maf, "--capture-mb", "38",
                      "--malformed-hgvs", "raise", "-o", tmp_path / "o2")
     assert code == 2 and "XXX" in err
