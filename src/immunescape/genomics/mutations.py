@@ -467,17 +467,19 @@ class MutationTable:
             )
             notes.append("no HGVSp column: hotspot calls use HGVSc codons where possible")
         parsed = parsed.rename(columns={"kind": "hgvs_kind"})
-        for c in parsed.columns:
-            out[c] = parsed[c]
-        out["gene_input"] = out["gene"]
+        # one DataFrame built at the end (column-by-column insertion re-consolidates blocks)
+        columns_out: dict[str, pd.Series] = {c: out[c] for c in out.columns}
+        columns_out.update({c: parsed[c] for c in parsed.columns})
+        columns_out["gene_input"] = out["gene"]
         if resolve_genes:
-            out["gene"], note = _resolve_genes(out["gene"])
+            columns_out["gene"], note = _resolve_genes(out["gene"])
             if note:
                 notes.append(note)
-        extras = [c for c in df.columns if c not in found.values() and c not in out.columns]
-        if extras:
-            out = pd.concat([out, df[extras]], axis=1)
-        out = out.reset_index(drop=True)
+        extras = [c for c in df.columns if c not in found.values() and c not in columns_out]
+        columns_out.update({c: df[c] for c in extras})
+        out = pd.DataFrame(columns_out, index=out.index)
+        if not out.index.equals(pd.RangeIndex(len(out))):
+            out = out.reset_index(drop=True)
         logger.info("%s: %d mutations in %d samples", source, len(out), out["sample_id"].nunique())
         return cls(data=out, source=source, columns=dict(found), notes=notes,
                    malformed_hgvsp_rows=malformed_rows)  # fmt: skip
