@@ -124,12 +124,13 @@ def read_table(
     delim = _sniff_delimiter(body[:200_000], source=str(p))
     numeric = set(numeric)
     header = body[: body.find("\n")] if "\n" in body else body
-    dtype: type | dict[str, type] = str
+    # object, not str: the parser already yields str cells, and dtype=str converts again
+    dtype: type | dict[str, type] = object
     if numeric:
-        dtype = {c: str for c in header.split(delim) if c.strip() not in numeric}
+        dtype = {c: object for c in header.split(delim) if c.strip() not in numeric}
     try:
         df = pd.read_csv(
-            io.StringIO(body),
+            io.BytesIO(body.encode("utf-8")),
             sep=delim,
             dtype=dtype,
             keep_default_na=False,
