@@ -376,7 +376,8 @@ class MutationTable:
             what="mutation table",
         )  # fmt: skip
         notes: list[str] = []
-        out = pd.DataFrame({key: df[col] for key, col in found.items()}, index=df.index)
+        # a dict of columns until the end: a DataFrame would be consolidated twice
+        out: dict[str, pd.Series] = {key: df[col] for key, col in found.items()}
         for key in ("sample_id", "gene"):
             out[key] = map_unique(out[key], lambda u: u.astype(str).str.strip())
         bad = out["sample_id"].isna() | (out["sample_id"] == "")
@@ -402,7 +403,7 @@ class MutationTable:
                     )
                 nonnum = num.isna() & out[key].notna()
                 if nonnum.any():
-                    example = out.loc[nonnum, key].iloc[0]
+                    example = out[key][nonnum].iloc[0]
                     raise InputError(
                         f"column {found[key]!r} ({key}) has non-numeric values such as {example!r}",
                         source=source,
@@ -436,7 +437,7 @@ class MutationTable:
             if malformed.any():
                 n_bad = int(malformed.sum())
                 n_given = int(out["hgvsp"].notna().sum())
-                examples = out.loc[malformed, "hgvsp"].astype(str).unique()[:3]
+                examples = out["hgvsp"][malformed].astype(str).unique()[:3]
                 malformed_rows = [int(i) + 1 for i in np.flatnonzero(malformed)]
                 shown = ", ".join(repr(e) for e in examples)
                 rows_txt = ", ".join(str(r) for r in malformed_rows[:10]) + (
@@ -462,13 +463,13 @@ class MutationTable:
                 )
             parsed = parsed.drop(columns="malformed")
         else:
-            parsed = parse_hgvsp(pd.Series(np.nan, index=out.index, dtype=object)).drop(
+            parsed = parse_hgvsp(pd.Series(np.nan, index=df.index, dtype=object)).drop(
                 columns="malformed"
             )
             notes.append("no HGVSp column: hotspot calls use HGVSc codons where possible")
         parsed = parsed.rename(columns={"kind": "hgvs_kind"})
         # one DataFrame built at the end (column-by-column insertion re-consolidates blocks)
-        columns_out: dict[str, pd.Series] = {c: out[c] for c in out.columns}
+        columns_out: dict[str, pd.Series] = dict(out)
         columns_out.update({c: parsed[c] for c in parsed.columns})
         columns_out["gene_input"] = out["gene"]
         if resolve_genes:
@@ -477,11 +478,12 @@ class MutationTable:
                 notes.append(note)
         extras = [c for c in df.columns if c not in found.values() and c not in columns_out]
         columns_out.update({c: df[c] for c in extras})
-        out = pd.DataFrame(columns_out, index=out.index)
-        if not out.index.equals(pd.RangeIndex(len(out))):
-            out = out.reset_index(drop=True)
-        logger.info("%s: %d mutations in %d samples", source, len(out), out["sample_id"].nunique())
-        return cls(data=out, source=source, columns=dict(found), notes=notes,
+        table = pd.DataFrame(columns_out, index=df.index)
+        if not table.index.equals(pd.RangeIndex(len(table))):
+            table = table.reset_index(drop=True)
+        logger.info("%s: %d mutations in %d samples", source, len(table),
+                    table["sample_id"].nunique())  # fmt: skip
+        return cls(data=table, source=source, columns=dict(found), notes=notes,
                    malformed_hgvsp_rows=malformed_rows)  # fmt: skip
 
     def variant_key_columns(self) -> list[str]:
