@@ -154,6 +154,16 @@ def _to_numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
+def _as_int64(num: pd.Series) -> pd.Series:
+    """Whole numbers (int or float with NaN) as a nullable Int64 column, built directly."""
+    if isinstance(num.dtype, pd.Int64Dtype):
+        return num
+    values = num.to_numpy(dtype=float, na_value=np.nan)
+    mask = np.isnan(values)
+    data = np.where(mask, 0, values).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(data, mask), index=num.index)
+
+
 @cache
 def so_terms() -> pd.DataFrame:
     """Return the Sequence Ontology -> MAF class table (``genomics/data/so_terms.tsv``).
@@ -418,7 +428,7 @@ class MutationTable:
                         source=source,
                         fix="positions and read counts are >= 0; correct or remove the row",
                     )
-                out[key] = num.astype("Int64")
+                out[key] = _as_int64(num)
         if "chrom" in out:
             check_chromosomes(out["chrom"], source=source, column=found["chrom"])
             out["chrom"] = normalise_chrom(out["chrom"])
