@@ -311,6 +311,23 @@ def _pipeline_outputs(
     return run_doc, {"report.html": html}
 
 
+VCF_HELP = ("VEP- or SnpEff-annotated VCF of one tumour (repeatable; SAMPLE=FILE names the "
+            "sample); read like --maf.")
+
+
+def _genomic_files(**kwargs: Any) -> dict[str, Any]:
+    """Read --vcf/--cbioportal into temporary MAF/CNA/clinical files the commands take."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from immunescape.genomics.inputs import prepare_genomic_inputs
+
+    tmp = tempfile.mkdtemp(prefix="immunescape-genomics-")
+    atexit.register(shutil.rmtree, tmp, True)
+    return prepare_genomic_inputs(tmp, **kwargs)
+
+
 @app.command("run")
 def run_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
@@ -321,6 +338,20 @@ def run_cmd(
     genes_in: Annotated[str | None, typer.Option("--genes-in", help="'rows' or 'columns'.")] = None,
     maf: Annotated[
         Path | None, typer.Option(help="Somatic mutations (MAF or mapped table).")
+    ] = None,
+    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
+    tumour_sample: Annotated[
+        str | None, typer.Option("--tumour-sample", help="Tumour column of the VCF.")
+    ] = None,
+    vcf_filter: Annotated[
+        str, typer.Option("--vcf-filter", help="pass (FILTER PASS only) or all.")
+    ] = "pass",
+    cbioportal: Annotated[
+        Path | None, typer.Option("--cbioportal", help="cBioPortal study folder.")
+    ] = None,
+    panel_mb: Annotated[
+        list[str] | None,
+        typer.Option("--panel-mb", help="Gene panel size, PANEL=MB (cBioPortal panels)."),
     ] = None,
     cna: Annotated[Path | None, typer.Option(help="Gene-level copy number (GISTIC -2..2).")] = None,
     segments: Annotated[
@@ -342,9 +373,9 @@ def run_cmd(
     ] = None,
     malformed_hgvs: Annotated[
         str,
-        typer.Option("--malformed-hgvs", help="raise (default) or blank: protein changes "
-                     "that are not HGVS are treated as missing."),
-    ] = "raise",
+        typer.Option("--malformed-hgvs", help="warn (default: a minority of protein changes "
+                     "that are not HGVS are read as missing, rows listed), raise or blank."),
+    ] = "warn",
     dna_samples: Annotated[
         str,
         typer.Option(
@@ -392,8 +423,15 @@ def run_cmd(
     from immunescape._output import write_outputs
     from immunescape.pipeline import run_pipeline
 
-    if malformed_hgvs not in ("raise", "blank"):
-        raise InputError(f"--malformed-hgvs must be raise or blank, not {malformed_hgvs!r}")
+    if malformed_hgvs not in ("warn", "raise", "blank"):
+        raise InputError(f"--malformed-hgvs must be warn, raise or blank, not {malformed_hgvs!r}")
+    if vcf or cbioportal is not None:
+        g = _genomic_files(maf=maf, vcf=vcf, tumour_sample=tumour_sample, vcf_filter=vcf_filter,
+                           cbioportal=cbioportal, panel_mb=panel_mb, capture_mb=capture_mb,
+                           malformed_hgvs=malformed_hgvs, cna=cna, segments=segments,
+                           clinical=clinical, genome_build=genome_build)  # fmt: skip
+        maf, cna, segments, clinical = g["maf"], g["cna"], g["segments"], g["clinical"]
+        capture_mb, genome_build = g["capture_mb"], g["genome_build"]
     if dna_samples not in ("maf", "all"):
         raise InputError(f"--dna-samples must be 'maf' or 'all', not {dna_samples!r}")
     cols = {
@@ -453,6 +491,29 @@ def genomics_cmd(
         float | None,
         typer.Option("--capture-mb", help="Sequenced megabases (required with --maf)."),
     ] = None,
+    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
+    tumour_sample: Annotated[
+        str | None, typer.Option("--tumour-sample", help="Tumour column of the VCF.")
+    ] = None,
+    vcf_filter: Annotated[
+        str, typer.Option("--vcf-filter", help="pass (FILTER PASS only) or all.")
+    ] = "pass",
+    cbioportal: Annotated[
+        Path | None, typer.Option("--cbioportal", help="cBioPortal study folder.")
+    ] = None,
+    panel_mb: Annotated[
+        list[str] | None,
+        typer.Option("--panel-mb", help="Gene panel size, PANEL=MB (cBioPortal panels)."),
+    ] = None,
+    gene_coords: Annotated[
+        Path | None,
+        typer.Option("--gene-coords", help="Gene coordinates (gene, chrom, start, end) for "
+                     "segments; GRCh38 ships with immunescape."),
+    ] = None,
+    purity: Annotated[
+        float | None, typer.Option(help="Tumour purity (log2 segments -> copy numbers).")
+    ] = None,
+    ploidy: Annotated[float, typer.Option(help="Tumour ploidy (with --purity).")] = 2.0,
     cna: Annotated[Path | None, typer.Option(help="Gene-level copy number (GISTIC -2..2).")] = None,
     segments: Annotated[Path | None, typer.Option(help="Copy-number segments.")] = None,
     hla: Annotated[Path | None, typer.Option(help="HLA class I genotypes.")] = None,
@@ -470,12 +531,15 @@ def genomics_cmd(
         Path | None, typer.Option(help="Expression matrix, only to check sample ids.")
     ] = None,
     malformed_hgvs: Annotated[
-        str, typer.Option("--malformed-hgvs", help="raise or blank (treat as missing).")
-    ] = "raise",
+        str, typer.Option("--malformed-hgvs", help="warn (default), raise or blank.")
+    ] = "warn",
 ) -> None:
     """Turn mutations, copy number and HLA into resistance-relevant events and TMB.
 
-    Writes genomic_events.tsv, tmb.tsv (with --maf), hla.tsv (with --hla/--hla-loh),
+    Mutations from a MAF, annotated VCFs (--vcf) or a cBioPortal folder (--cbioportal);
+    segments become gene calls with --genome-build GRCh38 or --gene-coords; --hla takes a
+    table or OptiType/POLYSOLVER/arcasHLA/HLA-HD output (SAMPLE=FILE names the sample).
+    Writes genomic_events.tsv, tmb.tsv (with mutations), hla.tsv (with --hla/--hla-loh),
     scna.tsv (with --segments) and run.json.
     """
     from immunescape._output import write_outputs
@@ -483,8 +547,15 @@ def genomics_cmd(
 
     if tmb_rule not in ("nonsynonymous", "all_coding"):
         raise InputError(f"--tmb-rule must be 'nonsynonymous' or 'all_coding', not {tmb_rule!r}")
-    if malformed_hgvs not in ("raise", "blank"):
-        raise InputError(f"--malformed-hgvs must be raise or blank, not {malformed_hgvs!r}")
+    if malformed_hgvs not in ("warn", "raise", "blank"):
+        raise InputError(f"--malformed-hgvs must be warn, raise or blank, not {malformed_hgvs!r}")
+    if vcf or cbioportal is not None:
+        g = _genomic_files(maf=maf, vcf=vcf, tumour_sample=tumour_sample, vcf_filter=vcf_filter,
+                           cbioportal=cbioportal, panel_mb=panel_mb, capture_mb=capture_mb,
+                           malformed_hgvs=malformed_hgvs, cna=cna, segments=segments,
+                           genome_build=genome_build)  # fmt: skip
+        maf, cna, segments = g["maf"], g["cna"], g["segments"]
+        capture_mb, genome_build = g["capture_mb"], g["genome_build"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = run_genomics(
@@ -492,11 +563,15 @@ def genomics_cmd(
             capture_mb=capture_mb,
             cna=cna,
             segments=segments,
+            gene_coords=gene_coords,
             hla=hla,
             hla_loh=hla_loh,
             assay=assay,  # type: ignore[arg-type]
             tmb_rule=tmb_rule,
             genome_build=genome_build,
+            on_malformed_hgvs=malformed_hgvs,
+            purity=purity,
+            ploidy=ploidy,
         )  # type: ignore[arg-type]
     notes = [str(w.message) for w in caught]
     if expr is not None:
@@ -543,6 +618,7 @@ def compare_cmd(
         Path | None, typer.Option(help="Raw integer counts for DESeq2 DE (samples as expr).")
     ] = None,
     maf: Annotated[Path | None, typer.Option(help="Somatic mutations (MAF).")] = None,
+    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
     cna: Annotated[Path | None, typer.Option(help="Gene-level copy number.")] = None,
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases (with --maf).")
@@ -629,6 +705,8 @@ def compare_cmd(
             raise InputError(f"--cut must be median, optimal or a number, not {cut!r}") from None
     if paired and (patient_col is None or timepoint_col is None):
         raise InputError("--paired needs --patient-col and --timepoint-col")
+    if vcf:
+        maf = _genomic_files(maf=maf, vcf=vcf)["maf"]
     if expr is None and counts is None and maf is None:
         raise InputError("nothing to compare", fix="give --expr, --counts and/or --maf")
     cols: dict[str, str] = {}
@@ -822,6 +900,7 @@ def predict_cmd(
     expr: Annotated[Path | None, typer.Option(help="Expression matrix.")] = None,
     unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
     maf: Annotated[Path | None, typer.Option(help="Somatic mutations (for TMB).")] = None,
+    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases (with --maf).")
     ] = None,
@@ -860,6 +939,8 @@ def predict_cmd(
             f"--model {name!r} is neither a known predictor nor a file",
             fix=f"use one of {', '.join(PUBLISHED_MODELS)}, builtin, or a model JSON path",
         )
+    if vcf:
+        maf = _genomic_files(maf=maf, vcf=vcf)["maf"]
     if expr is None and maf is None and clinical is None:
         raise InputError("nothing to predict from", fix="give --expr, --maf and/or --clinical")
     clin_table = None

@@ -81,7 +81,7 @@ def run_pipeline(
     capture_mb: float | None = None,
     assay: str | None = None,
     dna_samples: Literal["maf", "all"] = "maf",
-    malformed_hgvs: Literal["raise", "blank"] = "raise",
+    malformed_hgvs: Literal["warn", "raise", "blank"] = "warn",
     genome_build: str | None = None,
     cancer_type: str | None = None,
     reference: PathLike | None = None,
@@ -112,8 +112,8 @@ def run_pipeline(
         ``"maf"``: only samples with a MAF row were sequenced; ``"all"``: every expression
         sample was sequenced.
     malformed_hgvs
-        ``"raise"`` (default) or ``"blank"``: treat protein changes that are not HGVS as
-        missing (see :func:`immunescape.genomics.read_maf`).
+        ``"warn"`` (default), ``"raise"`` or ``"blank"`` for protein changes that are not
+        HGVS (see :func:`immunescape.genomics.read_maf`).
     cancer_type
         Recorded in run.json (rules are not cancer-type specific yet).
     reference
@@ -254,6 +254,13 @@ def run_pipeline(
                 table = table.set_index("sample_id")
             out.tables[f"{name}.tsv"] = table
         run["genomics"] = gres.provenance
+        maf_prov = gres.provenance.get("inputs", {}).get("maf", {})
+        if maf_prov.get("malformed_hgvsp_rows"):
+            out.documents.setdefault("input_report.json", {})["mutations"] = {
+                "file": maf_prov.get("source"),
+                "malformed_hgvsp_rows": maf_prov["malformed_hgvsp_rows"],
+                "rule": "not protein HGVS: read as missing, classified from the variant class",
+            }
         if mt is not None:
             inputs["mutations"] = {str(s) for s in (sequenced or mt.samples)}
         if cn is not None:

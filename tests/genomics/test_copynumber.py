@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,10 +93,26 @@ def test_gene_calls_from_absolute_segments(tmp_path):
     assert got[("S3", "MYC")] == (2, False)  # 8 copies >= 5
 
 
-def test_log2_only_segments_cannot_give_gene_calls():
-    seg = Segments.from_frame(
-        pd.DataFrame({"ID": ["S1"], "chrom": ["1"], "start": [1], "end": [5], "seg.mean": [-1.0]})
-    )
-    coords = pd.DataFrame({"gene": ["X"], "chrom": ["1"], "start": [1], "end": [2]})
-    with pytest.raises(InputError, match="absolute copy numbers"):
-        gene_calls_from_segments(seg, coords)
+def test_log2_only_segments_give_cnvkit_threshold_calls():
+    # CNVkit call -m threshold defaults (Talevich 2016): < -1.1 -> 0 copies, < -0.25 -> 1 copy,
+    # >= 0.2 -> gain; amplification from log2(5/2) = 1.32 at full purity
+    seg = Segments.from_frame(pd.DataFrame({
+        "ID": ["S1"] * 5, "chrom": ["1"] * 5, "start": [1, 11, 21, 31, 41],
+        "end": [10, 20, 30, 40, 50], "seg.mean": [-1.2, -1.0, 0.0, 0.5, 1.4]}))
+    coords = pd.DataFrame({"gene": list("ABCDE"), "chrom": ["1"] * 5,
+                           "start": [2, 12, 22, 32, 42], "end": [3, 13, 23, 33, 43]})
+    calls = gene_calls_from_segments(seg, coords).data.set_index("gene")["gistic"]
+    assert calls.to_dict() == {"A": -2, "B": -1, "C": 0, "D": 1, "E": 2}
+
+
+def test_log2_with_purity_follows_the_copy_number_equation():
+    # 30% purity, diploid tumour: one copy lost gives r = (0.3*1 + 2*0.7)/2 = 0.85
+    r = (0.3 * 1 + 2 * 0.7) / 2
+    seg = Segments.from_frame(pd.DataFrame({"ID": ["S1"], "chrom": ["1"], "start": [1],
+                                            "end": [10], "seg.mean": [np.log2(r)]}))
+    coords = pd.DataFrame({"gene": ["A"], "chrom": ["1"], "start": [2], "end": [3]})
+    out = gene_calls_from_segments(seg, coords, purity=0.3).data.iloc[0]
+    assert out["total_cn"] == pytest.approx(1.0)
+    assert out["gistic"] == -1
+    # the same ratio without purity is above the -0.25 threshold: neutral
+    assert gene_calls_from_segments(seg, coords).data.iloc[0]["gistic"] == 0

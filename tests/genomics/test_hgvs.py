@@ -57,3 +57,15 @@ def test_each_distinct_value_parsed_once_and_aligned():
     out = parse_hgvsp(s)
     assert out.index.tolist() == [10, 11, 12, 13]
     assert out["prot_start"].tolist()[::2] == [600.0, 600.0]
+
+
+def test_arrow_extraction_equals_python_re():
+    # the vectorised RE2 pass must give exactly what Python's re gives
+    from immunescape.genomics import hgvs
+
+    values = pd.Series(["p.V600E", "p.(Val600Glu)", "Val600Glu", "p.D32_S45del", "p.X123_splice",
+                        "p.(V600E", "p.Met1XXX", "p.*393Wext*?", "p.K12Rfs*5", "p.=", "V600",
+                        "p.E746_A750delinsQ", "p.Lys12ArgfsTer5", "p.G12=", "p.M1?", "x"])
+    fast = hgvs._extract_full(values).fillna("NA")
+    slow = values.str.extract(hgvs._FULL).fillna("NA")
+    assert fast.equals(slow)

@@ -141,3 +141,33 @@ def test_lohhla_file(tmp_path):
 def test_no_input():
     with pytest.raises(InputError, match="no HLA input"):
         hla_features()
+
+
+def test_optitype_result_file(tmp_path):
+    # OptiType's *_result.tsv: an unnamed index column, A1..C2, Reads, Objective
+    from immunescape.genomics import read_hla
+
+    p = tmp_path / "Pt7_result.tsv"
+    p.write_text("\tA1\tA2\tB1\tB2\tC1\tC2\tReads\tObjective\n"
+                 "0\tA*02:01\tA*02:01\tB*44:02\tB*15:01\tC*05:01\tC*03:04\t1234.0\t1190.3\n")
+    g = read_hla(p)
+    assert g.samples == ["Pt7"]
+    assert g.data["allele"].tolist() == ["A*02:01", "A*02:01", "B*44:02", "B*15:01", "C*05:01",
+                                         "C*03:04"]  # fmt: skip
+    assert read_hla(p, sample_id="S1").samples == ["S1"]
+
+
+def test_typer_outputs_and_allele_lists(tmp_path):
+    from immunescape.genomics import read_hla
+
+    hd = tmp_path / "Pt2_final.result.txt"
+    hd.write_text("A\tHLA-A*02:01:01\t-\nB\tHLA-B*07:02:01\tHLA-B*08:01:01\n"
+                  "C\tHLA-C*07:01:01\tHLA-C*07:02:01\nDRB1\tNot typed\tNot typed\n")
+    g = read_hla(hd)
+    assert g.samples == ["Pt2"] and g.data["allele"].tolist()[:2] == ["A*02:01", "A*02:01"]
+    poly = tmp_path / "winners.hla.txt"
+    poly.write_text("HLA-A\thla_a_02_01_01_01\thla_a_24_02_01_01\n"
+                    "HLA-B\thla_b_44_02_01_01\thla_b_15_01_01_01\n"
+                    "HLA-C\thla_c_05_01_01_02\thla_c_03_04_01_01\n")
+    assert read_hla(poly, sample_id="T").data["allele"].tolist() == [
+        "A*02:01", "A*24:02", "B*44:02", "B*15:01", "C*05:01", "C*03:04"]

@@ -2,7 +2,9 @@
 
 Readers
     :func:`read_maf` (MAF or any per-mutation table with a column mapping; MAF classes or
-    Sequence Ontology terms), :func:`read_cna` (GISTIC-style gene calls, matrix or long),
+    Sequence Ontology terms), :func:`read_vcf` (VEP/SnpEff-annotated VCF, one tumour),
+    :func:`read_cbioportal` (a cBioPortal study folder), :func:`read_cna` (GISTIC-style gene
+    calls, matrix or long),
     :func:`read_segments`, :func:`read_gene_coords`, :func:`read_hla` (genotypes),
     :func:`read_hla_loh` (LOHHLA or long allele calls).
 Tables
@@ -15,10 +17,12 @@ All at once
 Rules, thresholds and citations: ``docs/genomics.md``.
 """
 
+from immunescape.genomics.cbioportal import CBioPortalStudy, read_cbioportal
 from immunescape.genomics.copynumber import (
     GeneCNA,
     Segments,
     gene_calls_from_segments,
+    gene_coordinates,
     read_cna,
     read_gene_coords,
     read_segments,
@@ -45,14 +49,17 @@ from immunescape.genomics.pipeline import (
     TABLE_FILES,
     GenomicsResult,
     check_sample_overlap,
+    combine_mutations,
     run_genomics,
     write_genomics_tables,
 )
 from immunescape.genomics.scna import scna_burden
 from immunescape.genomics.stats import roc_auc
 from immunescape.genomics.tmb import TMB_RULES, compute_tmb
+from immunescape.genomics.vcf import read_vcf, write_maf
 
 __all__ = [
+    "CBioPortalStudy",
     "EVENTS",
     "EVENT_COLUMNS",
     "GeneCNA",
@@ -68,21 +75,26 @@ __all__ = [
     "TRUNCATING",
     "call_events",
     "check_sample_overlap",
+    "combine_mutations",
     "classify_variants",
     "compute_tmb",
     "gene_calls_from_segments",
+    "gene_coordinates",
     "hla_features",
     "hla_loh_from_frame",
     "load_gene_knowledge",
     "normalise_allele",
+    "read_cbioportal",
     "read_cna",
     "read_gene_coords",
     "read_hla",
     "read_hla_loh",
     "read_maf",
     "read_segments",
+    "read_vcf",
     "roc_auc",
     "run_genomics",
     "scna_burden",
     "write_genomics_tables",
+    "write_maf",
 ]

@@ -15,7 +15,7 @@ import pandas as pd
 from immunescape.errors import InputError
 from immunescape.io._files import decode_text, sniff_delimiter, utf16_codec
 
-__all__ = ["read_table", "pick_columns", "normalise_chrom", "PathLike"]
+__all__ = ["read_table", "pick_columns", "normalise_chrom", "check_chromosomes", "PathLike"]
 
 PathLike = str | os.PathLike[str]
 
@@ -69,7 +69,9 @@ def _sniff_delimiter(text: str, *, source: str) -> str:
     return sniff_delimiter(text, source=source)
 
 
-def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
+def read_table(
+    path: PathLike, *, what: str, numeric: Iterable[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
     r"""Read a delimited text table (optionally gzip) as strings.
 
     Leading comment lines (``#``, as in GDC MAF files) are skipped; old Mac (CR) and Windows
@@ -81,6 +83,9 @@ def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
         The file.
     what
         What the file should be (for messages), e.g. ``"MAF"``.
+    numeric
+        Column names pandas may parse as numbers (positions, read counts); a column holding
+        anything else stays text, as every other column does.
 
     Returns
     -------
@@ -117,11 +122,17 @@ def read_table(path: PathLike, *, what: str) -> tuple[pd.DataFrame, list[str]]:
             fix=f"give a {what} with a header line and one row per record",
         )
     delim = _sniff_delimiter(body[:200_000], source=str(p))
+    numeric = set(numeric)
+    header = body[: body.find("\n")] if "\n" in body else body
+    # object, not str: the parser already yields str cells, and dtype=str converts again
+    dtype: type | dict[str, type] = object
+    if numeric:
+        dtype = {c: object for c in header.split(delim) if c.strip() not in numeric}
     try:
         df = pd.read_csv(
-            io.StringIO(body),
+            io.BytesIO(body.encode("utf-8")),
             sep=delim,
-            dtype=str,
+            dtype=dtype,
             keep_default_na=False,
             na_values=[""],
             low_memory=False,
@@ -274,6 +285,61 @@ def normalise_chrom(values: pd.Series) -> pd.Series:
         return t.replace({"23": "X", "24": "Y", "M": "MT"})
 
     return map_unique(values, _norm)
+
+
+def check_chromosomes(values: pd.Series, *, source: str, column: str) -> None:
+    """Refuse chromosome names no human genome has.
+
+    ``chr23``/``chr24`` and numbers outside 1-24 are refused; a bare ``23``/``24`` is read as
+    X/Y (the FACETS/PLINK convention), and contigs such as ``GL000192.1`` or ``chrUn_...``
+    are accepted.
+
+    Raises
+    ------
+    InputError
+        On the first impossible name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_chromosomes(pd.Series(["1", "chrX", "23", "GL000192.1"]), source="m", column="c")
+    >>> check_chromosomes(pd.Series(["chr23"]), source="m.maf", column="Chromosome")
+    Traceback (most recent call last):
+    ...
+    immunescape.errors.InputError: m.maf: column 'Chromosome' has chromosome 'chr23', ...
+    """
+    for value in pd.unique(values.dropna().astype(str)):
+        v = value.strip()
+        low = v.lower()
+        bad = False
+        if low.startswith("chr") and low[3:].isdigit():
+            bad = not 1 <= int(low[3:]) <= 22
+        elif v.isdigit():
+            bad = not 1 <= int(v) <= 24
+        elif v.lstrip("-").isdigit() or v == "":
+            bad = True
+        if bad:
+            raise InputError(
+                f"column {column!r} has chromosome {value!r}, which no human genome has",
+                source=source,
+                fix="use 1-22, X, Y or MT (with or without 'chr')",
+            )
+
+
+def split_sample_path(path: PathLike) -> tuple[str | None, PathLike]:
+    """Split ``SAMPLE=FILE`` (a one-sample file with its sample id) when FILE exists.
+
+    Examples
+    --------
+    >>> split_sample_path("Pt1=/no/such/file")
+    (None, 'Pt1=/no/such/file')
+    """
+    text = str(path)
+    if "=" in text and not Path(text).exists():
+        sample, _, rest = text.partition("=")
+        if sample and "/" not in sample and Path(rest).exists():
+            return sample, Path(rest)
+    return None, path
 
 
 def path_name(path: PathLike | None) -> str:

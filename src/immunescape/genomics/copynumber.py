@@ -11,15 +11,27 @@ without purity and ploidy.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.genomics._reading import PathLike, normalise_chrom, pick_columns, read_table
+from immunescape.genomics._reading import (
+    PathLike,
+    check_chromosomes,
+    normalise_chrom,
+    pick_columns,
+    read_table,
+    split_sample_path,
+)
 from immunescape.genomics.mutations import _resolve_genes
 
 __all__ = [
@@ -29,6 +41,8 @@ __all__ = [
     "read_segments",
     "read_gene_coords",
     "gene_calls_from_segments",
+    "gene_coordinates",
+    "canonical_build",
     "CNA_LONG_COLUMNS",
     "SEGMENT_COLUMNS",
 ]
@@ -41,17 +55,18 @@ CNA_LONG_COLUMNS: dict[str, tuple[str, ...]] = {
     "sample_id": ("sample_id", "Tumor_Sample_Barcode", "Sample", "sample", "ID"),
     "gene": _GENE_NAMES,
     "gistic": ("gistic", "call", "cna", "CNA", "gistic_call", "value"),
-    "total_cn": ("total_cn", "tcn", "tcn.em", "copy_number", "Copy_Number"),
-    "minor_cn": ("minor_cn", "lcn", "lcn.em", "nMinor", "minor"),
+    "total_cn": ("total_cn", "tcn.em", "tcn", "copy_number", "Copy_Number"),
+    "minor_cn": ("minor_cn", "lcn.em", "lcn", "nMinor", "minor"),
     "loh": ("loh", "LOH"),
 }
 #: Segment table: accepted column names per field (IGV .seg, FACETS, ASCAT, CNVkit names).
 SEGMENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "sample_id": ("ID", "sample_id", "Sample", "sample", "Tumor_Sample_Barcode"),
     "chrom": ("chrom", "chromosome", "Chromosome", "chr", "chrom.name"),
-    "start": ("loc.start", "start", "Start", "startpos", "Start_Position"),
-    "end": ("loc.end", "end", "End", "endpos", "End_Position"),
-    "log2": ("seg.mean", "Segment_Mean", "log2", "log2_ratio", "cnlr.median", "seg_mean"),
+    "start": ("loc.start", "start", "Start", "startpos", "Start_Position", "Start.bp"),
+    "end": ("loc.end", "end", "End", "endpos", "End_Position", "End.bp"),
+    "log2": ("seg.mean", "Segment_Mean", "log2", "log2_ratio", "cnlr.median", "seg_mean",
+             "Seg.CN", "Segment_Mean_log2"),
     "total_cn": ("tcn.em", "tcn", "total_cn", "Copy_Number", "cn"),
     "minor_cn": ("lcn.em", "lcn", "minor_cn", "nMinor", "cn2"),
     "major_cn": ("nMajor", "major_cn", "cn1"),
@@ -240,8 +255,10 @@ def _long(df: pd.DataFrame, *, columns: Mapping[str, str] | None, source: str) -
         out["gistic"] = pd.array([pd.NA] * len(out), dtype="Int64")
     for key in ("total_cn", "minor_cn"):
         if key in found:
-            num = pd.to_numeric(df[found[key]], errors="coerce")
-            bad = num.isna() & df[found[key]].notna()
+            txt = df[found[key]].astype("string").str.strip()
+            txt = txt.where(~txt.str.upper().isin(["NA", "NAN", "."]), pd.NA)
+            num = pd.to_numeric(txt, errors="coerce")
+            bad = num.isna() & txt.notna()
             if bad.any() or (num < 0).any():
                 raise InputError(
                     f"column {found[key]!r} ({key}) must hold non-negative numbers",
@@ -315,6 +332,16 @@ def read_cna(
     [['S1', 'PTEN', -2], ['S2', 'PTEN', 0]]
     """
     df, warnings = read_table(path, what="copy-number table")
+    cols = {str(c).strip() for c in df.columns}
+    if {"Unique Name", "Descriptor", "Wide Peak Limits"} <= cols or str(
+        df.columns[0]
+    ).strip().lower() == "cytoband":
+        raise InputError(
+            "is a GISTIC peak file (all_lesions / amp_genes / del_genes: peaks, not calls per "
+            "gene and sample)",
+            source=str(path),
+            fix="give GISTIC's all_thresholded.by_genes.txt (genes x samples, -2..2)",
+        )
     cna = GeneCNA.from_frame(
         df, layout=layout, columns=columns, source=str(path), resolve_genes=resolve_genes
     )
@@ -370,6 +397,7 @@ class Segments:
         *,
         columns: Mapping[str, str] | None = None,
         source: str = "<memory>",
+        sample_id: str | None = None,
     ) -> Segments:
         """Build from a DataFrame (see :func:`read_segments`)."""
         if frame.empty:
@@ -378,6 +406,9 @@ class Segments:
             )
         df = frame.copy()
         df.columns = [str(c) for c in df.columns]
+        if sample_id is not None and not (columns and "sample_id" in columns):
+            df = df.drop(columns=[c for c in SEGMENT_COLUMNS["sample_id"] if c in df.columns])
+            df.insert(0, "sample_id", sample_id)
         found = pick_columns(
             df, aliases=SEGMENT_COLUMNS, mapping=columns,
             required=("sample_id", "chrom", "start", "end"), source=source, what="segment table",
@@ -389,6 +420,7 @@ class Segments:
                 source=source,
                 fix="add the segment values, or map them with columns={'log2': 'YourColumn'}",
             )
+        check_chromosomes(df[found["chrom"]], source=source, column=found["chrom"])
         out = pd.DataFrame(
             {
                 "sample_id": df[found["sample_id"]].astype("string").str.strip().astype(object),
@@ -416,6 +448,16 @@ class Segments:
                 source=source,
                 fix="fill the start and end of every segment",
             )
+        for key in ("start", "end", "total_cn", "minor_cn"):
+            neg = out[key] < 0
+            if neg.any():
+                row = int(np.flatnonzero(neg.to_numpy())[0]) + 1
+                raise InputError(
+                    f"column {found[key]!r} ({key}) has a negative value "
+                    f"({out.loc[neg, key].iloc[0]:g}, data row {row})",
+                    source=source,
+                    fix="positions and copy numbers are >= 0; correct or remove the row",
+                )
         if (out["end"] < out["start"]).any():
             raise InputError(
                 "some segments end before they start",
@@ -430,7 +472,9 @@ class Segments:
         return cls(data=out.reset_index(drop=True), source=source)
 
 
-def read_segments(path: PathLike, *, columns: Mapping[str, str] | None = None) -> Segments:
+def read_segments(
+    path: PathLike, *, columns: Mapping[str, str] | None = None, sample_id: str | None = None
+) -> Segments:
     r"""Read copy-number segments.
 
     Accepts IGV ``.seg`` (``ID``, ``chrom``, ``loc.start``, ``loc.end``, ``num.mark``,
@@ -446,6 +490,10 @@ def read_segments(path: PathLike, *, columns: Mapping[str, str] | None = None) -
     columns
         Field -> column mapping; fields ``sample_id``, ``chrom``, ``start``, ``end``,
         ``log2``, ``total_cn``, ``minor_cn``, ``major_cn``.
+    sample_id
+        Sample of a single-sample file; default: the ``ID``/``sample`` column, else the file
+        name without ``.seg``/``.cna``/``.tsv``/``.gz`` (ASCAT/PCGR tables have no sample
+        column; on the command line ``--segments SAMPLE=FILE``).
 
     Returns
     -------
@@ -466,8 +514,21 @@ def read_segments(path: PathLike, *, columns: Mapping[str, str] | None = None) -
     >>> read_segments(f).data["log2"].tolist()
     [0.4]
     """
+    given, path = split_sample_path(path)
+    sample_id = sample_id or given
     df, warnings = read_table(path, what="segment table")
-    seg = Segments.from_frame(df, columns=columns, source=str(path))
+    if "G-score" in {str(c).strip() for c in df.columns}:
+        raise InputError(
+            "is a GISTIC scores file (G-scores of the cohort), not per-sample segments",
+            source=str(path),
+            fix="give the segment file GISTIC was run on (.seg: ID, chrom, loc.start, "
+            "loc.end, num.mark, seg.mean)",
+        )
+    if sample_id is None and not any(
+        c.lower() in {a.lower() for a in SEGMENT_COLUMNS["sample_id"]} for c in df.columns
+    ) and not (columns and "sample_id" in columns):
+        sample_id = re.sub(r"(\.(seg|cna|cncf|tsv|txt|csv))*(\.gz)?$", "", Path(path).name)
+    seg = Segments.from_frame(df, columns=columns, source=str(path), sample_id=sample_id)
     seg.notes.extend(warnings)
     return seg
 
@@ -527,33 +588,131 @@ def read_gene_coords(
     return out.drop_duplicates("gene").reset_index(drop=True)
 
 
+#: log2-ratio thresholds for segments without absolute copy numbers (CNVkit ``call -m
+#: threshold`` defaults, Talevich et al. 2016, PLoS Comput Biol, PMID 27100738): below -1.1 ->
+#: 0 copies (deep deletion), below -0.25 -> 1 copy (one copy lost), from 0.2 -> gain.
+LOG2_DEEP_DELETION = -1.1
+LOG2_LOSS = -0.25
+LOG2_GAIN = 0.2
+#: Builds whose gene positions ship with immunescape.
+VENDORED_BUILDS = ("GRCh38",)
+_BUILD_ALIASES = {"grch38": "GRCh38", "hg38": "GRCh38", "38": "GRCh38", "grch37": "GRCh37",
+                  "hg19": "GRCh37", "37": "GRCh37", "b37": "GRCh37"}  # fmt: skip
+
+
+def canonical_build(build: str | None) -> str | None:
+    """Return ``GRCh37``/``GRCh38`` for the usual spellings (``hg19``, ``37``, ``hg38``...).
+
+    Examples
+    --------
+    >>> canonical_build("hg19"), canonical_build("GRCh38"), canonical_build(None)
+    ('GRCh37', 'GRCh38', None)
+    """
+    if build is None:
+        return None
+    return _BUILD_ALIASES.get(str(build).strip().lower(), str(build).strip())
+
+
+@cache
+def _vendored_coords() -> pd.DataFrame:
+    base = resources.files("immunescape.genomics") / "data"
+    raw = (base / "gene_coords_grch38.tsv.gz").read_bytes()
+    expected = (base / "gene_coords_grch38.tsv.gz.sha256").read_text().split()[0]
+    if hashlib.sha256(raw).hexdigest() != expected:  # pragma: no cover - corrupted install
+        raise InputError(
+            "the vendored gene-coordinate table does not match its checksum",
+            source="genomics/data/gene_coords_grch38.tsv.gz",
+            fix="reinstall immunescape (or rebuild it with scripts/build_gene_coords.py)",
+        )
+    import gzip
+    import io
+
+    df = pd.read_csv(io.BytesIO(gzip.decompress(raw)), sep="\t", dtype={"chrom": str})
+    return df[["gene", "chrom", "start", "end"]]
+
+
+def gene_coordinates(build: str) -> pd.DataFrame:
+    """Return the vendored gene coordinates of a genome build.
+
+    Parameters
+    ----------
+    build
+        ``GRCh38`` (or ``hg38``). GRCh37 positions are not vendored (the registry package
+        the table is built from holds GRCh38 positions only): give your own table with
+        ``gene_coords=``/``--gene-coords``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gene``, ``chrom`` (no ``chr``), ``start``, ``end`` (1-based, inclusive), built by
+        ``scripts/build_gene_coords.py`` from Debian ``r-bioc-org.hs.eg.db`` (UCSC hg38
+        positions); checksum verified on loading.
+
+    Raises
+    ------
+    InputError
+        For a build that is not vendored.
+
+    Examples
+    --------
+    >>> gc = gene_coordinates("GRCh38")
+    >>> gc.loc[gc["gene"] == "PTEN", ["chrom", "start", "end"]].values.tolist()
+    [['10', 87863625, 87971930]]
+    """
+    b = canonical_build(build)
+    if b not in VENDORED_BUILDS:
+        raise InputError(
+            f"no vendored gene coordinates for genome build {build!r} (vendored: "
+            f"{', '.join(VENDORED_BUILDS)})",
+            source="--genome-build",
+            fix="give a gene-coordinate table of that build with --gene-coords "
+            "(gene, chrom, start, end), e.g. exported from the GTF your pipeline used",
+        )
+    return _vendored_coords().copy()
+
+
 def gene_calls_from_segments(
     segments: Segments,
     gene_coords: pd.DataFrame,
     *,
     genes: Iterable[str] | None = None,
     amp_min_copies: float = 5.0,
+    purity: float | None = None,
+    ploidy: float = 2.0,
 ) -> GeneCNA:
-    """Derive gene-level calls from segments with absolute copy numbers.
+    """Derive gene-level calls from segments.
 
     For each (sample, gene) the segments overlapping the gene are combined by taking the
-    smallest total and minor copy number (a partial deletion still breaks the gene). Calls:
-    deep deletion when total copy number is 0 (GISTIC -2), LOH when the minor copy number is
+    smallest total and minor copy number (a partial deletion still breaks the gene).
+
+    Absolute segments (FACETS ``tcn.em``/``lcn.em``, ASCAT ``nMajor``/``nMinor``): deep
+    deletion when the total copy number is 0 (GISTIC -2), LOH when the minor copy number is
     0 with at least one copy left, amplification when the total copy number is at least
     ``amp_min_copies`` (GISTIC 2; default 5, the FACETS-suite AMP call for a genome without
     doubling), else neutral (0).
 
+    Log2-ratio segments (CNVkit, GATK, TCGA SEG): with ``purity`` (tumour cell fraction) the
+    ratio is converted to a total copy number, ``n = (r (p P + 2 (1 - p)) - 2 (1 - p)) / p``
+    with ``r = 2**log2``, ``p`` the purity and ``P`` the tumour ploidy, and the absolute rules
+    apply (``n < 0.5`` deep deletion, ``n < 1.5`` one copy lost, GISTIC -1). Without purity
+    the CNVkit thresholds apply: log2 < -1.1 deep deletion, < -0.25 one copy lost (-1),
+    >= 0.2 gain (1), >= log2(amp_min_copies / 2) amplification (2). The minor copy number is
+    unknown from a log2 ratio, so a one-copy loss is reported as GISTIC -1 (read as LOH by
+    :func:`call_events` by default), never as copy-neutral LOH.
+
     Parameters
     ----------
     segments
-        Segments with ``total_cn`` (and ideally ``minor_cn``).
+        Segments.
     gene_coords
         ``gene``, ``chrom``, ``start``, ``end`` (same genome build), e.g. from
-        :func:`read_gene_coords`.
+        :func:`gene_coordinates` or :func:`read_gene_coords`.
     genes
         Only these genes (default: all in ``gene_coords``).
     amp_min_copies
         Total copy number from which a gene is called amplified.
+    purity, ploidy
+        Tumour purity (0-1] and ploidy for log2-ratio segments.
 
     Returns
     -------
@@ -563,7 +722,7 @@ def gene_calls_from_segments(
     Raises
     ------
     InputError
-        If the segments have no absolute copy numbers.
+        Purity outside (0, 1] or ploidy <= 0.
 
     Examples
     --------
@@ -575,34 +734,66 @@ def gene_calls_from_segments(
     >>> gene_calls_from_segments(seg, coords).data[["gene", "gistic", "total_cn"]].values.tolist()
     [['PTEN', -2, 0.0]]
     """
-    if not segments.has_absolute:
+    if purity is not None and not (0 < purity <= 1):
         raise InputError(
-            "segments have log2 ratios only; gene-level deletions and LOH need absolute "
-            "copy numbers",
-            source=segments.source,
-            fix="give gene-level calls (GISTIC), or segments with total/minor copy number "
-            "(FACETS tcn.em/lcn.em, ASCAT nMajor/nMinor)",
+            f"purity {purity!r} is not in (0, 1]", source="--purity",
+            fix="give the tumour cell fraction, e.g. 0.6",
+        )  # fmt: skip
+    if not ploidy > 0:
+        raise InputError(
+            f"ploidy {ploidy!r} is not positive", source="--ploidy", fix="e.g. 2 or 3.2"
         )
     gc = gene_coords
     if genes is not None:
         gc = gc.loc[gc["gene"].isin(set(genes))]
-    seg = segments.data.loc[segments.data["total_cn"].notna()]
+    data = segments.data
+    absolute = data["total_cn"].notna()
+    seg = data.loc[absolute | data["log2"].notna()].copy()
+    from_log2 = seg["total_cn"].isna().to_numpy()
+    if from_log2.any() and purity is not None:
+        r = np.power(2.0, seg.loc[from_log2, "log2"].to_numpy(dtype=float))
+        n = (r * (purity * ploidy + 2 * (1 - purity)) - 2 * (1 - purity)) / purity
+        seg.loc[from_log2, "total_cn"] = np.clip(n, 0, None)
+        from_log2 = np.zeros(len(seg), dtype=bool)
+    seg["from_log2"] = from_log2
     merged = seg.merge(gc.rename(columns={"start": "g_start", "end": "g_end"}), on="chrom")
     merged = merged.loc[(merged["start"] <= merged["g_end"]) & (merged["end"] >= merged["g_start"])]
     agg = (
         merged.groupby(["sample_id", "gene"], sort=False)
-        .agg(total_cn=("total_cn", "min"), minor_cn=("minor_cn", "min"))
+        .agg(total_cn=("total_cn", "min"), minor_cn=("minor_cn", "min"), log2=("log2", "min"),
+             from_log2=("from_log2", "all"))
         .reset_index()
-    )
-    tcn = agg["total_cn"].to_numpy()
-    mcn = agg["minor_cn"].to_numpy()
-    gistic = np.where(tcn <= 0, -2, np.where(tcn >= amp_min_copies, 2, 0))
+    )  # fmt: skip
+    tcn = agg["total_cn"].to_numpy(dtype=float)
+    mcn = agg["minor_cn"].to_numpy(dtype=float)
+    lg = agg["log2"].to_numpy(dtype=float)
+    rel = agg["from_log2"].to_numpy(dtype=bool)
+    amp_log2 = float(np.log2(amp_min_copies / 2.0))
+    with np.errstate(invalid="ignore"):
+        g_abs = np.where(tcn < 0.5, -2, np.where(tcn >= amp_min_copies, 2, 0))
+        if purity is not None:  # converted log2: one copy lost is visible
+            g_abs = np.where((tcn >= 0.5) & (tcn < 1.5), -1, g_abs)
+        g_rel = np.select(
+            [lg < LOG2_DEEP_DELETION, lg < LOG2_LOSS, lg >= amp_log2, lg >= LOG2_GAIN],
+            [-2, -1, 2, 1], default=0,
+        )  # fmt: skip
+    gistic = np.where(rel, g_rel, g_abs)
     agg["gistic"] = pd.array(gistic, dtype="Int64")
+    agg.loc[rel, "total_cn"] = np.nan
     loh = np.where(np.isnan(mcn), np.nan, (mcn <= 0) & (tcn > 0))
     agg["loh"] = pd.array([None if np.isnan(v) else bool(v) for v in loh], dtype="boolean")
     out = agg[["sample_id", "gene", "gistic", "total_cn", "minor_cn", "loh"]]
-    note = (
-        f"gene calls from absolute segments: deep deletion tcn=0, LOH lcn=0, "
-        f"amplification tcn>={amp_min_copies:g}"
-    )
-    return GeneCNA(data=out, source=segments.source, notes=[note])
+    notes = []
+    if (~rel).any():
+        notes.append(
+            f"gene calls from absolute segments: deep deletion tcn<0.5, LOH lcn=0, "
+            f"amplification tcn>={amp_min_copies:g}"
+            + (f"; log2 converted with purity {purity:g}, ploidy {ploidy:g}" if purity else "")
+        )
+    if rel.any():
+        notes.append(
+            f"gene calls from log2 ratios (no purity): deep deletion < {LOG2_DEEP_DELETION}, "
+            f"one copy lost < {LOG2_LOSS}, gain >= {LOG2_GAIN}, amplification >= "
+            f"{amp_log2:.2f} (CNVkit thresholds)"
+        )
+    return GeneCNA(data=out.reset_index(drop=True), source=segments.source, notes=notes)

@@ -61,6 +61,33 @@ def _to_one(codes: pd.Series) -> np.ndarray:
     return np.where(mapped.notna(), mapped, codes).astype(object)
 
 
+_FULL_RE2 = _FULL.pattern
+
+
+def _extract_full(values: pd.Series) -> pd.DataFrame:
+    """``values.str.extract(_FULL)``, run by Arrow's RE2 engine over the whole column at once.
+
+    Arrow gives an empty string for an optional group that did not take part in the match
+    (Python's ``re`` gives None); those become NaN, so both paths return the same table.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = ["open", "ref", "pos", "ref2", "pos2", "rest", "close"]
+    arr = pc.extract_regex(pa.array(values.to_numpy(dtype=object), type=pa.string(),
+                                    from_pandas=True),
+                           pattern=_FULL_RE2)  # fmt: skip
+    matched = arr.is_valid().to_numpy(zero_copy_only=False)
+    out = {}
+    for name in names:
+        col = pc.struct_field(arr, name).to_numpy(zero_copy_only=False).astype(object)
+        col[~matched] = np.nan
+        if name != "rest":
+            col[col == ""] = np.nan
+        out[name] = col
+    return pd.DataFrame(out, index=values.index)[names]
+
+
 def _classify_rest(rest: str, has_range: bool) -> tuple[str | None, str | None]:
     """Return (kind or 'sub', alternative) for the part after the position(s)."""
     if not has_range:
@@ -107,8 +134,14 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
     [['p.V600E', 'missense', 600.0, False], ['p.R661*', 'nonsense', 661.0, False], \
 ['p.D32_S45del', 'deletion', 32.0, False], [None, None, nan, False], [None, None, nan, True]]
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
+    text = pc.utf8_trim_whitespace(
+        pa.array(np.asarray(uniques, dtype=object).astype(str), type=pa.string())
+    )
+    u = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
     n = len(u)
     kind = np.full(n, None, dtype=object)
     short = np.full(n, None, dtype=object)
@@ -117,8 +150,13 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
     start = np.full(n, np.nan)
     end = np.full(n, np.nan)
     malformed = np.zeros(n, dtype=bool)
-    missing = u.str.upper().isin(_MISSING).to_numpy()
-    body = u.where(~u.str.startswith("p."), u.str.slice(2))
+    missing = pc.is_in(pc.utf8_upper(text), value_set=pa.array(sorted(_MISSING))).to_numpy(
+        zero_copy_only=False
+    )
+    body = pd.Series(
+        pc.if_else(pc.starts_with(text, "p."), pc.utf8_slice_codeunits(text, 2), text)
+        .to_numpy(zero_copy_only=False), dtype=object,
+    )  # fmt: skip
     special = {"=": ("p.=", "synonymous"), "?": ("p.?", "unknown"), "0": ("p.0", "no_protein"),
                "0?": ("p.0", "no_protein"), "(=)": ("p.=", "synonymous"),
                "(?)": ("p.?", "unknown")}  # fmt: skip
@@ -126,7 +164,7 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
     for i in np.flatnonzero(is_special):
         short[i], kind[i] = special[body.iloc[i]]
     todo = ~missing & ~is_special
-    ext = u[todo].str.extract(_FULL)
+    ext = _extract_full(u[todo])
     idx = np.flatnonzero(todo)
     balanced = ext["open"].isna().to_numpy() == ext["close"].isna().to_numpy()
     matched = ext["ref"].notna().to_numpy() & balanced
@@ -135,20 +173,19 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
     idx = idx[matched]
     if len(idx):
         has_range = ext["pos2"].notna().to_numpy()
-        rest_keys = pd.Series(list(zip(ext["rest"], has_range, strict=True)), dtype=object)
-        rest_map = {k: _classify_rest(*k) for k in pd.unique(rest_keys)}
-        rk = np.array([rest_map[k][0] for k in rest_keys], dtype=object)
-        ra = np.array([rest_map[k][1] for k in rest_keys], dtype=object)
+        rest_codes, rest_uniques = pd.factorize(
+            ext["rest"].to_numpy(dtype=object) + np.where(has_range, "\x00", "")
+        )
+        classified = [_classify_rest(r.rstrip("\x00"), r.endswith("\x00")) for r in rest_uniques]
+        rk = np.array([c[0] for c in classified], dtype=object)[rest_codes]
+        ra = np.array([c[1] for c in classified], dtype=object)[rest_codes]
         bad = pd.isna(rk)
         malformed[idx[bad]] = True
         r1 = _to_one(ext["ref"])
         p1 = ext["pos"].astype(float).to_numpy()
         p2 = np.where(has_range, ext["pos2"].astype(float).to_numpy(), p1)
-        a1 = (
-            pd.Series(ra)
-            .map(lambda a: three_to_one(a) if isinstance(a, str) else a)
-            .to_numpy(dtype=object)
-        )
+        ra_s = pd.Series(ra, dtype=object)
+        a1 = ra_s.map(_AA3_TO_1).where(lambda x: x.notna(), ra_s).to_numpy(dtype=object)
         is_sub = rk == "sub"
         start_codon = (p1 == 1) & (r1 == "M")
         sub_kind = np.select(
@@ -173,18 +210,15 @@ def parse_hgvsp(values: pd.Series) -> pd.DataFrame:
         alt1[gi] = alt_out[good]
         start[gi] = p1[good]
         end[gi] = p2[good]
-    table = pd.DataFrame(
-        {"hgvsp_short": short, "kind": kind, "ref_aa": ref1, "prot_start": start,
-         "prot_end": end, "alt_aa": alt1, "malformed": malformed}
+    take = np.where(codes < 0, n, codes)  # missing input -> the appended empty row
+
+    def _broadcast(arr: np.ndarray, fill: object) -> np.ndarray:
+        return np.append(arr, np.array([fill], dtype=arr.dtype))[take]
+
+    return pd.DataFrame(
+        {"hgvsp_short": _broadcast(short, None), "kind": _broadcast(kind, None),
+         "ref_aa": _broadcast(ref1, None), "prot_start": _broadcast(start, np.nan),
+         "prot_end": _broadcast(end, np.nan), "alt_aa": _broadcast(alt1, None),
+         "malformed": _broadcast(malformed, False)},
+        index=values.index,
     )  # fmt: skip
-    empty = pd.DataFrame(
-        {"hgvsp_short": [None], "kind": [None], "ref_aa": [None], "prot_start": [np.nan],
-         "prot_end": [np.nan], "alt_aa": [None], "malformed": [False]}
-    )  # fmt: skip
-    table = pd.concat([table, empty], ignore_index=True)
-    out = table.iloc[np.where(codes < 0, n, codes)].reset_index(drop=True)
-    out.index = values.index
-    for c in ("hgvsp_short", "kind", "ref_aa", "alt_aa"):
-        out[c] = out[c].astype(object).where(out[c].notna(), None)
-    out["malformed"] = out["malformed"].astype(bool)
-    return out

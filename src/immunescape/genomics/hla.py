@@ -26,12 +26,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.genomics._reading import PathLike, is_true, pick_columns, read_table
+from immunescape.genomics._reading import (
+    PathLike,
+    is_true,
+    pick_columns,
+    read_table,
+    split_sample_path,
+)
 
 __all__ = [
     "HLAGenotypes",
@@ -226,8 +233,20 @@ class HLAGenotypes:
         return cls(data=out, source=source, notes=notes)
 
 
-def read_hla(path: PathLike, *, columns: Mapping[str, str] | None = None) -> HLAGenotypes:
-    r"""Read HLA class I genotypes.
+def read_hla(
+    path: PathLike, *, columns: Mapping[str, str] | None = None, sample_id: str | None = None
+) -> HLAGenotypes:
+    r"""Read HLA class I genotypes: a table, or an HLA typing tool's own output.
+
+    Typing tools' files are recognised by their content: POLYSOLVER ``winners.hla.txt``
+    (``HLA-A<TAB>hla_a_24_02_01_01<TAB>...``), HLA-HD ``*_final.result.txt``
+    (``A<TAB>HLA-A*02:01:01<TAB>HLA-A*24:02:01``; ``-`` = homozygous, ``Not typed`` skipped;
+    more than two candidates: the first two distinct two-field alleles), arcasHLA
+    ``*.genotype.json`` (``{"A": ["A*01:01:01", ...]}``; class II loci ignored) and OptiType
+    ``*_result.tsv`` (columns ``A1``..``C2``, ``Reads``, ``Objective``). These hold one
+    sample, named by ``sample_id`` or by the file name (``Pt1.genotype.json`` -> ``Pt1``;
+    for a generic name such as ``winners.hla.txt``, by the folder holding it; on the command
+    line ``--hla SAMPLE=FILE``).
 
     Accepted layouts: *wide*, one row per sample with a sample column and two columns per
     locus named like ``HLA-A_1``/``HLA-A_2``, ``A1``/``A2`` or ``hla_a_1``; or *long*, one row
@@ -241,6 +260,8 @@ def read_hla(path: PathLike, *, columns: Mapping[str, str] | None = None) -> HLA
         The file.
     columns
         ``{"sample_id": ..., "allele": ...}`` for a long table with other column names.
+    sample_id
+        Sample of a single-sample typing tool output.
 
     Returns
     -------
@@ -260,10 +281,140 @@ def read_hla(path: PathLike, *, columns: Mapping[str, str] | None = None) -> HLA
     >>> read_hla(f).data["allele"].tolist()
     ['B*15:01', 'B*44:03']
     """
+    given, path = split_sample_path(path)
+    sample_id = sample_id or given
+    typed = _read_typer_output(path, sample_id=sample_id)
+    if typed is not None:
+        return typed
     df, warnings = read_table(path, what="HLA genotype table")
+    if sample_id is not None or _is_optitype(df):
+        df = _optitype_frame(df, path, sample_id)
     g = HLAGenotypes.from_frame(df, columns=columns, source=str(path))
     g.notes.extend(warnings)
     return g
+
+
+_TYPER_LINE = re.compile(r"^(?:HLA-)?(A|B|C|DRB1|DRB3|DRB4|DRB5|DQA1|DQB1|DPA1|DPB1|E|F|G)$", re.I)
+_GENERIC_NAMES = re.compile(
+    r"(\.genotype\.json|\.partial_genotype\.json|_result\.tsv|\.winners\.hla\.txt|"
+    r"winners\.hla\.txt|_final\.result\.txt|final\.result\.txt|\.json|\.tsv|\.txt)$",
+    re.IGNORECASE,
+)
+
+
+def _default_sample(path: PathLike) -> str:
+    """Sample id from a typer's file name (``Pt1.genotype.json`` -> ``Pt1``), else its folder."""
+    p = Path(path)
+    stem = _GENERIC_NAMES.sub("", p.name).rstrip("._-")
+    for prefix in ("orig", "hlahd", "optitype", "polysolver", "arcashla", "test"):
+        if stem.lower() == prefix:
+            stem = ""
+    return stem or p.resolve().parent.name
+
+
+def _genotype_rows(sample: str, pairs: list[tuple[str, list[str]]], source: str,
+                   tool: str) -> HLAGenotypes:  # fmt: skip
+    rows = []
+    notes = []
+    for locus, alleles in pairs:
+        if locus.upper() not in _LOCI:
+            continue
+        given = [a.strip() for a in alleles if a and a.strip() and a.strip().lower() != "-"
+                 and "not typed" not in a.lower()]  # fmt: skip
+        if not given:
+            notes.append(f"HLA-{locus.upper()} not typed")
+            continue
+        if len(given) > 2:
+            two = []
+            for a in given:
+                n = normalise_allele(a)[1]
+                if n is not None and n not in two:
+                    two.append(n)
+            notes.append(
+                f"HLA-{locus.upper()}: {len(given)} candidate alleles ({', '.join(given)}); "
+                f"the first two distinct two-field alleles kept"
+            )
+            given = two[:2] if len(two) >= 2 else [two[0], two[0]] if two else []
+        if len(given) == 1 or (len(alleles) >= 2 and alleles[1].strip() == "-"):
+            given = [given[0], given[0]]  # homozygous ("-" in HLA-HD)
+        rows += [{"sample_id": sample, "allele": a} for a in given]
+    if not rows:
+        raise InputError(
+            f"has no HLA class I allele ({tool} output)",
+            source=source,
+            fix="give the typing of HLA-A, -B and -C",
+        )
+    g = HLAGenotypes.from_frame(pd.DataFrame(rows), source=source)
+    g.notes += [f"read as {tool} output, sample {sample!r}"] + notes
+    return g
+
+
+def _read_typer_output(path: PathLike, *, sample_id: str | None) -> HLAGenotypes | None:
+    """POLYSOLVER winners.hla.txt, HLA-HD final.result.txt and arcasHLA JSON; else None."""
+    p = Path(path)
+    if not p.is_file() or p.stat().st_size == 0 or p.stat().st_size > 1_000_000:
+        return None
+    raw = p.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        return None
+    text = raw.decode("utf-8", "replace").strip()
+    sample = sample_id or _default_sample(p)
+    if text.startswith("{"):
+        import json
+
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"is not valid JSON ({exc.msg} at line {exc.lineno})",
+                source=str(p),
+                fix="give arcasHLA's genotype.json as written",
+            ) from None
+        if not isinstance(doc, dict):
+            return None
+        pairs = []
+        for locus, value in doc.items():
+            if not isinstance(value, list):
+                continue
+            if value and isinstance(value[0], list):
+                raise InputError(
+                    "is an arcasHLA EM file (allele groups with abundances), not a genotype",
+                    source=str(p),
+                    fix="give arcasHLA genotype's *.genotype.json",
+                )
+            pairs.append((locus, [str(v) for v in value]))
+        return _genotype_rows(sample, pairs, str(p), "arcasHLA JSON")
+    lines = [line.split("\t") for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    if lines and all(len(f) == 1 and normalise_allele(f[0])[1] for f in lines):
+        by_locus: dict[str, list[str]] = {}
+        for f in lines:
+            by_locus.setdefault(str(normalise_allele(f[0])[0]), []).append(f[0].strip())
+        return _genotype_rows(sample, list(by_locus.items()), str(p), "allele list (LOHHLA hlas)")
+    if lines and all(len(f) >= 2 and _TYPER_LINE.match(f[0].strip()) for f in lines):
+        tool = "POLYSOLVER" if "hla_" in text.lower() else "HLA-HD"
+        pairs = [(_TYPER_LINE.match(f[0].strip()).group(1), f[1:]) for f in lines]  # type: ignore[union-attr]
+        return _genotype_rows(sample, pairs, str(p), tool)
+    return None
+
+
+def _is_optitype(df: pd.DataFrame) -> bool:
+    cols = {c.strip() for c in df.columns}
+    return {"A1", "A2", "B1", "B2", "C1", "C2"} <= cols and ("Reads" in cols or "Objective" in cols)
+
+
+def _optitype_frame(df: pd.DataFrame, path: PathLike, sample_id: str | None) -> pd.DataFrame:
+    """OptiType *_result.tsv (one unnamed index column, A1..C2, Reads, Objective)."""
+    out = df.copy()
+    has_sample = any(c in out.columns for c in _LONG_COLUMNS["sample_id"])
+    if not has_sample:
+        sid = sample_id or _default_sample(path)
+        if len(out) > 1:
+            out.insert(0, "sample_id", [f"{sid}_{i}" for i in range(len(out))])
+        else:
+            out.insert(0, "sample_id", sid)
+    out = out.drop(columns=[c for c in out.columns if c.startswith("Unnamed") or c in
+                            ("Reads", "Objective")])  # fmt: skip
+    return out
 
 
 def hla_loh_from_frame(
@@ -413,6 +564,10 @@ def read_hla_loh(
 
     Accepted formats:
 
+    arcasHLA-quant
+        The results table with per-locus ``A_LOSS``/``B_LOSS``/``C_LOSS`` (true/false) and
+        ``A_lost``/``B_lost``/``C_lost`` (the lost allele names); the first column is the
+        sample. The tool's own calls are used as given.
     LOHHLA
         The ``*.HLAlossPrediction_CI`` table: ``region`` (tumour sample; or pass
         ``sample_id``), ``HLA_A_type1``, ``HLA_A_type2`` (allele names of the gene in that
@@ -452,6 +607,8 @@ def read_hla_loh(
     [['A*02:01', True], ['A*24:02', False]]
     """
     df, _ = read_table(path, what="HLA LOH table")
+    if {"A_LOSS", "A_lost", "B_lost", "C_lost"} <= set(df.columns):
+        return _arcashla_quant_loh(df, source=str(path))
     return hla_loh_from_frame(
         df,
         columns=columns,
@@ -460,6 +617,45 @@ def read_hla_loh(
         max_p_value=max_p_value,
         source=str(path),
     )
+
+
+def _arcashla_quant_loh(df: pd.DataFrame, *, source: str) -> pd.DataFrame:
+    """arcasHLA-quant loss calls: ``X_LOSS`` true/false per locus, ``X_lost`` the lost allele(s).
+
+    A locus with ``X_LOSS`` False gives one row with no allele and ``lost`` False, so the
+    sample counts as assessed (``hla_loh`` False) without inventing allele names.
+    """
+    sid_col = df.columns[0]
+    rows = []
+    for _, r in df.iterrows():
+        sample = str(r[sid_col]).strip()
+        for locus in _LOCI:
+            flag = str(r.get(f"{locus}_LOSS", "")).strip().lower()
+            if flag not in ("true", "false"):
+                continue
+            if flag == "true":
+                names = [a for a in str(r.get(f"{locus}_lost", "")).split(",") if a.strip()]
+                alleles = list(dict.fromkeys(normalise_allele(a)[1] for a in names))
+                for a in alleles:
+                    if a is None:
+                        raise InputError(
+                            f"arcasHLA-quant lost allele {r.get(f'{locus}_lost')!r} of sample "
+                            f"{sample!r} is not a class I allele name",
+                            source=source,
+                            fix="keep the X_lost columns as arcasHLA-quant wrote them",
+                        )
+                    rows.append((sample, locus, a, np.nan, np.nan, True))
+            else:
+                rows.append((sample, locus, None, np.nan, np.nan, False))
+    if not rows:
+        raise InputError(
+            "arcasHLA-quant table has no A/B/C_LOSS value", source=source,
+            fix="give the results table arcasHLA-quant wrote",
+        )  # fmt: skip
+    out = pd.DataFrame(rows, columns=["sample_id", "locus", "allele", "copy_number", "p_value",
+                                      "lost"])  # fmt: skip
+    out["lost"] = out["lost"].astype("boolean")
+    return out
 
 
 @cache

@@ -22,6 +22,7 @@ from immunescape._logging import logger
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
+    check_chromosomes,
     map_unique,
     normalise_chrom,
     pick_columns,
@@ -40,7 +41,13 @@ __all__ = [
     "MISSENSE",
     "INFRAME",
     "MAF_COLUMNS",
+    "MALFORMED_HGVS_OPTIONS",
 ]
+
+#: Values of ``on_malformed_hgvs`` / ``--malformed-hgvs``: ``warn`` (default) reads a minority
+#: of malformed HGVSp values as missing and lists their rows (a majority is refused: the column
+#: is probably something else); ``raise`` refuses any; ``blank`` reads any number as missing.
+MALFORMED_HGVS_OPTIONS = ("warn", "raise", "blank")
 
 #: MAF Variant_Classification values, most severe first (the order decides which row of a
 #: duplicated variant is kept).
@@ -99,26 +106,62 @@ _SEVERITY = {c: i for i, c in enumerate(MAF_CLASSES)}
 
 #: Accepted column names per canonical field, in order of preference (GDC/TCGA MAF first).
 MAF_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sample_id": ("Tumor_Sample_Barcode", "sample_id", "Sample", "sample", "Patient"),
-    "gene": ("Hugo_Symbol", "gene", "Gene", "Hugo Symbol", "SYMBOL"),
+    "sample_id": ("Tumor_Sample_Barcode", "sample_id", "Sample", "sample", "Patient",
+                  "icgc_sample_id"),
+    "gene": ("Hugo_Symbol", "gene", "Gene", "Hugo Symbol", "SYMBOL", "gene_affected"),
     "variant_class": (
         "Variant_Classification",
         "variant_class",
         "Variant Classification",
         "Consequence",
+        "consequence_type",
     ),
-    "hgvsp": ("HGVSp_Short", "HGVSp", "HGVS_p", "Protein_Change", "protein_change", "aa_change"),
-    "hgvsc": ("HGVSc", "HGVS_c", "cDNA_Change"),
+    "hgvsp": ("HGVSp_Short", "HGVSp", "HGVS_p", "Protein_Change", "protein_change", "aa_change",
+              "amino_acid_change", "aa_mutation"),
+    "hgvsc": ("HGVSc", "HGVS_c", "cDNA_Change", "cds_mutation"),
     "chrom": ("Chromosome", "chrom", "chr", "chromosome"),
-    "start": ("Start_Position", "Start_position", "start", "Start", "pos", "Position"),
-    "end": ("End_Position", "End_position", "end", "End"),
-    "ref": ("Reference_Allele", "ref", "Ref"),
-    "alt": ("Tumor_Seq_Allele2", "alt", "Alt", "Tumor_Seq_Allele"),
-    "t_depth": ("t_depth", "Tcov", "tumor_depth"),
-    "t_alt_count": ("t_alt_count", "Tac", "tumor_alt_count"),
+    "start": ("Start_Position", "Start_position", "start", "Start", "pos", "Position",
+              "chromosome_start"),
+    "end": ("End_Position", "End_position", "end", "End", "chromosome_end"),
+    "ref": ("Reference_Allele", "ref", "Ref", "mutated_from_allele"),
+    "alt": ("Tumor_Seq_Allele2", "alt", "Alt", "Tumor_Seq_Allele", "mutated_to_allele"),
+    "t_depth": ("t_depth", "Tcov", "tumor_depth", "total_read_count"),
+    "t_alt_count": ("t_alt_count", "Tac", "tumor_alt_count", "mutant_allele_read_count"),
 }
 _REQUIRED = ("sample_id", "gene", "variant_class")
 _INTS = ("start", "end", "t_depth", "t_alt_count")
+_NA_TEXT = ("NA", "N/A", "NaN", "nan", ".", "-", "")
+
+
+def _to_numbers(values: pd.Series) -> pd.Series:
+    """Whole numbers parsed by Arrow in one pass; anything else through ``pd.to_numeric``.
+
+    Arrow's string -> int64 cast refuses the whole column at the first non-integer, and then
+    pandas' coercing parser gives NaN for the offenders (the caller names them).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.dtype == object:
+        try:
+            arr = pc.cast(pa.array(values.to_numpy(dtype=object), type=pa.string(),
+                                   from_pandas=True), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            pass
+        else:
+            return pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                             index=values.index)  # fmt: skip
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _as_int64(num: pd.Series) -> pd.Series:
+    """Whole numbers (int or float with NaN) as a nullable Int64 column, built directly."""
+    if isinstance(num.dtype, pd.Int64Dtype):
+        return num
+    values = num.to_numpy(dtype=float, na_value=np.nan)
+    mask = np.isnan(values)
+    data = np.where(mask, 0, values).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(data, mask), index=num.index)
 
 
 @cache
@@ -284,6 +327,9 @@ class MutationTable:
         Canonical field -> input column actually used.
     notes
         What was done on reading (for run.json).
+    malformed_hgvsp_rows
+        1-based data rows (the first row after the header is 1) whose HGVSp was not protein
+        HGVS and was read as missing.
 
     Examples
     --------
@@ -299,6 +345,7 @@ class MutationTable:
     source: str = "<memory>"
     columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    malformed_hgvsp_rows: list[int] = field(default_factory=list)
 
     @property
     def samples(self) -> list[str]:
@@ -316,14 +363,14 @@ class MutationTable:
         columns: Mapping[str, str] | None = None,
         source: str = "<memory>",
         resolve_genes: bool = True,
-        on_malformed_hgvs: str = "raise",
+        on_malformed_hgvs: str = "warn",
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
-        if on_malformed_hgvs not in ("raise", "blank"):
+        if on_malformed_hgvs not in MALFORMED_HGVS_OPTIONS:
             raise InputError(
-                f"on_malformed_hgvs={on_malformed_hgvs!r} is not an option",
-                source="on_malformed_hgvs",
-                fix="use 'raise' or 'blank'",
+                f"--malformed-hgvs {on_malformed_hgvs!r} is not an option",
+                source="--malformed-hgvs",
+                fix="use warn (default), raise or blank",
             )
         if frame.empty:
             raise InputError(
@@ -332,16 +379,15 @@ class MutationTable:
                 fix="give at least one mutation (samples without mutations are listed with "
                 "samples=... in compute_tmb)",
             )
-        df = frame.copy()
+        df = frame.copy(deep=False)
         df.columns = [str(c) for c in df.columns]
         found = pick_columns(
             df, aliases=MAF_COLUMNS, mapping=columns, required=_REQUIRED, source=source,
             what="mutation table",
         )  # fmt: skip
         notes: list[str] = []
-        out = pd.DataFrame(index=df.index)
-        for key, col in found.items():
-            out[key] = df[col]
+        # a dict of columns until the end: a DataFrame would be consolidated twice
+        out: dict[str, pd.Series] = {key: df[col] for key, col in found.items()}
         for key in ("sample_id", "gene"):
             out[key] = map_unique(out[key], lambda u: u.astype(str).str.strip())
         bad = out["sample_id"].isna() | (out["sample_id"] == "")
@@ -354,17 +400,37 @@ class MutationTable:
             )
         for key in _INTS:
             if key in out:
-                num = pd.to_numeric(out[key], errors="coerce")
+                if out[key].dtype == object:
+                    out[key] = out[key].where(~out[key].isin(_NA_TEXT), np.nan)
+                num = _to_numbers(out[key])
+                frac = num.notna() & (num.astype(float) % 1 != 0)
+                if frac.any():
+                    raise InputError(
+                        f"column {found[key]!r} ({key}) has a value that is not a whole number "
+                        f"({num[frac].iloc[0]!r})",
+                        source=source,
+                        fix="give whole numbers, or map another column",
+                    )
                 nonnum = num.isna() & out[key].notna()
                 if nonnum.any():
-                    example = out.loc[nonnum, key].iloc[0]
+                    example = out[key][nonnum].iloc[0]
                     raise InputError(
                         f"column {found[key]!r} ({key}) has non-numeric values such as {example!r}",
                         source=source,
                         fix="give whole numbers, or map another column",
                     )
-                out[key] = num.astype("Int64")
+                neg = num < 0
+                if neg.any():
+                    row = int(np.flatnonzero(neg.to_numpy(dtype=bool))[0]) + 1
+                    raise InputError(
+                        f"column {found[key]!r} ({key}) has a negative value "
+                        f"({out[key][neg].iloc[0]!r}, data row {row})",
+                        source=source,
+                        fix="positions and read counts are >= 0; correct or remove the row",
+                    )
+                out[key] = _as_int64(num)
         if "chrom" in out:
+            check_chromosomes(out["chrom"], source=source, column=found["chrom"])
             out["chrom"] = normalise_chrom(out["chrom"])
         out["consequence"] = out["variant_class"]
         out["variant_class"] = classify_variants(
@@ -374,44 +440,61 @@ class MutationTable:
             hgvsc=out.get("hgvsc"),
             source=source,
         )
+        malformed_rows: list[int] = []
         if "hgvsp" in out:
             parsed = parse_hgvsp(out["hgvsp"])
-            malformed = parsed["malformed"]
+            malformed = parsed["malformed"].to_numpy(dtype=bool)
             if malformed.any():
-                examples = out.loc[malformed, "hgvsp"].astype(str).unique()[:3]
-                if on_malformed_hgvs == "raise":
+                n_bad = int(malformed.sum())
+                n_given = int(out["hgvsp"].notna().sum())
+                examples = out["hgvsp"][malformed].astype(str).unique()[:3]
+                malformed_rows = [int(i) + 1 for i in np.flatnonzero(malformed)]
+                shown = ", ".join(repr(e) for e in examples)
+                rows_txt = ", ".join(str(r) for r in malformed_rows[:10]) + (
+                    " ..." if len(malformed_rows) > 10 else ""
+                )
+                if on_malformed_hgvs == "raise" or (
+                    on_malformed_hgvs == "warn" and 2 * n_bad > n_given
+                ):
+                    most = "" if on_malformed_hgvs == "raise" else (
+                        f" (most of the {n_given} values, so the column is probably not HGVSp)"
+                    )
                     raise InputError(
-                        f"{int(malformed.sum())} value(s) of column {found['hgvsp']!r} are "
-                        f"not protein HGVS, e.g. {', '.join(repr(e) for e in examples)}",
+                        f"{n_bad} value(s) of column {found['hgvsp']!r} are not protein HGVS"
+                        f"{most}, e.g. {shown} (data rows {rows_txt})",
                         source=source,
                         fix="correct them (form p.V600E or p.Val600Glu), map another column, "
-                        "or treat them as missing with --malformed-hgvs blank "
+                        "or read them as missing with --malformed-hgvs blank "
                         "(Python: on_malformed_hgvs='blank')",
                     )
                 notes.append(
-                    f"{int(malformed.sum())} malformed HGVSp value(s) treated as missing "
-                    f"(e.g. {examples[0]!r})"
+                    f"{n_bad} malformed HGVSp value(s) read as missing, the variant classified "
+                    f"from {found['variant_class']!r} (e.g. {shown}; data rows {rows_txt})"
                 )
             parsed = parsed.drop(columns="malformed")
         else:
-            parsed = parse_hgvsp(pd.Series(np.nan, index=out.index, dtype=object)).drop(
+            parsed = parse_hgvsp(pd.Series(np.nan, index=df.index, dtype=object)).drop(
                 columns="malformed"
             )
             notes.append("no HGVSp column: hotspot calls use HGVSc codons where possible")
         parsed = parsed.rename(columns={"kind": "hgvs_kind"})
-        for c in parsed.columns:
-            out[c] = parsed[c]
-        out["gene_input"] = out["gene"]
+        # one DataFrame built at the end (column-by-column insertion re-consolidates blocks)
+        columns_out: dict[str, pd.Series] = dict(out)
+        columns_out.update({c: parsed[c] for c in parsed.columns})
+        columns_out["gene_input"] = out["gene"]
         if resolve_genes:
-            out["gene"], note = _resolve_genes(out["gene"])
+            columns_out["gene"], note = _resolve_genes(out["gene"])
             if note:
                 notes.append(note)
-        extras = [c for c in df.columns if c not in found.values() and c not in out.columns]
-        for c in extras:
-            out[c] = df[c]
-        out = out.reset_index(drop=True)
-        logger.info("%s: %d mutations in %d samples", source, len(out), out["sample_id"].nunique())
-        return cls(data=out, source=source, columns=dict(found), notes=notes)
+        extras = [c for c in df.columns if c not in found.values() and c not in columns_out]
+        columns_out.update({c: df[c] for c in extras})
+        table = pd.DataFrame(columns_out, index=df.index)
+        if not table.index.equals(pd.RangeIndex(len(table))):
+            table = table.reset_index(drop=True)
+        logger.info("%s: %d mutations in %d samples", source, len(table),
+                    table["sample_id"].nunique())  # fmt: skip
+        return cls(data=table, source=source, columns=dict(found), notes=notes,
+                   malformed_hgvsp_rows=malformed_rows)  # fmt: skip
 
     def variant_key_columns(self) -> list[str]:
         """Return the columns that identify a variant within its sample.
@@ -492,7 +575,7 @@ def read_maf(
     *,
     columns: Mapping[str, str] | None = None,
     resolve_genes: bool = True,
-    on_malformed_hgvs: str = "raise",
+    on_malformed_hgvs: str = "warn",
 ) -> MutationTable:
     r"""Read a MAF file or another per-mutation table.
 
@@ -513,8 +596,11 @@ def read_maf(
     resolve_genes
         Map gene symbols to current HGNC symbols with the offline resolver.
     on_malformed_hgvs
-        ``"raise"`` (default) stops on HGVSp values that are not protein HGVS; ``"blank"``
-        treats them as missing and notes it.
+        ``"warn"`` (default): a minority of HGVSp values that are not protein HGVS are read
+        as missing, the variants classified from their variant class, and the data rows are
+        listed in ``notes`` and ``malformed_hgvsp_rows`` (a majority is refused: the column
+        is probably not HGVSp); ``"raise"``: any is refused; ``"blank"``: all are read as
+        missing.
 
     Returns
     -------
@@ -524,7 +610,9 @@ def read_maf(
     Raises
     ------
     InputError
-        Missing file or required column, no rows, unknown variant classes, malformed HGVSp.
+        Missing file or required column, no rows, unknown variant classes, malformed HGVSp
+        (see ``on_malformed_hgvs``), negative positions or read counts, impossible
+        chromosomes (``chr23``, ``0``, ``25``).
 
     Examples
     --------
@@ -537,7 +625,10 @@ def read_maf(
     >>> mt.data[["sample_id", "variant_class", "hgvsp_short"]].values.tolist()
     [['Pt1', 'Nonsense_Mutation', 'p.R406*']]
     """
-    df, warnings = read_table(path, what="MAF")
+    numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
+    if columns:
+        numeric |= {v for k, v in columns.items() if k in _INTS}
+    df, warnings = read_table(path, what="MAF", numeric=numeric)
     mt = MutationTable.from_frame(
         df,
         columns=columns,

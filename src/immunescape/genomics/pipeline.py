@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,9 +16,12 @@ from immunescape._logging import logger
 from immunescape.errors import ImmunescapeWarning, InputError
 from immunescape.genomics._reading import PathLike
 from immunescape.genomics.copynumber import (
+    VENDORED_BUILDS,
     GeneCNA,
     Segments,
+    canonical_build,
     gene_calls_from_segments,
+    gene_coordinates,
     read_cna,
     read_gene_coords,
     read_segments,
@@ -42,6 +45,7 @@ __all__ = [
     "run_genomics",
     "write_genomics_tables",
     "check_sample_overlap",
+    "combine_mutations",
     "TABLE_FILES",
 ]
 
@@ -106,7 +110,12 @@ def run_genomics(
     segment_columns: Mapping[str, str] | None = None,
     hla_columns: Mapping[str, str] | None = None,
     hla_loh_columns: Mapping[str, str] | None = None,
-    on_malformed_hgvs: str = "raise",
+    on_malformed_hgvs: str = "warn",
+    vcf: Sequence[PathLike | MutationTable] | None = None,
+    tumour_sample: str | None = None,
+    vcf_filter: str = "pass",
+    purity: float | None = None,
+    ploidy: float = 2.0,
 ) -> GenomicsResult:
     """Read the genomic inputs and compute every genomic table.
 
@@ -139,7 +148,14 @@ def run_genomics(
     maf_columns, cna_columns, segment_columns, hla_columns, hla_loh_columns
         Column mappings for inputs whose columns are not found by name.
     on_malformed_hgvs
-        ``"raise"`` or ``"blank"`` (see :func:`read_maf`).
+        ``"warn"``, ``"raise"`` or ``"blank"`` (see :func:`read_maf`).
+    vcf, tumour_sample, vcf_filter
+        Annotated VCFs, one per tumour (paths or tables from :func:`read_vcf`), read with
+        these options and added to the mutations.
+    purity, ploidy
+        For gene calls from log2-ratio segments (see :func:`gene_calls_from_segments`).
+        Segments become gene calls with ``gene_coords`` or, for GRCh38, the vendored
+        coordinates.
 
     Returns
     -------
@@ -164,7 +180,8 @@ def run_genomics(
     prov: dict[str, Any] = {"inputs": {}, "rules": {}, "not_computed": [], "warnings": []}
     genes = list(genes) if genes is not None else None
     kb = knowledge if knowledge is not None else load_gene_knowledge()
-    if maf is None and cna is None and segments is None and hla is None and hla_loh is None:
+    if maf is None and not vcf and cna is None and segments is None and hla is None \
+            and hla_loh is None:
         raise InputError(
             "no genomic input given",
             source="run_genomics",
@@ -172,6 +189,14 @@ def run_genomics(
         )
     mt = _load(maf, MutationTable, read_maf, columns=maf_columns,
                on_malformed_hgvs=on_malformed_hgvs)  # fmt: skip
+    if vcf:
+        from immunescape.genomics.vcf import read_vcf
+
+        tables = [mt] if mt is not None else []
+        tables += [_load(v, MutationTable, read_vcf, tumour_sample=tumour_sample,
+                         vcf_filter=vcf_filter, on_malformed_hgvs=on_malformed_hgvs)
+                   for v in vcf]  # fmt: skip
+        mt = combine_mutations(tables)
     cn = _load(cna, GeneCNA, read_cna, columns=cna_columns)
     seg = _load(segments, Segments, read_segments, columns=segment_columns)
     geno = _load(hla, HLAGenotypes, read_hla, columns=hla_columns)
@@ -193,6 +218,16 @@ def run_genomics(
             "n_samples": len(mt.samples),
             "notes": list(mt.notes),
         }
+        if mt.malformed_hgvsp_rows:
+            rows = mt.malformed_hgvsp_rows
+            prov["inputs"]["maf"]["malformed_hgvsp_rows"] = rows
+            msg = (
+                f"{mt.source}: {len(rows)} HGVSp value(s) are not protein HGVS and were read as "
+                f"missing (variant classified from its variant class); data rows "
+                f"{', '.join(map(str, rows[:20]))}{' ...' if len(rows) > 20 else ''}"
+            )
+            warnings.warn(msg, ImmunescapeWarning, stacklevel=2)
+            prov["warnings"].append(msg)
         if "hgvsp" not in mt.columns:
             msg = (
                 f"{mt.source}: no HGVSp column, so activating hotspots are called only from "
@@ -228,14 +263,20 @@ def run_genomics(
             "log2": seg.has_log2,
             "absolute": seg.has_absolute,
         }
-        if cn is None and coords is not None and seg.has_absolute:
-            cn = gene_calls_from_segments(seg, coords, genes=genes or kb.symbols)
-            prov["inputs"]["cna"] = {"source": f"{seg.source} + gene coordinates",
+        coord_source = "gene coordinates given"
+        if cn is None and coords is None and canonical_build(genome_build) in VENDORED_BUILDS:
+            coords = gene_coordinates(str(genome_build))
+            coord_source = f"vendored {canonical_build(genome_build)} gene coordinates"
+        if cn is None and coords is not None:
+            cn = gene_calls_from_segments(seg, coords, genes=genes or kb.symbols,
+                                          purity=purity, ploidy=ploidy)  # fmt: skip
+            prov["inputs"]["cna"] = {"source": f"{seg.source} + {coord_source}",
                                      "notes": list(cn.notes)}  # fmt: skip
         elif cn is None:
             prov["not_computed"].append(
                 "gene-level deep deletions/amplifications/LOH from segments: need gene-level "
-                "calls, or absolute-copy-number segments plus gene coordinates"
+                "calls, gene coordinates (gene_coords=, --gene-coords) or a genome build "
+                f"with vendored coordinates ({', '.join(VENDORED_BUILDS)})"
             )
         tables["scna"] = scna_burden(seg, threshold=fga_threshold, genome_build=genome_build)
         prov["rules"]["scna"] = {
@@ -292,6 +333,61 @@ def run_genomics(
     logger.info("genomics: %s", ", ".join(f"{k} {len(v)} rows" for k, v in tables.items()))
     ordered = {k: tables[k] for k in TABLE_FILES if k in tables}
     return GenomicsResult(tables=ordered, provenance=prov)
+
+
+def combine_mutations(tables: Sequence[MutationTable]) -> MutationTable:
+    """Stack mutation tables (a MAF and VCFs) into one; sources and notes are joined.
+
+    Parameters
+    ----------
+    tables
+        Mutation tables, one or more tumours each.
+
+    Returns
+    -------
+    MutationTable
+        All rows; malformed-HGVSp row numbers refer to the stacked table.
+
+    Raises
+    ------
+    InputError
+        When two inputs hold the same sample id (one file per tumour).
+
+    Examples
+    --------
+    >>> a = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S1"],
+    ...     "Hugo_Symbol": ["B2M"], "Variant_Classification": ["Silent"]}), resolve_genes=False)
+    >>> b = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S2"],
+    ...     "Hugo_Symbol": ["JAK1"], "Variant_Classification": ["Silent"]}), resolve_genes=False)
+    >>> combine_mutations([a, b]).samples
+    ['S1', 'S2']
+    """
+    if len(tables) == 1:
+        return tables[0]
+    seen: dict[str, str] = {}
+    for t in tables:
+        for sample in t.samples:
+            if sample in seen:
+                raise InputError(
+                    f"sample {sample!r} is in both {seen[sample]} and {t.source}",
+                    source=t.source,
+                    fix="give one mutation file per tumour (or distinct sample ids, e.g. "
+                    "--vcf SAMPLE=FILE)",
+                )
+            seen[sample] = t.source
+    data = pd.concat([t.data for t in tables], ignore_index=True, sort=False)
+    rows: list[int] = []
+    offset = 0
+    for t in tables:
+        rows += [offset + r for r in t.malformed_hgvsp_rows]
+        offset += len(t.data)
+    return MutationTable(
+        data=data,
+        source=" + ".join(t.source for t in tables),
+        columns=dict(tables[0].columns),
+        notes=[f"{t.source}: {n}" for t in tables for n in t.notes],
+        malformed_hgvsp_rows=rows,
+    )
 
 
 def _for_tsv(df: pd.DataFrame) -> pd.DataFrame:
