@@ -626,6 +626,13 @@ def predict_cmd(
         Path | None, typer.Option(help="Reference cohort expression (standardisation for "
                                   "trained models; cohort-relative scores).")
     ] = None,
+    on_missing: Annotated[
+        str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
+                          "missing values in the expression file.")
+    ] = "error",
+    na_values: Annotated[
+        str | None, typer.Option("--na-values", help=NA_VALUES_HELP)
+    ] = None,
 ) -> None:
     """Predict response with a published predictor or a trained model.
 
@@ -658,9 +665,13 @@ def predict_cmd(
     if clinical is not None:
         from immunescape.io import read_clinical
 
-        clin_table = read_clinical(clinical)
+        clin_table = read_clinical(clinical, na_values=_na_values(na_values))
+    if on_missing not in ("error", "drop_genes"):
+        raise InputError(f"--on-missing must be error or drop_genes, not {on_missing!r}",
+                         source="--on-missing", fix="use --on-missing drop_genes or leave it out")
     scores, tmb, inputs = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
-                                          assay=assay, reference=reference)
+                                          assay=assay, reference=reference,
+                                          on_missing=on_missing)
     run_info: dict[str, Any] = {"command": _argv(), "model": name}
     if name in PUBLISHED_MODELS:
         with warnings.catch_warnings(record=True) as caught:
@@ -715,7 +726,8 @@ def predict_cmd(
 
 def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
                     capture_mb: float | None, assay: str | None,
-                    reference: Path | None) -> tuple[Any, Any, dict[str, Any]]:
+                    reference: Path | None,
+                    on_missing: str = "error") -> tuple[Any, Any, dict[str, Any]]:
     """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
     import pandas as pd
 
@@ -725,7 +737,8 @@ def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
         from immunescape.io import read_expression
         from immunescape.signatures.runner import score
 
-        matrix, report = read_expression(expr, unit=unit)  # type: ignore[arg-type]
+        matrix, report = read_expression(expr, unit=unit,  # type: ignore[arg-type]
+                                         on_missing=on_missing)  # type: ignore[arg-type]
         ref = read_expression(reference)[0] if reference is not None else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -746,8 +759,17 @@ def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
     return scores, tmb, inputs
 
 
+NA_VALUES_HELP = ("Comma-separated clinical values to read as missing, e.g. "
+                  "'PD*,Only scanned baseline'.")
+
+
+def _na_values(text: str | None) -> list[str] | None:
+    vals = [v.strip() for v in (text or "").split(",") if v.strip()]
+    return vals or None
+
+
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int,
-             on_missing: str = "error") -> list[Any]:
+             on_missing: str = "error", na_values: str | None = None) -> list[Any]:
     from immunescape.predict import load_cohort, parse_cohort_spec
     from immunescape.predict._cohorts import _default_name as _cohort_name
 
@@ -763,7 +785,8 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out.append(load_cohort(expr_p, clin_p, maf=maf_p, capture_mb=capture_mb, seed=seed,
-                                   name=name, on_missing=on_missing))
+                                   name=name, on_missing=on_missing,
+                                   na_values=_na_values(na_values)))
     if len(set(names)) != len(names):
         raise InputError(f"cohort names repeat: {names}", fix="give files with distinct names")
     return out
@@ -787,6 +810,9 @@ def train_cmd(
         str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
                           "missing values in an expression file.")
     ] = "error",
+    na_values: Annotated[
+        str | None, typer.Option("--na-values", help=NA_VALUES_HELP)
+    ] = None,
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
     ] = None,
@@ -801,7 +827,8 @@ def train_cmd(
 
     if output.exists() and output.is_dir():
         raise InputError("is a directory", source=str(output), fix="give a .json file path")
-    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing)
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
+                       na_values=na_values)
     feats: Any = features if features in FEATURE_SETS else [
         f.strip() for f in features.split(",") if f.strip()]
     X, y, labels = stack_cohorts(cohorts)
@@ -835,6 +862,9 @@ def evaluate_cmd(
         str, typer.Option("--on-missing", help="error, or drop_genes: drop genes with "
                           "missing values in an expression file.")
     ] = "error",
+    na_values: Annotated[
+        str | None, typer.Option("--na-values", help=NA_VALUES_HELP)
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
@@ -859,7 +889,8 @@ def evaluate_cmd(
         predict_table,
     )
 
-    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing)
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
+                       na_values=na_values)
     rows = []
     extra: dict[str, Any] = {}
     tables: dict[str, Any] = {}
