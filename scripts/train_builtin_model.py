@@ -12,10 +12,13 @@ What it does (deterministic: same data, same bytes):
    the clinical reader's PredictioR rule: CR/PR -> R, PD -> NR, SD by PFS 6 months; two odd
    response values set to NA as PredictioR did: Roh2017 ``PD*``, Snyder2017 ``Only scanned
    baseline``; genes with NaN values dropped (Nathanson2017)).
+   Also the two cohorts of the IMPRES paper's files that are neither PredictioR patients nor
+   labelled by another rule: Prat2017 (NanoString) and TCGA-SKCM ipilimumab.
 2. Evaluation cohorts: those where at least one published predictor (IMPRES, GEP, CYT,
-   IFNG6, CD274) can be scored: the 9 whole-transcriptome cohorts and the Hwang2020 and
-   Roh2017 panels. JerbyArnon2018 (panel: none of the predictors' genes) and VanDenEnde2021
-   (panel: no immune signature gene) are left out, with the reason in the card.
+   IFNG6, CD274) can be scored: the 9 whole-transcriptome PredictioR cohorts, the Hwang2020
+   and Roh2017 panels, Prat2017 and TCGA-SKCM. JerbyArnon2018 (panel: none of the
+   predictors' genes) and VanDenEnde2021 (panel: no immune signature gene) are left out,
+   with the reason in the card.
 3. Diagnosis of the previous built-in model (feature-wise AUCs per cohort, availability).
 4. Nested leave-one-cohort-out over the candidates of
    :data:`immunescape.predict.ROBUST_CANDIDATES` (consensus of published signatures,
@@ -42,6 +45,7 @@ import hashlib
 import json
 import logging
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -169,6 +173,24 @@ STUDIES: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 
+STUDIES.update({
+    "Prat2017_NanoString_PD1": (
+        "NSCLC, head and neck SCC, melanoma",
+        "anti-PD-1 (pembrolizumab, nivolumab)",
+        "Prat A, et al. Immune-related gene expression profiling after PD-1 blockade in "
+        "non-small cell lung carcinoma, head and neck squamous cell carcinoma, and melanoma. "
+        "Cancer Res 2017;77:3540-3550",
+        "GEO GSE93157 (NanoString PanCancer Immune panel; via the IMPRES paper's files)",
+    ),
+    "TCGA_SKCM_ipilimumab": (
+        "melanoma",
+        "anti-CTLA-4 (ipilimumab)",
+        "The Cancer Genome Atlas Network. Genomic classification of cutaneous melanoma. Cell "
+        "2015;161:1681-1696 (ipilimumab-treated patients as selected by Auslander et al. 2018)",
+        "TCGA SKCM RNA-seq (via the IMPRES paper's files)",
+    ),
+})
+
 PREDICTIOR = (
     "PredictioR / ORCESTRA curation (github.com/bhklab/PredictioR; MIT / GPL-3): Bareche Y, et "
     "al. Leveraging big data of immune checkpoint blockade response identifies novel "
@@ -185,7 +207,7 @@ LABELS.update({"impres": "IMPRES", "gep": "GEP", "cyt": "CYT", "cd274": "CD274",
 def load_all(data: Path, *, signatures: list[str] | None = None) -> tuple[list[Cohort], dict]:
     """Load every cohort of the folder; return the loaded ones and load failures."""
     cohorts, failed = [], {}
-    for stem in STUDIES:
+    for stem in [s for s in STUDIES if s not in IMPRES_COHORTS]:
         expr = data / f"{stem}_expr_log2tpm.tsv.gz"
         clin = data / f"{stem}_clinical.tsv"
         if not expr.is_file():
@@ -204,7 +226,37 @@ def load_all(data: Path, *, signatures: list[str] | None = None) -> tuple[list[C
             )
         except InputError as exc:
             failed[stem] = str(exc)
+    impres_dir = data.parent / "impres_auslander2018_matlab_cohorts"
+    for stem, (expr_name, clin_name) in IMPRES_COHORTS.items():
+        expr, clin = impres_dir / expr_name, impres_dir / clin_name
+        if not expr.is_file():
+            failed[stem] = "files absent"
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            table = pd.read_csv(clin, sep="\t", dtype=str, keep_default_na=False)
+            if "PFS" in table.columns:  # Prat2017: 'pfs: 1.83', no unit, no SD: not needed
+                table = table.drop(columns="PFS")
+            clean = Path(tmp) / clin.name
+            table.to_csv(clean, sep="\t", index=False)
+            try:
+                cohorts.append(load_cohort(expr, clean, name=stem, on_missing="drop_genes",
+                                           na_values=IMPRES_NA, signatures=signatures))
+            except InputError as exc:
+                failed[stem] = str(exc)
     return cohorts, failed
+
+
+#: Cohorts of the IMPRES paper's files that are not PredictioR cohorts (no double counting:
+#: Riaz, Hugo and Van Allen there are the same patients as in PredictioR). Chen2016 (labels
+#: by the study's own definition, several time points) and MGH (mixed, partly unlabelled
+#: outcomes) are not used.
+IMPRES_COHORTS = {
+    "Prat2017_NanoString_PD1": ("Prat2017_GSE93157_IMPRES_NanoString_expr.tsv.gz",
+                                "Prat2017_GSE93157_IMPRES_NanoString_clinical.tsv"),
+    "TCGA_SKCM_ipilimumab": ("TCGA_SKCM_ipilimumab_IMPRES_expr.tsv.gz",
+                             "TCGA_SKCM_ipilimumab_IMPRES_clinical.tsv"),
+}
+IMPRES_NA = ["[Not Available]", "[Not Applicable]"]
 
 
 
@@ -421,8 +473,8 @@ profile (whole transcriptome or a targeted panel).
 
 * **Any size.** A cohort with at least {model.min_cohort_size} samples having a feature is
   z-scored on itself (label-free); smaller cohorts, down to one patient, use the reference
-  statistics stored in the model (mean of the training cohorts' means, RMS of their SDs, on
-  the log2 TPM scale). `predictions.tsv` says which was used (`standardisation`).
+  statistics stored in the model (median of the training cohorts' means and of their SDs;
+  mostly log2 TPM). `predictions.tsv` says which was used (`standardisation`).
 * **Any subset of features.** Every non-empty subset of units has its own sub-model fitted
   at training time on the training samples that have those units, with its own calibrator
   fitted on out-of-cohort scores. A sample is scored by the sub-model of the units it has;
@@ -435,7 +487,7 @@ profile (whole transcriptome or a targeted panel).
 ## Training data
 
 {len(res['cohorts'])} cohorts, {sum(c.n for c in res['cohorts'])} labelled pre-treatment
-samples ({sum(c.n_responders for c in res['cohorts'])} responders), expression as
+samples ({sum(c.n_responders for c in res['cohorts'])} responders); PredictioR expression as
 log2(TPM + 0.001) from {PREDICTIOR}.
 
 | cohort | cancer | therapy | n | R / NR | study | data |
@@ -445,10 +497,14 @@ log2(TPM + 0.001) from {PREDICTIOR}.
 Licences: the curated tables are from PredictioR (MIT / GPL-3); expression and outcome data
 belong to the original studies (cite them). Only coefficients, calibrators, reference
 statistics (feature means and SDs over cohorts) and summary performance ship; no
-per-patient value does. The IMPRES-paper cohorts in `impres_auslander2018_matlab_cohorts/`
-were not used: Riaz, Hugo and Van Allen are the same patients as the PredictioR cohorts
-(double counting), and the others (Chen2016, Prat2017, MGH, TCGA-SKCM) carry labels under
-other response rules.
+per-patient value does. From `impres_auslander2018_matlab_cohorts/` (files prepared by
+Auslander et al. 2018 for IMPRES) only Prat2017 (NanoString, CR/PR vs PD: no SD, so the
+PredictioR rule applies unchanged; its `PFS` column, 'pfs: 1.83' without a unit, is
+dropped) and TCGA-SKCM ipilimumab (RECIST words; SD without PFS -> NA by the rule) are
+used. Riaz, Hugo and Van Allen there are the same patients as the PredictioR cohorts
+(double counting); Chen2016 (study-defined R/NR at several time points) and MGH (mixed,
+partly unlabelled outcomes) cannot follow the same response rule. Caveat: TCGA-SKCM
+ipilimumab was one of the cohorts IMPRES was reported on, which favours IMPRES there.
 
 Cohorts left out:
 
@@ -545,14 +601,15 @@ comparison with published predictors. Not for treatment decisions.
 
 ## Limits
 
-* {sum(c.n for c in res['cohorts'])} samples in {len(res['cohorts'])} small cohorts (15-39
+* {sum(c.n for c in res['cohorts'])} samples in {len(res['cohorts'])} small cohorts (11-39
   labelled samples): per-cohort AUC intervals are about +/- 0.2 wide, and the mean over
   cohorts has a standard error of about {v_model['se_mean']:.2f}.
 * Cancer types and therapies are mixed; immune-inflamed features predict poorly in RCC and
   glioblastoma, and no feature works everywhere.
-* Reference standardisation (small cohorts, one patient) assumes log2 TPM on the training
-  scale; other units or platforms shift scores. Use a cohort of >= {model.min_cohort_size}
-  samples when possible.
+* Reference standardisation (small cohorts, one patient) assumes log2 TPM on the scale of
+  the whole-transcriptome training cohorts (medians over cohorts, so the NanoString and
+  panel cohorts hardly move them); other units or platforms shift scores. Use a cohort of
+  >= {model.min_cohort_size} samples when possible.
 * Sub-models for rare feature subsets are fitted on fewer samples (the panels) and are
   less reliable; `features_used` says which applied.
 * Response labels follow the PredictioR rule; other studies group SD differently.

@@ -14,8 +14,8 @@ several scores). Three kinds share one machinery:
 Standardisation of a feature: within the sample's cohort (its own mean and SD, never its
 labels) when the cohort has at least ``min_cohort_size`` samples with a value
 (``standardize="cohort"``), otherwise with fixed reference statistics stored at training time
-(the mean of the training cohorts' means and the root-mean-square of their SDs, on the
-training scale: log2 TPM). ``standardize="reference"`` always uses the reference statistics,
+(the median of the training cohorts' means and the median of their SDs, on the training
+scale: mostly log2 TPM). ``standardize="reference"`` always uses the reference statistics,
 so that every patient is scored alone (cohort-free).
 
 Missing features: a unit is available for a sample when at least one of its features has a
@@ -301,7 +301,8 @@ class RobustModel:
             raise InputError("y must hold one 0/1 label per sample", source="y",
                              fix="1 = responder, 0 = non-responder")
         raw = self._raw(X)
-        # reference statistics: mean of the cohorts' means, RMS of their SDs (label-free)
+        # reference statistics: median of the cohorts' means and of their SDs (label-free;
+        # the median keeps a few cohorts on another scale, e.g. NanoString, from shifting it)
         means, sds = [], []
         for lab in pd.unique(labels):
             block = raw[labels == lab]
@@ -310,8 +311,8 @@ class RobustModel:
                 sds.append(np.nanstd(block, axis=0, ddof=1))
         M, S = np.vstack(means), np.vstack(sds)
         with _quiet():
-            self.reference_mean_ = np.nanmean(M, axis=0)
-            self.reference_scale_ = np.sqrt(np.nanmean(S**2, axis=0))
+            self.reference_mean_ = np.nanmedian(M, axis=0)
+            self.reference_scale_ = np.nanmedian(S, axis=0)
         self.reference_scale_ = np.where(
             np.isfinite(self.reference_scale_) & (self.reference_scale_ > 0),
             self.reference_scale_, 1.0)
@@ -589,8 +590,8 @@ def robust_to_dict(model: RobustModel, *, provenance: Mapping[str, Any] | None =
         "features": model.features,
         "reference_statistics": {
             "note": "used for cohorts smaller than min_cohort_size (and always with "
-            "standardize='reference'): mean of the training cohorts' means and RMS of their "
-            "SDs, on the training scale",
+            "standardize='reference'): median of the training cohorts' means and median of "
+            "their SDs, on the training scale",
             "mean": dict(zip(model.features, model.reference_mean_, strict=True)),
             "scale": dict(zip(model.features, model.reference_scale_, strict=True)),
         },
