@@ -1,32 +1,27 @@
-"""Leave-one-cohort-out table of the built-in model against published predictors (not a test).
+"""Nested leave-one-cohort-out table of the built-in procedure (not a test).
 
 Recomputes, from the PredictioR cohorts in ``../shared/data/predictior_icb``, the table of the
 model card: for every held-out cohort, n and AUC [95% DeLong CI] of the built-in procedure
-(nested LOCO: hyper-parameters chosen without the held-out cohort) and of IMPRES, GEP, CYT,
-CD274 and IFNG6 on the same samples, then the mean AUCs. ``--fixed`` uses the shipped
-hyper-parameters instead (retraining without each cohort; faster, optimistic).
+(candidate model, calibration and parameters chosen without the held-out cohort) and of
+IMPRES, GEP, CYT, CD274 and IFNG6 on the same samples, the mean and median AUCs, the paired
+comparison with the best published predictor, the Brier scores and the reliability curve.
+``--candidate NAME`` evaluates one candidate with plain LOCO instead.
 
-Usage: ``python benchmarks/loco_table.py [--data DIR] [--fixed]``.
+Usage: ``python benchmarks/loco_table.py [--data DIR] [--candidate NAME]``. The same table
+comes from the command line with ``immunescape evaluate --cohort EXPR:CLIN ...`` (no
+``--model``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import logging
 import time
 from pathlib import Path
 
-import pandas as pd
-
-from immunescape.predict import (
-    BASELINES,
-    FEATURE_SETS,
-    load_builtin_model,
-    loco_compare,
-    loco_summary,
-    nested_loco_compare,
-)
+from immunescape.predict import robust_loco
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,32 +39,30 @@ def main() -> None:
     trainer = _trainer()
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=trainer.DEFAULT_DATA)
-    parser.add_argument("--fixed", action="store_true", help="shipped hyper-parameters")
+    parser.add_argument("--candidate", default=None, help="one candidate, plain LOCO")
     args = parser.parse_args()
     logging.getLogger("immunescape").setLevel(logging.ERROR)
     t0 = time.perf_counter()
-    signatures = list(dict.fromkeys([*trainer.candidate_features(), *BASELINES.values()]))
-    cohorts, _ = trainer.load_all(args.data, signatures=signatures)
-    included, excluded = trainer.included_cohorts(cohorts, trainer.candidate_features())
-    t_load = time.perf_counter() - t0
-    if args.fixed:
-        params = dict(load_builtin_model().get_params())
-        params = {k: params[k] for k in ("features", "C", "penalty")}
-        assert params["features"] in FEATURE_SETS
-        table = loco_compare(included, params=params, model_name="model")
-        title = f"LOCO with the shipped hyper-parameters {params}"
+    loaded, _ = trainer.load_all(args.data)
+    cohorts, excluded = trainer.evaluation_cohorts(loaded)
+    if args.candidate:
+        res = robust_loco(cohorts, candidates=[args.candidate], nested=False)
+        title = f"plain LOCO of {args.candidate}"
     else:
-        table = nested_loco_compare(included, param_grid=trainer.PARAM_GRID, model_name="model")
-        title = "nested LOCO (hyper-parameters chosen without the held-out cohort)"
-    t_eval = time.perf_counter() - t0 - t_load
-    pd.set_option("display.width", 200)
-    print(title)
-    print(trainer.wide_table(table, included).to_string(index=False).replace("**", ""))
+        res = robust_loco(cohorts)
+        title = "nested LOCO of the built-in procedure"
+    print(f"## {title} ({time.perf_counter() - t0:.0f} s)\n")
+    print(trainer.markdown(trainer.wide_table(res["table"], cohorts)))
     print()
-    print(loco_summary(table).round(3).to_string(index=False))
+    print(trainer.markdown(res["choices"][["cohort", "candidate", "calibration"]]))
     print()
-    print("excluded:", ", ".join(excluded))
-    print(f"load {t_load:.1f} s, evaluation {t_eval:.1f} s")
+    print(trainer.markdown(res["summary"]))
+    print()
+    print(json.dumps(res["comparison"], indent=1))
+    print(f"pooled Brier {res['pooled_brier']:.4f} vs prevalence "
+          f"{res['pooled_brier_prevalence']:.4f}")
+    print(trainer.markdown(res["reliability"]))
+    print("left out:", json.dumps(excluded, indent=1))
 
 
 if __name__ == "__main__":

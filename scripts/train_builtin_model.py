@@ -1,37 +1,41 @@
 #!/usr/bin/env python3
-"""Train the built-in pan-cohort response model and write its model card.
+"""Train the built-in response model, evaluate it honestly and write its model card.
 
 Usage::
 
     python scripts/train_builtin_model.py [--data ../shared/data/predictior_icb]
                                           [--out src/immunescape/predict/data]
-                                          [--no-explore]
 
 What it does (deterministic: same data, same bytes):
 
 1. Loads the 13 PredictioR ICB cohorts (:func:`immunescape.predict.load_cohort`; response by
-   the clinical reader's PredictioR rule, SD by PFS >= 6 months; two odd response values set
-   to NA as PredictioR did: Roh2017 ``PD*``, Snyder2017 ``Only scanned baseline``; genes with
-   NaN values dropped (Nathanson2017)).
-2. Keeps the cohorts whose labelled samples have every candidate feature (the union of the
-   feature sets in the grid) scored: the targeted-panel cohorts lack most signature genes and
-   are left out, with the reason written to the model card.
-3. Honest estimate: nested leave-one-cohort-out (LOCO). For each held-out cohort, the
-   hyper-parameters (feature set x C) are chosen by an inner LOCO over the *other* cohorts
-   only; the model is refitted on them, its threshold chosen on them, and scored on the
-   held-out cohort, standardised on itself. IMPRES, GEP, CYT, CD274 and IFNG6 are scored on
-   the same held-out samples.
-4. Final hyper-parameters: LOCO over all included cohorts; final model fitted on all of them.
-   Also reported: LOCO with these fixed final hyper-parameters (optimistic, since they were
-   chosen on all cohorts; this is what tests recompute).
-5. Alternatives tried (reported, not shipped unless better by the same nested procedure):
-   within-cohort rank features, L1 and elastic-net penalties, the broad curated set alone, all
-   features scored in every cohort.
-6. Writes ``builtin_model.json`` (no per-training-cohort statistics: new cohorts are
-   standardised on themselves), ``builtin_model.json.sha256`` and ``MODEL_CARD.md``.
+   the clinical reader's PredictioR rule: CR/PR -> R, PD -> NR, SD by PFS 6 months; two odd
+   response values set to NA as PredictioR did: Roh2017 ``PD*``, Snyder2017 ``Only scanned
+   baseline``; genes with NaN values dropped (Nathanson2017)).
+   Also the two cohorts of the IMPRES paper's files that are neither PredictioR patients nor
+   labelled by another rule: Prat2017 (NanoString) and TCGA-SKCM ipilimumab.
+2. Evaluation cohorts: those where at least one published predictor (IMPRES, GEP, CYT,
+   IFNG6, CD274) can be scored: the 9 whole-transcriptome PredictioR cohorts, the Hwang2020
+   and Roh2017 panels, Prat2017 and TCGA-SKCM. JerbyArnon2018 (panel: none of the
+   predictors' genes) and VanDenEnde2021 (panel: no immune signature gene) are left out,
+   with the reason in the card.
+3. Diagnosis of the previous built-in model (feature-wise AUCs per cohort, availability).
+4. Nested leave-one-cohort-out over the candidates of
+   :data:`immunescape.predict.ROBUST_CANDIDATES` (consensus of published signatures,
+   penalised logistic model on few features, cohort-free reference-standardised variants,
+   immune-concept model): candidate choice, calibration method (Platt / isotonic) and
+   calibration fit all happen without the held-out cohort
+   (:func:`immunescape.predict.robust_loco`).
+5. Plain LOCO of every candidate (diagnosis: effect of per-cohort standardisation).
+6. Final model: the candidate with the best LOCO mean AUC over all evaluation cohorts; if
+   the nested comparison does not show a learned candidate above the best published
+   predictor, the best consensus candidate is shipped instead (rule of the issue). Fitted
+   on all evaluation cohorts with every sub-model (one per subset of its units) and its
+   calibrator precomputed.
+7. Writes ``builtin_model.json``, ``builtin_model.json.sha256`` and ``MODEL_CARD.md``.
 
-Nothing of the cohorts but the fitted coefficients and summary performance leaves the data
-directory.
+Nothing of the cohorts but fitted coefficients, reference statistics (means and SDs of
+feature scores over cohorts) and summary performance leaves the data directory.
 """
 
 from __future__ import annotations
@@ -41,29 +45,24 @@ import hashlib
 import json
 import logging
 import sys
+import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from immunescape._version import __version__
 from immunescape.errors import InputError
 from immunescape.predict import (
     BASELINES,
-    FEATURE_SETS,
+    ROBUST_CANDIDATES,
     Cohort,
-    ResponseModel,
-    brier,
-    calibration_curve,
+    RobustModel,
     load_cohort,
-    loco_compare,
-    loco_grid_search,
-    loco_summary,
-    nested_loco_compare,
-    save_model,
-    stack_cohorts,
+    robust_loco,
+    save_robust,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,12 +72,6 @@ DEFAULT_OUT = ROOT / "src" / "immunescape" / "predict" / "data"
 #: Response values PredictioR left unlabelled, mapped to NA so the reader does the same.
 RESPONSE_MAP = {"PD*": "NA", "Only scanned baseline": "NA"}
 
-#: Hyper-parameter grid of the shipped procedure (chosen by LOCO, nested for evaluation).
-PARAM_GRID: dict[str, list[Any]] = {
-    "features": ["curated", "published", "axes"],
-    "C": [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-    "penalty": ["l2"],
-}
 
 #: Cohorts: file stem -> (label, cancer, therapy, original study, data accession).
 STUDIES: dict[str, tuple[str, str, str, str]] = {
@@ -180,6 +173,24 @@ STUDIES: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 
+STUDIES.update({
+    "Prat2017_NanoString_PD1": (
+        "NSCLC, head and neck SCC, melanoma",
+        "anti-PD-1 (pembrolizumab, nivolumab)",
+        "Prat A, et al. Immune-related gene expression profiling after PD-1 blockade in "
+        "non-small cell lung carcinoma, head and neck squamous cell carcinoma, and melanoma. "
+        "Cancer Res 2017;77:3540-3550",
+        "GEO GSE93157 (NanoString PanCancer Immune panel; via the IMPRES paper's files)",
+    ),
+    "TCGA_SKCM_ipilimumab": (
+        "melanoma",
+        "anti-CTLA-4 (ipilimumab)",
+        "The Cancer Genome Atlas Network. Genomic classification of cutaneous melanoma. Cell "
+        "2015;161:1681-1696 (ipilimumab-treated patients as selected by Auslander et al. 2018)",
+        "TCGA SKCM RNA-seq (via the IMPRES paper's files)",
+    ),
+})
+
 PREDICTIOR = (
     "PredictioR / ORCESTRA curation (github.com/bhklab/PredictioR; MIT / GPL-3): Bareche Y, et "
     "al. Leveraging big data of immune checkpoint blockade response identifies novel "
@@ -196,7 +207,7 @@ LABELS.update({"impres": "IMPRES", "gep": "GEP", "cyt": "CYT", "cd274": "CD274",
 def load_all(data: Path, *, signatures: list[str] | None = None) -> tuple[list[Cohort], dict]:
     """Load every cohort of the folder; return the loaded ones and load failures."""
     cohorts, failed = [], {}
-    for stem in STUDIES:
+    for stem in [s for s in STUDIES if s not in IMPRES_COHORTS]:
         expr = data / f"{stem}_expr_log2tpm.tsv.gz"
         clin = data / f"{stem}_clinical.tsv"
         if not expr.is_file():
@@ -215,482 +226,392 @@ def load_all(data: Path, *, signatures: list[str] | None = None) -> tuple[list[C
             )
         except InputError as exc:
             failed[stem] = str(exc)
+    impres_dir = data.parent / "impres_auslander2018_matlab_cohorts"
+    for stem, (expr_name, clin_name) in IMPRES_COHORTS.items():
+        expr, clin = impres_dir / expr_name, impres_dir / clin_name
+        if not expr.is_file():
+            failed[stem] = "files absent"
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            table = pd.read_csv(clin, sep="\t", dtype=str, keep_default_na=False)
+            if "PFS" in table.columns:  # Prat2017: 'pfs: 1.83', no unit, no SD: not needed
+                table = table.drop(columns="PFS")
+            clean = Path(tmp) / clin.name
+            table.to_csv(clean, sep="\t", index=False)
+            try:
+                cohorts.append(load_cohort(expr, clean, name=stem, on_missing="drop_genes",
+                                           na_values=IMPRES_NA, signatures=signatures))
+            except InputError as exc:
+                failed[stem] = str(exc)
     return cohorts, failed
 
 
-def candidate_features(grid: dict[str, list[Any]] = PARAM_GRID) -> list[str]:
-    """Union of the features of the grid's feature sets."""
-    return list(dict.fromkeys(f for s in grid["features"] for f in FEATURE_SETS[s]))
+#: Cohorts of the IMPRES paper's files that are not PredictioR cohorts (no double counting:
+#: Riaz, Hugo and Van Allen there are the same patients as in PredictioR). Chen2016 (labels
+#: by the study's own definition, several time points) and MGH (mixed, partly unlabelled
+#: outcomes) are not used.
+IMPRES_COHORTS = {
+    "Prat2017_NanoString_PD1": ("Prat2017_GSE93157_IMPRES_NanoString_expr.tsv.gz",
+                                "Prat2017_GSE93157_IMPRES_NanoString_clinical.tsv"),
+    "TCGA_SKCM_ipilimumab": ("TCGA_SKCM_ipilimumab_IMPRES_expr.tsv.gz",
+                             "TCGA_SKCM_ipilimumab_IMPRES_clinical.tsv"),
+}
+IMPRES_NA = ["[Not Available]", "[Not Applicable]"]
 
 
-def included_cohorts(cohorts: list[Cohort], features: list[str]) -> tuple[list[Cohort], dict]:
-    """Cohorts with every candidate feature for every labelled sample; reasons for the rest."""
+
+
+LABELS = {"model": "builtin", "impres": "IMPRES", "gep": "GEP", "cyt": "CYT",
+          "cd274": "CD274", "ifng6": "IFNG6"}
+
+#: Features and coefficients of the previous built-in model (L2 logistic, C = 0.01, feature
+#: set "axes", per-cohort z-scores), kept for the diagnosis.
+PREVIOUS_MODEL = {"impres": 0.1635, "gep18": 0.0627, "ips_mhc": 0.0776, "pan_ftbrs": -0.0662,
+                  "tls9": 0.0322}
+LEARNED = ("logistic", )
+
+
+def evaluation_cohorts(cohorts: list[Cohort]) -> tuple[list[Cohort], dict[str, str]]:
+    """Cohorts where at least one published predictor can be scored; reasons for the rest."""
     keep, reasons = [], {}
     for c in cohorts:
-        missing = [f for f in features if f not in c.available(features)]
-        if missing:
-            scored = sum(s == "scored" for s in c.meta["feature_status"].values())
-            reasons[c.name] = (
-                f"{len(missing)} of {len(features)} candidate features not scorable "
-                f"({', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}); "
-                f"{scored} of {len(c.meta['feature_status'])} registry features scored"
-            )
-        else:
+        have = [k for k, f in BASELINES.items() if f in c.X and c.X[f].notna().all()]
+        if have:
             keep.append(c)
+        else:
+            scored = sum(s == "scored" for s in c.meta["feature_status"].values())
+            reasons[c.name] = (f"none of the published predictors can be scored (targeted panel;"
+                               f" {scored} of {len(c.meta['feature_status'])} registry features "
+                               "scored), so no comparison on the same samples is possible")
     return keep, reasons
 
 
-def ranked(c: Cohort) -> Cohort:
-    """The cohort with every feature replaced by its within-cohort percentile rank."""
-    X = (c.X.rank(method="average") - 0.5) / c.X.shape[0]
-    return replace(c, X=X)
-
-
-# ------------------------------------------------------------------------------- reporting
 def fmt_auc(row: pd.Series) -> str:
     if pd.isna(row.get("auc")):
         return "n/a"
     return f"{row['auc']:.2f} [{row['auc_ci_low']:.2f}-{row['auc_ci_high']:.2f}]"
 
 
+def markdown(df: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.astype(object).itertuples(index=False):
+        cells = []
+        for v in row:
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                cells.append("")
+            elif isinstance(v, float):
+                cells.append(floatfmt.format(v))
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def wide_table(table: pd.DataFrame, cohorts: list[Cohort]) -> pd.DataFrame:
-    """Per held-out cohort: n (R/NR) and AUC [95% CI] of the model and every baseline."""
+    """Per held-out cohort: n (R/NR) and AUC [95% DeLong CI] of the model and every baseline."""
     by = {c.name: c for c in cohorts}
     rows = []
     for name, block in table.groupby("cohort", sort=False):
         c = by[name]
-        row = {
-            "held-out cohort": name,
-            "n (R/NR)": f"{c.n} ({c.n_responders}/{c.n - c.n_responders})",
-        }
+        row = {"held-out cohort": name,
+               "n (R/NR)": f"{c.n} ({c.n_responders}/{c.n - c.n_responders})"}
         for _, r in block.iterrows():
             row[LABELS.get(r["predictor"], r["predictor"])] = fmt_auc(r)
         rows.append(row)
     out = pd.DataFrame(rows)
-    means = table.groupby("predictor", sort=False)["auc"].mean()
-    out.loc[len(out)] = {
-        "held-out cohort": "**mean AUC**",
-        "n (R/NR)": "",
-        **{LABELS.get(k, k): f"**{v:.3f}**" for k, v in means.items()},
-    }
+    stats = table.groupby("predictor", sort=False)["auc"]
+    out.loc[len(out)] = {"held-out cohort": "**mean AUC**", "n (R/NR)": "",
+                         **{LABELS.get(k, k): f"**{v:.3f}**" for k, v in stats.mean().items()}}
+    out.loc[len(out)] = {"held-out cohort": "**median AUC**", "n (R/NR)": "",
+                         **{LABELS.get(k, k): f"**{v:.3f}**" for k, v in stats.median().items()}}
     return out
 
 
-def markdown(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
-    for row in df.astype(object).itertuples(index=False):
-        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
-    return "\n".join(lines)
+def diagnosis(cohorts: list[Cohort]) -> pd.DataFrame:
+    """AUC of each feature of the previous model, oriented by its coefficient's sign."""
+    rows = []
+    from sklearn.metrics import roc_auc_score
+
+    for c in cohorts:
+        row: dict[str, Any] = {"cohort": c.name, "n": c.n}
+        for f, coef in PREVIOUS_MODEL.items():
+            if f in c.X and c.X[f].notna().all():
+                row[f] = float(roc_auc_score(c.y, np.sign(coef) * c.X[f]))
+            else:
+                row[f] = "missing"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def run(data: Path, out: Path, explore: bool = True) -> dict[str, Any]:
+def loco_variance(table: pd.DataFrame, predictor: str) -> dict[str, float]:
+    """Spread of a LOCO mean AUC: between-cohort SD, its SE, and the within-cohort part."""
+    block = table[(table.predictor == predictor)].dropna(subset=["auc"])
+    a = block["auc"].to_numpy()
+    se_within = ((block["auc_ci_high"] - block["auc_ci_low"]) / (2 * 1.96)).to_numpy()
+    k = a.size
+    return {"k": k, "mean": float(a.mean()), "sd_between": float(a.std(ddof=1)),
+            "se_mean": float(a.std(ddof=1) / np.sqrt(k)),
+            "se_mean_sampling_only": float(np.sqrt(np.sum(se_within**2)) / k)}
+
+
+def run(data: Path, out: Path) -> dict[str, Any]:
     log = logging.getLogger("train_builtin_model")
     t0 = time.time()
-    cohorts, failed = load_all(data)
-    feats = candidate_features()
-    included, excluded = included_cohorts(cohorts, feats)
+    loaded, failed = load_all(data)
+    cohorts, excluded = evaluation_cohorts(loaded)
     excluded.update(failed)
-    log.info("included %d cohorts: %s", len(included), [c.name for c in included])
+    log.info("loaded %d cohorts (%.0f s); evaluating on %d", len(loaded), time.time() - t0,
+             len(cohorts))
+    names = list(ROBUST_CANDIDATES)
+    nested = robust_loco(cohorts, candidates=names, nested=True)
+    log.info("nested LOCO done (%.0f s)", time.time() - t0)
+    plain = {n: robust_loco(cohorts, candidates=[n], nested=False) for n in names}
+    plain_means = {n: float(r["table"].loc[r["table"].predictor == "model", "auc"].mean())
+                   for n, r in plain.items()}
+    best = max(names, key=lambda n: (plain_means[n], -names.index(n)))
+    cmp_ = nested["comparison"]
+    shipped_rule = "best LOCO mean AUC over all evaluation cohorts"
+    if ROBUST_CANDIDATES[best]["kind"] in LEARNED and cmp_["bootstrap_ci"][0] <= 0:
+        consensus = [n for n in names if ROBUST_CANDIDATES[n]["kind"] == "consensus"]
+        best = max(consensus, key=lambda n: (plain_means[n], -names.index(n)))
+        shipped_rule = ("the nested comparison shows no learned model above the best published "
+                        "predictor, so the best consensus candidate (by LOCO mean AUC) is "
+                        "shipped")
+    from immunescape.predict._loco import stack_union
 
-    nested, nested_preds = nested_loco_compare(
-        included, param_grid=PARAM_GRID, model_name="model", return_predictions=True
-    )
-    best, grid_table = loco_grid_search(included, param_grid=PARAM_GRID)
-    fixed = loco_compare(included, params=best, model_name="model")
-    X, y, labels = stack_cohorts(included, features=FEATURE_SETS[best["features"]])
-    model = ResponseModel(**best, standardize="cohort").fit(X, y, cohort=labels)
-
-    summary_nested = loco_summary(nested)
-    summary_fixed = loco_summary(fixed)
-    mean_model = float(
-        summary_nested.loc[summary_nested["predictor"] == "model", "mean_auc"].iloc[0]
-    )
-    base = summary_nested[summary_nested["predictor"] != "model"]
-    best_base = base.loc[base["mean_auc"].idxmax()]
-    margin = mean_model - float(best_base["mean_auc"])
-    target_met = bool(margin > 0)
-
-    alternatives: list[dict[str, Any]] = [
-        {
-            "variant": "shipped procedure: l2, feature set x C chosen by inner LOCO",
-            "mean_auc": mean_model,
-        }
-    ]
-    if explore:
-        variants = {
-            "within-cohort rank features (same grid)": ([ranked(c) for c in included], PARAM_GRID),
-            "L1 penalty (same feature sets; C 0.03-1)": (
-                included,
-                {"features": PARAM_GRID["features"], "C": [0.03, 0.1, 0.3, 1.0], "penalty": ["l1"]},
-            ),
-            "elastic net, l1_ratio 0.5 (C 0.01-1)": (
-                included,
-                {
-                    "features": PARAM_GRID["features"],
-                    "C": [0.01, 0.03, 0.1, 0.3, 1.0],
-                    "penalty": ["elasticnet"],
-                    "l1_ratio": [0.5],
-                },
-            ),
-            "curated set only, l2 (C chosen)": (
-                included,
-                {"features": ["curated"], "C": PARAM_GRID["C"], "penalty": ["l2"]},
-            ),
-            "all features scored in every cohort, l2 (C chosen)": (
-                included,
-                {
-                    "features": [
-                        [
-                            f
-                            for f in included[0].X.columns
-                            if all(f in c.available([f]) for c in included)
-                        ]
-                    ],
-                    "C": [0.001, 0.003, 0.01, 0.03],
-                    "penalty": ["l2"],
-                },
-            ),
-        }
-        for label, (cs, grid) in variants.items():
-            t = nested_loco_compare(cs, param_grid=grid, model_name="model")
-            m = t.loc[t["predictor"] == "model", "auc"].mean()
-            alternatives.append({"variant": label, "mean_auc": float(m)})
-            log.info("alternative %s: mean nested LOCO AUC %.3f", label, m)
-
+    X, y, lab = stack_union(cohorts)
+    model = RobustModel.from_candidate(best).fit(X, y, cohort=lab)
     provenance = {
-        "description": "immunescape built-in pan-cohort ICB response model",
-        "training_cohorts": [
-            {
-                "name": c.name,
-                "n": c.n,
-                "responders": c.n_responders,
-                "non_responders": c.n - c.n_responders,
-                "cancer": STUDIES[c.name][0],
-                "therapy": STUDIES[c.name][1],
-                "study": STUDIES[c.name][2],
-                "data": STUDIES[c.name][3],
-            }
-            for c in included
-        ],
-        "excluded_cohorts": excluded,
-        "response_rule": included[0].meta["response_rule"],
-        "response_map": RESPONSE_MAP,
-        "curation": PREDICTIOR,
-        "licence_note": "Coefficients derived from the cohorts above (PredictioR curation, "
-        "MIT/GPL-3; original studies cited). No per-patient data are shipped.",
-        "hyperparameter_selection": {
-            "method": "leave-one-cohort-out, mean held-out AUC, cohorts weighted equally",
-            "grid": PARAM_GRID,
-            "chosen": best,
-        },
-        "evaluation": {
-            "nested_loco_mean_auc": summary_nested.set_index("predictor")["mean_auc"]
-            .round(4)
-            .to_dict(),
-            "fixed_loco_mean_auc": summary_fixed.set_index("predictor")["mean_auc"]
-            .round(4)
-            .to_dict(),
-            "target_met": target_met,
-            "margin_over_best_published": round(margin, 4),
-            "best_published": str(best_base["predictor"]),
-        },
-        "script": "scripts/train_builtin_model.py",
+        "cohorts": {c.name: {"n": c.n, "responders": c.n_responders,
+                             "cancer": STUDIES[c.name][0]} for c in cohorts},
+        "response_rule": "PredictioR: CR/PR -> R, PD -> NR; SD -> NR if PFS <= 6 months with "
+        "an event, R if PFS >= 6 months censored, otherwise NA",
+        "selection": shipped_rule,
+        "nested_loco_mean_auc": float(nested["table"].loc[
+            nested["table"].predictor == "model", "auc"].mean()),
+        "data": PREDICTIOR,
     }
     out.mkdir(parents=True, exist_ok=True)
-    path = save_model(
-        model, out / "builtin_model.json", provenance=provenance, include_cohort_statistics=False
-    )
+    path = save_robust(model, out / _BUILTIN_NAME, provenance=provenance)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    (out / "builtin_model.json.sha256").write_text(f"{digest}  builtin_model.json\n")
+    (out / (_BUILTIN_NAME + ".sha256")).write_text(f"{digest}  {_BUILTIN_NAME}\n")
+    res = {"nested": nested, "plain": plain, "plain_means": plain_means, "best": best,
+           "rule": shipped_rule, "model": model, "digest": digest, "cohorts": cohorts,
+           "excluded": excluded, "diagnosis": diagnosis(cohorts), "seconds": time.time() - t0}
+    (out / "MODEL_CARD.md").write_text(model_card(res))
+    return res
 
-    card = model_card(
-        included=included,
-        excluded=excluded,
-        model=model,
-        best=best,
-        grid_table=grid_table,
-        nested=nested,
-        fixed=fixed,
-        summary_nested=summary_nested,
-        summary_fixed=summary_fixed,
-        target_met=target_met,
-        best_base=best_base,
-        alternatives=alternatives,
-        digest=digest,
-        nested_preds=nested_preds,
-        margin=margin,
-        n_significant=int((nested["p_vs_model"] < 0.05).sum()),
-        n_tests=int(nested["p_vs_model"].notna().sum()),
-    )
-    (out / "MODEL_CARD.md").write_text(card)
-    log.info("done in %.0f s", time.time() - t0)
+
+_BUILTIN_NAME = "builtin_model.json"
+
+
+def targets(res: dict[str, Any]) -> dict[str, Any]:
+    t = res["nested"]["table"]
+    m = t[t.predictor == "model"]
+    mean_auc = float(m["auc"].mean())
+    cmp_ = res["nested"]["comparison"]
     return {
-        "nested": nested,
-        "fixed": fixed,
-        "best": best,
-        "model": model,
-        "alternatives": alternatives,
-        "target_met": target_met,
-        "margin": margin,
+        "mean_auc": mean_auc,
+        "auc_target_met": mean_auc >= 0.72,
+        "margin_vs_best": cmp_["mean_difference"],
+        "margin_target_met": cmp_["mean_difference"] >= 0.03 and cmp_["bootstrap_ci"][0] > 0,
+        "brier": res["nested"]["pooled_brier"],
+        "brier_prevalence": res["nested"]["pooled_brier_prevalence"],
+        "brier_target_met": res["nested"]["pooled_brier"]
+        < res["nested"]["pooled_brier_prevalence"],
     }
 
 
-def model_card(**k: Any) -> str:
-    included: list[Cohort] = k["included"]
-    model: ResponseModel = k["model"]
-    best = k["best"]
-    sn: pd.DataFrame = k["summary_nested"]
-    sf: pd.DataFrame = k["summary_fixed"]
-    mean_model = float(sn.loc[sn["predictor"] == "model", "mean_auc"].iloc[0])
-    bb = k["best_base"]
-    coef = pd.DataFrame({"feature": model.features_, "coefficient": model.coef_})
-    coef["coefficient"] = coef["coefficient"].map(lambda v: f"{v:+.4f}")
-    train_rows = pd.DataFrame(
-        [
-            {
-                "cohort": c.name,
-                "cancer": STUDIES[c.name][0],
-                "therapy": STUDIES[c.name][1],
-                "n": c.n,
-                "R / NR": f"{c.n_responders} / {c.n - c.n_responders}",
-                "study": STUDIES[c.name][2],
-                "data": STUDIES[c.name][3],
-            }
-            for c in included
-        ]
-    )
-    excl = pd.DataFrame([{"cohort": n, "reason": r} for n, r in k["excluded"].items()])
-    chosen = (
-        k["nested"]
-        .loc[k["nested"]["predictor"] == "model", ["cohort", "params"]]
-        .assign(
-            params=lambda d: d["params"].map(
-                lambda s: ", ".join(f"{a}={b}" for a, b in json.loads(s).items())
-            )
-        )
-        .rename(
-            columns={"cohort": "held-out cohort", "params": "hyper-parameters chosen without it"}
-        )
-    )
-    alt = pd.DataFrame(k["alternatives"]).assign(mean_auc=lambda d: d["mean_auc"].round(3))
-    sn_print = sn.assign(
-        **{c: sn[c].round(3) for c in ("mean_auc", "median_auc", "min_auc", "max_auc")}
-    )
-    sn_print["predictor"] = sn_print["predictor"].map(lambda p: LABELS.get(p, p))
-    sn_print["model_better"] = sn_print["model_better"].map(
-        lambda v: "" if pd.isna(v) else f"{int(v)} of {len(included)}"
-    )
-    sf_print = sf.assign(
-        **{c: sf[c].round(3) for c in ("mean_auc", "median_auc", "min_auc", "max_auc")}
-    )
-    sf_print["predictor"] = sf_print["predictor"].map(lambda p: LABELS.get(p, p))
-    sf_print["model_better"] = sf_print["model_better"].map(
-        lambda v: "" if pd.isna(v) else f"{int(v)} of {len(included)}"
-    )
-    margin = k["margin"]
-    name = LABELS[bb["predictor"]]
-    if margin >= 0.01:
-        verdict = (
-            f"**Met**: the built-in procedure's mean nested-LOCO AUC ({mean_model:.3f}) is "
-            f"{margin:.3f} above the best published single predictor's ({name}, "
-            f"{bb['mean_auc']:.3f}) on the same held-out samples."
-        )
-    elif margin > 0:
-        verdict = (
-            f"**Met only nominally, in effect a tie**: the built-in procedure's mean "
-            f"nested-LOCO AUC ({mean_model:.4f}) exceeds the best published single "
-            f"predictor's ({name}, {bb['mean_auc']:.4f}) by {margin:.4f}, far below the "
-            "resolution of these data."
-        )
-    else:
-        verdict = (
-            f"**Not met**: the built-in procedure's mean nested-LOCO AUC ({mean_model:.4f}) "
-            f"does not exceed the best published single predictor's ({name}, "
-            f"{bb['mean_auc']:.4f}) on the same held-out samples."
-        )
-    preds = k["nested_preds"]
-    cal = calibration_curve(preds["y"], preds["probability"], n_bins=5, strategy="quantile")
-    cal = cal.assign(
-        bin_low=cal["bin_low"].round(3),
-        bin_high=cal["bin_high"].round(3),
-        mean_predicted=cal["mean_predicted"].round(3),
-        fraction_positive=cal["fraction_positive"].round(3),
-    )
-    calls = (
-        k["nested"]
-        .loc[
-            k["nested"]["predictor"] == "model",
-            ["cohort", "balanced_accuracy", "brier", "threshold"],
-        ]
-        .copy()
-    )
-    calls = calls.assign(
-        **{c: calls[c].round(3) for c in ("balanced_accuracy", "brier", "threshold")}
-    )
-    calls = calls.rename(columns={"cohort": "held-out cohort"})
-    pooled_brier = brier(preds["y"], preds["probability"])
-    grid_print = k["grid_table"][["params", "mean_auc"]].assign(
-        mean_auc=lambda d: d["mean_auc"].round(3)
-    )
-    rule = included[0].meta["response_rule"]
+def model_card(res: dict[str, Any]) -> str:
+    nested, model = res["nested"], res["model"]
+    shipped = res["plain"][res["best"]]
+    scmp = shipped["comparison"]
+    fitted = ("its weights are fixed; reference statistics and calibrators are fitted"
+              if model.kind == "consensus" else "coefficients and calibrators are fitted")
+    t = targets(res)
+    cmp_ = nested["comparison"]
+    v_model = loco_variance(nested["table"], "model")
+    v_best = loco_variance(nested["table"], cmp_["best_published"])
+    units = "\n".join(f"| {u} | {', '.join(('+' if s > 0 else '-') + f for f, s in m)} |"
+                      for u, m in model.units.items())
+    full = model.submodels_[",".join(str(i) for i in range(len(model.units)))]
+    coefs = ", ".join(f"{u} {c:+.3f}" for u, c in zip(model.units, full["coef"], strict=True))
+    cohort_rows = "\n".join(
+        f"| {c.name} | {STUDIES[c.name][0]} | {STUDIES[c.name][1]} | {c.n} | "
+        f"{c.n_responders} / {c.n - c.n_responders} | {STUDIES[c.name][2]} | "
+        f"{STUDIES[c.name][3]} |" for c in res["cohorts"])
+    excl = "\n".join(f"| {k} | {v} |" for k, v in res["excluded"].items())
+    plain = pd.DataFrame([{"candidate": n, "kind": ROBUST_CANDIDATES[n]["kind"],
+                           "standardisation": ROBUST_CANDIDATES[n].get("standardize", "cohort"),
+                           "LOCO mean AUC": v} for n, v in res["plain_means"].items()])
+    brier_rows = nested["table"][nested["table"].predictor == "model"][
+        ["cohort", "n", "brier", "brier_prevalence", "calibration", "candidate"]]
+    diag = res["diagnosis"]
+    yes = lambda b: "**met**" if b else "**not met**"  # noqa: E731
     return f"""# Model card: immunescape built-in ICB response model
 
 Generated by `scripts/train_builtin_model.py` (immunescape {__version__}); do not edit by
-hand. File: `builtin_model.json` (sha256 `{k["digest"]}`), schema
-`immunescape.response_model` version 1. Research use only: not a diagnostic.
+hand. File: `builtin_model.json` (sha256 `{res['digest']}`), schema
+`immunescape.robust_model` version 1. Research use only: not a diagnostic.
 
 ## What it is
 
-A penalised logistic regression (`ResponseModel`, L2, C = {best["C"]}, balanced class
-weights) on the feature set **`{best["features"]}`** ({len(model.features_)} features), each
-z-scored within its cohort. It estimates the probability of response (RECIST CR/PR, or SD
-with PFS >= 6 months) to immune-checkpoint blockade from a pre-treatment bulk RNA-seq
-profile. A sample is called a responder when its probability is >= {model.threshold_:.4f},
-the Youden threshold on the training cohorts' in-sample probabilities (sensitivity
-{model.threshold_info_["sensitivity"]:.2f}, specificity {model.threshold_info_["specificity"]:.2f}
-there).
+Candidate **`{res['best']}`** ({model.kind}, standardisation `{model.standardize}`), selected
+by: {res['rule']}. Units (a unit's score is the mean of its available features' signed
+within-cohort z-scores):
 
-Coefficients (log-odds per within-cohort standard deviation; intercept
-{model.intercept_:+.4f}):
+| unit | features (sign) |
+|---|---|
+{units}
 
-{markdown(coef)}
+Full-model weights on the standardised unit scores: {coefs}. It estimates the probability of
+response (PredictioR rule) to immune-checkpoint blockade from a pre-treatment bulk RNA
+profile (whole transcriptome or a targeted panel).
 
-## How to apply it
+## How it predicts on any cohort
 
-Score the signatures with `immunescape.signatures.runner.score` on the new cohort's
-expression, then `load_builtin_model().predict_proba(scores, cohort=...)`. Every feature is
-standardised **within the new cohort** (its own mean and SD, never its labels), so the cohort
-needs at least {model.min_cohort_size} samples profiled on one platform. One patient, or a
-handful, needs `reference=`: the scores of a reference cohort from the same platform and
-tumour type. `drivers(model, scores)` gives each feature's contribution (coefficient x
-standardised value) to a patient's log-odds. No per-training-cohort statistics are shipped.
+* **Any size.** A cohort with at least {model.min_cohort_size} samples having a feature is
+  z-scored on itself (label-free); smaller cohorts, down to one patient, use the reference
+  statistics stored in the model (median of the training cohorts' means and of their SDs;
+  mostly log2 TPM). `predictions.tsv` says which was used (`standardisation`).
+* **Any subset of features.** Every non-empty subset of units has its own sub-model fitted
+  at training time on the training samples that have those units, with its own calibrator
+  fitted on out-of-cohort scores. A sample is scored by the sub-model of the units it has;
+  `features_used` lists them; `run.json` lists the missing features with a warning. Only a
+  sample without any model feature is refused (exit 2 when no sample can be scored).
+* **Calibrated probabilities.** Platt or isotonic (chosen per sub-model by
+  leave-one-cohort-out Brier score on the training cohorts' out-of-cohort scores); the
+  decision threshold is the Youden point of those out-of-cohort probabilities.
 
 ## Training data
 
-{len(included)} whole-transcriptome cohorts, {sum(c.n for c in included)} labelled
-pre-treatment samples ({sum(c.n_responders for c in included)} responders), expression as
+{len(res['cohorts'])} cohorts, {sum(c.n for c in res['cohorts'])} labelled pre-treatment
+samples ({sum(c.n_responders for c in res['cohorts'])} responders); PredictioR expression as
 log2(TPM + 0.001) from {PREDICTIOR}.
 
-Response rule (immunescape clinical reader, PredictioR rule): {rule}. Values PredictioR left
-unlabelled were set to NA the same way ({", ".join(f"`{a}`" for a in RESPONSE_MAP)}).
+| cohort | cancer | therapy | n | R / NR | study | data |
+|---|---|---|---|---|---|---|
+{cohort_rows}
 
-{markdown(train_rows)}
+Licences: the curated tables are from PredictioR (MIT / GPL-3); expression and outcome data
+belong to the original studies (cite them). Only coefficients, calibrators, reference
+statistics (feature means and SDs over cohorts) and summary performance ship; no
+per-patient value does. From `impres_auslander2018_matlab_cohorts/` (files prepared by
+Auslander et al. 2018 for IMPRES) only Prat2017 (NanoString, CR/PR vs PD: no SD, so the
+PredictioR rule applies unchanged; its `PFS` column, 'pfs: 1.83' without a unit, is
+dropped) and TCGA-SKCM ipilimumab (RECIST words; SD without PFS -> NA by the rule) are
+used. Riaz, Hugo and Van Allen there are the same patients as the PredictioR cohorts
+(double counting); Chen2016 (study-defined R/NR at several time points) and MGH (mixed,
+partly unlabelled outcomes) cannot follow the same response rule. Caveat: TCGA-SKCM
+ipilimumab was one of the cohorts IMPRES was reported on, which favours IMPRES there.
 
-Licences: the curated tables are from PredictioR (MIT / GPL-3); the expression and outcome
-data belong to the original studies above (cite them; access terms per each study's data
-availability statement). Only the coefficients, the threshold and summary performance derived
-from them ship with immunescape; no per-patient value does.
+Cohorts left out:
 
-### Cohorts left out
+| cohort | reason |
+|---|---|
+{excl}
 
-Inclusion needs every candidate feature ({len(candidate_features())} features: the union of
-the sets `curated`, `published`, `axes`) to be scorable on every labelled sample. The
-targeted-panel cohorts lack most signature genes:
+## Nested leave-one-cohort-out evaluation
 
-{markdown(excl) if len(excl) else "(none)"}
+Per held-out cohort: n and AUC [95% DeLong CI] of the procedure (candidate, calibration and
+all parameters chosen without the held-out cohort) and of each published predictor on the
+same samples (IMPRES cannot be scored on the two panels, GEP not on Roh2017).
 
-## Features and rationale
+{markdown(wide_table(nested['table'], res['cohorts']))}
 
-Three candidate sets (`immunescape.predict.FEATURE_SETS`) were fixed before the runs reported
-below, and the choice among them is a hyper-parameter (see the caveat under "Alternatives"):
+Candidate and calibration chosen for each held-out cohort:
 
-* `curated` (23): T-cell inflammation and cytotoxicity (cyt, ifng6, gep18,
-  expanded_immune18, cd8_teff), checkpoint balance and ligand (impres, gene_CD274), TGF-beta
-  / stromal exclusion (pan_ftbrs, progeny_tgfb), IFN signalling (progeny_jak_stat), the ten
-  MCP-counter populations, tumour-intrinsic resistance (jerby_resistance), IPS and TLS.
-* `published` (5): the five published predictors the model is compared with.
-* `axes` (5): one representative per biological axis (impres, gep18, ips_mhc, pan_ftbrs,
-  tls9), so that the block of correlated T-cell scores cannot dominate a penalised fit.
+{markdown(nested['choices'][['cohort', 'candidate', 'calibration']])}
 
-All are computed per sample from whole-transcriptome data, except cd8_teff, pan_ftbrs,
-jerby_resistance and the PROGENy scores, which are cohort-relative (computed within the
-cohort; a lone patient needs a reference cohort for them anyway).
+Mean and median AUC per predictor (each over the cohorts where it can be scored;
+`model_mean_auc_same_cohorts`: the model on those same cohorts):
 
-## Cross-cohort performance (leave one cohort out)
+{markdown(nested['summary'])}
 
-### Honest estimate: nested LOCO
+**Paired comparison with the best published predictor ({cmp_['best_published']})** on the
+{cmp_['n_cohorts']} cohorts where both are scored: model {cmp_['model_mean_auc']:.3f} vs
+{cmp_['best_mean_auc']:.3f}, difference {cmp_['mean_difference']:+.3f} (95% bootstrap over
+cohorts {cmp_['bootstrap_ci'][0]:+.3f} to {cmp_['bootstrap_ci'][1]:+.3f}); the model is better
+in {cmp_['model_wins']} and worse in {cmp_['model_losses']} cohorts (sign test p =
+{cmp_['sign_test_p']:.2f}). Verdict: **{cmp_['verdict']}**.
 
-For each held-out cohort the feature set and C were chosen by LOCO on the other cohorts only;
-the model was fitted on them (threshold too) and applied to the held-out cohort,
-standardised on itself. AUC [95% DeLong CI]; the published predictors are scored on the same
-held-out samples (higher score = response; IMPRES as the 0-15 count).
+Spread of a LOCO mean: model AUC SD between cohorts {v_model['sd_between']:.3f}, standard
+error of the mean over {v_model['k']} cohorts {v_model['se_mean']:.3f} (from the DeLong
+intervals alone {v_model['se_mean_sampling_only']:.3f}); {cmp_['best_published']}:
+{v_best['sd_between']:.3f} / {v_best['se_mean']:.3f}. Differences in mean AUC below about
+0.05-0.08 are within noise.
 
-{markdown(wide_table(k["nested"], included))}
+### The shipped candidate alone, leave-one-cohort-out
 
-Hyper-parameters chosen per held-out cohort:
+`{res['best']}` held out cohort by cohort ({fitted} on the other cohorts).
+This is the shipped model's out-of-cohort performance; it was chosen among the candidates
+on all cohorts, so it is slightly optimistic compared with the nested procedure above.
 
-{markdown(chosen)}
+{markdown(wide_table(shipped['table'], res['cohorts']))}
 
-Summary (cohorts weighted equally; `model_better`: held-out cohorts where the built-in model's
-AUC is higher):
+Paired comparison with {scmp['best_published']} on {scmp['n_cohorts']} cohorts: model
+{scmp['model_mean_auc']:.3f} vs {scmp['best_mean_auc']:.3f}, difference
+{scmp['mean_difference']:+.3f} (95% bootstrap over cohorts {scmp['bootstrap_ci'][0]:+.3f} to
+{scmp['bootstrap_ci'][1]:+.3f}); better in {scmp['model_wins']}, worse in
+{scmp['model_losses']} cohorts (sign test p = {scmp['sign_test_p']:.2f}). Verdict:
+**{scmp['verdict']}**. Pooled held-out Brier {shipped['pooled_brier']:.4f} vs
+{shipped['pooled_brier_prevalence']:.4f} for the training prevalence.
 
-{markdown(sn_print)}
+Reliability (pooled held-out probabilities of the shipped candidate, quantile bins):
 
-**Target** (mean LOCO AUC above the best published single predictor): {verdict} With
-{len(included)} cohorts of 17-39 samples the per-cohort 95% intervals are about +/- 0.2 wide;
-{k["n_significant"]} of {k["n_tests"]} paired DeLong tests of the model against a published
-predictor within a held-out cohort reach p < 0.05 (no correction for multiple testing).
+{markdown(shipped['reliability'])}
 
-### Thresholded calls and calibration (nested LOCO)
+### Calibration of the nested procedure (held-out, calibrated probabilities)
 
-Balanced accuracy at the threshold chosen on the training cohorts, and Brier score, per
-held-out cohort:
+Brier score of the pooled held-out probabilities {nested['pooled_brier']:.4f}; predicting
+each held-out sample the training cohorts' response rate gives
+{nested['pooled_brier_prevalence']:.4f}. Per cohort:
 
-{markdown(calls)}
+{markdown(brier_rows)}
 
-Pooled held-out predictions ({len(preds)} samples; Brier {pooled_brier:.3f}; response rate
-{preds["y"].mean():.3f}), quantile bins:
+Reliability curve (pooled held-out predictions, quantile bins):
 
-{markdown(cal)}
+{markdown(nested['reliability'])}
 
-### With the shipped hyper-parameters (optimistic)
+### Targets
 
-LOCO with the final hyper-parameters (chosen on all cohorts, so the held-out cohort
-influenced the choice); this is what the test suite recomputes:
+* LOCO mean AUC >= 0.72: {t['mean_auc']:.3f}, {yes(t['auc_target_met'])}.
+* >= 0.03 above the best published single predictor on the same samples (and not a tie):
+  difference {t['margin_vs_best']:+.3f}, {yes(t['margin_target_met'])}.
+* Brier below the training prevalence: {t['brier']:.4f} vs {t['brier_prevalence']:.4f},
+  {yes(t['brier_target_met'])}.
 
-{markdown(wide_table(k["fixed"], included))}
+### Every candidate, plain LOCO (diagnosis; not a selection)
 
-{markdown(sf_print)}
+{markdown(plain)}
 
-### Alternatives tried (nested LOCO mean AUC of the built-in model)
+### Diagnosis of the previous built-in model
 
-Every alternative was evaluated with the same nested procedure, so within each run no
-held-out cohort informed its own prediction. Caveat: the developers explored these cohorts
-(single-feature AUCs, a few LOCO runs) while designing the candidate feature sets and the grid;
-the `axes` set (notably ips_mhc) was chosen with that knowledge. The nested estimate is
-therefore honest about hyper-parameter choice but still somewhat optimistic about the design.
+AUC of each feature of the previous model (`axes`: impres, gep18, ips_mhc, pan_ftbrs, tls9;
+coefficients +0.164, +0.063, +0.078, -0.066, +0.032; IMPRES carried most of the weight),
+oriented by the sign of its coefficient, per cohort ("missing": cannot be scored):
 
-{markdown(alt)}
-
-Final LOCO grid over all cohorts (mean held-out AUC per combination):
-
-{markdown(grid_print)}
+{markdown(diag)}
 
 ## Intended use
 
-Research: ranking patients of a cohort by their predicted chance of response to PD-1/PD-L1 or
-CTLA-4 blockade, comparing with published predictors, and explaining a prediction through its
-drivers. Not for treatment decisions.
+Research: ranking patients by their chance of response to PD-1/PD-L1 or CTLA-4 blockade,
+comparison with published predictors. Not for treatment decisions.
 
 ## Limits
 
-* Small training data: {sum(c.n for c in included)} samples in {len(included)} cohorts;
-  cross-cohort AUCs vary from about 0.5 to 0.95 and their intervals are wide.
-* Cancer types and therapies are mixed (melanoma 4 cohorts; one each of RCC, NSCLC,
-  urothelial, glioblastoma, pancreatic cancer with chemotherapy); immune-inflamed features
-  predict poorly in RCC and glioblastoma. Two cohorts are male patients only (as curated).
-* Per-cohort standardisation assumes the new cohort has a case mix comparable to the training
-  cohorts; a cohort of mostly responders (or non-responders) is shifted, and probabilities
-  are then miscalibrated even when the ranking holds.
-* Bulk RNA-seq only (whole transcriptome): targeted panels miss most features; microarray
-  and NanoString data are untested.
-* Probabilities are not calibrated risks. Balanced class weights centre them on 0.5 (the
-  cohorts' response rate is 0.35) and the strong shrinkage (C = {best["C"]}) compresses them
-  into a narrow band (see the calibration table): use them to rank patients within a
-  cohort, or through the thresholded call, not as absolute probabilities.
-* The threshold is the training Youden point; on held-out cohorts its balanced accuracy
-  ranged from 0.36 to 0.69.
+* {sum(c.n for c in res['cohorts'])} samples in {len(res['cohorts'])} small cohorts (11-39
+  labelled samples): per-cohort AUC intervals are about +/- 0.2 wide, and the mean over
+  cohorts has a standard error of about {v_model['se_mean']:.2f}.
+* Cancer types and therapies are mixed; immune-inflamed features predict poorly in RCC and
+  glioblastoma, and no feature works everywhere.
+* Reference standardisation (small cohorts, one patient) assumes log2 TPM on the scale of
+  the whole-transcriptome training cohorts (medians over cohorts, so the NanoString and
+  panel cohorts hardly move them); other units or platforms shift scores. Use a cohort of
+  >= {model.min_cohort_size} samples when possible.
+* Sub-models for rare feature subsets are fitted on fewer samples (the panels) and are
+  less reliable; `features_used` says which applied.
 * Response labels follow the PredictioR rule; other studies group SD differently.
 """
 
@@ -699,13 +620,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--no-explore", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("immunescape").setLevel(logging.ERROR)
-    res = run(args.data, args.out, explore=not args.no_explore)
-    print(loco_summary(res["nested"]).round(3).to_string(index=False))
-    print("target met:", res["target_met"])
+    res = run(args.data, args.out)
+    print(res["nested"]["summary"].round(3).to_string(index=False))
+    print(json.dumps(res["nested"]["comparison"], indent=1))
+    print("targets:", json.dumps(targets(res)))
     return 0
 
 

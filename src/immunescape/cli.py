@@ -914,17 +914,25 @@ def predict_cmd(
         Path | None, typer.Option(help="Reference cohort expression (standardisation for "
                                   "trained models; cohort-relative scores).")
     ] = None,
+    on_missing: Annotated[
+        str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
+                          "missing values in the expression file (listed); or error.")
+    ] = "drop_genes",
+    na_values: Annotated[
+        str | None, typer.Option("--na-values", help=NA_VALUES_HELP)
+    ] = None,
 ) -> None:
     """Predict response with a published predictor or a trained model.
 
-    Writes predictions.tsv (sample_id, model, score, probability, predicted) and run.json.
-    Probabilities are given only where a calibration exists (LORIS, trained models);
-    'predicted' only where a published or training-derived cut-off exists.
+    Writes predictions.tsv (sample_id, model, score, probability, predicted; for trained and
+    built-in models also features_used and standardisation) and run.json (missing features,
+    warnings). Probabilities are given only where a calibration exists (LORIS, trained and
+    built-in models); 'predicted' only where a published or training-derived cut-off exists.
+    The built-in model scores any cohort size and any subset of its features.
     """
     import pandas as pd
 
     from immunescape._output import write_outputs
-    from immunescape.pipeline import run_pipeline
     from immunescape.predict import (
         load_builtin_model,
         load_model,
@@ -947,14 +955,13 @@ def predict_cmd(
     if clinical is not None:
         from immunescape.io import read_clinical
 
-        clin_table = read_clinical(clinical)
-    pipe = None
-    if expr is not None or maf is not None:
-        pipe = run_pipeline(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb, assay=assay,
-                            reference=reference,
-                            dna_samples="all" if maf is not None and expr is not None else "maf")
-    scores = None if pipe is None else pipe.tables.get("scores.tsv")
-    tmb = None if pipe is None or "tmb.tsv" not in pipe.tables else pipe.tables["tmb.tsv"]
+        clin_table = read_clinical(clinical, na_values=_na_values(na_values))
+    if on_missing not in ("error", "drop_genes"):
+        raise InputError(f"--on-missing must be error or drop_genes, not {on_missing!r}",
+                         source="--on-missing", fix="use --on-missing drop_genes or leave it out")
+    scores, tmb, inputs = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
+                                          assay=assay, reference=reference,
+                                          on_missing=on_missing)
     run_info: dict[str, Any] = {"command": _argv(), "model": name}
     if name in PUBLISHED_MODELS:
         with warnings.catch_warnings(record=True) as caught:
@@ -981,19 +988,78 @@ def predict_cmd(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ref_X = score(read_expression(reference)[0]).scores
+        if X.empty and X.shape[1] == 0:
+            raise InputError("a trained or built-in model needs expression (--expr)",
+                             fix="give --expr with the samples' expression matrix")
         table = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
                               reference=ref_X)
-        run_info["features"] = list(m.features_)
-        run_info["threshold"] = float(m.threshold_)
-    if pipe is not None:
-        run_info["inputs"] = pipe.run.get("inputs", {})
+        feats = list(getattr(m, "features_", None) or m.features)
+        missing = table.attrs.get("missing_features", {})
+        run_info["features"] = feats
+        run_info["missing_features"] = missing
+        if hasattr(m, "threshold_"):
+            run_info["threshold"] = float(m.threshold_)
+        if missing:
+            detail = ", ".join(f"{f} ({n} of {len(X)} samples)" for f, n in missing.items())
+            run_info["warnings"] = [
+                f"model features missing: {detail}; predictions use the features available "
+                "(column features_used; fallback: "
+                + ("the sub-model fitted without them" if not hasattr(m, "threshold_") else
+                   "cohort-mean imputation") + ")"]
+            typer.echo(f"warning: {run_info['warnings'][0]}", err=True)
+    if inputs:
+        run_info["inputs"] = inputs
     write_outputs(output, tables={"predictions.tsv": table.set_index("sample_id")},
                   run=run_info)
     typer.echo(f"{len(table)} predictions ({name}) -> {output}")
 
 
+def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
+                    capture_mb: float | None, assay: str | None,
+                    reference: Path | None,
+                    on_missing: str = "drop_genes") -> tuple[Any, Any, dict[str, Any]]:
+    """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
+    import pandas as pd
+
+    scores = tmb = None
+    inputs: dict[str, Any] = {}
+    if expr is not None:
+        from immunescape.io import read_expression
+        from immunescape.signatures.runner import score
+
+        matrix, report = read_expression(expr, unit=unit,  # type: ignore[arg-type]
+                                         on_missing=on_missing)  # type: ignore[arg-type]
+        ref = read_expression(reference)[0] if reference is not None else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = score(matrix, reference=ref).scores
+        scores.index = scores.index.astype(str)
+        inputs["expression"] = {"path": str(expr), "unit": matrix.unit,
+                                "samples": len(matrix.samples), "warnings": list(report.warnings)}
+    if maf is not None:
+        from immunescape.genomics import compute_tmb, read_maf
+
+        mt = read_maf(maf)
+        samples = list(dict.fromkeys([*(scores.index if scores is not None else []),
+                                      *map(str, mt.samples)]))
+        t = compute_tmb(mt, capture_mb=capture_mb, samples=samples,  # type: ignore[arg-type]
+                        assay=assay)  # type: ignore[arg-type]
+        tmb = pd.DataFrame(t).set_index("sample_id")
+        inputs["maf"] = {"path": str(maf), "samples": len(mt.samples)}
+    return scores, tmb, inputs
+
+
+NA_VALUES_HELP = ("Comma-separated clinical values to read as missing, e.g. "
+                  "'PD*,Only scanned baseline'.")
+
+
+def _na_values(text: str | None) -> list[str] | None:
+    vals = [v.strip() for v in (text or "").split(",") if v.strip()]
+    return vals or None
+
+
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int,
-             on_missing: str = "drop_genes") -> list[Any]:
+             on_missing: str = "drop_genes", na_values: str | None = None) -> list[Any]:
     from immunescape.predict import load_cohort, parse_cohort_spec
     from immunescape.predict._cohorts import _default_name as _cohort_name
 
@@ -1009,7 +1075,8 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             out.append(load_cohort(expr_p, clin_p, maf=maf_p, capture_mb=capture_mb, seed=seed,
-                                   name=name, on_missing=on_missing))
+                                   name=name, on_missing=on_missing,
+                                   na_values=_na_values(na_values)))
     if len(set(names)) != len(names):
         raise InputError(f"cohort names repeat: {names}", fix="give files with distinct names")
     return out
@@ -1033,6 +1100,9 @@ def train_cmd(
         str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
                           "missing values in an expression file (listed); or error.")
     ] = "drop_genes",
+    na_values: Annotated[
+        str | None, typer.Option("--na-values", help=NA_VALUES_HELP)
+    ] = None,
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")
     ] = None,
@@ -1047,7 +1117,8 @@ def train_cmd(
 
     if output.exists() and output.is_dir():
         raise InputError("is a directory", source=str(output), fix="give a .json file path")
-    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing)
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
+                       na_values=na_values)
     feats: Any = features if features in FEATURE_SETS else [
         f.strip() for f in features.split(",") if f.strip()]
     X, y, labels = stack_cohorts(cohorts)
@@ -1081,35 +1152,48 @@ def evaluate_cmd(
         str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
                           "missing values in an expression file (listed); or error.")
     ] = "drop_genes",
+    na_values: Annotated[
+        str | None, typer.Option("--na-values", help=NA_VALUES_HELP)
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
 
-    With --model: external validation on every cohort. Without: leave-one-cohort-out (each
-    cohort held out in turn, the model trained on the others). Every table row gives AUC with
-    a 95% DeLong CI, balanced accuracy and Brier score; the published single predictors
-    (IMPRES, GEP, CYT, IFN-gamma 6, CD274) are scored on the same samples.
+    With --model: external validation on every cohort. Without: the built-in model's nested
+    leave-one-cohort-out (for each held-out cohort the candidate model and its calibration
+    are chosen and fitted on the other cohorts only); this reproduces the model card's
+    table. Rows give AUC with a 95% DeLong CI and Brier score; the published single
+    predictors (IMPRES, GEP, CYT, IFN-gamma 6, CD274) are scored on the same samples, and
+    run.json holds the mean/median AUCs, the paired comparison with the best published
+    predictor and the reliability curve.
     """
     import pandas as pd
 
     from immunescape._output import write_outputs
     from immunescape.predict import (
         BASELINES,
+        RobustModel,
         auc_ci,
         load_builtin_model,
         load_model,
-        loco_compare,
         predict_table,
     )
 
-    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing)
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
+                       na_values=na_values)
     rows = []
+    extra: dict[str, Any] = {}
+    tables: dict[str, Any] = {}
     if model is not None:
         m = load_builtin_model() if model == "builtin" else load_model(model)
         for c in cohorts:
-            pred = predict_table(m, c.X, name=str(model))
+            pred = predict_table(m, c.X, name=str(model),
+                                 cohort=c.name if isinstance(m, RobustModel) else None)
             y = c.y.loc[pred["sample_id"]].to_numpy()
-            res = auc_ci(y, pred["probability"].to_numpy())
+            ok = pred["probability"].notna().to_numpy()
+            if ok.sum() < 2 or len(set(y[ok])) < 2:
+                continue
+            res = auc_ci(y[ok], pred["probability"].to_numpy()[ok])
             rows.append({"cohort": c.name, "model": str(model), "n": c.n,
                          "n_pos": c.n_responders, "auc": res.auc, "auc_ci_low": res.low,
                          "auc_ci_high": res.high})
@@ -1122,14 +1206,23 @@ def evaluate_cmd(
         table = pd.DataFrame(rows)
         design = "external validation"
     else:
-        if len(cohorts) < 2:
-            raise InputError("leave-one-cohort-out needs at least two cohorts",
-                             fix="give --cohort twice or more, or --model to validate one")
-        params = load_builtin_model().get_params()
-        table = loco_compare(cohorts, params=params, model_name="model", seed=seed)
-        design = "leave-one-cohort-out"
-    write_outputs(output, tables={"evaluation.tsv": table},
-                  run={"command": _argv(), "design": design,
+        if len(cohorts) < 4:
+            raise InputError("nested leave-one-cohort-out needs at least four cohorts",
+                             fix="give --cohort four times or more, or --model to validate")
+        from immunescape.predict import robust_loco
+
+        res_loco = robust_loco(cohorts)
+        table = res_loco["table"]
+        tables = {"loco_predictions.tsv": res_loco["predictions"],
+                  "loco_choices.tsv": res_loco["choices"],
+                  "loco_summary.tsv": res_loco["summary"],
+                  "reliability.tsv": res_loco["reliability"]}
+        extra = {"comparison": res_loco["comparison"],
+                 "pooled_brier": res_loco["pooled_brier"],
+                 "pooled_brier_prevalence": res_loco["pooled_brier_prevalence"]}
+        design = "nested leave-one-cohort-out"
+    write_outputs(output, tables={"evaluation.tsv": table, **tables},
+                  run={"command": _argv(), "design": design, **extra,
                        "cohorts": {c.name: c.meta for c in cohorts}})
     typer.echo(f"{design}: {len(table)} rows -> {output}/evaluation.tsv")
 

@@ -146,7 +146,7 @@ def test_requested_models_need_their_inputs():
         published_predictors(_scores(), models=["tmb"])
     with pytest.raises(InputError, match="LORIS inputs"):
         published_predictors(_scores(), models=["loris_pancancer"])
-    with pytest.raises(InputError, match="'impres', which is not in scores"):
+    with pytest.raises(InputError, match="'impres', which is not available"):
         published_predictors(_scores().drop(columns=["impres"]), models=["impres"])
     # by default a predictor without its inputs is simply not computed
     out = published_predictors(_scores().drop(columns=["impres"]))

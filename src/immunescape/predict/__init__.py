@@ -18,6 +18,7 @@ from immunescape.predict._cohorts import (
     parse_cohort_spec,
     stack_cohorts,
 )
+from immunescape.predict._loco import robust_loco
 from immunescape.predict._loris import (
     LORIS_INPUTS,
     LorisModel,
@@ -54,10 +55,16 @@ from immunescape.predict._published import (
     PublishedPredictor,
     published_predictors,
 )
+from immunescape.predict._robust import CANDIDATES as ROBUST_CANDIDATES
+from immunescape.predict._robust import RobustModel, save_robust
 from immunescape.predict._scaling import CohortStandardScaler
 from immunescape.predict._validation import leave_one_cohort_out, nested_cv
 
 __all__ = [
+    "ROBUST_CANDIDATES",
+    "RobustModel",
+    "robust_loco",
+    "save_robust",
     "LORIS_INPUTS",
     "AucResult",
     "CohortStandardScaler",

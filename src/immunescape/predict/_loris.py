@@ -286,6 +286,10 @@ def _resolve_columns(
 
 
 def _numeric(values: pd.Series, name: str, column: str) -> np.ndarray:
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        # empty or blank cells are missing values (spreadsheets and read_clinical keep them as "")
+        text = values.astype("string").str.strip()
+        values = values.mask(text.isna() | (text == "")).astype(object)
     num = pd.to_numeric(values, errors="coerce")
     bad = num.isna() & values.notna()
     if bad.any():

@@ -781,13 +781,26 @@ def predict_table(
     >>> predict_table(m, X)["predicted"].tolist()
     ['NR', 'NR', 'R', 'R']
     """
+    from immunescape.predict._robust import RobustModel
+
+    if isinstance(model, RobustModel):
+        return _robust_table(model, X, name=name, cohort=cohort, reference=reference)
     if not isinstance(model, ResponseModel):
         raise InputError(
             f"expected a ResponseModel, got {type(model).__name__}",
             source="model",
             fix="fit or load a ResponseModel first",
         )
-    score = model.decision_function(X, cohort=cohort, reference=reference)
+    named = isinstance(X, pd.DataFrame) and model.features is not None
+    if named and _missing_report(X, model.features_):
+        return _tolerant_table(model, X, name=name, cohort=cohort, reference=reference)
+    try:
+        score = model.decision_function(X, cohort=cohort, reference=reference)
+    except InputError:
+        if not (named and cohort is None and reference is None):
+            raise
+        # a cohort too small to be standardised on itself: training statistics
+        return _tolerant_table(model, X, name=name, cohort=cohort, reference=reference)
     proba = _sigmoid(score)
     ids = X.index if isinstance(X, pd.DataFrame) else pd.RangeIndex(len(score))
     out = pd.DataFrame(
@@ -800,6 +813,109 @@ def predict_table(
         }
     )
     out.attrs.update({"threshold": model.threshold_, "features": list(model.features_)})
+    return out
+
+
+def _missing_report(X: pd.DataFrame, features: Sequence[str]) -> dict[str, int]:
+    """Feature -> number of samples without a value (absent columns count every sample)."""
+    out = {}
+    for f in features:
+        n = X.shape[0] if f not in X.columns else int(
+            (~np.isfinite(pd.to_numeric(X[f], errors="coerce").to_numpy(dtype=float))).sum())
+        if n:
+            out[f] = n
+    return out
+
+
+def _robust_table(
+    model: Any, X: pd.DataFrame, *, name: str, cohort: object, reference: object
+) -> pd.DataFrame:
+    if reference is not None:
+        if not isinstance(reference, pd.DataFrame):
+            raise InputError("reference must be a table of feature scores", source="reference",
+                             fix="pass the reference cohort's scores")
+        both = pd.concat([reference, X], axis=0, sort=False)
+        labels = np.asarray(["<reference>"] * reference.shape[0] + ["<reference>"] * X.shape[0],
+                            dtype=object)
+        frame = model.predict_frame(both, cohort=labels).iloc[reference.shape[0]:]
+        frame = frame.reset_index(drop=True)
+    else:
+        frame = model.predict_frame(X, cohort=cohort)
+    if frame["features_used"].eq("").all():
+        raise InputError(
+            f"none of the model's features can be scored on these samples (it needs at least "
+            f"one of: {_listing(model.features)})",
+            source="expression",
+            fix="give expression covering the model's signature genes (see the model card)",
+        )
+    out = frame.drop(columns=["units_used"])
+    out.insert(1, "model", name)
+    missing = _missing_report(X, model.features)
+    out.attrs.update({"features": list(model.features), "missing_features": missing,
+                      "unscored_samples": int(frame["features_used"].eq("").sum())})
+    return out
+
+
+def _tolerant_table(
+    model: ResponseModel, X: pd.DataFrame, *, name: str, cohort: object, reference: object
+) -> pd.DataFrame:
+    """ResponseModel predictions that tolerate missing features and small cohorts.
+
+    A missing feature value is imputed by the cohort mean (standardised value 0: the feature
+    contributes nothing); a cohort too small to be standardised on itself, without
+    ``reference``, uses the training cohorts' average statistics.
+    """
+    feats = list(model.features_)
+    missing = _missing_report(X, feats)
+    if len(missing) == len(feats) and all(v == X.shape[0] for v in missing.values()):
+        raise InputError(
+            f"none of the model's features has a value (it needs: {_listing(feats)})",
+            source="X",
+            fix="score the model's signatures on the samples (enough gene coverage)",
+        )
+    raw = pd.DataFrame({f: pd.to_numeric(X[f], errors="coerce") if f in X.columns
+                        else np.nan for f in feats}, index=X.index).to_numpy(dtype=float)
+    raw = np.where(np.isfinite(raw), raw, np.nan)
+    scaler: CohortStandardScaler = model.scaler_
+    mode = "cohort"
+    if reference is not None:
+        ref = pd.DataFrame({f: pd.to_numeric(reference[f], errors="coerce") if f in
+                            reference.columns else np.nan for f in feats}).to_numpy(dtype=float)
+        mu, sd = np.nanmean(ref, axis=0), np.nanstd(ref, axis=0)
+        mode = "reference cohort"
+    elif scaler.cohorts_.size == 1 and scaler.cohorts_[0] == _ALL:
+        mu, sd = scaler.mean_[0], scaler.scale_[0]
+        mode = "training statistics"
+    else:
+        n_ok = np.isfinite(raw).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            own_mu, own_sd = np.nanmean(np.where(n_ok > 0, raw, 0.0), axis=0), np.nanstd(
+                np.where(n_ok > 0, raw, 0.0), axis=0)
+        train_mu, train_sd = scaler.mean_.mean(axis=0), np.sqrt((scaler.scale_**2).mean(axis=0))
+        small = n_ok < model.min_cohort_size
+        mu = np.where(small, train_mu, own_mu)
+        sd = np.where(small, train_sd, own_sd)
+        if small.any():
+            mode = "training statistics" if small.all() else "cohort + training statistics"
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+    Z = (raw - mu) / sd
+    used = np.isfinite(Z)
+    Z = np.where(used, Z, 0.0)
+    score = Z @ model.coef_ + model.intercept_
+    proba = _sigmoid(score)
+    out = pd.DataFrame({
+        "sample_id": [str(s) for s in X.index],
+        "model": name,
+        "score": score,
+        "probability": proba,
+        "predicted": pd.array(np.where(proba >= model.threshold_, "R", "NR"), dtype="string"),
+        "features_used": [",".join(f for f, u in zip(feats, row, strict=True) if u)
+                          for row in used],
+        "standardisation": mode,
+    })
+    out.attrs.update({"threshold": model.threshold_, "features": feats,
+                      "missing_features": missing,
+                      "missing_policy": "cohort-mean imputation (standardised value 0)"})
     return out
 
 
@@ -1132,6 +1248,10 @@ def load_model(path: str | os.PathLike[str]) -> ResponseModel:
             source=source,
             fix="pass a model written by immunescape train / save_model",
         ) from None
+    if isinstance(doc, Mapping) and doc.get("schema") == "immunescape.robust_model":
+        from immunescape.predict._robust import robust_from_dict
+
+        return robust_from_dict(doc, source=source)  # type: ignore[return-value]
     return model_from_dict(doc, source=source)
 
 
@@ -1143,7 +1263,7 @@ def _builtin_bytes() -> tuple[bytes, str]:
     return data, expected
 
 
-def load_builtin_model() -> ResponseModel:
+def load_builtin_model() -> Any:
     """Load the built-in pan-cohort model shipped with immunescape (checksum verified).
 
     See ``src/immunescape/predict/data/MODEL_CARD.md`` for its training cohorts, licences,
@@ -1151,10 +1271,11 @@ def load_builtin_model() -> ResponseModel:
 
     Returns
     -------
-    ResponseModel
-        Features: per-sample scores of :func:`immunescape.signatures.runner.score`; a new
-        cohort is standardised on itself (at least ``min_cohort_size`` samples) or on a
-        reference cohort given to ``predict(..., reference=...)``.
+    RobustModel
+        Features: per-sample scores of :func:`immunescape.signatures.runner.score`; a cohort
+        of at least ``min_cohort_size`` samples is standardised on itself, a smaller one (down
+        to one patient) with the reference statistics stored in the model; any subset of the
+        features is used (a sub-model per subset, fitted at training time).
 
     Raises
     ------
@@ -1169,4 +1290,6 @@ def load_builtin_model() -> ResponseModel:
             source=_BUILTIN,
             fix="reinstall immunescape",
         )
-    return model_from_dict(json.loads(data.decode("utf-8")), source=_BUILTIN)
+    from immunescape.predict._robust import robust_from_dict
+
+    return robust_from_dict(json.loads(data.decode("utf-8")), source=_BUILTIN)

@@ -404,9 +404,11 @@ def published_predictors(
             if scores is None or spec.feature not in scores.columns:
                 if explicit:
                     raise InputError(
-                        f"{name} needs the score {spec.feature!r}, which is not in scores",
-                        source="scores",
-                        fix=f"score the signature {spec.feature!r} first",
+                        f"{name} needs the expression score {spec.feature!r}, which is not "
+                        "available",
+                        source="expression",
+                        fix="give the expression matrix (CLI --expr; Python: scores= from "
+                        f"immunescape.signatures.runner.score, with {spec.feature!r})",
                     )
                 continue
             s = pd.to_numeric(scores[spec.feature], errors="coerce").to_numpy(dtype=float)
@@ -415,7 +417,11 @@ def published_predictors(
         elif spec.source == "tmb":
             if tmb_values is None:
                 if explicit:
-                    raise InputError("tmb needs TMB values", source="tmb", fix="pass tmb=")
+                    raise InputError(
+                        "tmb needs TMB values",
+                        source="tmb",
+                        fix="give mutations (CLI --maf with --capture-mb; Python: tmb=)",
+                    )
                 continue
             s = tmb_values.to_numpy(dtype=float)
             cut = spec.cutoff if assay == "panel" else None
@@ -464,7 +470,7 @@ def published_predictors(
                     raise InputError(
                         "tide needs the expression matrix",
                         source="expression",
-                        fix="pass expression=",
+                        fix="give the expression matrix (CLI --expr; Python: expression=)",
                     )
                 continue
             tide = _tide(expression, tide_cancer, tide_pretreat)
