@@ -74,11 +74,15 @@ def cases(data: Path, *, train: bool = True) -> list[Case]:
         for model in RNA_MODELS:
             out.append(Case(name, f"predict {model}", ["predict", "--model", model, *base]))
     if train:
-        specs: list[str] = []
-        for name in PREDICTIOR_WT + PREDICTIOR_PANEL:
-            specs += ["--cohort", f"{pio / name}_expr_log2tpm.tsv.gz:{pio / name}_clinical.tsv"]
-        out.append(Case("predictior (13 cohorts)", "train", ["train", *specs]))
-        out.append(Case("predictior (13 cohorts)", "evaluate", ["evaluate", *specs]))
+        def specs(names: list[str]) -> list[str]:
+            return [a for n in names for a in
+                    ("--cohort", f"{pio / n}_expr_log2tpm.tsv.gz:{pio / n}_clinical.tsv")]
+
+        # the curated feature set needs whole-transcriptome cohorts; a panel lacks its genes
+        out.append(Case("predictior (9 whole-transcriptome)", "train",
+                        ["train", *specs(PREDICTIOR_WT)]))
+        out.append(Case("predictior (13 cohorts)", "evaluate",
+                        ["evaluate", *specs(PREDICTIOR_WT + PREDICTIOR_PANEL)]))
     imp = data / "impres_auslander2018_matlab_cohorts"
     for name in IMPRES:
         expr, clin = str(imp / f"{name}_expr.tsv.gz"), str(imp / f"{name}_clinical.tsv")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("realdata_matrix",
                                                ROOT / "scripts" / "realdata_matrix.py")
 matrix = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = matrix  # dataclasses look their module up while the class is built
 _spec.loader.exec_module(matrix)
 
 SUBSET = re.compile(

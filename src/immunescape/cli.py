@@ -1357,8 +1357,6 @@ CLI_SPELLING = {
     "malformed_hgvs": "--malformed-hgvs", "on_malformed_hgvs": "--malformed-hgvs",
     "genome_build": "--genome-build", "log_offset": "--log-offset", "genes_in": "--genes-in",
     "sd_rule": "--sd-rule", "min_coverage": "--min-coverage", "reference": "--reference",
-    "tmb": "--maf (with --capture-mb) or a clinical TMB column",
-    "expression": "--expr", "clinical": "--clinical", "unit": "--unit",
 }  # fmt: skip
 
 
@@ -1374,7 +1372,8 @@ def _cli_message(text: str) -> str:
 
     names = "|".join(sorted(CLI_SPELLING, key=len, reverse=True))
     text = re.sub(rf"\b({names})=('[^']*'|\"[^\"]*\"|[\w.\-]+|\.\.\.)?", option, text)
-    return re.sub(rf"\b({names})(?= (?:must|is|needs|should))",
+    snake = "|".join(sorted((n for n in CLI_SPELLING if "_" in n), key=len, reverse=True))
+    return re.sub(rf"\b({snake})(?= (?:must|is|needs|should))",
                   lambda m: CLI_SPELLING[m.group(1)].split(" ")[0], text)
 
 

@@ -233,6 +233,14 @@ def compare_cohort(
             fix="name the response column (--response-col)",
         )
     y_all = response_labels(clin[response_col], source=response_col)
+    if not y_all.notna().any():
+        raise InputError(
+            "no sample has a response (R or NR): no response or RECIST column was found, or "
+            f"it is empty (columns: {short_list(clin.columns, 12)})",
+            source="clinical",
+            fix="name the column holding the response with --response-col (and "
+            "--response-rule binary for R/NR values)",
+        )
     if isinstance(covariates, str):
         covariates = [c.strip() for c in covariates.split(",") if c.strip()]
     missing_cov = [c for c in covariates or [] if c not in clin.columns]

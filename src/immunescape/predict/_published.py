@@ -390,6 +390,16 @@ def published_predictors(
     wanted = list(models) if models is not None else list(PUBLISHED_PREDICTORS)
     clin = _clinical_frame(clinical) if clinical is not None else None
     tmb_values, assay = _tmb_input(tmb, tmb_assay) if tmb is not None else (None, None)
+    if tmb_values is None and clin is not None:
+        # a clinical TMB column (mutations per Mb), e.g. the LORIS / MSK-IMPACT sheets
+        col = next((c for c in clin.columns if str(c).lower().replace(".", "_") in
+                    ("tmb", "tmb_per_mb", "tmb_permb", "nstmb_permb", "tmb_mut_mb")), None)
+        if col is not None:
+            ids = clin["sample_id"] if "sample_id" in clin.columns else clin.index
+            raw = pd.Series(pd.to_numeric(clin[col], errors="coerce").to_numpy(),
+                            index=pd.Index([str(i) for i in ids], name="sample_id"), name=str(col))
+            tmb_values, assay = _tmb_input(raw, tmb_assay)
+            tmb_values = tmb_values.dropna()
     blocks: list[pd.DataFrame] = []
     used: dict[str, dict[str, Any]] = {}
     for name in wanted:
@@ -420,7 +430,8 @@ def published_predictors(
                     raise InputError(
                         "tmb needs TMB values",
                         source="tmb",
-                        fix="give mutations (CLI --maf with --capture-mb; Python: tmb=)",
+                        fix="give mutations (CLI --maf with --capture-mb; Python: tmb=) or a "
+                        "clinical table with a TMB column (mutations per Mb)",
                     )
                 continue
             s = tmb_values.to_numpy(dtype=float)
