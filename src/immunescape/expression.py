@@ -35,13 +35,18 @@ import pandas as pd
 
 from immunescape.errors import InputError
 
-__all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS"]
+__all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS", "CENTRED_UNITS"]
 
-Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized"]
+Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"]
 #: Units a scoring method can ask for. ``rank`` means any within-sample monotone transform of
 #: the data will do (the values are passed as given).
 TargetUnit = Literal["tpm", "log2tpm1", "rank"]
-UNITS: tuple[str, ...] = ("counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized")
+UNITS: tuple[str, ...] = (
+    "counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"
+)
+#: Units centred per gene across samples: values are only comparable within a gene, across
+#: the samples of the cohort they were centred in (no TPM, no within-sample gene comparison).
+CENTRED_UNITS: tuple[str, ...] = ("zscore",)
 LOG_UNITS: tuple[str, ...] = ("log2tpm", "log2counts")
 
 
@@ -176,6 +181,10 @@ class Expression:
         raw = self._raw(genes).astype(np.float64)
         if unit == "rank":
             return raw
+        if self.unit in CENTRED_UNITS:
+            if unit == "tpm":
+                raise ValueError("centred (z-scored) data cannot be converted to TPM")
+            return raw  # "log2tpm1" methods that only centre/scale per gene read z as given
         if self.unit in LOG_UNITS:
             lin = np.maximum(np.exp2(raw) - self.log_offset, 0.0)
         else:

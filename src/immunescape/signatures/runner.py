@@ -22,12 +22,16 @@ import pandas as pd
 
 from immunescape._logging import logger
 from immunescape.errors import CoverageWarning, InputError
-from immunescape.expression import Expression
+from immunescape.expression import CENTRED_UNITS, Expression
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.registry import Registry, load_registry
 from immunescape.signatures.schema import Signature
 
 __all__ = ["ScoreResult", "score", "coverage", "FEATURE_COLUMNS"]
+
+#: Methods that compare genes within a sample or need absolute levels: not computable on
+#: centred (per-gene z-scored) data, whatever unit they read.
+_NOT_ON_CENTRED = frozenset({"gene_pairs", "ips", "geometric_mean", "median", "jerby_oe"})
 
 FEATURE_COLUMNS = [
     "id",
@@ -52,7 +56,8 @@ class ScoreResult:
         Samples x feature ids (index name ``sample_id``).
     features
         One row per feature: the ``features.tsv`` columns (see DESIGN.md) plus ``unit``,
-        ``conversion``, ``status`` (``scored``, ``low_coverage`` or ``needs_reference``) and
+        ``conversion``, ``status`` (``scored``, ``low_coverage``, ``needs_reference`` or
+        ``not_computable_centred``) and
         ``missing_genes``.
     warnings
         Human-readable warnings (also emitted as :class:`CoverageWarning`).
@@ -170,6 +175,11 @@ def score(
                 f" found (minimum {need:.0%}); missing: {', '.join(missing[:20])}"
                 + (" ..." if len(missing) > 20 else "")
             )
+        elif expr.unit in CENTRED_UNITS and (
+            sig.input_unit in ("tpm", "rank") or sig.method in _NOT_ON_CENTRED
+        ):
+            status = "not_computable_centred"
+            messages.append(f"{sig.id}: not computable on centred data ({sig.method})")
         elif sig.scope == "cohort_relative" and not cohort_ok:
             status = "needs_reference"
             messages.append(
