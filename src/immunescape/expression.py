@@ -202,6 +202,8 @@ class Expression:
         """Describe how the data are converted to ``unit`` (None if used as given)."""
         if unit == "rank":
             return None
+        if self.unit in CENTRED_UNITS:
+            return "centred (z-scored) values used as given, per gene"
         src = {
             "tpm": "TPM",
             "fpkm": "FPKM rescaled per sample to sum 1e6 (TPM)",
