@@ -260,3 +260,43 @@ def test_single_whole_transcriptome_patient_against_the_shipped_reference(shared
     whole = immune_phenotypes(expr, cancer_type="kidney").table
     assert whole.iloc[0]["immune_phenotype"] == t.iloc[0]["immune_phenotype"]
     assert whole.iloc[0]["p_inflamed"] == pytest.approx(t.iloc[0]["p_inflamed"])
+
+
+def test_one_patient_rna_evidence_against_the_shipped_reference():
+    # a single sample: percentiles of per-sample scores come from the shipped quantiles
+    from immunescape.mechanisms import Evidence, call_mechanisms
+
+    ref = reference_score_table("pan_cancer")
+    q = ref["gene_AXL"].to_numpy()
+    one = pd.DataFrame({"gene_AXL": [q[-1] + 1.0], "gene_MITF": [ref["gene_MITF"].iloc[0] - 1]},
+                       index=["P1"])
+    calls = call_mechanisms(Evidence(["P1"], scores=one, reference_scores=ref),
+                            mechanisms=["mitf_low_axl_high"])
+    assert calls.table["status"].tolist() == ["present"]
+    assert "100th percentile" in calls.table["rna_evidence"].iloc[0]
+
+
+@pytest.mark.realdata
+def test_run_on_centred_dev_data_records_the_basis(shared_data):
+    from immunescape.pipeline import run_pipeline
+
+    res = _quiet(run_pipeline, expr=shared_data / DEV / "imvigor210_dev_expr_zscore_panel.tsv.gz",
+                 unit="zscore")
+    ph = res.tables["phenotypes.tsv"]
+    assert ph["immune_phenotype"].notna().all()
+    assert np.allclose(ph[["p_inflamed", "p_excluded", "p_desert"]].sum(axis=1), 1.0)
+    assert res.run["reference"]["basis"].startswith("analysed cohort only (centred")
+    assert res.run["phenotypes"]["model"]["sha256"] == load_shipped(MODEL_FILE)["sha256"]
+    feats = res.tables["features.tsv"]
+    assert feats.loc["cyt", "status"] == "not_computable_centred"
+    assert feats.loc["cd8_teff", "status"] == "scored"
+
+
+@pytest.mark.realdata
+def test_reference_and_centred_data_are_refused_together(shared_data):
+    from immunescape.errors import InputError
+    from immunescape.pipeline import run_pipeline
+
+    f = shared_data / DEV / "imvigor210_dev_expr_zscore_panel.tsv.gz"
+    with pytest.raises(InputError, match="centred"):
+        _quiet(run_pipeline, expr=f, unit="zscore", reference=f)
