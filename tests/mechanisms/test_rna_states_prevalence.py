@@ -100,3 +100,19 @@ def test_no_state_planted_nothing_called(reference):
     for mech, ok in STATES.values():
         n = t[(t.mechanism_id == mech) & t.status.isin(ok)].shape[0]
         assert n <= 0.01 * N, (mech, n)
+
+
+def test_prevalence_option_plants_the_rate_and_leaves_the_default_alone():
+    from immunescape.errors import InputError
+
+    default = simulate_cohort(40, seed=3)
+    again = simulate_cohort(40, seed=3, prevalence=None)
+    assert default.expression.equals(again.expression)
+    c = _quiet(simulate_cohort, 300, seed=3, prevalence={"axl_high": 0.3, "wnt_active": 0.1})
+    assert abs(c.truth["axl_high"].mean() - 0.3) < 0.08  # binomial sd 0.026
+    assert abs(c.truth["wnt_active"].mean() - 0.1) < 0.06
+    assert c.params["prevalence"] == {"axl_high": 0.3, "wnt_active": 0.1}
+    with pytest.raises(InputError, match="prevalence"):
+        simulate_cohort(10, prevalence={"axl_high": 1.5})
+    with pytest.raises(InputError, match="prevalence"):
+        simulate_cohort(10, prevalence={"banana": 0.1})

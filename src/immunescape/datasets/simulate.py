@@ -115,6 +115,8 @@ PLANTED_RNA_STATES: dict[str, dict[str, Any]] = {
     "axl_high": {"shift": {"axl": 4.5, "melanocytic": -3.0}},
 }
 
+_RNA_ONLY = ("tgfb_high", "axl_high")
+
 #: With ``tgfb_high`` planted, tumours whose TGF-beta/stroma programme naturally reaches this
 #: level (about the top 0.6 %) are TGF-beta-high too.
 TGFB_HIGH_NATURAL = 2.5
@@ -452,9 +454,12 @@ def _truth(
         {
             "immune_phenotype": phenotype,
             "purity": np.round(purity, 4),
-            "tgfb_high": tgfb >= 1.0,
-            "axl_high": (latent["axl"] - latent["melanocytic"]).to_numpy() >= 1.5,
-            **{k: v.astype(bool) for k, v in states.items()},  # planted states win
+            **{k: v.astype(bool) for k, v in states.items() if k not in _RNA_ONLY},
+            # planted (prevalence=...) states win over the continuous thresholds
+            "tgfb_high": states["tgfb_high"].astype(bool) if "tgfb_high" in states
+            else tgfb >= 1.0,
+            "axl_high": states["axl_high"].astype(bool) if "axl_high" in states
+            else (latent["axl"] - latent["melanocytic"]).to_numpy() >= 1.5,
             "myeloid_high": latent["myeloid"].to_numpy() >= 1.0,
             "treg_high": latent["treg"].to_numpy() >= 1.0,
             "exhausted": (latent["exhaustion"].to_numpy() >= 1.0) & (t > 0),
