@@ -300,3 +300,15 @@ def test_reference_and_centred_data_are_refused_together(shared_data):
     f = shared_data / DEV / "imvigor210_dev_expr_zscore_panel.tsv.gz"
     with pytest.raises(InputError, match="centred"):
         _quiet(run_pipeline, expr=f, unit="zscore", reference=f)
+
+
+@pytest.mark.realdata
+def test_panel_without_stromal_genes_falls_back_and_says_so(dev):
+    expr, _ = dev
+    stromal = set(FEATURE_GENES["stroma"])
+    keep = [g for g in expr.genes if g not in stromal]
+    sub = Expression(expr.values[keep], unit="zscore")
+    t = immune_phenotypes(sub).table
+    assert (t["feature_set"] == "immune").all() and t["immune_phenotype"].notna().all()
+    full = immune_phenotypes(expr).table
+    assert (full["feature_set"] == "full").all()

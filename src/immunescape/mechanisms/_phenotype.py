@@ -81,10 +81,12 @@ FEATURES: dict[str, tuple[tuple[str, ...], int]] = {
     "emt": (("emt2",), 4),  # stromal EMT genes (Mariathasan EMT2)
     "stroma": (("pan_ftbrs", "mcp_fibroblasts", "emt2"), 4),
 }
-#: Feature sets, tried in order (a panel lacking genes falls back to ``core``).
+#: Feature sets, tried in order (a panel lacking genes falls back to ``core``, then ``immune``).
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "full": ("t_effector", "cd8", "antigen_presentation", "f_tbrs", "fibroblasts", "emt"),
     "core": ("t_effector", "cd8", "stroma"),
+    # immune panels without stromal genes: excluded vs desert from T-cell amount alone
+    "immune": ("t_effector", "cd8", "antigen_presentation"),
 }
 
 PHENOTYPE_COLUMNS = [
@@ -298,7 +300,8 @@ def immune_phenotypes(
             todo = todo.difference(rows)
         for s in todo:
             lacking = [f"{f} ({found[f]}/{len(FEATURE_GENES[f])} genes, needs "
-                       f"{FEATURES[f][1]})" for f in FEATURE_SETS["core"]
+                       f"{FEATURES[f][1]})"
+                       for f in dict.fromkeys(x for fs in FEATURE_SETS.values() for x in fs)
                        if pd.isna(feats.loc[s, f])]
             out.loc[s, "not_assessable"] = ("too few genes: " + "; ".join(lacking)) if lacking \
                 else "a feature could not be computed"
