@@ -33,8 +33,8 @@ kb_app = typer.Typer(
 app.add_typer(kb_app, name="kb")
 
 UNIT_HELP = (
-    "Expression unit: counts, tpm, fpkm, log2tpm, log2counts or normalized "
-    "(default: detected from the data and reported)."
+    "Expression unit: counts, tpm, fpkm, log2tpm, log2counts, normalized or zscore "
+    "(centred per gene) (default: detected from the data and reported)."
 )
 
 

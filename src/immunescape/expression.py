@@ -35,13 +35,18 @@ import pandas as pd
 
 from immunescape.errors import InputError
 
-__all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS"]
+__all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS", "CENTRED_UNITS"]
 
-Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized"]
+Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"]
 #: Units a scoring method can ask for. ``rank`` means any within-sample monotone transform of
 #: the data will do (the values are passed as given).
 TargetUnit = Literal["tpm", "log2tpm1", "rank"]
-UNITS: tuple[str, ...] = ("counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized")
+UNITS: tuple[str, ...] = (
+    "counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"
+)
+#: Units centred per gene across samples: values are only comparable within a gene, across
+#: the samples of the cohort they were centred in (no TPM, no within-sample gene comparison).
+CENTRED_UNITS: tuple[str, ...] = ("zscore",)
 LOG_UNITS: tuple[str, ...] = ("log2tpm", "log2counts")
 
 
@@ -178,6 +183,10 @@ class Expression:
             return raw
         if unit not in ("tpm", "log2tpm1"):
             raise ValueError(f"unknown target unit {unit!r}")
+        if self.unit in CENTRED_UNITS:
+            if unit == "tpm":
+                raise ValueError("centred (z-scored) data cannot be converted to TPM")
+            return raw  # "log2tpm1" methods that only centre/scale per gene read z as given
         if unit == "log2tpm1" and self.unit == "log2tpm" and self.log_offset == 1.0:
             return raw  # already log2(TPM + 1): avoid round-off from the round trip
         # in place on the one float64 copy: a large gene list (PROGENy's footprints) then
@@ -197,6 +206,8 @@ class Expression:
         """Describe how the data are converted to ``unit`` (None if used as given)."""
         if unit == "rank":
             return None
+        if self.unit in CENTRED_UNITS:
+            return "centred (z-scored) values used as given, per gene"
         src = {
             "tpm": "TPM",
             "fpkm": "FPKM rescaled per sample to sum 1e6 (TPM)",

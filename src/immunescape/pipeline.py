@@ -115,10 +115,12 @@ def run_pipeline(
         ``"warn"`` (default), ``"raise"`` or ``"blank"`` for protein changes that are not
         HGVS (see :func:`immunescape.genomics.read_maf`).
     cancer_type
-        Recorded in run.json (rules are not cancer-type specific yet).
+        Recorded in run.json; picks the shipped reference group (pan-cancer when the type
+        is not shipped).
     reference
         Reference cohort expression: percentiles (and cohort-relative scores) are taken
-        against it, e.g. to profile one patient.
+        against it, e.g. to profile one patient. Without it, whole-transcriptome TPM is
+        compared with the shipped reference (``run.json`` ``reference`` says which).
     signature_files, kb_files
         User signature (GMT/YAML) and knowledge-base (YAML) extensions.
     seed
@@ -173,7 +175,7 @@ def run_pipeline(
         run["knowledge_base"] = {"version": kb.version, "sha256": kb.sha256}
 
     # ------------------------------------------------------------------ expression -> scores
-    scores = ref_scores = None
+    scores = ref_scores = ref_expr = None
     names: dict[str, str] = {}
     expr_samples: list[str] = []
     if expr is not None:
@@ -196,6 +198,11 @@ def run_pipeline(
             registry = registry.select(list(only))
         names = {s.id: s.name for s in registry}
         step("scoring signatures")
+        if reference is not None and expression.unit == "zscore":
+            raise InputError(
+                "a reference cohort cannot be used with centred (zscore) data: z-scores are "
+                "relative to the cohort they were centred in",
+                source="--reference", fix="drop --reference, or give uncentred expression")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if reference is not None:
@@ -344,6 +351,12 @@ def run_pipeline(
         t["sample_id"] = t["sample_id"].astype(str)
         return t.drop_duplicates("sample_id").set_index("sample_id")
 
+    reference_used = _reference_for_run(out.expression, scores, reference, cancer_type)
+    if reference_used.get("scores") is not None:
+        ref_scores = reference_used.pop("scores")
+    else:
+        reference_used.pop("scores", None)
+    run["reference"] = reference_used
     events = g.get("genomic_events")
     if events is not None:
         events = events.assign(sample_id=events["sample_id"].astype(str))
@@ -356,7 +369,10 @@ def run_pipeline(
     run["warnings"] += calls.warnings
     out.tables["mechanisms.tsv"] = calls.table
     if scores is not None:
-        out.tables["phenotypes.tsv"] = immune_phenotypes(evidence, kb=kb)
+        pheno = immune_phenotypes(out.expression, reference=ref_expr if reference else None,
+                                  cancer_type=cancer_type, samples=all_samples)
+        out.tables["phenotypes.tsv"] = pheno.table
+        run["phenotypes"] = pheno.provenance
     step("ranking countermeasures")
     out.tables["recommendations.tsv"] = recommend(calls.table, kb=kb)
     run["mechanisms"] = {
@@ -370,3 +386,37 @@ def run_pipeline(
     logger.info("pipeline done on %d samples", len(all_samples))
     out.run = run
     return out
+
+
+def _reference_for_run(expression: Any, scores: pd.DataFrame | None, reference: Any,
+                       cancer_type: str | None) -> dict[str, Any]:
+    """Which reference the RNA percentiles are taken against (for run.json).
+
+    ``--reference`` wins; else whole-transcriptome, uncentred data use the shipped
+    per-sample score quantiles (key ``scores``, removed before run.json); centred data and
+    panels are compared within the analysed cohort only.
+    """
+    if scores is None:
+        return {"basis": "none (no expression)"}
+    if reference is not None:
+        return {"basis": "user reference cohort", "file": str(reference)}
+    from immunescape.expression import CENTRED_UNITS
+    from immunescape.mechanisms._phenotype import WHOLE_TRANSCRIPTOME_GENES
+    from immunescape.mechanisms._reference import (
+        REFERENCE_FILE,
+        reference_group,
+        reference_score_table,
+        shipped_reference,
+    )
+
+    if expression.unit in CENTRED_UNITS:
+        return {"basis": "analysed cohort only (centred data: z-scores are within-cohort)"}
+    if expression.shape[1] < WHOLE_TRANSCRIPTOME_GENES:
+        return {"basis": f"analysed cohort only ({expression.shape[1]} genes: a panel is not on "
+                "the shipped whole-transcriptome scale; give --reference for a fixed one)"}
+    doc = shipped_reference()
+    group = reference_group(cancer_type)
+    return {"basis": "shipped reference", "file": REFERENCE_FILE, "version": doc["version"],
+            "sha256": doc["sha256"], "group": group, "n": doc["groups"][group]["n"],
+            "cohorts": doc["groups"][group]["cohorts"], "licence": doc["licence"],
+            "scores": reference_score_table(group)}

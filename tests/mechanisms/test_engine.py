@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import percentileofscore, rankdata
 
 from immunescape.kb import load_kb
-from immunescape.mechanisms import Evidence, call_mechanisms, immune_phenotypes, percentile_table
+from immunescape.mechanisms import Evidence, call_mechanisms, percentile_table
 from immunescape.recommend import recommend
 
 KB = load_kb()
@@ -106,27 +106,12 @@ def test_one_sample_needs_a_reference_for_rna_evidence():
                                mechanisms=[IFNG])
     assert with_ref.table["status"].tolist() == ["indeterminate"]  # weak RNA evidence only
     assert with_ref.percentile_basis == "reference"
-    ph = immune_phenotypes(Evidence(["P1"], scores=scores, reference_scores=ref))
-    assert ph["immune_phenotype"].tolist() == ["inflamed"]
-    assert immune_phenotypes(Evidence(["P1"], scores=scores))["immune_phenotype"].isna().all()
 
 
 def test_mechanism_without_rules_is_not_assessable_with_its_reason():
     t = call_mechanisms(Evidence(["P1"]), mechanisms=["cblb_t_cell_intrinsic"]).table
     assert t["status"].tolist() == ["not_assessable"]
     assert t["reason"].iloc[0] == KB.mechanisms["cblb_t_cell_intrinsic"].not_assessable_reason
-
-
-def test_phenotype_rule_on_a_constructed_cohort():
-    n = 30
-    idx = [f"S{i:02d}" for i in range(n)]
-    t = np.linspace(0, 1, n)
-    scores = pd.DataFrame({"cd8_teff": t, "pan_ftbrs": t[::-1]}, index=idx)
-    ph = immune_phenotypes(Evidence(idx, scores=scores)).set_index("sample_id")
-    # top tertile of T cells -> inflamed; top tertile of stroma (and T not high) -> excluded
-    assert (ph.loc[idx[-10:], "immune_phenotype"] == "inflamed").all()
-    assert (ph.loc[idx[:10], "immune_phenotype"] == "excluded").all()
-    assert (ph.loc[idx[10:20], "immune_phenotype"] == "desert").all()
 
 
 # ----------------------------------------------------------------------------- recommendations

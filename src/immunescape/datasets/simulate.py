@@ -105,6 +105,22 @@ STRUCTURE: dict[str, Any] = {
     "apm_loss_rate": (0.03, 0.06),
 }
 
+#: RNA-only states planted at a chosen prevalence (``simulate_cohort(prevalence=...)``): each is
+#: a discrete state whose programme activity is shifted by ``shift`` latent sd (on top of the
+#: structural equations, so the state is clear-cut rather than the tail of a continuum).
+#: ``wnt_active`` replaces the bimodal draw's rate and its active mode.
+PLANTED_RNA_STATES: dict[str, dict[str, Any]] = {
+    "wnt_active": {"active_mode": (3.0, 0.4)},
+    "tgfb_high": {"shift": {"tgfb_stroma": 4.5, "t_cell": -1.5}},
+    "axl_high": {"shift": {"axl": 4.5, "melanocytic": -3.0}},
+}
+
+_RNA_ONLY = ("tgfb_high", "axl_high")
+
+#: With ``tgfb_high`` planted, tumours whose TGF-beta/stroma programme naturally reaches this
+#: level (about the top 0.6 %) are TGF-beta-high too.
+TGFB_HIGH_NATURAL = 2.5
+
 #: Planted per-gene offsets (log2) of the discrete states.
 STATE_OFFSETS: dict[str, dict[str, float]] = {
     "apm_loss": {"B2M": -3.0, "HLA-A": -1.0, "HLA-B": -1.0, "HLA-C": -1.0, "TAP1": -0.5},
@@ -226,18 +242,25 @@ def _weibull(rng: np.random.Generator, median: float, shape: float, lp: np.ndarr
     return median * (-np.log1p(-u) / (np.log(2.0) * np.exp(lp))) ** (1.0 / shape)
 
 
-def _latent(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def _latent(
+    n: int, rng: np.random.Generator, prevalence: dict[str, float] | None = None,
+    planted_rng: np.random.Generator | None = None,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Draw the latent programmes and discrete planted states for ``n`` samples."""
     s = STRUCTURE
     eps = rng.standard_normal((n, len(U.PROGRAMS)))
     e = {p: eps[:, i] for i, p in enumerate(U.PROGRAMS)}
     u_states = rng.random((n, 4))
     dec_noise = rng.standard_normal(n)
+    prevalence = prevalence or {}
 
-    wnt_active = u_states[:, 0] < s["wnt_active_rate"]
+    wnt_rate = prevalence.get("wnt_active", s["wnt_active_rate"])
+    wnt_active = u_states[:, 0] < wnt_rate
     pten_loss = u_states[:, 1] < s["pten_loss_rate"]
     z: dict[str, np.ndarray] = {}
     (ma, sa), (mi, si) = s["wnt_active"], s["wnt_inactive"]
+    if "wnt_active" in prevalence:
+        ma, sa = PLANTED_RNA_STATES["wnt_active"]["active_mode"]
     z["wnt_bcatenin"] = np.where(
         wnt_active, ma + sa * e["wnt_bcatenin"], mi + si * e["wnt_bcatenin"]
     )
@@ -283,13 +306,20 @@ def _latent(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, dict[str, n
     base_rate, extra_rate = s["apm_loss_rate"]
     apm_loss = u_states[:, 3] < base_rate + extra_rate * (z["t_cell"] > 0.5)
 
-    latent = pd.DataFrame({p: z[p] for p in U.PROGRAMS})
     states = {
         "ifng_decoupled": ifng_decoupled,
         "apm_loss": apm_loss,
         "pten_loss": pten_loss,
         "wnt_active": wnt_active,
     }
+    for state in ("tgfb_high", "axl_high"):
+        if state in prevalence:
+            assert planted_rng is not None
+            on = planted_rng.random(n) < prevalence[state]
+            for prog, shift in PLANTED_RNA_STATES[state]["shift"].items():
+                z[prog] = z[prog] + shift * on
+            states[state] = on
+    latent = pd.DataFrame({p: z[p] for p in U.PROGRAMS})
     return latent, states
 
 
@@ -417,13 +447,19 @@ def _truth(
     phenotype = np.where(t >= 0.3, "inflamed", np.where(tgfb >= 0.5, "excluded", "desert"))
     a, b = STRUCTURE["purity_logit"]
     purity = _sigmoid(a + b * latent["microenvironment"].to_numpy())
+    if "tgfb_high" in states:
+        # the natural extreme tail is the same biology as the planted state
+        states = {**states, "tgfb_high": states["tgfb_high"] | (tgfb >= TGFB_HIGH_NATURAL)}
     truth = pd.DataFrame(
         {
             "immune_phenotype": phenotype,
             "purity": np.round(purity, 4),
-            **{k: v.astype(bool) for k, v in states.items()},
-            "tgfb_high": tgfb >= 1.0,
-            "axl_high": (latent["axl"] - latent["melanocytic"]).to_numpy() >= 1.5,
+            **{k: v.astype(bool) for k, v in states.items() if k not in _RNA_ONLY},
+            # planted (prevalence=...) states win over the continuous thresholds
+            "tgfb_high": states["tgfb_high"].astype(bool) if "tgfb_high" in states
+            else tgfb >= 1.0,
+            "axl_high": states["axl_high"].astype(bool) if "axl_high" in states
+            else (latent["axl"] - latent["melanocytic"]).to_numpy() >= 1.5,
             "myeloid_high": latent["myeloid"].to_numpy() >= 1.0,
             "treg_high": latent["treg"].to_numpy() >= 1.0,
             "exhausted": (latent["exhaustion"].to_numpy() >= 1.0) & (t > 0),
@@ -435,7 +471,8 @@ def _truth(
 
 
 def simulate_cohort(
-    n_samples: int = 120, *, n_genes: int | None = None, seed: int = 0
+    n_samples: int = 120, *, n_genes: int | None = None, seed: int = 0,
+    prevalence: dict[str, float] | None = None,
 ) -> SimulatedCohort:
     """Simulate an anti-PD-1-treated melanoma cohort with planted resistance biology.
 
@@ -451,6 +488,12 @@ def simulate_cohort(
         real symbols are synthetic placeholders ``SIMGENE00001``... added.
     seed
         Seed of :func:`numpy.random.default_rng`; same seed, same cohort.
+    prevalence
+        Plant RNA-only states at these rates (0-1): ``wnt_active``, ``tgfb_high``,
+        ``axl_high`` (:data:`PLANTED_RNA_STATES`). A state given here is clear-cut and its
+        ``truth`` column is the planted flag; ``tgfb_high``/``axl_high`` otherwise stay
+        thresholds on continuous programmes (tails, not states). Without ``prevalence`` the
+        cohort is exactly the default one.
 
     Returns
     -------
@@ -505,11 +548,19 @@ def simulate_cohort(
             fix=f"use n_genes >= {n_min} (default {DEFAULT_N_GENES})",
         )
     n_samples, n_genes = int(n_samples), int(n_genes)
+    if prevalence is not None:
+        bad = {k: v for k, v in prevalence.items() if k not in PLANTED_RNA_STATES
+               or isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1}
+        if bad:
+            raise InputError(
+                f"prevalence: invalid entries {bad}", source="prevalence",
+                fix=f"give rates between 0 and 1 for {', '.join(PLANTED_RNA_STATES)}")
     rng = np.random.default_rng(seed)
     width = max(3, len(str(n_samples)))
     ids = pd.Index([f"SIM{i + 1:0{width}d}" for i in range(n_samples)], name="sample_id")
 
-    latent, states = _latent(n_samples, rng)
+    planted_rng = np.random.default_rng([seed, 11]) if prevalence else None
+    latent, states = _latent(n_samples, rng, prevalence, planted_rng)
     latent.index = ids
     female = rng.random(n_samples) >= CLINICAL["male_fraction"]
     lo, hi = CLINICAL["age_range"]
@@ -551,6 +602,8 @@ def simulate_cohort(
         "unit": "TPM over the simulated genes (rows sum to 1e6)",
         "programs": list(U.PROGRAMS),
         "structure": STRUCTURE,
+        "prevalence": prevalence,
+        "planted_rna_states": PLANTED_RNA_STATES if prevalence else None,
         "state_offsets": STATE_OFFSETS,
         "response_model": RESPONSE,
         "response_rule": "R = CR or PR; NR = SD or PD",

@@ -33,6 +33,8 @@ Declared units are checked against the data (:class:`~immunescape.errors.UnitErr
   half of the values non-integer): declared linear, the data are logged. ``tpm`` samples
   summing above 1e6 (+1 %) only warn (merged duplicates can do that).
 * ``normalized``: negative values; log-looking data only warn (arbitrary linear scales exist).
+* ``zscore`` (centred per gene, e.g. z-scores or NanoString log-ratios): any sign accepted;
+  never detected, only declared.
 * ``log2tpm``, ``log2counts``: a maximum above 30 (values are not logged); with an explicit
   ``log_offset``, values below ``log2(log_offset)`` (impossible for ``log2(x + offset)``).
 * A ``log_offset`` for a linear unit is an :class:`~immunescape.errors.InputError`.
@@ -405,6 +407,13 @@ def _check_offset(stats: MatrixStats, log_offset: float, *, source: str) -> None
 
 def _check_declared(stats: MatrixStats, unit: str, call: UnitCall, *, source: str) -> None:
     looks_log = stats.maximum <= LOG_MAX and stats.n_non_integer > 0.5 * stats.n_values
+    if unit == "zscore":
+        # centred per gene: any sign is valid; only within-gene, within-cohort comparisons hold
+        call.warnings.append(
+            "zscore declared: values are taken as centred per gene within this cohort; "
+            "features needing TPM or within-sample gene comparisons are not computed"
+        )
+        return
     if unit in LOG_UNITS:
         if stats.maximum > LOG_MAX:
             raise UnitError(

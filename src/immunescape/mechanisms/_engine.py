@@ -111,7 +111,8 @@ class MechanismCalls:
     percentiles
         Samples x score ids: the percentiles the RNA rules read.
     percentile_basis
-        ``"cohort"`` or ``"reference"``.
+        ``"cohort"``, ``"reference"``, or a description of a mixed basis (a reference that
+        holds only per-sample scores; the others against the analysed cohort).
     warnings
         Human-readable warnings (for run.json).
     """
@@ -134,6 +135,16 @@ class _Evaluator:
             self.pct = percentile_table(
                 scores, reference=ev.reference_scores, min_samples=params.min_reference_samples
             )
+            self.basis = "cohort" if ev.reference_scores is None else "reference"
+            if ev.reference_scores is not None:
+                # scores the reference does not hold (cohort-relative scores against the
+                # shipped per-sample reference) fall back to the analysed cohort
+                own = [c for c in scores.columns if c not in ev.reference_scores.columns]
+                if own:
+                    self.pct[own] = percentile_table(
+                        scores[own], min_samples=params.min_reference_samples)
+                    self.basis = ("reference (per-sample scores); analysed cohort "
+                                  f"({len(own)} cohort-relative scores)")
             n_ok = int(ev.scores.notna().any(axis=1).sum())
             n_ref = None if ev.reference_scores is None else len(ev.reference_scores)
             if (n_ref if n_ref is not None else n_ok) < params.min_reference_samples:
@@ -145,6 +156,7 @@ class _Evaluator:
                 )
         else:
             self.pct = pd.DataFrame(index=self.idx)
+            self.basis = "cohort"
         self.genes = _gene_knowledge()
         self.feature_pct: dict[tuple[str, str], pd.Series] = {}
 
@@ -388,8 +400,7 @@ def call_mechanisms(
     table = pd.DataFrame(rows)
     order = MECHANISM_COLUMNS + ["mechanism_name", "effect", "level", "evidence_ids"]
     table = table[order] if len(table) else pd.DataFrame(columns=order)
-    basis = "reference" if ev.reference_scores is not None else "cohort"
-    return MechanismCalls(table, E.pct, basis, E.warnings)
+    return MechanismCalls(table, E.pct, E.basis, E.warnings)
 
 
 def _call_one(E: _Evaluator, kb: KnowledgeBase, mech: Mechanism,

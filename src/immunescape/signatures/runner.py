@@ -22,12 +22,16 @@ import pandas as pd
 
 from immunescape._logging import logger
 from immunescape.errors import CoverageWarning, InputError
-from immunescape.expression import Expression
+from immunescape.expression import CENTRED_UNITS, Expression
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.registry import Registry, load_registry
 from immunescape.signatures.schema import Signature
 
 __all__ = ["ScoreResult", "score", "coverage", "FEATURE_COLUMNS"]
+
+#: Methods that compare genes within a sample or need absolute levels: not computable on
+#: centred (per-gene z-scored) data, whatever unit they read.
+_NOT_ON_CENTRED = frozenset({"gene_pairs", "ips", "geometric_mean", "median", "jerby_oe"})
 
 FEATURE_COLUMNS = [
     "id",
@@ -52,7 +56,8 @@ class ScoreResult:
         Samples x feature ids (index name ``sample_id``).
     features
         One row per feature: the ``features.tsv`` columns (see DESIGN.md) plus ``unit``,
-        ``conversion``, ``status`` (``scored``, ``low_coverage`` or ``needs_reference``) and
+        ``conversion``, ``status`` (``scored``, ``low_coverage``, ``needs_reference`` or
+        ``not_computable_centred``) and
         ``missing_genes``.
     warnings
         Human-readable warnings (also emitted as :class:`CoverageWarning`).
@@ -152,7 +157,7 @@ def score(
         ctx = ctx_joint if sig.scope == "cohort_relative" else ctx_own
         row, message = feature_row(
             sig, ctx.expr.gene_set, min_coverage=min_coverage, cohort_ok=cohort_ok,
-            min_cohort=min_cohort,
+            min_cohort=min_cohort, centred=expr.unit in CENTRED_UNITS,
         )
         values = np.full(n_out, np.nan)
         if message:
@@ -197,11 +202,14 @@ def feature_row(
     min_coverage: float | None,
     cohort_ok: bool,
     min_cohort: int,
+    centred: bool = False,
 ) -> tuple[dict[str, object], str | None]:
     """Return the ``features`` row of one signature and, when it cannot be scored, why.
 
-    Status is ``low_coverage`` (too few genes or pairs found), ``needs_reference`` (a
-    cohort-relative score on too small a cohort) or ``scored``.
+    Status is ``low_coverage`` (too few genes or pairs found), ``not_computable_centred``
+    (``centred``: the data are z-scored per gene and the method compares genes within a
+    sample or needs absolute levels), ``needs_reference`` (a cohort-relative score on too
+    small a cohort) or ``scored``.
     """
     found, total, missing = coverage(sig, available)
     need = sig.min_coverage if min_coverage is None else min_coverage
@@ -214,6 +222,9 @@ def feature_row(
             f" found (minimum {need:.0%}); missing: {', '.join(missing[:20])}"
             + (" ..." if len(missing) > 20 else "")
         )
+    elif centred and (sig.input_unit in ("tpm", "rank") or sig.method in _NOT_ON_CENTRED):
+        status = "not_computable_centred"
+        message = f"{sig.id}: not computable on centred data ({sig.method})"
     elif sig.scope == "cohort_relative" and not cohort_ok:
         status = "needs_reference"
         message = (

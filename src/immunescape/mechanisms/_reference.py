@@ -1,0 +1,140 @@
+"""The shipped reference distributions and the phenotype model (versioned, checksummed data).
+
+Two small JSON files live in ``immunescape/mechanisms/data/``, each with a ``.sha256`` file
+next to it; the checksum is verified every time a file is read, so an edited or truncated
+file is refused rather than used.
+
+``reference_v1.json`` (built by ``scripts/build_phenotype_reference.py`` from the
+whole-transcriptome PredictioR cohorts in ``../shared/data/predictior_icb``; only summary
+statistics are stored, never patient values):
+
+* ``groups``: ``pan_cancer`` and every cancer type with at least ``min_group`` tumours, each
+  with ``n`` tumours and the cohorts it pools;
+* ``genes``: per group, gene -> ``[mean, sd]`` of ``log2(TPM + 1)`` (TPM over the whole
+  transcriptome) for the genes of the phenotype features;
+* ``signatures``: per group, score id -> 100 quantiles at probabilities ``(k + 0.5) / 100``
+  (k = 0..99) of every *per-sample* registry score (cohort-relative scores such as PC1 or
+  PROGENy cannot have a fixed reference and are not stored).
+
+Units: every value is on the package's own scale, i.e. what :func:`immunescape.signatures.score`
+returns for whole-transcriptome TPM (the reference cohorts' ``log2(TPM + 0.001)`` is converted
+to ``log2(TPM + 1)`` by the expression reader exactly as a user's file is). A user's matrix
+is comparable when it holds TPM (or log2 TPM) over the whole transcriptome; TPM renormalised
+over a panel, counts per million of a panel or centred values are not, and the callers fall
+back to within-cohort comparisons for them (and say so).
+
+``phenotype_model_v1.json`` (built by ``scripts/build_phenotype_model.py`` from the IMvigor210
+development subset): multinomial logistic regression coefficients per feature set, with the
+cross-validated performance measured when it was built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from immunescape.errors import InputError
+
+__all__ = [
+    "REFERENCE_FILE",
+    "MODEL_FILE",
+    "load_shipped",
+    "shipped_reference",
+    "reference_group",
+    "reference_score_table",
+    "N_QUANTILES",
+]
+
+REFERENCE_FILE = "reference_v1.json"
+MODEL_FILE = "phenotype_model_v1.json"
+#: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
+N_QUANTILES = 100
+
+#: Cancer-type words (lower case) -> reference group name.
+CANCER_TYPE_ALIASES: dict[str, str] = {
+    "melanoma": "melanoma", "skcm": "melanoma", "skin": "melanoma",
+    "kidney": "kidney", "rcc": "kidney", "kirc": "kidney", "renal": "kidney",
+    "pancreas": "pancreas", "pdac": "pancreas", "paad": "pancreas", "pancreatic": "pancreas",
+    "lung": "lung", "nsclc": "lung", "luad": "lung", "lusc": "lung",
+    "bladder": "bladder", "urothelial": "bladder", "blca": "bladder", "ureteral": "bladder",
+    "uc": "bladder",
+    "brain": "brain", "gbm": "brain", "glioblastoma": "brain",
+}
+
+
+def _read_checked(name: str) -> dict[str, Any]:
+    base = resources.files("immunescape.mechanisms") / "data"
+    raw = (base / name).read_bytes()
+    want = (base / f"{name}.sha256").read_text(encoding="utf-8").split()[0]
+    got = hashlib.sha256(raw).hexdigest()
+    if got != want:
+        raise InputError(
+            f"shipped data file {name} fails its checksum (sha256 {got[:12]} != {want[:12]})",
+            source=f"immunescape/mechanisms/data/{name}",
+            fix="reinstall immunescape or rebuild the file with its script under scripts/",
+        )
+    doc = json.loads(raw.decode("utf-8"))
+    doc["sha256"] = got
+    return doc
+
+
+@lru_cache(maxsize=4)
+def load_shipped(name: str) -> dict[str, Any]:
+    """Read a shipped data file (``REFERENCE_FILE`` or ``MODEL_FILE``), checksum verified.
+
+    Examples
+    --------
+    >>> load_shipped(REFERENCE_FILE)["version"]
+    '1'
+    """
+    return _read_checked(name)
+
+
+def shipped_reference() -> dict[str, Any]:
+    """The shipped reference document (see the module documentation)."""
+    return load_shipped(REFERENCE_FILE)
+
+
+def reference_group(cancer_type: str | None) -> str:
+    """The reference group for a cancer type: its own when shipped, else ``pan_cancer``.
+
+    Examples
+    --------
+    >>> reference_group("Melanoma"), reference_group("thyroid"), reference_group(None)
+    ('melanoma', 'pan_cancer', 'pan_cancer')
+    """
+    groups = shipped_reference()["groups"]
+    if not cancer_type:
+        return "pan_cancer"
+    key = CANCER_TYPE_ALIASES.get(str(cancer_type).strip().lower(), str(cancer_type).lower())
+    return key if key in groups else "pan_cancer"
+
+
+def reference_score_table(group: str) -> pd.DataFrame:
+    """The shipped per-signature quantiles of ``group`` as a pseudo-cohort.
+
+    Row ``k`` holds every score's quantile at probability ``(k + 0.5) / 100``, so the
+    percentile of a value against this table (:func:`~immunescape.mechanisms.percentile_table`
+    with ``reference=``) is the reference cohort's percentile to within half a percent.
+
+    Examples
+    --------
+    >>> t = reference_score_table("pan_cancer")
+    >>> t.shape[0], bool(t["gene_CD8A"].is_monotonic_increasing)
+    (100, True)
+    """
+    sig = shipped_reference()["signatures"][group]
+    return pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in sig.items()},
+                        index=[f"q{k:02d}" for k in range(N_QUANTILES)])
+
+
+def reference_gene_stats(group: str) -> pd.DataFrame:
+    """Per-gene ``mean`` and ``sd`` of log2(TPM + 1) in the shipped reference ``group``."""
+    genes = shipped_reference()["genes"][group]
+    return pd.DataFrame(genes, index=["mean", "sd"]).T

@@ -1,0 +1,314 @@
+"""Immune phenotype classifier, shipped reference and model (checked against independent code).
+
+Independent references: scikit-learn's ``LogisticRegression.predict_proba`` for the
+probabilities; numpy quantiles computed here straight from the PredictioR files (not through
+the package's reader or scorer) for the shipped reference; a refit with scikit-learn for the
+shipped coefficients; the pathologists' calls of the IMvigor210 development subset for the
+cross-validated accuracy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from immunescape.expression import Expression
+from immunescape.mechanisms._phenotype import (
+    FEATURE_GENES,
+    FEATURE_SETS,
+    FEATURES,
+    PHENOTYPE_COLUMNS,
+    _softmax_proba,
+    immune_phenotypes,
+    phenotype_features,
+)
+from immunescape.mechanisms._reference import (
+    MODEL_FILE,
+    REFERENCE_FILE,
+    load_shipped,
+    reference_gene_stats,
+    reference_group,
+    reference_score_table,
+)
+
+DEV = "imvigor210_phenotype_dev"
+
+
+def _quiet(fn, *a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*a, **k)
+
+
+# ----------------------------------------------------------------------------- shipped files
+@pytest.mark.parametrize("name", [REFERENCE_FILE, MODEL_FILE])
+def test_shipped_files_match_their_checksums(name):
+    from importlib import resources
+
+    base = resources.files("immunescape.mechanisms") / "data"
+    raw = (base / name).read_bytes()
+    want = (base / f"{name}.sha256").read_text().split()[0]
+    assert hashlib.sha256(raw).hexdigest() == want
+    doc = json.loads(raw)
+    assert doc["version"] == "1" and doc["built_by"].startswith("scripts/")
+
+
+def test_tampered_file_is_refused(tmp_path, monkeypatch):
+    from immunescape.errors import InputError
+    from immunescape.mechanisms import _reference as R
+
+    class FakeBase:
+        def __truediv__(self, name):
+            return tmp_path / name
+
+    class FakeFiles:
+        def __truediv__(self, _):
+            return FakeBase()
+
+    (tmp_path / "x.json").write_text('{"version": "1"}')
+    (tmp_path / "x.json.sha256").write_text("0" * 64 + "  x.json\n")
+    monkeypatch.setattr(R.resources, "files", lambda _pkg: FakeFiles())
+    with pytest.raises(InputError, match="checksum"):
+        R._read_checked("x.json")
+
+
+def test_reference_lists_cohorts_groups_and_licence():
+    doc = load_shipped(REFERENCE_FILE)
+    assert "MIT" in doc["licence"] and "GPL-3" in doc["licence"]
+    assert {c["cohort"] for c in doc["cohorts"]} >= {"Riaz2017_melanoma_PD1", "Miao2018_RCC_PD1"}
+    assert all("panel" not in c["cohort"] for c in doc["cohorts"])
+    assert set(doc["groups"]) >= {"pan_cancer", "melanoma"}
+    assert all(doc["groups"][g]["n"] >= doc["min_group"] for g in doc["groups"])
+    assert reference_group("SKCM") == "melanoma" and reference_group("thyroid") == "pan_cancer"
+    q = reference_score_table("pan_cancer")
+    assert (q.diff().dropna() >= 0).all().all()  # quantiles are monotone
+
+
+# ----------------------------------------------------------------------------- model maths
+def test_probabilities_equal_scikit_learn_predict_proba():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 3))
+    y = np.array(["inflamed", "excluded", "desert"])[(X[:, 0] > 0.3) + (X[:, 1] > 0) * 1]
+    m = LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+    order = [list(m.classes_).index(c) for c in ("inflamed", "excluded", "desert")]
+    ours = _softmax_proba(X, m.coef_[order], m.intercept_[order])
+    np.testing.assert_allclose(ours, m.predict_proba(X)[:, order], rtol=1e-10, atol=1e-12)
+
+
+def test_features_are_means_of_the_registry_gene_z_scores():
+    genes = FEATURE_GENES["t_effector"]
+    z = pd.DataFrame(np.arange(2 * len(genes), dtype=float).reshape(2, -1), columns=genes)
+    f, n = phenotype_features(z)
+    assert n["t_effector"] == 8 and set(genes) == {"CD8A", "GZMA", "GZMB", "IFNG", "CXCL9",
+                                                    "CXCL10", "PRF1", "TBX21"}
+    assert f["t_effector"].tolist() == [3.5, 11.5]
+    # a feature below its gene minimum is missing, never a guess
+    f, _ = phenotype_features(z[genes[: FEATURES["t_effector"][1] - 1]])
+    assert f["t_effector"].isna().all()
+
+
+def _expr_from_reference(group: str, shifts: dict[str, float], n: int, seed: int) -> Expression:
+    """Whole-transcriptome-sized TPM matrix whose phenotype genes sit at reference z-scores."""
+    rng = np.random.default_rng(seed)
+    stats = reference_gene_stats(group)
+    cols = {}
+    for g, (mu, sd) in stats.iterrows():
+        shift = next((v for f, v in shifts.items() if g in FEATURE_GENES[f]), 0.0)
+        cols[g] = np.exp2(mu + sd * (shift + 0.3 * rng.standard_normal(n))) - 1
+    filler = 10000 - len(cols)
+    X = pd.DataFrame(cols, index=[f"T{i}" for i in range(n)]).clip(lower=0)
+    rest = (1e6 - X.sum(axis=1).to_numpy()) / filler  # TPM sums to 1e6 without rescaling
+    fill = pd.DataFrame(np.repeat(rest[:, None], filler, axis=1), index=X.index,
+                        columns=[f"FILLER{i}" for i in range(filler)])
+    return Expression(pd.concat([X, fill], axis=1), unit="tpm")
+
+
+def test_fixed_scale_calls_an_all_inflamed_cohort_inflamed():
+    # every tumour: T-effector, CD8 and antigen presentation 1.5 reference sd above the
+    # reference mean, stroma at it. A cohort-tertile rule would call a third of them desert.
+    hot = {"t_effector": 1.5, "cd8": 1.5, "antigen_presentation": 1.5}
+    e = _expr_from_reference("pan_cancer", hot, 30, seed=1)
+    res = immune_phenotypes(e)
+    t = res.table
+    assert t["feature_set"].eq("full").all() and t["scale"].str.startswith("shipped").all()
+    assert (t["immune_phenotype"] == "inflamed").mean() >= 0.9
+    cold = _expr_from_reference("pan_cancer", {"t_effector": -1.5, "cd8": -1.5,
+                                               "antigen_presentation": -1.0}, 30, seed=2)
+    assert (immune_phenotypes(cold).table["immune_phenotype"] == "desert").mean() >= 0.9
+
+
+def test_single_patient_panel_needs_a_reference_and_says_why():
+    genes = sorted({g for f in FEATURE_SETS["core"] for g in FEATURE_GENES[f]})
+    e = Expression(pd.DataFrame(np.full((1, len(genes)), 20.0), index=["P1"], columns=genes),
+                   unit="tpm")
+    t = immune_phenotypes(e).table
+    assert t["immune_phenotype"].isna().all()
+    assert "--reference" in t["not_assessable"].iloc[0]
+    assert list(t.columns) == PHENOTYPE_COLUMNS
+
+
+def test_too_few_genes_is_not_assessable_with_the_reason():
+    z = Expression(pd.DataFrame({"CD8A": [1.0, -1.0]}, index=["a", "b"]), unit="zscore")
+    t = immune_phenotypes(z).table
+    assert t["immune_phenotype"].isna().all()
+    assert t["not_assessable"].str.contains("too few genes: t_effector").all()
+
+
+# ----------------------------------------------------------------------------- real data
+@pytest.mark.realdata
+def test_reference_quantiles_match_numpy_on_the_raw_file(shared_data):
+    # kidney = Miao 2018 alone: recompute CD8A's reference straight from the file
+    doc = load_shipped(REFERENCE_FILE)
+    assert doc["groups"]["kidney"]["cohorts"] == ["Miao2018_RCC_PD1"]
+    raw = pd.read_csv(shared_data / "predictior_icb/Miao2018_RCC_PD1_expr_log2tpm.tsv.gz",
+                      sep="\t", index_col=0)
+    cd8a = np.log2(np.maximum(np.exp2(raw.loc["CD8A"].to_numpy(float)) - 0.001, 0) + 1)
+    q = np.quantile(cd8a, (np.arange(100) + 0.5) / 100)
+    np.testing.assert_allclose(reference_score_table("kidney")["gene_CD8A"], q, rtol=1e-4,
+                               atol=1e-4)
+    st = reference_gene_stats("kidney").loc["CD8A"]
+    assert st["mean"] == pytest.approx(cd8a.mean(), rel=1e-4)
+    assert st["sd"] == pytest.approx(cd8a.std(ddof=1), rel=1e-4)
+
+
+@pytest.fixture(scope="module")
+def dev(shared_data):
+    from immunescape.io import read_expression
+
+    d = shared_data / DEV
+    expr, _ = _quiet(read_expression, d / "imvigor210_dev_expr_zscore_panel.tsv.gz",
+                     unit="zscore")
+    lab = pd.read_csv(d / "imvigor210_dev_phenotype.tsv", sep="\t", dtype=str)
+    return expr, lab.set_index("sample_id")["immune_phenotype"]
+
+
+@pytest.mark.realdata
+def test_shipped_coefficients_are_the_documented_refit(dev):
+    from sklearn.linear_model import LogisticRegression
+
+    from immunescape.mechanisms._phenotype import phenotype_gene_z
+
+    expr, y = dev
+    z, scale, _ = phenotype_gene_z(expr)
+    assert scale.startswith("centred data as given")
+    feats, _ = phenotype_features(z)
+    model = load_shipped(MODEL_FILE)
+    for name, spec in model["feature_sets"].items():
+        X = feats[spec["features"]].to_numpy(float)
+        m = LogisticRegression(C=spec["C"], class_weight="balanced", max_iter=5000).fit(
+            X, y.reindex(feats.index).to_numpy())
+        order = [list(m.classes_).index(c) for c in model["classes"]]
+        np.testing.assert_allclose(np.asarray(spec["coef"]), m.coef_[order], atol=1e-4,
+                                   err_msg=name)
+
+
+@pytest.mark.realdata
+def test_cross_validated_balanced_accuracy_on_the_dev_subset(dev):
+    # one repeat of the nested CV the build script runs ten times; uncalled counts as wrong
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from immunescape.mechanisms._phenotype import phenotype_gene_z
+
+    expr, y = dev
+    feats, _ = phenotype_features(phenotype_gene_z(expr)[0])
+    model = load_shipped(MODEL_FILE)
+    spec = model["feature_sets"]["full"]
+    X, yy = feats[spec["features"]].to_numpy(float), y.reindex(feats.index).to_numpy()
+    pred = np.empty(len(yy), dtype=object)
+    for tr, te in StratifiedKFold(5, shuffle=True, random_state=7).split(X, yy):
+        m = LogisticRegression(C=spec["C"], class_weight="balanced", max_iter=5000)
+        pred[te] = m.fit(X[tr], yy[tr]).predict(X[te])
+    ba = balanced_accuracy_score(yy, pred)
+    assert ba >= 0.6, ba  # chance is 0.33; the shipped nested-CV figure is in the model file
+    assert spec["cv"]["balanced_accuracy_mean"] >= 0.6
+
+
+@pytest.mark.realdata
+def test_calls_do_not_depend_on_the_cohort_they_are_in(dev):
+    # centred data are scaled as given: the inflamed tumours alone get the same calls as
+    # within the whole subset (a cohort-tertile rule would re-split them three ways)
+    expr, y = dev
+    full = immune_phenotypes(expr).table.set_index("sample_id")
+    infl = [s for s in expr.samples if y[s] == "inflamed"]
+    sub = Expression(expr.values.loc[infl], unit="zscore")
+    alone = immune_phenotypes(sub).table.set_index("sample_id")
+    pd.testing.assert_series_equal(alone["immune_phenotype"], full.loc[infl, "immune_phenotype"])
+    assert full["immune_phenotype"].notna().mean() >= 0.95
+    assert (alone["immune_phenotype"] == "inflamed").mean() >= 0.6
+
+
+@pytest.mark.realdata
+def test_single_whole_transcriptome_patient_against_the_shipped_reference(shared_data):
+    from immunescape.io import read_expression
+
+    expr, _ = _quiet(read_expression,
+                     shared_data / "predictior_icb/Miao2018_RCC_PD1_expr_log2tpm.tsv.gz")
+    one = Expression(expr.values.iloc[:1], unit=expr.unit, log_offset=expr.log_offset)
+    t = immune_phenotypes(one, cancer_type="kidney").table
+    assert t["immune_phenotype"].notna().all() and t["feature_set"].iloc[0] == "full"
+    assert "shipped reference (kidney" in t["scale"].iloc[0]
+    # the same patient in its cohort gets the same call: the scale is fixed
+    whole = immune_phenotypes(expr, cancer_type="kidney").table
+    assert whole.iloc[0]["immune_phenotype"] == t.iloc[0]["immune_phenotype"]
+    assert whole.iloc[0]["p_inflamed"] == pytest.approx(t.iloc[0]["p_inflamed"])
+
+
+def test_one_patient_rna_evidence_against_the_shipped_reference():
+    # a single sample: percentiles of per-sample scores come from the shipped quantiles
+    from immunescape.mechanisms import Evidence, call_mechanisms
+
+    ref = reference_score_table("pan_cancer")
+    q = ref["gene_AXL"].to_numpy()
+    one = pd.DataFrame({"gene_AXL": [q[-1] + 1.0], "gene_MITF": [ref["gene_MITF"].iloc[0] - 1]},
+                       index=["P1"])
+    calls = call_mechanisms(Evidence(["P1"], scores=one, reference_scores=ref),
+                            mechanisms=["mitf_low_axl_high"])
+    assert calls.table["status"].tolist() == ["present"]
+    assert "100th percentile" in calls.table["rna_evidence"].iloc[0]
+
+
+@pytest.mark.realdata
+def test_run_on_centred_dev_data_records_the_basis(shared_data):
+    from immunescape.pipeline import run_pipeline
+
+    res = _quiet(run_pipeline, expr=shared_data / DEV / "imvigor210_dev_expr_zscore_panel.tsv.gz",
+                 unit="zscore")
+    ph = res.tables["phenotypes.tsv"]
+    assert ph["immune_phenotype"].notna().all()
+    assert np.allclose(ph[["p_inflamed", "p_excluded", "p_desert"]].sum(axis=1), 1.0)
+    assert res.run["reference"]["basis"].startswith("analysed cohort only (centred")
+    assert res.run["phenotypes"]["model"]["sha256"] == load_shipped(MODEL_FILE)["sha256"]
+    feats = res.tables["features.tsv"]
+    assert feats.loc["cyt", "status"] == "not_computable_centred"
+    assert feats.loc["cd8_teff", "status"] == "scored"
+
+
+@pytest.mark.realdata
+def test_reference_and_centred_data_are_refused_together(shared_data):
+    from immunescape.errors import InputError
+    from immunescape.pipeline import run_pipeline
+
+    f = shared_data / DEV / "imvigor210_dev_expr_zscore_panel.tsv.gz"
+    with pytest.raises(InputError, match="centred"):
+        _quiet(run_pipeline, expr=f, unit="zscore", reference=f)
+
+
+@pytest.mark.realdata
+def test_panel_without_stromal_genes_falls_back_and_says_so(dev):
+    expr, _ = dev
+    stromal = set(FEATURE_GENES["stroma"])
+    keep = [g for g in expr.genes if g not in stromal]
+    sub = Expression(expr.values[keep], unit="zscore")
+    t = immune_phenotypes(sub).table
+    assert (t["feature_set"] == "immune").all() and t["immune_phenotype"].notna().all()
+    full = immune_phenotypes(expr).table
+    assert (full["feature_set"] == "full").all()
