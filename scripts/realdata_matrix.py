@@ -135,7 +135,10 @@ def run_case(case: Case, workdir: Path) -> tuple[str, float]:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = main([*case.argv, "-o", str(out)])
     seconds = time.perf_counter() - t0
-    shutil.rmtree(out, ignore_errors=True)
+    if out.is_dir():
+        shutil.rmtree(out, ignore_errors=True)
+    else:
+        out.unlink(missing_ok=True)  # train writes a model file
     lines = [ln for ln in err.getvalue().splitlines() if "error" in ln.lower()]
     msg = (lines[-1] if lines else err.getvalue().strip()[-300:]).replace("immunescape: ", "")
     if code == 0:

@@ -278,9 +278,19 @@ def test_unknown_sample_col(tmp_path, raises_input_error):
     raises_input_error(lambda: read_clinical(path, sample_col="Patient"), path, "no such column")
 
 
-def test_duplicated_sample_ids(tmp_path, raises_input_error):
-    path = _tsv(tmp_path, pd.DataFrame({"sample": ["a", "a", "b"], "recist": ["PR"] * 3}))
-    raises_input_error(lambda: read_clinical(path), path, "duplicated sample ids", "'a' (2)")
+def test_duplicated_sample_ids_that_disagree(tmp_path, raises_input_error):
+    path = _tsv(tmp_path, pd.DataFrame({"sample": ["a", "a", "b"], "recist": ["PR", "PD", "PR"]}))
+    raises_input_error(lambda: read_clinical(path), path, "duplicated sample ids", "'a' (2)",
+                       "differ in 'recist'")
+
+
+def test_duplicated_sample_ids_that_agree_are_one_patient(tmp_path):
+    # a patient-level table repeats a patient once per biopsy: same outcome, kept once
+    frame = pd.DataFrame({"sample": ["a", "a", "b"], "recist": ["PR", "PR", "PD"],
+                          "site": ["arm", "back", "leg"]})
+    clin = read_clinical(_tsv(tmp_path, frame))
+    assert list(clin.data.index) == ["a", "b"] and clin.extra.loc["a", "site"] == "arm"
+    assert any("repeated row" in w for w in clin.provenance["warnings"])
 
 
 def test_empty_sample_id(tmp_path, raises_input_error):
@@ -289,11 +299,21 @@ def test_empty_sample_id(tmp_path, raises_input_error):
 
 
 def test_unknown_response_values_are_listed(tmp_path, raises_input_error):
-    frame = pd.DataFrame({"sample": list("abcd"), "recist": ["PR", "mixed", "mixed", "PD*"]})
+    frame = pd.DataFrame({"sample": list("abcd"), "recist": ["PR", "mixed", "mixed", "lost"]})
     path = _tsv(tmp_path, frame)
     raises_input_error(
-        lambda: read_clinical(path), path, "'mixed' (2)", "'PD*' (1)", "response_map"
+        lambda: read_clinical(path), path, "'mixed' (2)", "'lost' (1)", "response_map"
     )
+
+
+def test_footnote_marks_and_geo_prefixes_are_read(tmp_path):
+    frame = pd.DataFrame({"sample": list("abc"), "recist": ["PD*", "PR\u2020", "SD"],
+                          "pfs_months": ["pfs: 2.5", "pfs: 9", "pfs: 7.25"],
+                          "pfs_event": ["1", "0", "0"]})
+    clin = read_clinical(_tsv(tmp_path, frame))
+    assert clin.data["recist"].tolist() == ["PD", "PR", "SD"]
+    assert clin.data["pfs_months"].tolist() == [2.5, 9.0, 7.25]
+    assert clin.data["response"].tolist() == ["NR", "R", "R"]  # SD with PFS >= 6 censored
 
 
 def test_several_response_columns_are_ambiguous(tmp_path, raises_input_error):

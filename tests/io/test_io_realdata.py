@@ -206,11 +206,14 @@ def test_bms038_clinical_line_endings_and_censoring_direction(shared_data, uncha
 # ---------------------------------------------------------------------- Hugo 2016 table
 def test_hugo2016_patient_table(shared_data):
     path = shared_data / "hugo2016" / "patient_info_with_mutations.txt"
-    # Pt27 has two biopsies (rows Vand_Pt27 and Vand_Pt27_2): one row per sample is required
-    with pytest.raises(InputError, match="'Pt27' \\(2\\)"):
-        read_clinical(path)
-    with pytest.raises(InputError, match="time_unit"):
-        read_clinical(path, sample_col="matchID")
+    # Pt27 has two biopsies (rows Vand_Pt27 and Vand_Pt27_2) with the same outcome: by
+    # patient, one row is kept (with a warning)
+    by_patient = read_clinical(path)
+    assert len(by_patient) == 35 and "Pt27" in by_patient.samples
+    assert any("'Pt27' (2)" in w for w in by_patient.provenance["warnings"])
+    # Overall.Survival has no unit in its name: left out with a warning unless given
+    assert by_patient.data["os_months"].isna().all()
+    assert any("time unit" in w for w in by_patient.provenance["warnings"])
     clin = read_clinical(path, sample_col="matchID", time_unit="days")
     assert len(clin) == 36 and clin.provenance["recist_col"] == "irRECIST"
     raw = _predictior(shared_data, "Hugo2016_melanoma_PD1")
@@ -274,9 +277,13 @@ def test_impres_files_needing_user_choices(shared_data):
         read_clinical(path)
     with pytest.raises(InputError, match="'mixed / PD' \\(10\\)"):
         read_clinical(path, response_col="response_PD1")
-    path, _ = _impres(shared_data, "Prat2017_GSE93157_IMPRES_NanoString")
-    with pytest.raises(InputError, match="non-numeric PFS times"):
-        read_clinical(path)
+    path, raw = _impres(shared_data, "Prat2017_GSE93157_IMPRES_NanoString")
+    # GEO characteristics ('pfs: 1.83'): the prefix is removed; PFS has no unit: left out
+    # unless the unit is given (months, per GSE93157)
+    assert read_clinical(path).data["pfs_months"].isna().all()
+    clin = read_clinical(path, time_unit="months")
+    expected = raw["PFS"].str.replace("pfs: ", "").astype(float).to_numpy()
+    np.testing.assert_allclose(clin.data["pfs_months"].to_numpy(), expected)
     path, raw = _impres(shared_data, "Chen2016_Wargo_IMPRES_NanoString")
     clin = read_clinical(path)
     assert clin.provenance["response_counts"]["NA"] == len(raw)

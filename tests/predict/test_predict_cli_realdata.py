@@ -110,12 +110,13 @@ def test_published_models_list_is_covered():
     assert {"impres", "gep", "cyt", "ifng6", "cd274"} <= set(PUBLISHED_MODELS)
 
 
-def test_predict_drops_genes_with_missing_values_when_asked(shared_data, tmp_path, capsys):
+def test_predict_drops_genes_with_missing_values_unless_told_not_to(shared_data, tmp_path,
+                                                                  capsys):
     expr = shared_data / "predictior_icb" / "Nathanson2017_melanoma_CTLA4_expr_log2tpm.tsv.gz"
     code, _, err = _run(capsys, "predict", "--model", "builtin", "--expr", str(expr),
-                        "-o", str(tmp_path / "a"))
-    assert code == 2 and "drop" in err and len(err.strip().splitlines()) == 1
+                        "--on-missing", "error", "-o", str(tmp_path / "a"))
+    assert code == 2 and "missing" in err and len(err.strip().splitlines()) == 1
     code, _, err = _run(capsys, "predict", "--model", "builtin", "--expr", str(expr),
-                        "--on-missing", "drop_genes", "-o", str(tmp_path / "b"))
+                        "-o", str(tmp_path / "b"))
     assert code == 0, err
     assert len(pd.read_csv(tmp_path / "b" / "predictions.tsv", sep="\t")) == 24

@@ -390,7 +390,7 @@ def published_predictors(
     wanted = list(models) if models is not None else list(PUBLISHED_PREDICTORS)
     clin = _clinical_frame(clinical) if clinical is not None else None
     tmb_values, assay = _tmb_input(tmb, tmb_assay) if tmb is not None else (None, None)
-    if tmb_values is None and clin is not None:
+    if tmb_values is None and clin is not None and explicit and "tmb" in wanted:
         # a clinical TMB column (mutations per Mb), e.g. the LORIS / MSK-IMPACT sheets
         col = next((c for c in clin.columns if str(c).lower().replace(".", "_") in
                     ("tmb", "tmb_per_mb", "tmb_permb", "nstmb_permb", "tmb_mut_mb")), None)
