@@ -406,6 +406,9 @@ def run_cmd(
     sd_rule: Annotated[
         str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
     ] = "pfs6",
+    response_map: Annotated[
+        str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)
+    ] = None,
     signatures: Annotated[
         list[Path] | None, typer.Option("--signatures", help="Extra YAML or GMT signature files.")
     ] = None,
@@ -440,6 +443,7 @@ def run_cmd(
             "sample_col": sample_col,
             "response_col": response_col,
             "recist_col": recist_col,
+            "response_map": _response_map(response_map),
         }.items()
         if v
     }
@@ -640,6 +644,9 @@ def compare_cmd(
     sd_rule: Annotated[
         str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
     ] = "pfs6",
+    response_map: Annotated[
+        str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)
+    ] = None,
     time_col: Annotated[
         str | None, typer.Option("--time-col", help="Survival time column (months).")
     ] = None,
@@ -709,9 +716,11 @@ def compare_cmd(
         maf = _genomic_files(maf=maf, vcf=vcf)["maf"]
     if expr is None and counts is None and maf is None:
         raise InputError("nothing to compare", fix="give --expr, --counts and/or --maf")
-    cols: dict[str, str] = {}
+    cols: dict[str, Any] = {}
     if sample_col:
         cols["sample_col"] = sample_col
+    if response_map:
+        cols["response_map"] = _response_map(response_map)
     if response_col:
         cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
     if (time_col is None) != (event_col is None):
@@ -856,16 +865,13 @@ def meta_cmd(
         raise InputError(f"--response-rule must be recist or binary, not {response_rule!r}")
     if on_missing not in ("error", "drop_genes"):
         raise InputError(f"--on-missing must be error or drop_genes, not {on_missing!r}")
-    pairs = [p.split("=", 1) for p in (response_map or "").split(",") if p.strip()]
-    if any(len(p) != 2 for p in pairs):
-        raise InputError(f"--response-map {response_map!r} is not VALUE=TARGET[,...]",
-                         fix="e.g. --response-map 'PD*=PD,long-survival=NR'")
+    mapping = _response_map(response_map)
     with _progress() as step:
         res = meta_analysis(
             cohort, unit=unit, on_missing=on_missing,  # type: ignore[arg-type]
             sample_col=sample_col, response_col=response_col,
             response_rule=response_rule,  # type: ignore[arg-type]
-            sd_rule=sd_rule, response_map={k.strip(): v.strip() for k, v in pairs} or None,
+            sd_rule=sd_rule, response_map=mapping,
             time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,
             genes=[g for g in (genes or "").split(",") if g.strip()],
             cohort_info=cohort_info, min_per_group=min_per_group, min_cohorts=min_cohorts,
@@ -1355,14 +1361,32 @@ CLI_SPELLING = {
     "recist_col": "--recist-col", "os_time_col": "--time-col", "os_event_col": "--event-col",
     "pfs_time_col": "--time-col", "pfs_event_col": "--event-col", "on_missing": "--on-missing",
     "malformed_hgvs": "--malformed-hgvs", "on_malformed_hgvs": "--malformed-hgvs",
+    "response_map": "--response-map",
     "genome_build": "--genome-build", "log_offset": "--log-offset", "genes_in": "--genes-in",
     "sd_rule": "--sd-rule", "min_coverage": "--min-coverage", "reference": "--reference",
 }  # fmt: skip
 
 
+def _response_map(value: str | None) -> dict[str, str] | None:
+    """Parse ``--response-map 'PD*=PD,long-survival=NR'`` into a mapping (None if empty)."""
+    pairs = [p.split("=", 1) for p in (value or "").split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise InputError(f"--response-map {value!r} is not VALUE=TARGET[,...]",
+                         fix="e.g. --response-map 'PD*=PD,long-survival=NR'")
+    return {k.strip(): v.strip() for k, v in pairs} or None
+
+
+RESPONSE_MAP_HELP = ("Extra response values and what they mean, e.g. "
+                     "'long-survival=NR,PD*=PD' (targets CR, PR, CR/PR, SD, PD, NE, R, NR, NA).")
+
+
 def _cli_message(text: str) -> str:
     """Spell library parameters in an error message as their command-line options."""
     import re
+
+    text = re.sub(r"response_map=\{'([^']*)': '([^']*)'\}", r"--response-map '\1=\2'", text)
+    text = text.replace("with response_map (", "with --response-map (").replace(
+        "response_col/recist_col", "--response-col/--recist-col")
 
     def option(match: re.Match[str]) -> str:
         name, value = match.group(1), match.group(2)
