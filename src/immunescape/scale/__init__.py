@@ -7,7 +7,7 @@ streamed passes (cohort statistics, then scores), and returns or writes scores e
 in-memory :func:`immunescape.score` (see :mod:`immunescape.scale._engine`).
 
 Needs the optional dependencies ``dask[array,distributed]`` and ``zarr``
-(``pip install 'immunescape[dask]'``).
+(dask, distributed and zarr are dependencies of immunescape).
 
 Examples
 --------

@@ -35,9 +35,9 @@ def require_dask() -> None:
         import distributed  # noqa: F401
     except ImportError as exc:
         raise InputError(
-            f"chunked inputs need the optional dependency dask[array,distributed] ({exc.name} "
-            "is not installed)",
-            fix="pip install 'immunescape[dask]'",
+            f"chunked inputs need dask[array,distributed] ({exc.name} is not installed)",
+            fix="reinstall immunescape (pip install -c requirements.lock -e .): dask, "
+            "distributed and zarr are among its dependencies",
         ) from None
 
 
