@@ -6,8 +6,7 @@ files as a :class:`ChunkedExpression` (a row-chunked :mod:`dask.array`);
 streamed passes (cohort statistics, then scores), and returns or writes scores equal to the
 in-memory :func:`immunescape.score` (see :mod:`immunescape.scale._engine`).
 
-Needs the optional dependencies ``dask[array,distributed]`` and ``zarr``
-(dask, distributed and zarr are dependencies of immunescape).
+Runs on ``dask[array,distributed]`` and ``zarr``, which are dependencies of immunescape.
 
 Examples
 --------
