@@ -38,6 +38,40 @@ UNIT_HELP = (
 )
 
 
+VCF_HELP = ("VEP- or SnpEff-annotated VCF of one tumour (repeatable; SAMPLE=FILE names the "
+            "sample); read like --maf.")
+RESPONSE_MAP_HELP = ("Extra response values and what they mean, e.g. "
+                     "'long-survival=NR,PD*=PD' (targets CR, PR, CR/PR, SD, PD, NE, R, NR, NA).")
+
+# Options shared by several commands: one declaration, one meaning.
+OutputDirOption = Annotated[Path, typer.Option("-o", "--output", help="Output directory.")]
+UnitOption = Annotated[str | None, typer.Option(help=UNIT_HELP)]
+MafOption = Annotated[
+    Path | None, typer.Option(help="Somatic mutations (MAF or mapped table).")
+]
+VcfOption = Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)]
+TumourSampleOption = Annotated[
+    str | None, typer.Option("--tumour-sample", help="Tumour column of the VCF.")
+]
+VcfFilterOption = Annotated[
+    str, typer.Option("--vcf-filter", help="pass (FILTER PASS only) or all.")
+]
+CbioportalOption = Annotated[
+    Path | None, typer.Option("--cbioportal", help="cBioPortal study folder.")
+]
+PanelMbOption = Annotated[
+    list[str] | None,
+    typer.Option("--panel-mb", help="Gene panel size, PANEL=MB (cBioPortal panels)."),
+]
+SampleColOption = Annotated[
+    str | None, typer.Option("--sample-col", help="Clinical sample id column.")
+]
+SdRuleOption = Annotated[
+    str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
+]
+ResponseMapOption = Annotated[str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)]
+
+
 def _argv() -> list[str]:
     return ["immunescape", *sys.argv[1:]]
 
@@ -47,8 +81,8 @@ def score_cmd(
     expr: Annotated[
         Path, typer.Argument(help="Expression matrix: TSV/CSV (.gz), parquet or h5ad.")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
-    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    output: OutputDirOption,
+    unit: UnitOption = None,
     genes_in: Annotated[
         str | None, typer.Option("--genes-in", help="'rows' or 'columns' (default: detected).")
     ] = None,
@@ -311,8 +345,6 @@ def _pipeline_outputs(
     return run_doc, {"report.html": html}
 
 
-VCF_HELP = ("VEP- or SnpEff-annotated VCF of one tumour (repeatable; SAMPLE=FILE names the "
-            "sample); read like --maf.")
 
 
 def _genomic_files(**kwargs: Any) -> dict[str, Any]:
@@ -330,29 +362,18 @@ def _genomic_files(**kwargs: Any) -> dict[str, Any]:
 
 @app.command("run")
 def run_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    output: OutputDirOption,
     expr: Annotated[
         Path | None, typer.Option(help="Expression matrix (TSV/CSV/parquet/h5ad).")
     ] = None,
-    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    unit: UnitOption = None,
     genes_in: Annotated[str | None, typer.Option("--genes-in", help="'rows' or 'columns'.")] = None,
-    maf: Annotated[
-        Path | None, typer.Option(help="Somatic mutations (MAF or mapped table).")
-    ] = None,
-    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
-    tumour_sample: Annotated[
-        str | None, typer.Option("--tumour-sample", help="Tumour column of the VCF.")
-    ] = None,
-    vcf_filter: Annotated[
-        str, typer.Option("--vcf-filter", help="pass (FILTER PASS only) or all.")
-    ] = "pass",
-    cbioportal: Annotated[
-        Path | None, typer.Option("--cbioportal", help="cBioPortal study folder.")
-    ] = None,
-    panel_mb: Annotated[
-        list[str] | None,
-        typer.Option("--panel-mb", help="Gene panel size, PANEL=MB (cBioPortal panels)."),
-    ] = None,
+    maf: MafOption = None,
+    vcf: VcfOption = None,
+    tumour_sample: TumourSampleOption = None,
+    vcf_filter: VcfFilterOption = "pass",
+    cbioportal: CbioportalOption = None,
+    panel_mb: PanelMbOption = None,
     cna: Annotated[Path | None, typer.Option(help="Gene-level copy number (GISTIC -2..2).")] = None,
     segments: Annotated[
         Path | None, typer.Option(help="Copy-number segments (SCNA burden).")
@@ -394,21 +415,15 @@ def run_cmd(
         Path | None,
         typer.Option(help="Reference cohort expression for percentiles (e.g. one patient)."),
     ] = None,
-    sample_col: Annotated[
-        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
-    ] = None,
+    sample_col: SampleColOption = None,
     response_col: Annotated[
         str | None, typer.Option("--response-col", help="Clinical binary response column.")
     ] = None,
     recist_col: Annotated[
         str | None, typer.Option("--recist-col", help="Clinical RECIST column.")
     ] = None,
-    sd_rule: Annotated[
-        str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
-    ] = "pfs6",
-    response_map: Annotated[
-        str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)
-    ] = None,
+    sd_rule: SdRuleOption = "pfs6",
+    response_map: ResponseMapOption = None,
     signatures: Annotated[
         list[Path] | None, typer.Option("--signatures", help="Extra YAML or GMT signature files.")
     ] = None,
@@ -487,28 +502,17 @@ def run_cmd(
 
 @app.command("genomics")
 def genomics_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
-    maf: Annotated[
-        Path | None, typer.Option(help="Somatic mutations (MAF or mapped table).")
-    ] = None,
+    output: OutputDirOption,
+    maf: MafOption = None,
     capture_mb: Annotated[
         float | None,
         typer.Option("--capture-mb", help="Sequenced megabases (required with --maf)."),
     ] = None,
-    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
-    tumour_sample: Annotated[
-        str | None, typer.Option("--tumour-sample", help="Tumour column of the VCF.")
-    ] = None,
-    vcf_filter: Annotated[
-        str, typer.Option("--vcf-filter", help="pass (FILTER PASS only) or all.")
-    ] = "pass",
-    cbioportal: Annotated[
-        Path | None, typer.Option("--cbioportal", help="cBioPortal study folder.")
-    ] = None,
-    panel_mb: Annotated[
-        list[str] | None,
-        typer.Option("--panel-mb", help="Gene panel size, PANEL=MB (cBioPortal panels)."),
-    ] = None,
+    vcf: VcfOption = None,
+    tumour_sample: TumourSampleOption = None,
+    vcf_filter: VcfFilterOption = "pass",
+    cbioportal: CbioportalOption = None,
+    panel_mb: PanelMbOption = None,
     gene_coords: Annotated[
         Path | None,
         typer.Option("--gene-coords", help="Gene coordinates (gene, chrom, start, end) for "
@@ -614,22 +618,20 @@ def genomics_cmd(
 
 @app.command("compare")
 def compare_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    output: OutputDirOption,
     clinical: Annotated[Path, typer.Option(help="Clinical table with response (and survival).")],
     expr: Annotated[Path | None, typer.Option(help="Expression matrix (scores, Welch DE).")] = None,
-    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    unit: UnitOption = None,
     counts: Annotated[
         Path | None, typer.Option(help="Raw integer counts for DESeq2 DE (samples as expr).")
     ] = None,
     maf: Annotated[Path | None, typer.Option(help="Somatic mutations (MAF).")] = None,
-    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
+    vcf: VcfOption = None,
     cna: Annotated[Path | None, typer.Option(help="Gene-level copy number.")] = None,
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases (with --maf).")
     ] = None,
-    sample_col: Annotated[
-        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
-    ] = None,
+    sample_col: SampleColOption = None,
     response_col: Annotated[
         str | None, typer.Option("--response-col", help="Column holding the response.")
     ] = None,
@@ -641,12 +643,8 @@ def compare_cmd(
             "binary: it holds R/NR (1/0, yes/no).",
         ),
     ] = "recist",
-    sd_rule: Annotated[
-        str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
-    ] = "pfs6",
-    response_map: Annotated[
-        str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)
-    ] = None,
+    sd_rule: SdRuleOption = "pfs6",
+    response_map: ResponseMapOption = None,
     time_col: Annotated[
         str | None, typer.Option("--time-col", help="Survival time column (months).")
     ] = None,
@@ -802,24 +800,20 @@ def meta_cmd(
     cohort: Annotated[
         list[str], typer.Option("--cohort", help="EXPR:CLINICAL[:MAF] (repeatable).")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
-    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    output: OutputDirOption,
+    unit: UnitOption = None,
     on_missing: Annotated[
         str, typer.Option("--on-missing", help="drop_genes (default): drop genes with "
                           "missing values in an expression file (listed); or error.")
     ] = "drop_genes",
-    sample_col: Annotated[
-        str | None, typer.Option("--sample-col", help="Clinical sample id column.")
-    ] = None,
+    sample_col: SampleColOption = None,
     response_col: Annotated[
         str | None, typer.Option("--response-col", help="Column holding the response.")
     ] = None,
     response_rule: Annotated[
         str, typer.Option("--response-rule", help="recist or binary (as in compare).")
     ] = "recist",
-    sd_rule: Annotated[
-        str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
-    ] = "pfs6",
+    sd_rule: SdRuleOption = "pfs6",
     response_map: Annotated[
         str | None, typer.Option("--response-map", help="Extra response values, e.g. "
                                  "'PD*=PD,long-survival=NR'.")
@@ -902,11 +896,11 @@ def predict_cmd(
         typer.Option(help="impres, gep, cyt, ifng6, cd274, tmb, tide, loris_pancancer, "
                      "loris_nsclc, builtin, or a model JSON file from 'immunescape train'."),
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    output: OutputDirOption,
     expr: Annotated[Path | None, typer.Option(help="Expression matrix.")] = None,
-    unit: Annotated[str | None, typer.Option(help=UNIT_HELP)] = None,
+    unit: UnitOption = None,
     maf: Annotated[Path | None, typer.Option(help="Somatic mutations (for TMB).")] = None,
-    vcf: Annotated[list[str] | None, typer.Option("--vcf", help=VCF_HELP)] = None,
+    vcf: VcfOption = None,
     capture_mb: Annotated[
         float | None, typer.Option("--capture-mb", help="Sequenced megabases (with --maf).")
     ] = None,
@@ -1145,7 +1139,7 @@ def evaluate_cmd(
     cohort: Annotated[
         list[str], typer.Option("--cohort", help="EXPR:CLINICAL[:MAF] (repeatable).")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")],
+    output: OutputDirOption,
     model: Annotated[
         str | None,
         typer.Option(help="A model JSON or 'builtin' to validate externally; default: "
@@ -1290,7 +1284,7 @@ def kb_validate(
 
 @app.command("demo")
 def demo_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output directory.")] = Path(
+    output: OutputDirOption = Path(
         "demo-out"
     ),
     n_samples: Annotated[int, typer.Option(help="Number of simulated patients.")] = 120,
@@ -1376,8 +1370,6 @@ def _response_map(value: str | None) -> dict[str, str] | None:
     return {k.strip(): v.strip() for k, v in pairs} or None
 
 
-RESPONSE_MAP_HELP = ("Extra response values and what they mean, e.g. "
-                     "'long-survival=NR,PD*=PD' (targets CR, PR, CR/PR, SD, PD, NE, R, NR, NA).")
 
 
 def _cli_message(text: str) -> str:
