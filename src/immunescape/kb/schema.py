@@ -27,7 +27,7 @@ import datetime as _dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "ID_PATTERN",
@@ -475,6 +475,24 @@ class Mechanism(_Strict):
         return out
 
 
+def _check(pattern: re.Pattern[str], what: str, rule: str):
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{what} {value!r} {rule}")
+        return value
+
+    return check
+
+
+#: Identifiers checked once, wherever a model carries them.
+Pmid = Annotated[str, AfterValidator(_check(_PMID, "pmid", "must be digits only"))]
+Doi = Annotated[str, AfterValidator(_check(_DOI, "doi", "must look like 10.xxxx/..."))]
+NctId = Annotated[str, AfterValidator(
+    _check(_NCT, "nct", "is not an NCT id (NCT followed by 8 digits)"))]
+Url = Annotated[str, AfterValidator(
+    _check(_URL, "url", "must start with http:// or https://"))]
+
+
 class StageBasis(_Strict):
     """When a countermeasure's ``stage`` was true and where that fact comes from.
 
@@ -488,10 +506,10 @@ class StageBasis(_Strict):
 
     date: str
     citation: str = Field(min_length=10)
-    pmid: str | None = None
-    doi: str | None = None
-    nct: list[str] = Field(default_factory=list)
-    url: str | None = None
+    pmid: Pmid | None = None
+    doi: Doi | None = None
+    nct: list[NctId] = Field(default_factory=list)
+    url: Url | None = None
     evidence: list[str] = Field(default_factory=list)
     last_reviewed: _dt.date
     note: str | None = None
@@ -508,27 +526,8 @@ class StageBasis(_Strict):
     def _reviewed(cls, v: _dt.date) -> _dt.date:
         return _review_date(v)
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        if v is not None and not _URL.match(v):
-            raise ValueError(f"url {v!r} must start with http:// or https://")
-        return v
-
-    @field_validator("nct")
-    @classmethod
-    def _nct(cls, v: list[str]) -> list[str]:
-        for t in v:
-            if not _NCT.match(t):
-                raise ValueError(f"nct {t!r} is not an NCT id (NCT followed by 8 digits)")
-        return v
-
     @model_validator(mode="after")
     def _sourced(self) -> StageBasis:
-        if self.pmid is not None and not _PMID.match(self.pmid):
-            raise ValueError(f"pmid {self.pmid!r} must be digits only")
-        if self.doi is not None and not _DOI.match(self.doi):
-            raise ValueError(f"doi {self.doi!r} must look like 10.xxxx/...")
         if not (self.pmid or self.doi or self.nct or self.url or self.evidence):
             raise ValueError(
                 "a stage needs a checkable source: pmid, doi, nct, url or an evidence id"
@@ -579,33 +578,11 @@ class Source(_Strict):
     """
 
     citation: str = Field(min_length=10)
-    pmid: str | None = None
-    doi: str | None = None
-    nct: list[str] = Field(default_factory=list)
-    url: str | None = None
+    pmid: Pmid | None = None
+    doi: Doi | None = None
+    nct: list[NctId] = Field(default_factory=list)
+    url: Url | None = None
     via_seed: Literal["000", "001"] | None = None
-
-    @field_validator("pmid")
-    @classmethod
-    def _pmid(cls, v: str | None) -> str | None:
-        if v is not None and not _PMID.match(v):
-            raise ValueError(f"pmid {v!r} must be digits only")
-        return v
-
-    @field_validator("doi")
-    @classmethod
-    def _doi(cls, v: str | None) -> str | None:
-        if v is not None and not _DOI.match(v):
-            raise ValueError(f"doi {v!r} must look like 10.xxxx/...")
-        return v
-
-    @field_validator("nct")
-    @classmethod
-    def _nct(cls, v: list[str]) -> list[str]:
-        for t in v:
-            if not _NCT.match(t):
-                raise ValueError(f"nct {t!r} is not an NCT id (NCT followed by 8 digits)")
-        return v
 
     @model_validator(mode="after")
     def _identified(self) -> Source:
