@@ -248,11 +248,13 @@ def read_genes(sqlite_path: Path) -> tuple[list[tuple[str, ...]], dict[str, str]
     return rows, metadata
 
 
-def write_table(rows: list[tuple[str, ...]], path: Path) -> None:
+def write_table(
+    rows: list[tuple[str, ...]], path: Path, columns: tuple[str, ...] = COLUMNS
+) -> None:
     """Write the rows as a deterministic gzipped TSV (no timestamp, no file name)."""
     text = io.StringIO()
     writer = csv.writer(text, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     writer.writerows(rows)
     with (
         open(path, "wb") as raw,

