@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from immunescape._paths import RUN_JSON, check_output_dir, protect_inputs
 from immunescape._version import __version__
 from immunescape.errors import InputError
-
-from immunescape._paths import RUN_JSON, check_output_dir, protect_inputs
 
 __all__ = ["write_outputs", "check_output_dir", "protect_inputs", "resource_versions", "to_jsonable"]
 

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = [
     "immunescape.predict._loris",
-    "immunescape.predict._metrics",
+    "immunescape.stats",
     "immunescape.predict._scaling",
     "immunescape.predict._validation",
 ]

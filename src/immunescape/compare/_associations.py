@@ -28,7 +28,6 @@ from scipy import stats
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
-    bh,
     check_groups,
     kinds_of,
     numeric_features,
@@ -37,7 +36,7 @@ from immunescape.compare._common import (
     sort_by_p,
 )
 from immunescape.errors import InputError
-from immunescape.predict import auc_ci
+from immunescape.stats import auc_ci, bh
 
 __all__ = ["associations", "ASSOCIATION_COLUMNS"]
 

@@ -11,14 +11,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from immunescape.errors import InputError
 
 __all__ = [
     "RESPONDER",
     "NON_RESPONDER",
-    "bh",
     "check_groups",
     "clinical_frame",
     "numeric_features",
@@ -218,22 +216,6 @@ def clinical_frame(clinical: object, *, source: str = "clinical") -> pd.DataFram
         source=source,
         fix="read it with immunescape.io.read_clinical",
     )
-
-
-def bh(p: Iterable[float] | np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values (statsmodels ``fdr_bh``); NaN p-values stay NaN, untested.
-
-    Examples
-    --------
-    >>> bh([0.01, 0.04, float("nan"), 0.03]).round(3).tolist()
-    [0.03, 0.04, nan, 0.04]
-    """
-    arr = np.asarray(list(p) if not isinstance(p, np.ndarray) else p, dtype=float)
-    out = np.full(arr.shape, np.nan)
-    ok = np.isfinite(arr)
-    if ok.any():
-        out[ok] = multipletests(arr[ok], method="fdr_bh")[1]
-    return out
 
 
 def sort_by_p(table: pd.DataFrame, col: str = "p_value") -> pd.DataFrame:

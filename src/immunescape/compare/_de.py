@@ -36,13 +36,13 @@ from immunescape._logging import logger
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
-    bh,
     check_groups,
     response_labels,
     short_list,
 )
 from immunescape.errors import InputError
 from immunescape.expression import Expression
+from immunescape.stats import bh
 
 __all__ = [
     "differential_expression",

@@ -30,13 +30,13 @@ from scipy import stats
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
-    bh,
     check_groups,
     response_labels,
     short_list,
     sort_by_p,
 )
 from immunescape.errors import InputError
+from immunescape.stats import bh
 
 __all__ = [
     "mutation_enrichment",

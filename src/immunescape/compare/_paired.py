@@ -26,12 +26,12 @@ from scipy import stats
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
-    bh,
     numeric_features,
     response_labels,
     short_list,
 )
 from immunescape.errors import InputError
+from immunescape.stats import bh
 
 __all__ = [
     "ACQUIRED_RESISTANCE_GENES",

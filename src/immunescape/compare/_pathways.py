@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from immunescape.compare._common import bh, short_list
+from immunescape.compare._common import short_list
 from immunescape.errors import InputError
 from immunescape.signatures.registry import Registry, load_registry
+from immunescape.stats import bh
 
 __all__ = ["pathway_contrasts", "registry_gene_sets", "PATHWAY_COLUMNS", "rank_sum_sets", "ulm"]
 

@@ -50,13 +50,13 @@ import pandas as pd
 from scipy import stats
 
 from immunescape.compare._common import (
-    bh,
     clinical_frame,
     kinds_of,
     numeric_features,
     short_list,
 )
 from immunescape.errors import InputError
+from immunescape.stats import bh
 
 __all__ = [
     "survival",

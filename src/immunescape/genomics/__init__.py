@@ -54,9 +54,9 @@ from immunescape.genomics.pipeline import (
     write_genomics_tables,
 )
 from immunescape.genomics.scna import scna_burden
-from immunescape.genomics.stats import roc_auc
 from immunescape.genomics.tmb import TMB_RULES, compute_tmb
 from immunescape.genomics.vcf import read_vcf, write_maf
+from immunescape.stats import roc_auc
 
 __all__ = [
     "CBioPortalStudy",

@@ -431,7 +431,8 @@ def _text(value: object) -> str | None:
 
 def _token(text: str) -> str:
     """Lower-cased, with ``_``/``-`` read as spaces and trailing footnote marks (``PD*``,
-    ``SD†``) dropped."""
+    ``SD†``) dropped.
+    """
     text = re.sub(r"[*\u2020\u2021#]+$", "", text.strip())
     return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 

@@ -257,7 +257,8 @@ _BOMS = (
 
 def utf16_codec(raw: bytes) -> str | None:
     """The UTF-16/32 codec of ``raw`` (by byte-order mark, or NUL bytes in every other place
-    of ASCII text, as Excel's "Unicode text" writes it), else None."""
+    of ASCII text, as Excel's "Unicode text" writes it), else None.
+    """
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             return codec

@@ -31,7 +31,7 @@ from scipy import stats
 from immunescape.compare._associations import associations
 from immunescape.compare._common import NON_RESPONDER, RESPONDER
 from immunescape.compare._survival import survival
-from immunescape.predict import auc_ci
+from immunescape.stats import auc_ci
 
 __all__ = ["COHORT_COLUMNS", "cohort_effects", "logistic_per_sd"]
 

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape.compare._common import NON_RESPONDER, RESPONDER, bh, response_labels, short_list
+from immunescape.compare._common import NON_RESPONDER, RESPONDER, response_labels, short_list
 from immunescape.errors import InputError
 from immunescape.meta._effects import COHORT_COLUMNS, cohort_effects
 from immunescape.meta._pool import METHODS, pool, subgroup_difference
+from immunescape.stats import bh
 
 __all__ = [
     "META_COLUMNS",

@@ -28,17 +28,6 @@ from immunescape.predict._loris import (
     load_loris,
     loris_score,
 )
-from immunescape.predict._metrics import (
-    AucResult,
-    DelongTest,
-    Threshold,
-    auc_ci,
-    balanced_accuracy,
-    brier,
-    calibration_curve,
-    choose_threshold,
-    delong_test,
-)
 from immunescape.predict._model import (
     FEATURE_SETS,
     MODEL_SCHEMA,
@@ -59,6 +48,17 @@ from immunescape.predict._robust import CANDIDATES as ROBUST_CANDIDATES
 from immunescape.predict._robust import RobustModel, save_robust
 from immunescape.predict._scaling import CohortStandardScaler
 from immunescape.predict._validation import leave_one_cohort_out, nested_cv
+from immunescape.stats import (
+    AucResult,
+    DelongTest,
+    Threshold,
+    auc_ci,
+    balanced_accuracy,
+    brier,
+    calibration_curve,
+    choose_threshold,
+    delong_test,
+)
 
 __all__ = [
     "ROBUST_CANDIDATES",

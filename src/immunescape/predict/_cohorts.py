@@ -24,9 +24,9 @@ from sklearn.model_selection import ParameterGrid
 
 from immunescape._logging import logger
 from immunescape.errors import InputError
-from immunescape.predict._metrics import auc_ci, balanced_accuracy, brier, delong_test
 from immunescape.predict._model import ResponseModel
 from immunescape.predict._validation import leave_one_cohort_out
+from immunescape.stats import auc_ci, balanced_accuracy, brier, delong_test
 
 __all__ = [
     "BASELINES",

@@ -22,8 +22,8 @@ from sklearn.metrics import roc_auc_score
 from immunescape._logging import logger
 from immunescape.errors import InputError
 from immunescape.predict._cohorts import BASELINES, Cohort
-from immunescape.predict._metrics import auc_ci, brier, calibration_curve, delong_test
 from immunescape.predict._robust import CANDIDATES, RobustModel
+from immunescape.stats import auc_ci, brier, calibration_curve, delong_test
 
 __all__ = ["paired_cohort_comparison", "robust_loco", "stack_union"]
 

@@ -34,8 +34,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from immunescape._logging import logger
 from immunescape._version import __version__
 from immunescape.errors import InputError
-from immunescape.predict._metrics import choose_threshold
 from immunescape.predict._scaling import _ALL, CohortStandardScaler
+from immunescape.stats import choose_threshold
 
 __all__ = [
     "FEATURE_SETS",

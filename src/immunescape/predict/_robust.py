@@ -44,7 +44,7 @@ from sklearn.linear_model import LogisticRegression
 
 from immunescape._version import __version__
 from immunescape.errors import InputError
-from immunescape.predict._metrics import choose_threshold
+from immunescape.stats import choose_threshold
 
 __all__ = [
     "CANDIDATES",

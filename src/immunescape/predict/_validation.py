@@ -21,7 +21,8 @@ from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
 from immunescape._logging import logger
 from immunescape.errors import InputError
-from immunescape.predict._metrics import (
+from immunescape.predict._scaling import CohortStandardScaler
+from immunescape.stats import (
     AucMethod,
     ThresholdRule,
     _labels,
@@ -30,7 +31,6 @@ from immunescape.predict._metrics import (
     brier,
     choose_threshold,
 )
-from immunescape.predict._scaling import CohortStandardScaler
 
 __all__ = ["leave_one_cohort_out", "nested_cv"]
 

@@ -1,4 +1,6 @@
-"""Evaluation of binary response predictions: AUC with intervals, paired tests, thresholds.
+"""Shared statistics: AUC (point, interval, paired test), thresholds, Brier, calibration, BH.
+
+One implementation of each, used by ``predict``, ``compare``, ``meta`` and ``genomics``.
 
 Conventions: ``y`` is 1 for responders (the positive class) and 0 otherwise; a higher score
 means a higher predicted chance of response; a sample is predicted positive when
@@ -13,6 +15,7 @@ its ``roc.test(method = "delong")``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
+from statsmodels.stats.multitest import multipletests
 
 from immunescape.errors import InputError
 
@@ -29,10 +33,12 @@ __all__ = [
     "Threshold",
     "auc_ci",
     "balanced_accuracy",
+    "bh",
     "brier",
     "calibration_curve",
     "choose_threshold",
     "delong_test",
+    "roc_auc",
 ]
 
 AucMethod = Literal["delong", "bootstrap"]
@@ -527,3 +533,54 @@ def calibration_curve(
             "fraction_positive": hits[keep] / total[keep],
         }
     )
+
+
+def roc_auc(y_true: object, y_score: object) -> float:
+    """Area under the ROC curve, ties counted one half (the Mann-Whitney U / (n1 * n0)).
+
+    ``AUC = (R1 - n1 (n1 + 1) / 2) / (n1 n0)`` where ``R1`` is the sum of the mid-ranks of the
+    positive samples' scores; equal to :func:`sklearn.metrics.roc_auc_score` for binary labels.
+
+    Parameters
+    ----------
+    y_true
+        Binary labels (1/0 or True/False); 1 = positive (e.g. responder).
+    y_score
+        Scores; higher should mean positive.
+
+    Returns
+    -------
+    float
+        The AUC in [0, 1].
+
+    Raises
+    ------
+    InputError
+        Different lengths, missing values, labels that are not binary, or only one class.
+
+    Examples
+    --------
+    >>> roc_auc([1, 1, 0, 0], [3.0, 2.0, 2.0, 1.0])
+    0.875
+    """
+    y = _labels(y_true, "y_true")
+    s = _scores(y_score, y.size, "y_score")
+    n_pos, n_neg = _both_classes(y, 1, "y_true")
+    ranks = stats.rankdata(s)
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def bh(p: Iterable[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values (statsmodels ``fdr_bh``); NaN p-values stay NaN, untested.
+
+    Examples
+    --------
+    >>> bh([0.01, 0.04, float("nan"), 0.03]).round(3).tolist()
+    [0.03, 0.04, nan, 0.04]
+    """
+    arr = np.asarray(p if isinstance(p, np.ndarray) else list(p), dtype=float)
+    out = np.full(arr.shape, np.nan)
+    ok = np.isfinite(arr)
+    if ok.any():
+        out[ok] = multipletests(arr[ok], method="fdr_bh")[1]
+    return out

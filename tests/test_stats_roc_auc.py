@@ -1,4 +1,4 @@
-"""The rank AUC against scikit-learn's roc_auc_score (an independent implementation)."""
+"""immunescape.stats.roc_auc (rank AUC) against scikit-learn's roc_auc_score (an independent implementation)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from immunescape.errors import InputError
-from immunescape.genomics import roc_auc
+from immunescape.stats import roc_auc
 
 
 @settings(max_examples=200, deadline=None)
@@ -33,9 +33,9 @@ def test_hand_worked():
 @pytest.mark.parametrize(
     ("y", "s", "match"),
     [
-        ([1, 1], [1.0, 2.0], "one class"),
-        ([1, 2], [1.0, 2.0], "binary"),
-        ([1, 0], [1.0], "same length"),
+        ([1, 1], [1.0, 2.0], "at least 1 responder"),
+        ([1, 2], [1.0, 2.0], "labels must be 0/1"),
+        ([1, 0], [1.0], "expected 2 scores"),
         ([1, 0], [1.0, float("nan")], "missing"),
     ],
 )
