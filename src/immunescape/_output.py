@@ -17,8 +17,11 @@ import pandas as pd
 from immunescape._paths import RUN_JSON, check_output_dir, protect_inputs
 from immunescape._version import __version__
 from immunescape.errors import InputError
+from immunescape.tables import write_tsv
 
-__all__ = ["write_outputs", "check_output_dir", "protect_inputs", "resource_versions", "to_jsonable"]
+__all__ = [
+    "write_outputs", "check_output_dir", "protect_inputs", "resource_versions", "to_jsonable"
+]
 
 
 
@@ -63,17 +66,6 @@ def resource_versions() -> dict[str, Any]:
     return out
 
 
-def _tsv_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """Booleans as ``true``/``false`` (as every immunescape table writes them)."""
-    bools = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
-    if not bools:
-        return df
-    out = df.copy()
-    for c in bools:
-        out[c] = out[c].map({True: "true", False: "false"}).astype(object)
-    return out
-
-
 def write_outputs(
     outdir: str | Path,
     *,
@@ -95,7 +87,7 @@ def write_outputs(
     outdir
         The output directory.
     tables
-        File name -> DataFrame; written as TSV with the index as first column when named.
+        File name -> DataFrame; written by :func:`immunescape.tables.write_tsv`.
     documents
         File name -> JSON-serialisable object.
     texts
@@ -124,10 +116,8 @@ def write_outputs(
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; give it a normal directory's mode
     try:
         for name, df in tables.items():
-            write_index = df.index.name is not None
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            _tsv_ready(df).to_csv(tmp / name, sep="\t", index=write_index, na_rep="NA",
-                                  float_format="%.6g")
+            write_tsv(df, tmp / name)
         for name, doc in (documents or {}).items():
             (tmp / name).write_text(
                 json.dumps(to_jsonable(doc), indent=2, sort_keys=False) + "\n", encoding="utf-8"

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from immunescape._logging import logger
-from immunescape.errors import ImmunescapeError, InputError
+from immunescape.errors import ImmunescapeError, InputError, ResourceError
 
 app = typer.Typer(
     name="immunescape",
@@ -1460,6 +1460,9 @@ def main(argv: list[str] | None = None) -> int:
             f"immunescape: error: {' '.join(message.split())} (see '{command} --help')", err=True
         )
         return 2
+    except ResourceError as exc:  # a broken installation, not the user's input
+        typer.echo(f"immunescape: error: {' '.join(str(exc).split())}", err=True)
+        return 1
     except ImmunescapeError as exc:
         typer.echo(f"immunescape: error: {_cli_message(' '.join(str(exc).split()))}", err=True)
         return 2

@@ -2,7 +2,9 @@
 
 Every problem with user input raises an :class:`InputError` (or a subclass) whose message is a
 single line naming the file or argument, what is wrong and how to fix it. The command-line
-interface turns these into exit code 2; anything else is an internal error (exit code 1).
+interface turns these into exit code 2. A file shipped with the package that is missing or
+corrupt raises :class:`ResourceError` (exit code 1: the installation, not the user, is at
+fault); anything else is an internal error (exit code 1).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ __all__ = [
     "InputError",
     "UnitError",
     "SchemaError",
+    "ResourceError",
     "ImmunescapeWarning",
     "CoverageWarning",
 ]
@@ -58,6 +61,19 @@ class UnitError(InputError):
 
 class SchemaError(InputError):
     """A data file (signature registry, knowledge base, model) breaks its schema."""
+
+
+class ResourceError(ImmunescapeError):
+    """A data file shipped with the package is missing or fails its checksum or schema.
+
+    Not the user's fault: the command-line interface exits with code 1 and asks for a
+    reinstall. Raised only by :mod:`immunescape._resources`.
+
+    Examples
+    --------
+    >>> str(ResourceError("genes/data/hs_genes.tsv.gz: sha256 does not match"))
+    'genes/data/hs_genes.tsv.gz: sha256 does not match'
+    """
 
 
 class ImmunescapeWarning(UserWarning):

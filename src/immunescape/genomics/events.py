@@ -45,18 +45,10 @@ from immunescape.genomics._reading import is_true
 from immunescape.genomics.copynumber import GeneCNA
 from immunescape.genomics.knowledge import GeneKnowledge, load_gene_knowledge
 from immunescape.genomics.mutations import INFRAME, MISSENSE, TRUNCATING, MutationTable
+from immunescape.tables import EVENTS
 
 __all__ = ["call_events", "EVENT_COLUMNS", "EVENTS"]
 
-EVENTS = (
-    "truncating",
-    "hotspot_activating",
-    "deep_deletion",
-    "amplification",
-    "loh",
-    "missense_vus",
-    "inframe_vus",
-)
 EVENT_COLUMNS = [
     "sample_id",
     "gene",

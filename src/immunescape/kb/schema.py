@@ -29,6 +29,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from immunescape.tables import EVENTS, EventName
+
 __all__ = [
     "ID_PATTERN",
     "EVIDENCE_ID_PATTERN",
@@ -95,25 +97,6 @@ INPUTS: tuple[str, ...] = (
     "clinical",
     "neoantigens",
     "mirna",
-)
-#: Event names of the ``genomic_events`` table (immunescape.genomics.events.EVENTS).
-EventName = Literal[
-    "truncating",
-    "hotspot_activating",
-    "deep_deletion",
-    "amplification",
-    "loh",
-    "missense_vus",
-    "inframe_vus",
-]
-EVENTS: tuple[str, ...] = (
-    "truncating",
-    "hotspot_activating",
-    "deep_deletion",
-    "amplification",
-    "loh",
-    "missense_vus",
-    "inframe_vus",
 )
 #: Columns of the genomics tables that DNA ``feature`` conditions may read, with their type.
 FEATURE_COLUMNS: dict[str, dict[str, Literal["number", "boolean"]]] = {

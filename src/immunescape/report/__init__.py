@@ -6,6 +6,6 @@ file that works offline and makes no network request.
 """
 
 from immunescape.report._render import DISCLAIMER, render_report
-from immunescape.report._tables import TABLE_SPECS
+from immunescape.tables import TABLE_SPECS
 
 __all__ = ["render_report", "DISCLAIMER", "TABLE_SPECS"]

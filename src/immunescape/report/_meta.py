@@ -18,7 +18,7 @@ from immunescape.errors import InputError
 from immunescape.report import _figures as F
 from immunescape.report._format import fmt_num, fmt_p, plot_text, text
 from immunescape.report._model import Cell, Column, Table
-from immunescape.report._tables import TableSpec
+from immunescape.tables import TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from immunescape.report._sections import Builder
