@@ -241,7 +241,7 @@ class Expression:
         Monotone per-sample transforms (log, CPM, FPKM -> TPM) do not change it.
         """
         if self._rank_cache is None:
-            from immunescape.signatures._ranks import rank_rows
+            from immunescape._ranks import rank_rows
 
             self._rank_cache = rank_rows(self._X)
         return self._rank_cache

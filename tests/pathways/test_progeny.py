@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from immunescape.errors import ImmunescapeWarning, InputError, SchemaError
+from immunescape.errors import ImmunescapeWarning, InputError, ResourceError, SchemaError
 from immunescape.expression import Expression
 from immunescape.pathways import progeny as pg
 from immunescape.pathways.progeny import (
@@ -21,11 +21,11 @@ from immunescape.pathways.progeny import (
     progeny_manifest,
     progeny_model,
     progeny_scores,
-    progeny_signatures,
     progeny_weights,
     signature_id,
 )
 from immunescape.signatures.methods import KERNELS, ScoringContext
+from immunescape.signatures.methods.progeny import progeny_signatures
 
 DATA = Path(__file__).parent / "data"
 PKG_DATA = resources.files("immunescape.pathways").joinpath("data")
@@ -67,16 +67,19 @@ def test_oracle_files_checksums():
 
 
 def test_corrupted_model_is_refused(monkeypatch):
-    real = pg._read_resource
+    """A flipped byte in the shipped model is a broken installation (ResourceError, exit 1)."""
+    from immunescape import _resources
 
-    def corrupt(name: str) -> bytes:
-        data = real(name)
+    real = _resources._read
+
+    def corrupt(package: str, name: str) -> bytes:
+        data = real(package, name)
         return data[:-1] + bytes([data[-1] ^ 1]) if name.endswith(".gz") else data
 
     pg._stored_model.cache_clear()
-    monkeypatch.setattr(pg, "_read_resource", corrupt)
+    monkeypatch.setattr(_resources, "_read", corrupt)
     try:
-        with pytest.raises(SchemaError, match="checksum"):
+        with pytest.raises(ResourceError, match="corrupt.*reinstall"):
             pg._stored_model()
     finally:
         pg._stored_model.cache_clear()

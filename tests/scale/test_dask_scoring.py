@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import warnings
 
+import dask.array  # noqa: F401 - a core dependency: a missing one fails here, never skips
+import distributed
 import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
-
-from immunescape.cli import main  # noqa: E402
-from immunescape.datasets import simulate_cohort  # noqa: E402
-from immunescape.errors import InputError  # noqa: E402
-from immunescape.expression import Expression  # noqa: E402
-from immunescape.scale import ChunkedExpression, open_chunked, score_chunked  # noqa: E402
-from immunescape.signatures.runner import score  # noqa: E402
+from immunescape.cli import main
+from immunescape.datasets import simulate_cohort
+from immunescape.errors import InputError
+from immunescape.expression import Expression
+from immunescape.scale import ChunkedExpression, open_chunked, score_chunked
+from immunescape.signatures.runner import score
 
 TOL = 1e-9
 

@@ -63,10 +63,8 @@ def _scored_genes(sig: Signature) -> list[str]:
 
 
 def _resolver():
-    try:
-        from immunescape.genes import resolve_identifiers
-    except ImportError:  # pragma: no cover - resolver not built yet
-        pytest.skip("immunescape.genes.resolve_identifiers is not available")
+    from immunescape.genes import resolve_identifiers  # part of the package: must import
+
     return resolve_identifiers
 
 

@@ -1,11 +1,15 @@
-"""Pathway activity scores: PROGENy (vendored model + scoring)."""
+"""Pathway activity scores: PROGENy (vendored model + scoring).
+
+The registry entries and the ``progeny`` kernel are in
+:mod:`immunescape.signatures.methods.progeny` (``signatures`` depends on ``pathways``, never
+the reverse).
+"""
 
 from immunescape.pathways.progeny import (
     PATHWAYS,
     progeny_manifest,
     progeny_model,
     progeny_scores,
-    progeny_signatures,
     progeny_weights,
 )
 
@@ -14,6 +18,5 @@ __all__ = [
     "progeny_manifest",
     "progeny_model",
     "progeny_scores",
-    "progeny_signatures",
     "progeny_weights",
 ]

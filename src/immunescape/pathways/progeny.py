@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import hashlib
 import io
 import json
 import re
@@ -36,10 +35,9 @@ import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape.errors import ImmunescapeWarning, InputError, SchemaError
+from immunescape._resources import REINSTALL, read_resource
+from immunescape.errors import ImmunescapeWarning, InputError, ResourceError
 from immunescape.expression import Expression
-from immunescape.signatures.methods import ScoringContext, register
-from immunescape.signatures.schema import Signature
 
 __all__ = [
     "PATHWAYS",
@@ -47,7 +45,6 @@ __all__ = [
     "progeny_model",
     "progeny_weights",
     "progeny_scores",
-    "progeny_signatures",
     "progeny_manifest",
     "signature_id",
 ]
@@ -64,18 +61,11 @@ DEFAULT_TOP = 100
 _DATA_PACKAGE = "immunescape.pathways"
 _DATA_FILE = "progeny_human.tsv.gz"
 _MANIFEST_FILE = "progeny_manifest.json"
-_CITATION = (
-    "Schubert M, Klinger B, Kluenemann M, Sieber A, Uhlitz F, Sauer S, Garnett MJ, Bluethgen N, "
-    "Saez-Rodriguez J. Perturbation-response genes reveal signaling footprints in cancer gene "
-    "expression. Nat Commun. 2018;9(1):20."
-)
-_PMID = "29295995"
-_DOI = "10.1038/s41467-017-02391-6"
 
 
 # ---------------------------------------------------------------------------- vendored model
-def _read_resource(name: str) -> bytes:
-    return resources.files(_DATA_PACKAGE).joinpath("data", name).read_bytes()
+def _read_manifest_bytes() -> bytes:
+    return resources.files(_DATA_PACKAGE).joinpath("data", _MANIFEST_FILE).read_bytes()
 
 
 @functools.cache
@@ -92,20 +82,13 @@ def progeny_manifest() -> dict[str, Any]:
     >>> progeny_manifest()["licence"]
     'Apache-2.0'
     """
-    return json.loads(_read_resource(_MANIFEST_FILE).decode("utf-8"))
+    return json.loads(_read_manifest_bytes().decode("utf-8"))
 
 
 @functools.cache
 def _stored_model() -> pd.DataFrame:
     """Return the vendored table (top 1000 per pathway), checksum-verified."""
-    raw = _read_resource(_DATA_FILE)
-    expected = progeny_manifest()["sha256"]
-    if hashlib.sha256(raw).hexdigest() != expected:
-        raise SchemaError(
-            "checksum mismatch of the vendored PROGENy model",
-            source=_DATA_FILE,
-            fix="reinstall immunescape or rebuild it with scripts/build_progeny.py",
-        )
+    raw = read_resource(_DATA_PACKAGE, _DATA_FILE)
     table = pd.read_csv(
         io.BytesIO(gzip.decompress(raw)),
         sep="\t",
@@ -116,7 +99,10 @@ def _stored_model() -> pd.DataFrame:
     if list(table.columns) != ["pathway", "gene", "weight", "p_value"] or set(
         table["pathway"]
     ) != set(PATHWAYS):
-        raise SchemaError("unexpected columns or pathways", source=_DATA_FILE)
+        raise ResourceError(
+            f"the shipped file {_DATA_PACKAGE}/data/{_DATA_FILE} has unexpected columns or "
+            f"pathways; {REINSTALL}"
+        )
     return table
 
 
@@ -425,118 +411,3 @@ def signature_id(pathway: str) -> str:
     'progeny_jak_stat'
     """
     return "progeny_" + re.sub(r"[^a-z0-9]+", "_", pathway.lower()).strip("_")
-
-
-@register("progeny")
-def _progeny_kernel(ctx: ScoringContext, sig: Signature, genes: list[str]) -> np.ndarray:
-    """Score one PROGENy pathway (``sig.params["pathway"]``) for all samples.
-
-    All 14 pathways are computed in one matrix product and cached in ``ctx`` per
-    ``(top, scale)``; each call returns one column.
-    """
-    pathway = sig.params.get("pathway")
-    if pathway not in PATHWAYS:
-        raise SchemaError(
-            f"params.pathway must be one of {', '.join(PATHWAYS)}, got {pathway!r}",
-            source=f"signature {sig.id}",
-        )
-    top = _check_top(sig.params.get("top", DEFAULT_TOP))
-    scale = bool(sig.params.get("scale", True))
-
-    def compute() -> np.ndarray:
-        model_genes, columns = _match_genes(ctx.expr.genes, top)
-        if not model_genes:
-            return np.full((ctx.n_samples, len(PATHWAYS)), np.nan)
-        values = ctx.columns(columns, "log2tpm1")
-        return _score_matrix(values, model_genes, top, scale)
-
-    matrix = ctx.cached(("progeny", str(top), str(scale)), compute)
-    return matrix[:, PATHWAYS.index(pathway)].copy()
-
-
-#: Direction of each pathway score when it bears on ICB response, with the reason. Pathways
-#: not listed are ``neutral``: their activity has no single published direction for ICB.
-_DIRECTIONS: dict[str, tuple[str, str]] = {
-    "TGFb": (
-        "resistance",
-        "TGF-beta signalling excludes T cells and attenuates response to PD-L1 blockade "
-        "(Mariathasan et al. 2018, Nature, PMID 29443960; Tauriello et al. 2018, Nature, "
-        "PMID 29443964).",
-    ),
-    "JAK-STAT": (
-        "response",
-        "Interferon-gamma/JAK-STAT signalling in the tumour is associated with response "
-        "(Ayers et al. 2017, J Clin Invest, PMID 28650338) and its loss (JAK1/JAK2 "
-        "inactivation) with resistance (Zaretsky et al. 2016, N Engl J Med, PMID 27433843).",
-    ),
-}
-
-
-def progeny_signatures(*, top: int = DEFAULT_TOP) -> list[Signature]:
-    """Return the 14 registry entries (one per PROGENy pathway).
-
-    Each entry has id ``progeny_<pathway>`` (lower case, non-alphanumerics as ``_``),
-    ``kind="pathway"``, ``method="progeny"``, ``scope="cohort_relative"`` (scores are
-    z-scaled across the cohort), the pathway's footprint genes at ``top`` (sorted by
-    p-value; as current HGNC symbols, the model's published symbol kept in ``aliases`` when it
-    changed) with their weights, ``min_coverage=0.5`` and ``params`` ``pathway``, ``top`` and
-    ``scale``.
-
-    Parameters
-    ----------
-    top
-        Number of footprint genes per pathway (R's default 100).
-
-    Returns
-    -------
-    list of Signature
-        In :data:`PATHWAYS` order.
-
-    Examples
-    --------
-    >>> sigs = progeny_signatures()
-    >>> [s.id for s in sigs][:3]
-    ['progeny_androgen', 'progeny_egfr', 'progeny_estrogen']
-    >>> len(sigs[0].genes)
-    100
-    """
-    top = _check_top(top)
-    model = _model(top)
-    current = _current_symbols()
-    version = progeny_manifest().get("r_package_version", "?")
-    out = []
-    for pathway in PATHWAYS:
-        rows = model[model["pathway"] == pathway]
-        symbols = [current.get(g, g) for g in rows["gene"]]
-        aliases = {g: current[g] for g in rows["gene"] if g in current}
-        direction, why = _DIRECTIONS.get(pathway, ("neutral", ""))
-        notes = (
-            f"PROGENy {pathway} footprint: weighted sum of the top {top} genes by p-value "
-            "(log2(TPM + 1)), z-scaled across samples. "
-            "Higher means more pathway activity. " + why
-        ).strip()
-        out.append(
-            Signature(
-                id=signature_id(pathway),
-                name=f"PROGENy {pathway} pathway activity",
-                kind="pathway",
-                method="progeny",
-                unit="log2tpm1",
-                direction=direction,  # type: ignore[arg-type]
-                scope="cohort_relative",
-                min_coverage=0.5,
-                genes=symbols,
-                weights=dict(zip(symbols, rows["weight"].astype(float), strict=True)),
-                aliases=aliases,
-                params={"pathway": pathway, "top": top, "scale": True},
-                citation=_CITATION,
-                pmid=_PMID,
-                doi=_DOI,
-                source=(
-                    f"Bioconductor progeny {version} model_human_full (Debian r-bioc-progeny), "
-                    "Apache-2.0; vendored by scripts/build_progeny.py"
-                ),
-                notes=notes,
-            )
-        )
-    return out

@@ -98,7 +98,7 @@ def score_chunked(
     *,
     signatures: Any = None,
     min_coverage: float | None = None,
-    min_cohort: int = 10,
+    min_cohort_size: int = 10,
     seed: int = 0,
     scheduler: Any = None,
     parts_dir: str | Path | None = None,
@@ -109,7 +109,7 @@ def score_chunked(
     ----------
     expr
         The cohort (:func:`open_chunked` or :meth:`ChunkedExpression.from_array`).
-    signatures, min_coverage, min_cohort, seed
+    signatures, min_coverage, min_cohort_size, seed
         As :func:`immunescape.score`. Cohort-relative scores use the whole chunked cohort.
     scheduler
         A :class:`distributed.Client`, a Dask scheduler name (``"threads"``,
@@ -132,7 +132,8 @@ def score_chunked(
 
     plan = plan_scores(
         expr.genes, expr.shape[0], unit=expr.unit, log_offset=expr.log_offset,
-        signatures=signatures, min_coverage=min_coverage, min_cohort=min_cohort, seed=seed,
+        signatures=signatures, min_coverage=min_coverage, min_cohort_size=min_cohort_size,
+        seed=seed,
     )
     client = scheduler if hasattr(scheduler, "gather") else None
     with dask.config.set(scheduler=scheduler) if isinstance(scheduler, str) else (
@@ -149,7 +150,7 @@ def _conversions(expr: ChunkedExpression, plan: Any) -> list[str]:
 
     from immunescape.expression import Expression
 
-    dummy = Expression(pd.DataFrame([[1.0]], columns=["X"]), unit=expr.unit,  # type: ignore[arg-type]
+    dummy = Expression(pd.DataFrame([[1.0]], columns=["X"]), unit=expr.unit,
                        log_offset=expr.log_offset)
     units = set(plan.features.loc[plan.features["status"] == "scored", "unit"])
     notes = {dummy.conversion_note(u) for u in units}

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from immunescape.expression import Expression
+from immunescape.expression import Expression, Unit
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.methods.basic import _main_genes
 from immunescape.signatures.runner import (
@@ -60,7 +60,7 @@ class ScorePlan:
     """What to compute: the signatures by kind, the genes each statistic needs."""
 
     genes: pd.Index
-    unit: str
+    unit: Unit
     log_offset: float
     seed: int
     n_samples: int
@@ -87,22 +87,24 @@ def plan_scores(
     genes: pd.Index,
     n_samples: int,
     *,
-    unit: str,
+    unit: Unit,
     log_offset: float,
     signatures: Any = None,
     min_coverage: float | None = None,
-    min_cohort: int = 10,
+    min_cohort_size: int = 10,
     seed: int = 0,
 ) -> ScorePlan:
     """Check coverage and sort the signatures into per-sample and streamed statistics."""
     sigs = resolve_signatures(signatures)
     available = frozenset(genes)
-    rows, messages = [], []
+    rows: list[dict[str, object]] = []
+    messages: list[str] = []
     plan = ScorePlan(genes, unit, log_offset, seed, n_samples, [s.id for s in sigs],
                      pd.DataFrame(), messages)
     for sig in sigs:
         row, message = feature_row(sig, available, min_coverage=min_coverage,
-                                   cohort_ok=n_samples >= min_cohort, min_cohort=min_cohort)
+                                   cohort_ok=n_samples >= min_cohort_size,
+                                   min_cohort_size=min_cohort_size)
         rows.append(row)
         if message:
             messages.append(message)
@@ -148,7 +150,7 @@ class _CohortContext(ScoringContext):
 def _block_expression(block: np.ndarray, samples: list[str], plan: ScorePlan) -> Expression:
     values = pd.DataFrame(np.asarray(block, dtype=np.float32), index=pd.Index(samples),
                           columns=plan.genes, copy=False)
-    return Expression(values, unit=plan.unit, log_offset=plan.log_offset)  # type: ignore[arg-type]
+    return Expression(values, unit=plan.unit, log_offset=plan.log_offset)
 
 
 def _unscaled(sig: Signature) -> Signature:
@@ -317,10 +319,11 @@ def pass2_block(
         scaled = (_progeny_raw(ctx, plan) - mean) / sd
         for j, sig in enumerate(plan.progeny):
             out[sig.id] = scaled[:, j]
-    kernel = get_kernel("jerby_oe") if plan.jerby else None
-    for sig in plan.jerby:
-        genes = expr.has(sig.all_genes())
-        out[sig.id] = np.asarray(kernel(ctx, sig, genes), dtype=np.float64)  # type: ignore[misc]
+    if plan.jerby:
+        kernel = get_kernel("jerby_oe")
+        for sig in plan.jerby:
+            genes = expr.has(sig.all_genes())
+            out[sig.id] = np.asarray(kernel(ctx, sig, genes), dtype=np.float64)
     nan = np.full(len(samples), np.nan)
     table = pd.DataFrame({sid: out.get(sid, nan) for sid in plan.order},
                          index=pd.Index(samples, name="sample_id"))

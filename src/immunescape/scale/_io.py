@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ from immunescape.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.array as da
+
+    from immunescape.expression import Unit
 
 __all__ = ["ChunkedExpression", "open_chunked", "is_chunked_path", "require_dask"]
 
@@ -64,7 +66,7 @@ class ChunkedExpression:
     data: da.Array
     samples: pd.Index
     genes: pd.Index
-    unit: str
+    unit: Unit
     log_offset: float = 1.0
     source: str = "<memory>"
     notes: list[str] = field(default_factory=list)
@@ -87,7 +89,7 @@ class ChunkedExpression:
         samples: Any,
         genes: Any,
         *,
-        unit: str | None = None,
+        unit: Unit | None = None,
         log_offset: float | None = None,
         block_rows: int | None = None,
         source: str = "<memory>",
@@ -135,8 +137,8 @@ def _check_ids(ids: pd.Index, what: str, source: str) -> None:
 
 
 def _decide_unit(
-    head: np.ndarray, unit: str | None, log_offset: float | None, source: str, n: int
-) -> tuple[str, float, list[str]]:
+    head: np.ndarray, unit: Unit | None, log_offset: float | None, source: str, n: int
+) -> tuple[Unit, float, list[str]]:
     from immunescape.io._units import check_unit, matrix_stats
 
     if not np.isfinite(head).all():
@@ -149,7 +151,7 @@ def _decide_unit(
     if unit is None and head.shape[0] < n:
         notes.append(f"unit detected on the first {head.shape[0]} of {n} samples")
     offset = call.log_offset if call.log_offset is not None else 1.0
-    return call.unit, float(offset), notes
+    return cast("Unit", call.unit), float(offset), notes
 
 
 def is_chunked_path(path: str | Path) -> bool:
@@ -167,7 +169,7 @@ def is_chunked_path(path: str | Path) -> bool:
 def open_chunked(
     path: str | Path,
     *,
-    unit: str | None = None,
+    unit: Unit | None = None,
     log_offset: float | None = None,
     block_rows: int | None = None,
     layer: str | None = None,

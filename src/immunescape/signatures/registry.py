@@ -35,6 +35,7 @@ class Registry:
     signatures: tuple[Signature, ...]
     files: dict[str, str] = field(default_factory=dict)  # file name -> file version
     sha256: str = ""
+    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         seen: dict[str, int] = {}
@@ -51,7 +52,7 @@ class Registry:
         return len(self.signatures)
 
     def __contains__(self, sid: object) -> bool:
-        return sid in self._index  # type: ignore[attr-defined]
+        return sid in self._index
 
     @property
     def ids(self) -> list[str]:
@@ -66,7 +67,7 @@ class Registry:
     def get(self, sid: str) -> Signature:
         """Return the signature ``sid``; unknown ids raise an :class:`InputError`."""
         try:
-            return self.signatures[self._index[sid]]  # type: ignore[attr-defined]
+            return self.signatures[self._index[sid]]
         except KeyError:
             close = [i for i in self.ids if sid.lower() in i.lower()][:5]
             hint = f"did you mean {', '.join(close)}? " if close else ""
@@ -144,10 +145,11 @@ def _builtin() -> Registry:
         h.update(text.encode())
         files[name] = rf.version
         sigs.extend(rf.signatures)
-    from immunescape.pathways import progeny
+    from immunescape.pathways.progeny import progeny_manifest
+    from immunescape.signatures.methods.progeny import progeny_signatures
 
-    sigs.extend(progeny.progeny_signatures())
-    man = progeny.progeny_manifest()
+    sigs.extend(progeny_signatures())
+    man = progeny_manifest()
     files["progeny"] = str(man.get("source_version", man.get("version", "")))
     h.update(str(man.get("sha256", "")).encode())
     return Registry(tuple(sigs), files, h.hexdigest())
@@ -280,7 +282,7 @@ def read_gmt(text: str, *, source: str = "<gmt>", method: GmtMethod = "ssgsea") 
                 id=sid,
                 name=parts[0],
                 method=method,
-                unit=METHODS_UNITS[method],  # type: ignore[arg-type]
+                unit=METHODS_UNITS[method],
                 direction="neutral",
                 scope="cohort_relative" if method in cohort_methods else "per_sample",
                 min_coverage=0.5,

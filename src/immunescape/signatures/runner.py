@@ -7,7 +7,7 @@ unit the method reads, runs the vectorised kernel on all samples at once and ret
 Cohort-relative scores (PC1, z-score means, rank means, Jerby-Arnon OE, scaled PROGENy) change
 when other samples are added. They are computed within the analysed cohort, or within the
 analysed samples plus a ``reference`` cohort when one is given (the reference samples are then
-dropped from the output). With fewer than ``min_cohort`` samples and no reference they are
+dropped from the output). With fewer than ``min_cohort_size`` samples and no reference they are
 left NaN, with a warning: a single patient needs a reference cohort for them.
 """
 
@@ -108,7 +108,7 @@ def score(
     signatures: Registry | Iterable[Signature] | Iterable[str] | None = None,
     min_coverage: float | None = None,
     reference: Expression | None = None,
-    min_cohort: int = 10,
+    min_cohort_size: int = 10,
     seed: int = 0,
 ) -> ScoreResult:
     """Score signatures on every sample of ``expr``.
@@ -123,7 +123,7 @@ def score(
         Override every signature's own minimum coverage (fraction of genes, or of pairs).
     reference
         A reference cohort for cohort-relative scores (e.g. for a single patient).
-    min_cohort
+    min_cohort_size
         Fewest samples (analysed + reference) for cohort-relative scores to be computed.
     seed
         Seed of random background sets (Jerby-Arnon OE).
@@ -138,7 +138,7 @@ def score(
     >>> e = Expression(pd.DataFrame({"GZMA": [4.0, 0.0], "PRF1": [16.0, 1.0]},
     ...                             index=["p1", "p2"]), unit="tpm")
     >>> score(e, signatures=["cyt"]).scores["cyt"].round(3).tolist()
-    [8.0, 0.1]
+    [8.012, 0.1]
     """
     sigs = resolve_signatures(signatures)
     n_out = expr.shape[0]
@@ -147,7 +147,7 @@ def score(
         joined = _join_reference(expr, reference)
     ctx_own = ScoringContext(expr, seed=seed)
     ctx_joint = ScoringContext(joined, seed=seed) if reference is not None else ctx_own
-    cohort_ok = joined.shape[0] >= min_cohort
+    cohort_ok = joined.shape[0] >= min_cohort_size
 
     columns: dict[str, np.ndarray] = {}
     rows: list[dict[str, object]] = []
@@ -157,7 +157,7 @@ def score(
         ctx = ctx_joint if sig.scope == "cohort_relative" else ctx_own
         row, message = feature_row(
             sig, ctx.expr.gene_set, min_coverage=min_coverage, cohort_ok=cohort_ok,
-            min_cohort=min_cohort, centred=expr.unit in CENTRED_UNITS,
+            min_cohort_size=min_cohort_size, centred=expr.unit in CENTRED_UNITS,
         )
         values = np.full(n_out, np.nan)
         if message:
@@ -166,7 +166,7 @@ def score(
             genes = ctx.expr.has(sig.all_genes())
             result = np.asarray(get_kernel(sig.method)(ctx, sig, genes), dtype=float)
             values = result[:n_out]
-            note = ctx.expr.conversion_note(sig.input_unit)  # type: ignore[arg-type]
+            note = ctx.expr.conversion_note(sig.input_unit)
             if note:
                 conversions.add(note)
         columns[sig.id] = values
@@ -190,9 +190,15 @@ def resolve_signatures(
         return list(load_registry())
     if isinstance(signatures, Registry):
         return list(signatures)
-    items = list(signatures)
-    reg = load_registry() if any(isinstance(s, str) for s in items) else None
-    return [reg.get(s) if isinstance(s, str) else s for s in items]  # type: ignore[union-attr]
+    out: list[Signature] = []
+    reg: Registry | None = None
+    for item in signatures:
+        if isinstance(item, str):
+            reg = reg or load_registry()
+            out.append(reg.get(item))
+        else:
+            out.append(item)
+    return out
 
 
 def feature_row(
@@ -201,7 +207,7 @@ def feature_row(
     *,
     min_coverage: float | None,
     cohort_ok: bool,
-    min_cohort: int,
+    min_cohort_size: int,
     centred: bool = False,
 ) -> tuple[dict[str, object], str | None]:
     """Return the ``features`` row of one signature and, when it cannot be scored, why.
@@ -228,7 +234,7 @@ def feature_row(
     elif sig.scope == "cohort_relative" and not cohort_ok:
         status = "needs_reference"
         message = (
-            f"{sig.id}: cohort-relative score needs at least {min_cohort} samples; "
+            f"{sig.id}: cohort-relative score needs at least {min_cohort_size} samples; "
             "give a reference cohort"
         )
     row = {

@@ -27,8 +27,10 @@ MethodName = Literal[
     "single_gene",
 ]
 
+#: The units a method can read (the target units of :class:`immunescape.expression.Expression`).
+MethodUnit = Literal["tpm", "log2tpm1", "rank"]
 #: The unit each method reads its data in (see :class:`immunescape.expression.Expression`).
-METHODS_UNITS: dict[str, str] = {
+METHODS_UNITS: dict[str, MethodUnit] = {
     "weighted_mean": "log2tpm1",
     "median": "log2tpm1",
     "geometric_mean": "tpm",
@@ -69,7 +71,7 @@ class Signature(BaseModel):
     name: str
     kind: Kind = "signature"
     method: MethodName
-    unit: Literal["tpm", "log2tpm1", "rank"] | None = None
+    unit: MethodUnit | None = None
     direction: Direction
     scope: Scope
     min_coverage: float = Field(default=0.8, gt=0.0, le=1.0)
@@ -90,7 +92,11 @@ class Signature(BaseModel):
     @classmethod
     def _no_duplicates(cls, v: list[str]) -> list[str]:
         seen: set[str] = set()
-        dups = [g for g in v if g in seen or seen.add(g)]  # type: ignore[func-returns-value]
+        dups: list[str] = []
+        for g in v:
+            if g in seen:
+                dups.append(g)
+            seen.add(g)
         if dups:
             raise ValueError(f"duplicated genes: {', '.join(sorted(set(dups)))}")
         return v
@@ -118,7 +124,7 @@ class Signature(BaseModel):
         return self
 
     @property
-    def input_unit(self) -> str:
+    def input_unit(self) -> MethodUnit:
         """The unit the method reads (explicit ``unit`` wins over the method default)."""
         return self.unit or METHODS_UNITS[self.method]
 

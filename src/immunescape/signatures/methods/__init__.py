@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from immunescape.expression import Expression
+from immunescape.expression import Expression, TargetUnit
 
 __all__ = ["ScoringContext", "register", "get_kernel", "KERNELS"]
 
@@ -44,19 +44,8 @@ def get_kernel(name: str) -> Kernel:
 
 
 def _load_builtin() -> None:
-    # Importing the modules registers their kernels.
-    import importlib
-
-    for module in (
-        "immunescape.signatures.methods.basic",
-        "immunescape.signatures.methods.rank",
-        "immunescape.signatures.methods.jerby",
-        "immunescape.pathways.progeny",
-    ):
-        try:  # TODO(lead): strict once rank/jerby land
-            importlib.import_module(module)
-        except ModuleNotFoundError:
-            pass
+    # Importing the modules registers their kernels (a failing import is an error, not skipped).
+    from immunescape.signatures.methods import basic, jerby, progeny, rank  # noqa: F401
 
 
 @dataclass(eq=False)
@@ -80,9 +69,9 @@ class ScoringContext:
         """Number of samples."""
         return self.expr.shape[0]
 
-    def columns(self, genes: list[str], unit: str) -> np.ndarray:
+    def columns(self, genes: list[str], unit: TargetUnit) -> np.ndarray:
         """Return ``genes`` in ``unit`` (see :meth:`Expression.columns`), float64."""
-        return self.expr.columns(genes, unit)  # type: ignore[arg-type]
+        return self.expr.columns(genes, unit)
 
     def ranks(self) -> np.ndarray:
         """Within-sample average ranks of all genes, shape (n_samples, n_genes), float32."""

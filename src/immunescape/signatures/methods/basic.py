@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from immunescape.signatures._ranks import rank_rows
+from immunescape._ranks import rank_rows
 from immunescape.signatures.methods import ScoringContext, register
 from immunescape.signatures.schema import Signature
 

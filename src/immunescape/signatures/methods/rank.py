@@ -3,7 +3,7 @@
 Both scores read only the within-sample ranks of the genes, so any monotone per-sample
 transform of the data (log, TPM, CPM) gives the same result. The min, max and ordinal ranks
 of all genes are computed once per scoring context with a single sort per sample
-(:class:`RankTables`, built on :func:`immunescape.signatures._ranks.rank_rows_many`) and
+(:class:`RankTables`, built on :func:`immunescape._ranks.rank_rows_many`) and
 shared by every signature; each signature then reads only the rows of its own genes.
 
 ``ssgsea``
@@ -64,9 +64,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from immunescape._ranks import rank_columns, rank_tables
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.signatures._ranks import rank_columns, rank_tables
 from immunescape.signatures.methods import ScoringContext, register
 from immunescape.signatures.schema import Signature
 
@@ -192,7 +192,7 @@ def singscore_dispersion(ranks: np.ndarray) -> np.ndarray:
 class RankTables:
     """Within-sample ranks of all genes, from one sort per sample, with lookups per gene set.
 
-    Holds :func:`~immunescape.signatures._ranks.rank_tables`: the ordinal rank of every gene
+    Holds :func:`~immunescape._ranks.rank_tables`: the ordinal rank of every gene
     (ties broken by column order) and the min and max rank at every sorted position, so that
     min, max and average ranks of any gene are lookups. ssGSEA reads average ranks (the
     weights) and ordinal ranks (the positions); singscore reads min or average ranks. Three
