@@ -118,7 +118,7 @@ def test_bins_follow_r_arithmetic_at_exact_edges():
 def test_bins_equal_the_authors_discretize_loop():
     df = _log_matrix()
     means = df.to_numpy().mean(axis=0)
-    got = authors_bins(means, 50)
+    got = authors_bins(means, n_bins=50)
     expected = _r_discretize(means, 50)
     np.testing.assert_array_equal(got, expected)
     # the quirks are reproduced: genes below the 1/50 quantile (here the zero genes and a

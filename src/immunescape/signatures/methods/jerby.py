@@ -68,7 +68,7 @@ def _r_quantile7(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return qs
 
 
-def authors_bins(gene_means: np.ndarray, n_bins: int = 50) -> np.ndarray:
+def authors_bins(gene_means: np.ndarray, *, n_bins: int = 50) -> np.ndarray:
     """Bin genes by mean expression exactly as the authors' ``discretize`` does.
 
     Parameters
@@ -282,7 +282,7 @@ def jerby_oe(ctx: ScoringContext, sig: Signature, genes: list[str]) -> np.ndarra
         return np.full(ctx.n_samples, np.nan)
 
     means = ctx.log2tpm1_gene_means()
-    bins = ctx.cached(("jerby_bins", str(n_bins)), lambda: authors_bins(means, n_bins))
+    bins = ctx.cached(("jerby_bins", str(n_bins)), lambda: authors_bins(means, n_bins=n_bins))
 
     raw = np.empty((ctx.n_samples, len(arms)))
     W = np.empty((means.size, len(arms)))
