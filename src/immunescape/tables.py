@@ -16,6 +16,7 @@ import pandas as pd
 __all__ = [
     "TABLE_SPECS",
     "TableSpec",
+    "FEATURE_COLUMNS",
     "MECHANISM_STATUSES",
     "MechanismStatus",
     "EVENTS",
@@ -63,24 +64,16 @@ class TableSpec:
     aliases: tuple[tuple[str, str], ...] = ()
 
 
+#: The descriptive columns of ``features.tsv`` (one row per scored feature), in order.
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "id", "name", "kind", "method", "direction", "scope", "genes_total", "genes_found",
+    "citation",
+)  # fmt: skip
+
 TABLE_SPECS: dict[str, TableSpec] = {
     "scores": TableSpec(("sample_id",), (), "scores.tsv: sample_id + one column per feature id"),
     "features": TableSpec(
-        ("id",),
-        (
-            "name",
-            "kind",
-            "method",
-            "direction",
-            "scope",
-            "genes_total",
-            "genes_found",
-            "citation",
-            "unit",
-            "status",
-            "missing_genes",
-        ),
-        "features.tsv",
+        ("id",), FEATURE_COLUMNS[1:] + ("unit", "status", "missing_genes"), "features.tsv"
     ),
     "genomic_events": TableSpec(
         ("sample_id", "gene", "event"), ("detail", "biallelic"), "genomic_events.tsv"

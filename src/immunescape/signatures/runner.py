@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._result import Result
 from immunescape.errors import CoverageWarning, InputError
 from immunescape.expression import CENTRED_UNITS, Expression
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.registry import Registry, load_registry
 from immunescape.signatures.schema import Signature
+from immunescape.tables import FEATURE_COLUMNS as TABLE_COLUMNS
 
 __all__ = ["ScoreResult", "score", "coverage", "FEATURE_COLUMNS"]
 
@@ -33,21 +35,12 @@ __all__ = ["ScoreResult", "score", "coverage", "FEATURE_COLUMNS"]
 #: centred (per-gene z-scored) data, whatever unit they read.
 _NOT_ON_CENTRED = frozenset({"gene_pairs", "ips", "geometric_mean", "median", "jerby_oe"})
 
-FEATURE_COLUMNS = [
-    "id",
-    "name",
-    "kind",
-    "method",
-    "direction",
-    "scope",
-    "genes_total",
-    "genes_found",
-    "citation",
-]
+#: The descriptive columns of features.tsv (defined by the table contract).
+FEATURE_COLUMNS = list(TABLE_COLUMNS)
 
 
 @dataclass
-class ScoreResult:
+class ScoreResult(Result):
     """Scores of many signatures on one cohort, with their descriptions.
 
     Attributes
@@ -65,10 +58,17 @@ class ScoreResult:
         Unit conversions applied, for run.json.
     """
 
+    table_names = ("scores", "features")
+
     scores: pd.DataFrame
     features: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
     conversions: list[str] = field(default_factory=list)
+
+    @property
+    def settings(self) -> dict[str, list[str]]:
+        """The unit conversions applied (for run.json)."""
+        return {"conversions": list(self.conversions)}
 
 
 def _units_of(sig: Signature) -> tuple[list[str], int]:
