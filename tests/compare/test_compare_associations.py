@@ -91,7 +91,7 @@ def test_columns_and_auc_against_sklearn(cohort):
 
 def test_delong_ci_against_naive_loops(cohort):
     f, y = cohort
-    t = associations(f, y, ci="delong").set_index("feature")
+    t = associations(f, y, ci_method="delong").set_index("feature")
     z = stats.norm.ppf(0.975)
     for feat in f.columns:
         pos = f.loc[y == "R", feat].to_numpy()
@@ -152,9 +152,9 @@ def test_missing_values_counted_per_feature(cohort):
 
 def test_bootstrap_is_seeded_and_brackets_the_auc(cohort):
     f, y = cohort
-    a = associations(f, y, ci="bootstrap", n_boot=500, seed=3)
-    b = associations(f, y, ci="bootstrap", n_boot=500, seed=3)
-    c = associations(f, y, ci="bootstrap", n_boot=500, seed=4)
+    a = associations(f, y, ci_method="bootstrap", n_boot=500, seed=3)
+    b = associations(f, y, ci_method="bootstrap", n_boot=500, seed=3)
+    c = associations(f, y, ci_method="bootstrap", n_boot=500, seed=4)
     pd.testing.assert_frame_equal(a, b)
     assert not np.allclose(a["auc_ci_low"], c["auc_ci_low"])
     assert (a["auc_ci_low"] <= a["auc"]).all() and (a["auc"] <= a["auc_ci_high"]).all()
@@ -204,7 +204,7 @@ def test_bad_features_and_ids():
         associations(pd.DataFrame({"x": list("uvwxyz")}, index=ids), y)
     with pytest.raises(InputError, match="no sample id shared"):
         associations(pd.DataFrame({"x": np.arange(6.0)}, index=list("ghijkl")), y)
-    with pytest.raises(InputError, match="unknown ci"):
-        associations(pd.DataFrame({"x": np.arange(6.0)}, index=ids), y, ci="wald")
+    with pytest.raises(InputError, match="ci_method: unknown value .wald."):
+        associations(pd.DataFrame({"x": np.arange(6.0)}, index=ids), y, ci_method="wald")
     with pytest.raises(InputError, match="min_per_group"):
         associations(pd.DataFrame({"x": np.arange(6.0)}, index=ids), y, min_per_group=1)

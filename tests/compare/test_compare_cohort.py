@@ -59,31 +59,24 @@ def result(simulated):
 def test_tables_and_contract_columns(result, simulated):
     _, clin = simulated
     t = result.tables
-    assert set(t) == {
-        "associations.tsv",
-        "survival.tsv",
-        "km.tsv",
-        "de.tsv",
-        "pathways.tsv",
-        "mutations.tsv",
-    }
-    assert list(t["associations.tsv"].columns[:9]) == ASSOCIATION_COLUMNS
-    assert list(t["survival.tsv"].columns[:8]) == SURVIVAL_COLUMNS
-    assert list(t["de.tsv"].columns[:7]) == DE_COLUMNS
-    assert list(t["mutations.tsv"].columns[:6]) == MUTATION_COLUMNS
-    assert set(t["survival.tsv"]["endpoint"]) == {"OS", "PFS"}
-    assert set(t["survival.tsv"]["model"]) == {"univariable", "multivariable"}
-    assert (t["de.tsv"]["method"] == "ols").all()  # covariates given: least squares
+    assert list(t) == ["associations", "survival", "km", "de", "pathways", "mutations"]
+    assert list(t["associations"].columns[:9]) == ASSOCIATION_COLUMNS
+    assert list(t["survival"].columns[:8]) == SURVIVAL_COLUMNS
+    assert list(t["de"].columns[:7]) == DE_COLUMNS
+    assert list(t["mutations"].columns[:6]) == MUTATION_COLUMNS
+    assert set(t["survival"]["endpoint"]) == {"OS", "PFS"}
+    assert set(t["survival"]["model"]) == {"univariable", "multivariable"}
+    assert (t["de"]["method"] == "ols").all()  # covariates given: least squares
     n_r = int((clin["response"] == "R").sum())
-    a = t["associations.tsv"].set_index("feature")
+    a = t["associations"].set_index("feature")
     assert a.loc["tmb_per_mb", "kind"] == "genomic" and a.loc["cyt", "kind"] == "signature"
     assert a.loc["cyt", "n_r"] == n_r
     # planted biology: T-cell/IFN-gamma scores are higher in responders
     assert a.loc["gep18", "direction"] == "higher_in_responders" and a.loc["gep18", "auc"] > 0.65
 
 
-def test_provenance_is_json_and_complete(result):
-    prov = json.loads(json.dumps(to_jsonable(result.provenance)))
+def test_settings_are_json_and_complete(result):
+    prov = json.loads(json.dumps(to_jsonable(result.settings)))
     assert prov["analyses"]["associations"]["ci_method"] == "delong"
     assert prov["analyses"]["de"]["method"].startswith("ols")
     assert {s["endpoint"] for s in prov["analyses"]["survival"]} == {"OS", "PFS"}
@@ -94,11 +87,28 @@ def test_provenance_is_json_and_complete(result):
 
 def test_write_tables(result, tmp_path):
     paths = write_tables(result, tmp_path)
-    assert {p.name for p in paths} == set(result.tables)
+    assert [p.name for p in paths] == [f"{name}.tsv" for name in result.tables]
     back = pd.read_csv(tmp_path / "associations.tsv", sep="\t")
     assert list(back.columns[:9]) == ASSOCIATION_COLUMNS and len(back) == len(
-        result.tables["associations.tsv"]
+        result.tables["associations"]
     )
+
+
+def test_result_shape_tables_settings_warnings(result, tmp_path):
+    # one attribute per table, the computed ones in output order, written as <name>.tsv
+    assert result.to_frame() is result.associations
+    assert result.to_frame("km") is result.km and result.paired is None
+    assert isinstance(result.warnings, list) and "warnings" not in result.settings
+    out = result.write(tmp_path / "out")
+    run = json.loads((out / "run.json").read_text())
+    assert set(run) >= {"settings", "warnings"}
+    assert run["settings"]["analyses"]["associations"]["ci_method"] == "delong"
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted([*(f"{n}.tsv" for n in result.tables), "run.json"])
+    tables = tmp_path / "tables"
+    write_tables(result, tables)
+    for name in result.tables:
+        assert (out / f"{name}.tsv").read_bytes() == (tables / f"{name}.tsv").read_bytes()
 
 
 def test_paired_design_with_counts_and_events():
@@ -140,13 +150,15 @@ def test_paired_design_with_counts_and_events():
     )
     t = res.tables
     # unpaired analyses on the 8 pre-treatment samples
-    assert t["associations.tsv"][["n_r", "n_nr"]].iloc[0].tolist() == [4, 4]
-    assert t["de.tsv"].attrs["n_responders"] == 4 and (t["de.tsv"]["method"] == "pydeseq2").all()
-    p = t["paired.tsv"]
+    assert t["associations"][["n_r", "n_nr"]].iloc[0].tolist() == [4, 4]
+    assert res.settings["analyses"]["de"]["n_responders"] == 4
+    assert (t["de"]["method"] == "pydeseq2").all()
+    assert res.settings["analyses"]["paired"]["n_pairs"] == 8
+    p = t["paired"]
     assert list(p.columns) == PAIRED_COLUMNS
     cyt_r = p[(p["feature"] == "cyt") & (p["group"] == "R")].iloc[0]
     assert cyt_r["n_pairs"] == 4 and cyt_r["direction"] == "up"
-    ne = t["new_events.tsv"]
+    ne = t["new_events"]
     assert ne[["patient_id", "gene", "mechanism"]].values.tolist() == [
         ["P0", "JAK2", "ifng_pathway_loss"],
         ["P5", "B2M", "antigen_presentation_loss"],

@@ -12,6 +12,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from immunescape.compare import DE_COLUMNS, check_counts, differential_expression
+from immunescape.compare._de import _differential_expression
 from immunescape.errors import InputError
 from immunescape.expression import Expression
 
@@ -33,19 +34,24 @@ def counts_cohort():
 
 
 @pytest.fixture(scope="module")
-def deseq_result(counts_cohort):
+def deseq_run(counts_cohort):
     counts, y = counts_cohort
-    return differential_expression(counts, None, y)
+    return _differential_expression(counts, None, y)  # (table, settings)
 
 
-def test_pydeseq2_columns_and_direction(deseq_result):
-    de = deseq_result
+@pytest.fixture(scope="module")
+def deseq_result(deseq_run):
+    return deseq_run[0]
+
+
+def test_pydeseq2_columns_and_direction(deseq_run):
+    de, settings = deseq_run
     assert list(de.columns) == [*DE_COLUMNS, "method"]
     assert (de["method"] == "pydeseq2").all()
     d = de.set_index("gene")
     assert d.loc["G0", "log2FoldChange"] > 1.2 and d.loc["G1", "log2FoldChange"] < -1.2
     assert d.loc["G0", "padj"] < 0.01 and d.loc["G1", "padj"] < 0.01
-    assert de.attrs["design"] == "~response" and de.attrs["n_responders"] == 5
+    assert settings["design"] == "~response" and settings["n_responders"] == 5
 
 
 def test_pydeseq2_against_statsmodels_nb_glm(counts_cohort, deseq_result):

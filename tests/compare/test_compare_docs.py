@@ -5,23 +5,13 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
+import pkgutil
 
 import pytest
 
 import immunescape.compare as compare
 
-MODULES = [
-    "_common",
-    "_associations",
-    "_survival",
-    "_cox",
-    "_de",
-    "_pathways",
-    "_mutations",
-    "_paired",
-    "_figures",
-    "_cohort",
-]
+MODULES = sorted(m.name for m in pkgutil.iter_modules(compare.__path__))
 
 
 @pytest.mark.parametrize("name", MODULES)

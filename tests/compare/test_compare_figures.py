@@ -87,7 +87,10 @@ def test_each_figure(tables):
 def test_write_figures_png_svg_reproducible(tables, tmp_path):
     feats, y, surv, km, assoc, de = tables
     res = CompareResult(
-        tables={"associations.tsv": assoc, "survival.tsv": surv, "km.tsv": km, "de.tsv": de},
+        associations=assoc,
+        survival=surv,
+        km=km,
+        de=de,
         data={"features": feats, "response": y},
     )
     paths = write_figures(res, tmp_path / "a")
@@ -96,7 +99,7 @@ def test_write_figures_png_svg_reproducible(tables, tmp_path):
     assert any(n.startswith("km_OS_") for n in names)
     assert (tmp_path / "a" / "figures" / "volcano.png").read_bytes()[:4] == b"\x89PNG"
     again = write_figures(res, tmp_path / "b")  # the same figures written again
-    fresh = CompareResult(tables=dict(res.tables), data=dict(res.data))
+    fresh = CompareResult(**res.tables, data=dict(res.data))
     third = write_figures(fresh, tmp_path / "c")  # drawn anew
     for p, q in zip(sorted(paths), sorted(third), strict=True):
         if p.suffix == ".svg":
@@ -104,7 +107,7 @@ def test_write_figures_png_svg_reproducible(tables, tmp_path):
     for p, q in zip(sorted(paths), sorted(again), strict=True):
         if p.suffix == ".svg":
             assert p.read_bytes() == q.read_bytes(), p.name
-    with pytest.raises(InputError, match="unknown figure format"):
+    with pytest.raises(InputError, match="formats: unknown value"):
         write_figures(res, tmp_path / "d", formats=("gif",))
 
 

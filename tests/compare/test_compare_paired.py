@@ -17,6 +17,7 @@ from immunescape.compare import (
     paired_changes,
     split_by_timepoint,
 )
+from immunescape.compare._paired import _new_events, _paired_changes
 from immunescape.errors import InputError
 
 
@@ -70,7 +71,7 @@ def paired():
 
 def test_signed_rank_against_enumeration(paired):
     feats, meta = paired
-    t = paired_changes(
+    t, settings = _paired_changes(
         feats,
         meta,
         patient_col="patient",
@@ -80,7 +81,7 @@ def test_signed_rank_against_enumeration(paired):
         response_col="response",
     )
     assert list(t.columns) == PAIRED_COLUMNS
-    assert t.attrs["n_pairs"] == 10
+    assert settings["n_pairs"] == 10
     for (feat, group), row in t.set_index(["feature", "group"]).iterrows():
         if group == "R_vs_NR":
             continue
@@ -179,7 +180,7 @@ def test_new_events_zaretsky_like_case():
             "biallelic": ["unknown", "false", "true", "unknown", "unknown", "unknown"],
         }
     )
-    t = new_events(pre, post)
+    t, settings = _new_events(pre, post)
     assert t[["patient_id", "gene", "event", "detail"]].values.tolist() == [
         ["p1", "JAK1", "truncating", "p.Q503*"],
         ["p1", "B2M", "truncating", "p.S14fs"],
@@ -189,7 +190,7 @@ def test_new_events_zaretsky_like_case():
     assert d.loc["JAK1", "mechanism"] == "ifng_pathway_loss"
     assert d.loc["B2M", "mechanism"] == "antigen_presentation_loss"
     assert d.loc["JAK1", "biallelic"] == "true"
-    assert t.attrs["patients_not_sequenced_before"] == ["p3"]
+    assert settings["patients_not_sequenced_before"] == ["p3"]
     # a pre sample sequenced but without any event: everything at relapse is new
     t = new_events(pre, post, sequenced_pre=["p1", "p2", "p3"])
     assert "JAK2" in set(t["gene"])

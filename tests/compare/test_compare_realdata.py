@@ -28,13 +28,9 @@ from lifelines import CoxPHFitter
 from sklearn.metrics import roc_auc_score
 from statsmodels.duration.hazard_regression import PHReg
 
-from immunescape.compare import (
-    associations,
-    differential_expression,
-    paired_changes,
-    paired_differential_expression,
-    survival,
-)
+from immunescape.compare import associations, survival
+from immunescape.compare._de import _differential_expression, _paired_differential_expression
+from immunescape.compare._paired import _paired_changes
 from immunescape.io import read_clinical, read_expression
 from immunescape.signatures.runner import score
 
@@ -111,8 +107,9 @@ def test_riaz_on_treatment_deseq2(riaz):
     clin, counts = riaz
     on = clin[(clin["tp"] == "On") & clin["y"].notna()]
     sub = _subset(counts.loc[on.index], 200)
-    de = differential_expression(sub, None, on["y"]).set_index("gene")
-    assert de.attrs["n_responders"] == 12 and de.attrs["n_non_responders"] == 40
+    de, settings = _differential_expression(sub, None, on["y"])
+    de = de.set_index("gene")
+    assert settings["n_responders"] == 12 and settings["n_non_responders"] == 40
     # cytotoxic T-cell genes higher in responders on treatment
     for g in ("CD8A", "GZMA", "PRF1"):
         assert de.loc[g, "log2FoldChange"] > 1.0 and de.loc[g, "pvalue"] < 0.05, g
@@ -128,7 +125,7 @@ def test_riaz_on_treatment_deseq2(riaz):
 def test_riaz_paired_pre_to_on(riaz):
     clin, counts = riaz
     logcpm = np.log2(counts.div(counts.sum(axis=1), axis=0) * 1e6 + 1)  # library size: all genes
-    pc = paired_changes(
+    pc, settings = _paired_changes(
         logcpm[IMMUNE],
         clin,
         patient_col="sample_u",
@@ -137,7 +134,7 @@ def test_riaz_paired_pre_to_on(riaz):
         post="On",
         response_col="y",
     )
-    assert (pc.attrs["n_pairs"], pc.attrs["n_pairs_responders"]) == (43, 9)
+    assert (settings["n_pairs"], settings["n_pairs_responders"]) == (43, 9)
     allp = pc[pc["group"] == "all"].set_index("feature")
     assert (allp["direction"] == "up").all() and (allp["q_value"] < 0.05).all()
     r = pc[pc["group"] == "R"].set_index("feature")
@@ -145,7 +142,7 @@ def test_riaz_paired_pre_to_on(riaz):
     assert (r.loc[["GZMA", "PRF1", "CD8A"], "median_delta"] > 0.4).all()
     # PyDESeq2 with patient blocking within the 9 responders
     R = clin.loc[clin["y"] == "R", "sample_u"].unique()
-    pde = paired_differential_expression(
+    pde, pde_settings = _paired_differential_expression(
         _subset(counts, 120, MELANOCYTIC),
         clin,
         patient_col="sample_u",
@@ -153,8 +150,9 @@ def test_riaz_paired_pre_to_on(riaz):
         pre="Pre",
         post="On",
         patients=R,
-    ).set_index("gene")
-    assert pde.attrs["n_pairs"] == 9
+    )
+    pde = pde.set_index("gene")
+    assert pde_settings["n_pairs"] == 9
     for g in ("CD8A", "PRF1", "GZMA"):
         assert pde.loc[g, "log2FoldChange"] > 1.0 and pde.loc[g, "pvalue"] < 0.05, g
     # melanocytic differentiation genes fall in responders' on-treatment biopsies

@@ -266,8 +266,14 @@ def test_bad_survival_input(cohort):
         survival(feats, clin, time_col="os_months", event_col="os_event", covariates=["bmi"])
     with pytest.raises(InputError, match="no time column 'OS'"):
         survival(feats, clin, time_col="OS", event_col="os_event")
-    with pytest.raises(InputError, match="unknown cut"):
+    with pytest.raises(InputError, match="cut: unknown value 'best'"):
         survival(feats, clin, time_col="os_months", event_col="os_event", cut="best")
+    with pytest.raises(InputError, match="cut: must be 'median', 'optimal' or a number"):
+        survival(feats, clin, time_col="os_months", event_col="os_event", cut=[1.0])
+    with pytest.raises(InputError, match="cut: must be a number, got inf"):
+        survival(feats, clin, time_col="os_months", event_col="os_event", cut=float("inf"))
+    with pytest.raises(InputError, match="scale: unknown value 'log'"):
+        survival(feats, clin, time_col="os_months", event_col="os_event", scale="log")
 
 
 def test_untestable_features_are_reported(cohort):

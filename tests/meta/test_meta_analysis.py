@@ -66,19 +66,19 @@ def result(cohorts):
 
 
 def test_cohort_with_one_class_is_listed_and_left_out(result):
-    c = result.tables["cohorts.tsv"].set_index("cohort")
+    c = result.tables["cohorts"].set_index("cohort")
     assert not c.loc["allr", "included"]
     assert "one response class" in c.loc["allr", "reason"]
     assert c.loc[["c0", "c1", "c2"], "included"].all()
     assert c.loc["c1", "treatment_class"] == "anti-CTLA-4"
     assert c.loc["c2", "cancer_type"] == "lung"
-    per = result.tables["meta_cohorts.tsv"]
+    per = result.tables["meta_cohorts"]
     assert set(per["cohort"]) == {"c0", "c1", "c2"}
-    assert any("allr" in w for w in result.provenance["warnings"])
+    assert any("allr" in w for w in result.warnings)
 
 
 def test_per_cohort_auc_and_cox_equal_compare(result, cohorts):
-    per = result.tables["meta_cohorts.tsv"]
+    per = result.tables["meta_cohorts"]
     for name in ("c0", "c2"):
         e, c, _ = cohorts[name]
         pipe = run_pipeline(expr=e, clinical=c)
@@ -90,7 +90,7 @@ def test_per_cohort_auc_and_cox_equal_compare(result, cohorts):
             mechanisms=t["mechanisms.tsv"],
             draw_figures=False,
         )
-        assoc = cmp.tables["associations.tsv"].set_index("feature")
+        assoc = cmp.tables["associations"].set_index("feature")
         mine = per[(per["cohort"] == name) & (per["measure"] == "auc")].set_index("feature")
         shared = assoc.index.intersection(mine.index)
         assert len(shared) > 100
@@ -108,7 +108,7 @@ def test_per_cohort_auc_and_cox_equal_compare(result, cohorts):
                 equal_nan=True,
             )
         assert (mine.loc[shared, "n_r"] == assoc.loc[shared, "n_r"]).all()
-        surv = cmp.tables["survival.tsv"]
+        surv = cmp.tables["survival"]
         surv = surv[(surv["endpoint"] == "OS") & (surv["model"] == "univariable")]
         surv = surv.set_index("feature")
         cox = per[(per["cohort"] == name) & (per["measure"] == "log_hr:OS")].set_index("feature")
@@ -121,8 +121,8 @@ def test_per_cohort_auc_and_cox_equal_compare(result, cohorts):
 
 
 def test_pooled_dl_equals_statsmodels_on_cohort_rows(result):
-    meta = result.tables["meta.tsv"]
-    per = result.tables["meta_cohorts.tsv"]
+    meta = result.tables["meta"]
+    per = result.tables["meta_cohorts"]
     per = per[per["pooled"]]
     rows = meta[(meta["subgroup_by"] == "all") & (meta["method"] == "DL") & (meta["k"] >= 2)]
     checked = 0
@@ -148,9 +148,9 @@ def test_pooled_dl_equals_statsmodels_on_cohort_rows(result):
 
 
 def test_q_values_and_leave_one_out(result):
-    meta = result.tables["meta.tsv"]
-    loo = result.tables["meta_loo.tsv"]
-    per = result.tables["meta_cohorts.tsv"]
+    meta = result.tables["meta"]
+    loo = result.tables["meta_loo"]
+    per = result.tables["meta_cohorts"]
     sel = meta[
         (meta["subgroup_by"] == "all")
         & (meta["method"] == "REML")
@@ -175,7 +175,7 @@ def test_q_values_and_leave_one_out(result):
 
 
 def test_subgroups_and_q_between(result):
-    meta = result.tables["meta.tsv"]
+    meta = result.tables["meta"]
     sub = meta[
         (meta["subgroup_by"] == "treatment_class")
         & (meta["method"] == "REML")
@@ -205,13 +205,13 @@ def test_cohort_info_overrides_and_phenotype_features(cohorts, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = meta_analysis(specs, cohort_info=info, methods=["DL"], capture_mb=30.0)
-    c = res.tables["cohorts.tsv"].set_index("cohort")
+    c = res.tables["cohorts"].set_index("cohort")
     assert c.loc["c0", "treatment_class"] == "combination"
     assert c.loc["c0", "cancer_type"] == "skin"
-    meta = res.tables["meta.tsv"]
+    meta = res.tables["meta"]
     assert set(meta["method"]) == {"DL"}
     assert "cancer_type" not in set(meta["subgroup_by"])  # one level: no subgroups
-    kinds = set(res.tables["meta_cohorts.tsv"]["kind"])
+    kinds = set(res.tables["meta_cohorts"]["kind"])
     assert {"signature", "gene", "mechanism", "phenotype", "genomic"} <= kinds
     row = meta[
         (meta["feature"] == "tmb_per_mb")

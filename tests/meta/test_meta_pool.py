@@ -197,7 +197,7 @@ def test_treatment_classes():
     assert treatment_class("chemotherapy") == "chemotherapy"
 
 
-@pytest.mark.parametrize("name", ["_pool", "_effects", "_run"])
+@pytest.mark.parametrize("name", ["_cohorts", "_effects", "_pool", "_pooled", "_run"])
 def test_docstring_examples(name):
     import doctest
     import importlib

@@ -44,12 +44,12 @@ def real(shared_data):
 
 def test_cohorts_and_subgroups(real):
     res, _ = real
-    c = res.tables["cohorts.tsv"].set_index("cohort")
+    c = res.tables["cohorts"].set_index("cohort")
     assert c["included"].all()
     assert c.loc["Hugo2016_melanoma_PD1", ["n_r", "n_nr"]].tolist() == [14, 13]
     assert set(c["cancer_type"]) == {"Melanoma", "Lung", "Brain"}
     assert set(c["treatment_class"]) == {"anti-PD-1/PD-L1"}
-    meta = res.tables["meta.tsv"]
+    meta = res.tables["meta"]
     cyt = meta[
         (meta["feature"] == "cyt")
         & (meta["subgroup_by"] == "cancer_type")
@@ -63,7 +63,7 @@ def test_cohorts_and_subgroups(real):
 
 def test_per_cohort_aucs_equal_compare(real):
     res, specs = real
-    per = res.tables["meta_cohorts.tsv"]
+    per = res.tables["meta_cohorts"]
     for name, (e, c) in specs.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -76,7 +76,7 @@ def test_per_cohort_aucs_equal_compare(real):
                 mechanisms=t["mechanisms.tsv"],
                 draw_figures=False,
             )
-        assoc = cmp.tables["associations.tsv"].set_index("feature")
+        assoc = cmp.tables["associations"].set_index("feature")
         mine = per[(per["cohort"] == name) & (per["measure"] == "auc")].set_index("feature")
         shared = assoc.index.intersection(mine.index)
         assert len(shared) >= 100
@@ -91,7 +91,7 @@ def test_per_cohort_aucs_equal_compare(real):
 
 def test_cd274_auc_against_sklearn(real, shared_data):
     res, specs = real
-    per = res.tables["meta_cohorts.tsv"]
+    per = res.tables["meta_cohorts"]
     e, c = specs["Hugo2016_melanoma_PD1"]
     expr = pd.read_csv(e, sep="\t", index_col="gene")
     clin = pd.read_csv(c, sep="\t", index_col="sample_id")
@@ -108,8 +108,8 @@ def test_cd274_auc_against_sklearn(real, shared_data):
 
 def test_pooled_dl_equals_statsmodels(real):
     res, _ = real
-    meta = res.tables["meta.tsv"]
-    per = res.tables["meta_cohorts.tsv"]
+    meta = res.tables["meta"]
+    per = res.tables["meta_cohorts"]
     per = per[per["pooled"]]
     for feat in ("cyt", "gep18", "gene_CD274", "gene_CXCL9", "impres"):
         r = meta[

@@ -4,11 +4,12 @@ Tables (see docs/compare.md for the columns, tests and references)
     :func:`associations` -> ``associations.tsv``; :func:`survival` -> ``survival.tsv`` and
     :func:`km_table` -> ``km.tsv``; :func:`differential_expression` -> ``de.tsv``;
     :func:`pathway_contrasts` -> ``pathways.tsv``; :func:`mutation_enrichment` ->
-    ``mutations.tsv``; :func:`mechanism_enrichment`; :func:`paired_changes` ->
+    ``mutations.tsv``; :func:`mechanism_enrichment` -> ``mechanisms_enrichment.tsv``;
+    :func:`paired_changes` ->
     ``paired.tsv``; :func:`new_events` -> ``new_events.tsv``.
 All at once
-    :func:`compare_cohort` -> :class:`CompareResult`; :func:`write_tables`,
-    :func:`write_figures`.
+    :func:`compare_cohort` -> :class:`CompareResult` (tables, settings, warnings);
+    :func:`write_tables`, :func:`write_figures`.
 """
 
 from immunescape.compare._associations import ASSOCIATION_COLUMNS, associations
@@ -30,7 +31,7 @@ from immunescape.compare._figures import (
     write_figures,
 )
 from immunescape.compare._mutations import (
-    MECHANISM_COLUMNS,
+    MECHANISMS_ENRICHMENT_COLUMNS,
     MUTATION_COLUMNS,
     mechanism_enrichment,
     mutation_enrichment,
@@ -60,7 +61,7 @@ __all__ = [
     "ASSOCIATION_COLUMNS",
     "DE_COLUMNS",
     "KM_COLUMNS",
-    "MECHANISM_COLUMNS",
+    "MECHANISMS_ENRICHMENT_COLUMNS",
     "MUTATION_COLUMNS",
     "NEW_EVENT_COLUMNS",
     "PAIRED_COLUMNS",

@@ -4,7 +4,7 @@ For every feature (signature score, pathway activity, gene, mechanism strength, 
 
 * ``auc`` = P(score of a responder > score of a non-responder), ties counted one half (the
   Mann-Whitney U statistic divided by ``n_r * n_nr``); 0.5 = no separation, > 0.5 = higher in
-  responders. Its confidence interval comes from :func:`immunescape.predict.auc_ci`: DeLong's
+  responders. Its confidence interval comes from :func:`immunescape.stats.auc_ci`: DeLong's
   variance (DeLong et al. 1988, Biometrics 44:837) with a normal interval truncated to [0, 1],
   as R pROC ``ci.auc``, or a stratified percentile bootstrap (seeded).
 * ``p_value``: two-sided Mann-Whitney U test, :func:`scipy.stats.mannwhitneyu` with
@@ -19,23 +19,24 @@ NaN statistics and a note, and left out of the multiple-testing correction.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from immunescape._validate import check_choice
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
     check_groups,
     kinds_of,
     numeric_features,
+    public_table,
     response_labels,
-    short_list,
+    shared_samples,
     sort_by_p,
 )
-from immunescape.errors import InputError
 from immunescape.stats import auc_ci, bh
 
 __all__ = ["associations", "ASSOCIATION_COLUMNS"]
@@ -67,17 +68,17 @@ def _direction(auc: float) -> str:
     return "no_difference"
 
 
-def associations(
+def _associations(
     features: pd.DataFrame,
     response: pd.Series,
     *,
-    ci: CiMethod = "delong",
+    ci_method: CiMethod = "delong",
     min_per_group: int = 3,
     alpha: float = 0.05,
     n_boot: int = 2000,
     seed: int = 0,
     feature_info: pd.DataFrame | pd.Series | dict[str, str] | None = None,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Test every feature for a difference between responders and non-responders.
 
     Parameters
@@ -87,7 +88,7 @@ def associations(
     response
         ``"R"`` / ``"NR"`` (or 1 / 0) per sample id; missing labels are dropped. Only samples
         present in both inputs are used.
-    ci
+    ci_method
         ``"delong"`` (default) or ``"bootstrap"`` (stratified, ``n_boot`` replicates, ``seed``).
     min_per_group
         Fewest responders and non-responders needed overall (else :class:`InputError`) and
@@ -95,7 +96,7 @@ def associations(
     alpha
         1 - confidence level of the AUC interval.
     n_boot, seed
-        Bootstrap replicates and seed (``ci="bootstrap"`` only).
+        Bootstrap replicates and seed (``ci_method="bootstrap"`` only).
     feature_info
         Optional feature descriptions (``ScoreResult.features`` with ``id`` and ``kind``, or
         a mapping feature -> kind) adding a ``kind`` column.
@@ -104,7 +105,7 @@ def associations(
     -------
     pandas.DataFrame
         :data:`ASSOCIATION_COLUMNS`, then ``kind`` (if known), ``ci_method``, ``test`` and
-        ``note``; sorted by ``p_value`` (NaN last). ``attrs`` hold the settings.
+        ``note``; sorted by ``p_value`` (NaN last).
 
     Raises
     ------
@@ -123,20 +124,10 @@ def associations(
     >>> round(float(t["p_value"].iloc[0]), 4)
     0.4
     """
-    if ci not in ("delong", "bootstrap"):
-        raise InputError(
-            f"unknown ci method {ci!r}", source="ci", fix="use 'delong' or 'bootstrap'"
-        )
+    check_choice("ci_method", ci_method, CiMethod)
     X = numeric_features(features)
     y = response_labels(response)
-    shared = X.index.intersection(y.index, sort=False)
-    if len(shared) == 0:
-        raise InputError(
-            f"no sample id shared by features ({short_list(X.index[:3])}) and response "
-            f"({short_list(y.index[:3])})",
-            source="response",
-            fix="use the same sample ids in the expression and clinical files",
-        )
+    shared = shared_samples(X, y)
     X = X.loc[shared]
     y = y.loc[shared]
     check_groups(y, min_per_group=min_per_group, what="associations")
@@ -160,7 +151,9 @@ def associations(
             )
         else:
             labels = np.r_[np.ones(r.size, dtype=np.int8), np.zeros(nr.size, dtype=np.int8)]
-            res = auc_ci(labels, np.r_[r, nr], method=ci, alpha=alpha, n_boot=n_boot, seed=seed)
+            res = auc_ci(
+                labels, np.r_[r, nr], method=ci_method, alpha=alpha, n_boot=n_boot, seed=seed
+            )
             p = float(stats.mannwhitneyu(r, nr, alternative="two-sided", method="auto").pvalue)
             note = "constant feature" if np.ptp(np.r_[r, nr]) == 0 else ""
             row.update(auc=res.auc, auc_ci_low=res.low, auc_ci_high=res.high, p_value=p, note=note)
@@ -174,18 +167,20 @@ def associations(
     if kinds is not None:
         table["kind"] = kinds
         extra = ["kind", *extra]
-    table["ci_method"] = "delong" if ci == "delong" else f"bootstrap (n_boot={n_boot}, seed={seed})"
+    table["ci_method"] = (
+        "delong" if ci_method == "delong" else f"bootstrap (n_boot={n_boot}, seed={seed})"
+    )
     table["test"] = TEST_NAME
     table = table[ASSOCIATION_COLUMNS + extra]
     table[["n_r", "n_nr"]] = table[["n_r", "n_nr"]].astype(int)
     table = sort_by_p(table)
-    table.attrs = {
+    settings = {
         "test": TEST_NAME,
         "auc": "P(score_R > score_NR) + 0.5 P(tie)",
-        "ci_method": ci,
+        "ci_method": ci_method,
         "confidence_level": 1.0 - alpha,
-        "n_boot": n_boot if ci == "bootstrap" else None,
-        "seed": seed if ci == "bootstrap" else None,
+        "n_boot": n_boot if ci_method == "bootstrap" else None,
+        "seed": seed if ci_method == "bootstrap" else None,
         "multiple_testing": "Benjamini-Hochberg (statsmodels fdr_bh) over tested features",
         "min_per_group": min_per_group,
         "n_responders": int(is_r.sum()),
@@ -193,4 +188,7 @@ def associations(
         "n_features": int(X.shape[1]),
         "n_tested": int(table["p_value"].notna().sum()),
     }
-    return table
+    return table, settings
+
+
+associations = public_table(_associations)

@@ -1,37 +1,44 @@
 """One call for a whole cohort comparison: :func:`compare_cohort` -> :class:`CompareResult`.
 
 The command line (``immunescape compare``) reads the inputs and calls this function; it
-returns tidy tables (written as TSV), static figures and the provenance for ``run.json``.
+returns tidy tables (written as TSV), static figures, the settings for ``run.json`` and the
+warnings.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape.compare._associations import associations
+from immunescape._result import Result
+from immunescape._validate import check_choice
+from immunescape.compare._associations import CiMethod, _associations
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
     clinical_frame,
     numeric_features,
+    recorded_warnings,
+    require_columns,
     response_labels,
     short_list,
 )
-from immunescape.compare._de import check_counts, differential_expression
-from immunescape.compare._mutations import mechanism_enrichment, mutation_enrichment
-from immunescape.compare._paired import new_events, paired_changes, split_by_timepoint
-from immunescape.compare._pathways import pathway_contrasts
-from immunescape.compare._survival import km_table, survival
+from immunescape.compare._de import _differential_expression, check_counts
+from immunescape.compare._km import km_table
+from immunescape.compare._mutations import _mechanism_enrichment, _mutation_enrichment
+from immunescape.compare._paired import _new_events, _paired_changes, split_by_timepoint
+from immunescape.compare._pathways import _pathway_contrasts
+from immunescape.compare._survival import _survival
+from immunescape.compare._survival_input import Cut
 from immunescape.errors import InputError
 from immunescape.expression import Expression
+from immunescape.tables import write_tsv
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -43,31 +50,57 @@ ENDPOINTS = (("OS", "os_months", "os_event"), ("PFS", "pfs_months", "pfs_event")
 
 
 @dataclass
-class CompareResult:
-    """Tables, figures and provenance of a cohort comparison.
+class CompareResult(Result):
+    """Tables, figures, settings and warnings of a cohort comparison.
 
     Attributes
     ----------
-    tables
-        File name -> table: ``associations.tsv``, ``survival.tsv``, ``km.tsv``, ``de.tsv``,
-        ``pathways.tsv``, ``mutations.tsv``, ``mechanisms_enrichment.tsv``, ``paired.tsv``,
-        ``new_events.tsv`` (only those computed).
+    associations, survival, km, de, pathways, mutations, mechanisms_enrichment, paired, new_events
+        The tables (``<name>.tsv``; None when not computed); :attr:`tables` holds those
+        computed, in this order.
     figures
         Name -> matplotlib Figure (see :func:`~immunescape.compare.make_figures`).
-    provenance
-        Settings, tests, sample counts and warnings, for ``run.json``.
+    settings
+        Per analysis (``settings["analyses"]``): tests, options and sample counts; the
+        response column and counts; the paired design. For ``run.json``.
+    warnings
+        What was skipped or left out, and warnings of the scoring and of PyDESeq2.
     data
         Per-sample inputs the figures need (features, response, pairs).
     """
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    table_names = (
+        "associations",
+        "survival",
+        "km",
+        "de",
+        "pathways",
+        "mutations",
+        "mechanisms_enrichment",
+        "paired",
+        "new_events",
+    )
+
+    associations: pd.DataFrame | None = None
+    survival: pd.DataFrame | None = None
+    km: pd.DataFrame | None = None
+    de: pd.DataFrame | None = None
+    pathways: pd.DataFrame | None = None
+    mutations: pd.DataFrame | None = None
+    mechanisms_enrichment: pd.DataFrame | None = None
+    paired: pd.DataFrame | None = None
+    new_events: pd.DataFrame | None = None
     figures: dict[str, Figure] = field(default_factory=dict)
-    provenance: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
 
 def write_tables(result: CompareResult, outdir: str | Path) -> list[Path]:
-    """Write every table of ``result`` as a TSV in ``outdir`` (floats to 6 significant digits).
+    """Write every table of ``result`` as ``<name>.tsv`` in ``outdir``.
+
+    Each table is written by :func:`immunescape.tables.write_tsv` (floats to 6 significant
+    digits, ``NA``, booleans ``true``/``false``), as the command line writes it.
 
     Returns
     -------
@@ -75,16 +108,7 @@ def write_tables(result: CompareResult, outdir: str | Path) -> list[Path]:
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, table in result.tables.items():
-        path = out / name
-        table.to_csv(path, sep="\t", index=False, float_format="%.6g", na_rep="NA")
-        paths.append(path)
-    return paths
-
-
-def _attrs(table: pd.DataFrame) -> dict[str, Any]:
-    return {k: v for k, v in table.attrs.items() if k != "pairs"}
+    return [write_tsv(table, out / f"{name}.tsv") for name, table in result.tables.items()]
 
 
 def _sample_column_frame(table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -109,10 +133,9 @@ def _features(
     if scores is None and expr is not None:
         from immunescape.signatures.runner import score
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with recorded_warnings() as caught:
             res = score(expr, seed=seed)
-        messages.extend(f"scores: {w.message}" for w in caught)
+        messages.extend(f"scores: {w}" for w in caught)
         scores, feature_info = res.scores, res.features
     if scores is not None:
         sc = numeric_features(scores, source="scores")
@@ -159,8 +182,8 @@ def compare_cohort(
     time_col: str | None = None,
     event_col: str | None = None,
     covariates: Sequence[str] | None = None,
-    cut: Literal["median", "optimal"] | float = "median",
-    ci: Literal["delong", "bootstrap"] = "delong",
+    cut: Cut = "median",
+    ci_method: CiMethod = "delong",
     patient_col: str | None = None,
     timepoint_col: str | None = None,
     pre: str = "pre",
@@ -168,7 +191,7 @@ def compare_cohort(
     min_per_group: int = 3,
     gene_sets: dict[str, list[str]] | None = None,
     draw_figures: bool = True,
-    n_cpus: int = 1,
+    n_jobs: int = 1,
     seed: int = 0,
 ) -> CompareResult:
     """Compare responders with non-responders, survival and paired biopsies of one cohort.
@@ -193,7 +216,7 @@ def compare_cohort(
     sequenced_samples
         Samples whose DNA was sequenced (default: the ``tmb`` table's samples, else the
         samples with an event, with a warning).
-    response_col, time_col, event_col, covariates, cut, ci, min_per_group
+    response_col, time_col, event_col, covariates, cut, ci_method, min_per_group
         As in the individual analyses. Without ``time_col``/``event_col`` the endpoints
         ``os_months``/``os_event`` and ``pfs_months``/``pfs_event`` are used when present.
     patient_col, timepoint_col, pre, post
@@ -203,7 +226,7 @@ def compare_cohort(
         Gene sets for ``pathways.tsv`` (default: the signature registry's).
     draw_figures
         Draw the figures (else ``figures`` is empty; :func:`write_figures` draws them).
-    n_cpus, seed
+    n_jobs, seed
         PyDESeq2 processes; seed of bootstrap intervals and random-background scores.
 
     Returns
@@ -220,12 +243,13 @@ def compare_cohort(
     ...                      "os_event": [1, 0] * 6}, index=ids)
     >>> f = pd.DataFrame({"cyt": np.r_[rng.normal(2, 1, 6), rng.normal(0, 1, 6)]}, index=ids)
     >>> res = compare_cohort(clin, scores=f, draw_figures=False)
-    >>> sorted(res.tables)
-    ['associations.tsv', 'km.tsv', 'survival.tsv']
+    >>> list(res.tables)
+    ['associations', 'survival', 'km']
     """
+    check_choice("ci_method", ci_method, CiMethod)
     clin = clinical_frame(clinical)
     messages: list[str] = []
-    prov: dict[str, Any] = {"analyses": {}, "warnings": messages}
+    prov: dict[str, Any] = {"analyses": {}}
     if response_col not in clin.columns:
         raise InputError(
             f"no response column {response_col!r} (columns: {short_list(clin.columns, 12)})",
@@ -262,13 +286,12 @@ def compare_cohort(
                 source="paired",
                 fix="give --patient-col and --timepoint-col",
             )
-        for col in (patient_col, timepoint_col):
-            if col not in clin.columns:
-                raise InputError(
-                    f"no column {col!r} in the clinical table",
-                    source="clinical",
-                    fix="name the patient and timepoint columns",
-                )
+        require_columns(
+            clin,
+            (patient_col, timepoint_col),
+            source="clinical",
+            fix="name the patient and timepoint columns",
+        )
         tp = clin[timepoint_col].astype(str).str.strip().str.lower()
         baseline = clin.index[tp == str(pre).strip().lower()]
         prov["paired_design"] = {
@@ -287,16 +310,14 @@ def compare_cohort(
         if hasattr(clinical, "provenance")
         else None,
     }
-    result = CompareResult(provenance=prov)
+    result = CompareResult(settings=prov, warnings=messages)
 
     # ---------------------------------------------------------------- associations
     if feats is not None:
         fb = feats.loc[feats.index.intersection(baseline, sort=False)]
-        assoc = associations(
-            fb, y, ci=ci, min_per_group=min_per_group, seed=seed, feature_info=kinds
+        result.associations, prov["analyses"]["associations"] = _associations(
+            fb, y, ci_method=ci_method, min_per_group=min_per_group, seed=seed, feature_info=kinds
         )
-        result.tables["associations.tsv"] = assoc
-        prov["analyses"]["associations"] = _attrs(assoc)
         result.data.update(features=fb, response=y)
 
         # ------------------------------------------------------------ survival
@@ -323,7 +344,7 @@ def compare_cohort(
                     f"survival {endpoint or tc}: only {n_ok} samples with data; skipped"
                 )
                 continue
-            s = survival(
+            s, s_settings = _survival(
                 fb,
                 cb,
                 time_col=tc,
@@ -335,44 +356,43 @@ def compare_cohort(
                 feature_info=kinds,
             )
             surv_parts.append(s)
-            prov["analyses"]["survival"].append(_attrs(s))
+            prov["analyses"]["survival"].append(s_settings)
             km_parts.append(km_table(fb, cb, time_col=tc, event_col=ec, endpoint=endpoint, cut=cut))
         if surv_parts:
-            result.tables["survival.tsv"] = pd.concat(surv_parts, ignore_index=True)
-            result.tables["km.tsv"] = pd.concat(km_parts, ignore_index=True)
+            result.survival = pd.concat(surv_parts, ignore_index=True)
+            result.km = pd.concat(km_parts, ignore_index=True)
 
     # ---------------------------------------------------------------- DE + pathways
     cov_frame = clin[list(covariates)] if covariates else None
-    de = None
+    de: tuple[pd.DataFrame, dict[str, Any]] | None = None
     if counts is not None:
         cb = check_counts(counts)
         cb = cb.loc[cb.index.intersection(baseline, sort=False)]
-        de = differential_expression(
-            cb, None, y, covariates=cov_frame, min_per_group=min_per_group, n_cpus=n_cpus
+        de = _differential_expression(
+            cb, None, y, covariates=cov_frame, min_per_group=min_per_group, n_jobs=n_jobs
         )
     elif expr is not None:
         keep = [s for s in expr.samples if s in set(baseline)]
         sub = expr.subset(keep)
         vals = sub.values.to_numpy()
         if expr.unit == "counts" and np.all(vals == np.round(vals)):
-            de = differential_expression(
+            de = _differential_expression(
                 sub.values,
                 None,
                 y,
                 covariates=cov_frame,
                 min_per_group=min_per_group,
-                n_cpus=n_cpus,
+                n_jobs=n_jobs,
             )
         else:
-            de = differential_expression(
+            de = _differential_expression(
                 None, sub, y, covariates=cov_frame, min_per_group=min_per_group
             )
     if de is not None:
-        result.tables["de.tsv"] = de
-        prov["analyses"]["de"] = {k: v for k, v in de.attrs.items()}
-        pw = pathway_contrasts(de, gene_sets=gene_sets)
-        result.tables["pathways.tsv"] = pw
-        prov["analyses"]["pathways"] = _attrs(pw)
+        result.de, prov["analyses"]["de"] = de
+        result.pathways, prov["analyses"]["pathways"] = _pathway_contrasts(
+            result.de, gene_sets=gene_sets
+        )
 
     # ---------------------------------------------------------------- mutations
     if events is not None:
@@ -394,21 +414,21 @@ def compare_cohort(
                 f"mutations: events of {len(dropped)} sample(s) not listed as sequenced were "
                 f"ignored: {short_list(dropped)}"
             )
-        mut = mutation_enrichment(ev, y, samples=seq_base, min_per_group=min_per_group)
-        result.tables["mutations.tsv"] = mut
-        prov["analyses"]["mutations"] = _attrs(mut)
+        result.mutations, prov["analyses"]["mutations"] = _mutation_enrichment(
+            ev, y, samples=seq_base, min_per_group=min_per_group
+        )
     if mechanisms is not None:
         mm = mechanisms[mechanisms["sample_id"].isin(baseline)]
-        me = mechanism_enrichment(mm, y, min_per_group=min_per_group)
-        result.tables["mechanisms_enrichment.tsv"] = me
-        prov["analyses"]["mechanisms"] = _attrs(me)
+        result.mechanisms_enrichment, prov["analyses"]["mechanisms"] = _mechanism_enrichment(
+            mm, y, min_per_group=min_per_group
+        )
 
     # ---------------------------------------------------------------- paired
     if patient_col is not None and timepoint_col is not None:
         meta = clin[[patient_col, timepoint_col]].copy()
         meta["_response"] = y_all.reindex(meta.index)
         if feats is not None:
-            pc = paired_changes(
+            pc, pc_settings = _paired_changes(
                 feats,
                 meta,
                 patient_col=patient_col,
@@ -417,11 +437,12 @@ def compare_cohort(
                 post=post,
                 response_col="_response",
             )
-            result.tables["paired.tsv"] = pc
-            prov["analyses"]["paired"] = _attrs(pc)
+            result.paired = pc
+            pairs = pc_settings.pop("pairs")
+            prov["analyses"]["paired"] = pc_settings
             result.data.update(
                 paired_features=feats,
-                pairs=pd.DataFrame(pc.attrs["pairs"]),
+                pairs=pd.DataFrame(pairs),
                 paired_labels=y_all,
                 pre=pre,
                 post=post,
@@ -435,9 +456,8 @@ def compare_cohort(
                 pre=pre,
                 post=post,
             )
-            ne = new_events(ev_pre, ev_post, sequenced_pre=pts)
-            result.tables["new_events.tsv"] = ne
-            prov["analyses"]["new_events"] = {"n_patients": len(pts), **ne.attrs}
+            result.new_events, ne_settings = _new_events(ev_pre, ev_post, sequenced_pre=pts)
+            prov["analyses"]["new_events"] = {"n_patients": len(pts), **ne_settings}
 
     if draw_figures:
         from immunescape.compare._figures import make_figures

@@ -6,12 +6,16 @@ the argument, what is wrong and how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import inspect
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ParamSpec
 
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_range
 from immunescape.errors import InputError
 
 __all__ = [
@@ -19,13 +23,20 @@ __all__ = [
     "NON_RESPONDER",
     "check_groups",
     "clinical_frame",
+    "covariate_values",
+    "recorded_warnings",
     "numeric_features",
+    "public_table",
+    "require_columns",
     "response_labels",
+    "shared_samples",
     "short_list",
 ]
 
 RESPONDER = "R"
 NON_RESPONDER = "NR"
+
+P = ParamSpec("P")
 
 _R_VALUES = {"r", "responder", "responders", "response", "yes", "true", "1", "1.0"}
 _NR_VALUES = {
@@ -52,6 +63,80 @@ def short_list(items: Iterable[object], limit: int = 5) -> str:
     return text
 
 
+def _unique_ids(index: pd.Index, *, source: str, fix: str) -> None:
+    """Raise if ``index`` repeats a sample id (naming the repeated ones)."""
+    if index.has_duplicates:
+        dup = index[index.duplicated()].unique()
+        raise InputError(f"duplicated sample ids: {short_list(dup)}", source=source, fix=fix)
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, source: str, fix: str) -> None:
+    """Raise for the first of ``columns`` missing from ``frame`` (listing the columns there).
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], source="meta", fix="name it")
+    Traceback (most recent call last):
+    ...
+    immunescape.errors.InputError: meta: no column 'b' (columns: a); fix: name it
+    """
+    for col in columns:
+        if col not in frame.columns:
+            raise InputError(
+                f"no column {col!r} (columns: {short_list(frame.columns, 12)})",
+                source=source,
+                fix=fix,
+            )
+
+
+def shared_samples(data: pd.DataFrame, response: pd.Series, *, what: str = "features") -> pd.Index:
+    """Sample ids of ``data`` that have a response label; an error if there is none.
+
+    Examples
+    --------
+    >>> shared_samples(pd.DataFrame(index=["a", "b"]), pd.Series(["R"], index=["b"])).tolist()
+    ['b']
+    """
+    shared = data.index.intersection(response.index, sort=False)
+    if len(shared) == 0:
+        raise InputError(
+            f"no sample id shared by the {what} ({short_list(data.index[:3])}) and the "
+            f"response ({short_list(response.index[:3])})",
+            source="response",
+            fix="use the same sample ids in the expression and clinical files",
+        )
+    return shared
+
+
+def covariate_values(column: pd.Series, *, where: str = "") -> pd.Series | None:
+    """Check a covariate has no missing value; return it as float if numeric, else None.
+
+    ``where`` completes the message (e.g. ``" with survival data"``).
+
+    Examples
+    --------
+    >>> covariate_values(pd.Series([1, 2], name="age")).tolist()
+    [1.0, 2.0]
+    >>> covariate_values(pd.Series(["m", None], index=["a", "b"], name="sex"))
+    Traceback (most recent call last):
+    ...
+    immunescape.errors.InputError: covariates: covariate 'sex' is missing for 1 sample(s): b; \
+fix: fill the covariate, drop those samples, or leave the covariate out
+    """
+    miss = column.isna()
+    if miss.any():
+        raise InputError(
+            f"covariate {column.name!r} is missing for {int(miss.sum())} sample(s){where}: "
+            f"{short_list(column.index[miss])}",
+            source="covariates",
+            fix="fill the covariate, drop those samples, or leave the covariate out",
+        )
+    if pd.api.types.is_bool_dtype(column):
+        return None
+    num = pd.to_numeric(column, errors="coerce")
+    return num.astype(float) if num.notna().all() else None
+
+
 def response_labels(response: object, *, source: str = "response") -> pd.Series:
     """Return the response as a Series of ``"R"`` / ``"NR"`` indexed by sample, missing dropped.
 
@@ -69,13 +154,7 @@ def response_labels(response: object, *, source: str = "response") -> pd.Series:
             source=source,
             fix="pass clinical.response (values R / NR, index = sample ids)",
         )
-    if response.index.has_duplicates:
-        dup = response.index[response.index.duplicated()].unique()
-        raise InputError(
-            f"duplicated sample ids: {short_list(dup)}",
-            source=source,
-            fix="give one response per sample",
-        )
+    _unique_ids(response.index, source=source, fix="give one response per sample")
     out: dict[Any, str] = {}
     bad: list[str] = []
     for sample, value in response.items():
@@ -112,18 +191,8 @@ def check_groups(
     tuple of int
         ``(n_responders, n_non_responders)``.
     """
-    if isinstance(min_per_group, bool) or not isinstance(min_per_group, int | np.integer):
-        raise InputError(
-            f"min_per_group must be an integer, got {min_per_group!r}",
-            source="min_per_group",
-            fix="use e.g. min_per_group=3",
-        )
-    if min_per_group < 2:
-        raise InputError(
-            f"min_per_group must be at least 2, got {min_per_group}",
-            source="min_per_group",
-            fix="use e.g. min_per_group=3",
-        )
+    value = min_per_group.item() if isinstance(min_per_group, np.integer) else min_per_group
+    check_range("min_per_group", value, low=2, integer=True)
     n_r = int((y == RESPONDER).sum())
     n_nr = int((y == NON_RESPONDER).sum())
     if n_r == 0 or n_nr == 0:
@@ -154,11 +223,7 @@ def numeric_features(features: object, *, source: str = "features") -> pd.DataFr
             source=source,
             fix="pass a table with sample ids as index and one column per feature",
         )
-    if features.index.has_duplicates:
-        dup = features.index[features.index.duplicated()].unique()
-        raise InputError(
-            f"duplicated sample ids: {short_list(dup)}", source=source, fix="one row per sample"
-        )
+    _unique_ids(features.index, source=source, fix="one row per sample")
     if features.columns.has_duplicates:
         dup = features.columns[features.columns.duplicated()].unique()
         raise InputError(
@@ -204,11 +269,7 @@ def clinical_frame(clinical: object, *, source: str = "clinical") -> pd.DataFram
             frame = data.join(extra.drop(columns=[c for c in extra if c in data]), how="left")
         return frame
     if isinstance(clinical, pd.DataFrame):
-        if clinical.index.has_duplicates:
-            dup = clinical.index[clinical.index.duplicated()].unique()
-            raise InputError(
-                f"duplicated sample ids: {short_list(dup)}", source=source, fix="one row per sample"
-            )
+        _unique_ids(clinical.index, source=source, fix="one row per sample")
         return clinical
     raise InputError(
         f"clinical must be a ClinicalTable or a DataFrame indexed by sample id, got "
@@ -248,3 +309,46 @@ def kinds_of(feature_info: object, names: Iterable[str]) -> list[str] | None:
             source="feature_info",
         )
     return [mapping.get(n, "") for n in names]
+
+
+@contextmanager
+def recorded_warnings() -> Iterator[list[str]]:
+    """Collect the messages of the warnings raised inside the block (none is shown).
+
+    The list is filled when the block ends.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with recorded_warnings() as messages:
+    ...     warnings.warn("few samples")
+    >>> messages
+    ['few samples']
+    """
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield messages
+    messages.extend(str(w.message) for w in caught)
+
+
+def public_table(
+    analysis: Callable[P, tuple[pd.DataFrame, dict[str, Any]]],
+) -> Callable[P, pd.DataFrame]:
+    """Return the public form of ``_<name>(...) -> (table, settings)``: the table only.
+
+    One implementation serves both: :func:`~immunescape.compare.compare_cohort` calls the
+    private form to keep the settings for ``run.json``; users call the public one, which has
+    the same parameters and docstring (whose examples doctest runs from the private form).
+    """
+
+    def public(*args: P.args, **kwargs: P.kwargs) -> pd.DataFrame:
+        return analysis(*args, **kwargs)[0]
+
+    name = analysis.__name__.removeprefix("_")
+    public.__name__ = public.__qualname__ = name
+    public.__module__ = analysis.__module__
+    public.__doc__ = analysis.__doc__
+    sig = inspect.signature(analysis).replace(return_annotation="pd.DataFrame")
+    setattr(public, "__signature__", sig)  # noqa: B010 - functions have no typed slot for it
+    return public

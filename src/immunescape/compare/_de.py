@@ -1,6 +1,6 @@
 """Differential expression of responders versus non-responders (``de.tsv``).
 
-Two methods, chosen by the data given, named in the ``method`` column and in ``attrs``:
+Two methods, chosen by the data given, named in the ``method`` column and in the settings:
 
 ``pydeseq2``
     Raw integer read counts: PyDESeq2 (Muzellec et al. 2023, Bioinformatics 39:btad547), the
@@ -37,7 +37,10 @@ from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
     check_groups,
+    covariate_values,
+    public_table,
     response_labels,
+    shared_samples,
     short_list,
 )
 from immunescape.errors import InputError
@@ -140,22 +143,10 @@ def _covariate_frame(
     names = {}
     out = {}
     for k, col in enumerate(sub.columns):
-        miss = sub[col].isna()
-        if miss.any():
-            raise InputError(
-                f"covariate {col!r} is missing for {int(miss.sum())} sample(s): "
-                f"{short_list(sub.index[miss])}",
-                source="covariates",
-                fix="fill the covariate, drop those samples, or leave the covariate out",
-            )
+        num = covariate_values(sub[col])
         safe = f"c{k}"
         names[safe] = str(col)
-        s = sub[col]
-        num = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_bool_dtype(s) else None
-        if num is not None and num.notna().all():
-            out[safe] = num.astype(float)
-        else:
-            out[safe] = "L" + s.astype(str)
+        out[safe] = num if num is not None else "L" + sub[col].astype(str)
         if pd.Series(out[safe]).nunique() < 2:
             raise InputError(
                 f"covariate {col!r} is constant among the analysed samples",
@@ -173,14 +164,14 @@ def _run_deseq(
     contrast: list[str],
     *,
     alpha: float,
-    n_cpus: int,
+    n_jobs: int,
 ) -> tuple[pd.DataFrame, list[str]]:
     from pydeseq2.dds import DeseqDataSet
     from pydeseq2.default_inference import DefaultInference
     from pydeseq2.ds import DeseqStats
 
     notes: list[str] = []
-    inference = DefaultInference(n_cpus=n_cpus)
+    inference = DefaultInference(n_cpus=n_jobs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         dds = DeseqDataSet(
@@ -198,13 +189,13 @@ def _run_deseq(
     return res.reset_index(), [f"pydeseq2: {n}" for n in notes]
 
 
-def _finish(table: pd.DataFrame, method: str, attrs: dict[str, Any]) -> pd.DataFrame:
+def _finish(
+    table: pd.DataFrame, method: str, settings: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     table = table[DE_COLUMNS].copy()
     table["method"] = method
     table = table.sort_values("pvalue", kind="mergesort", na_position="last").reset_index(drop=True)
-    table.attrs = {"method": METHOD_TEXT[method if method in METHOD_TEXT else "pydeseq2"]}
-    table.attrs.update(attrs)
-    return table
+    return table, {"method": METHOD_TEXT[method], **settings}
 
 
 # ------------------------------------------------------------------------ log-scale tests
@@ -290,7 +281,7 @@ def _log_matrix(log_expr: Expression | pd.DataFrame) -> tuple[pd.DataFrame, str]
 
 
 # ------------------------------------------------------------------------ public API
-def differential_expression(
+def _differential_expression(
     counts: pd.DataFrame | None,
     log_expr: Expression | pd.DataFrame | None,
     response: pd.Series,
@@ -298,8 +289,8 @@ def differential_expression(
     covariates: pd.DataFrame | None = None,
     min_per_group: int = 3,
     alpha: float = 0.05,
-    n_cpus: int = 1,
-) -> pd.DataFrame:
+    n_jobs: int = 1,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Genes differing between responders and non-responders.
 
     Parameters
@@ -321,15 +312,14 @@ def differential_expression(
         Fewest responders and non-responders required.
     alpha
         DESeq2's significance level for independent filtering.
-    n_cpus
-        Processes for PyDESeq2.
+    n_jobs
+        Processes for PyDESeq2 (its ``n_cpus``).
 
     Returns
     -------
     pandas.DataFrame
         :data:`DE_COLUMNS` plus ``method`` (``pydeseq2``, ``welch`` or ``ols``), sorted by
-        ``pvalue``; ``log2FoldChange > 0`` means higher in responders. ``attrs`` hold the
-        method description, design and sample counts.
+        ``pvalue``; ``log2FoldChange > 0`` means higher in responders.
 
     Raises
     ------
@@ -347,30 +337,24 @@ def differential_expression(
     >>> de[["gene", "log2FoldChange", "method"]].values.tolist()
     [['CXCL9', 4.0, 'welch'], ['ACTB', -0.0333..., 'welch']]
     """
-    if counts is None and log_expr is None:
+    note = ""
+    if counts is not None:
+        data = check_counts(counts)
+    elif log_expr is not None:
+        data, note = _log_matrix(log_expr)
+    else:
         raise InputError(
             "no expression given",
             source="differential_expression",
             fix="pass raw counts (DESeq2) or log expression (Welch t-test)",
         )
     y = response_labels(response)
-    if counts is not None:
-        data = check_counts(counts)
-    else:
-        data, note = _log_matrix(log_expr)  # type: ignore[arg-type]
-    shared = data.index.intersection(y.index, sort=False)
-    if len(shared) == 0:
-        raise InputError(
-            f"no sample id shared by the expression ({short_list(data.index[:3])}) and the "
-            f"response ({short_list(y.index[:3])})",
-            source="response",
-            fix="use the same sample ids in the expression and clinical files",
-        )
+    shared = shared_samples(data, y, what="expression")
     y = y.loc[shared]
     data = data.loc[shared]
     n_r, n_nr = check_groups(y, min_per_group=min_per_group, what="differential expression")
     cov, names = _covariate_frame(covariates, shared)
-    attrs: dict[str, Any] = {
+    settings: dict[str, Any] = {
         "n_responders": n_r,
         "n_non_responders": n_nr,
         "n_genes": int(data.shape[1]),
@@ -391,7 +375,7 @@ def differential_expression(
             design,
             ["response", RESPONDER, NON_RESPONDER],
             alpha=alpha,
-            n_cpus=n_cpus,
+            n_jobs=n_jobs,
         )
         if dropped:
             zero = pd.DataFrame({"gene": data.columns[~keep]})
@@ -401,15 +385,15 @@ def differential_expression(
         pretty = design
         for safe, orig in names.items():
             pretty = pretty.replace(safe, orig)
-        attrs.update(design=pretty, contrast="response R vs NR", alpha=alpha, warnings=notes)
-        return _finish(res, "pydeseq2", attrs)
+        settings.update(design=pretty, contrast="response R vs NR", alpha=alpha, warnings=notes)
+        return _finish(res, "pydeseq2", settings)
 
     Y = data.to_numpy(dtype=float)
     is_r = (y == RESPONDER).to_numpy()
     if cov is None:
         out = _welch(Y, is_r)
         method = "welch"
-        attrs["design"] = "R vs NR (Welch)"
+        settings["design"] = "R vs NR (Welch)"
     else:
         parts = [np.ones((len(shared), 1)), is_r.astype(float)[:, None]]
         dummies = pd.get_dummies(cov, drop_first=True, dtype=float)
@@ -423,14 +407,17 @@ def differential_expression(
             )
         out = _ols(Y, X, coef=1)
         method = "ols"
-        attrs["design"] = "~ " + " + ".join([*names.values(), "response"])
+        settings["design"] = "~ " + " + ".join([*names.values(), "response"])
     table = pd.DataFrame({"gene": data.columns.astype(str), **out})
     table["padj"] = bh(table["pvalue"].to_numpy())
-    attrs["input"] = note
-    return _finish(table, method, attrs)
+    settings["input"] = note
+    return _finish(table, method, settings)
 
 
-def paired_differential_expression(
+differential_expression = public_table(_differential_expression)
+
+
+def _paired_differential_expression(
     counts: pd.DataFrame,
     meta: pd.DataFrame,
     *,
@@ -440,9 +427,9 @@ def paired_differential_expression(
     post: str = "on",
     patients: Sequence[str] | None = None,
     alpha: float = 0.05,
-    n_cpus: int = 1,
+    n_jobs: int = 1,
     min_pairs: int = 3,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Within-patient change (post vs pre) of raw counts: PyDESeq2 with patient blocking.
 
     The design ``~ patient + timepoint`` compares each patient's post-treatment sample with
@@ -460,7 +447,7 @@ def paired_differential_expression(
         Timepoint values (matched case-insensitively).
     patients
         Restrict to these patients (e.g. the responders).
-    alpha, n_cpus
+    alpha, n_jobs
         As :func:`differential_expression`.
     min_pairs
         Fewest patients with both samples.
@@ -480,8 +467,8 @@ def paired_differential_expression(
     >>> m = pd.DataFrame({"patient": np.repeat(["p1", "p2", "p3", "p4"], 2),
     ...                   "tp": ["pre", "on"] * 4}, index=c.index)
     >>> de = paired_differential_expression(c, m, patient_col="patient", timepoint_col="tp")
-    >>> de.attrs["n_pairs"], de.columns[:3].tolist()
-    (4, ['gene', 'baseMean', 'log2FoldChange'])
+    >>> de.columns[:3].tolist(), de["method"].iloc[0]
+    (['gene', 'baseMean', 'log2FoldChange'], 'pydeseq2_paired')
     """
     from immunescape.compare._paired import pair_samples
 
@@ -516,13 +503,16 @@ def paired_differential_expression(
         "~patient + timepoint",
         ["timepoint", "t1post", "t0pre"],
         alpha=alpha,
-        n_cpus=n_cpus,
+        n_jobs=n_jobs,
     )
-    attrs = {
+    settings = {
         "design": f"~ {patient_col} + {timepoint_col}",
         "contrast": f"{post} vs {pre}",
         "n_pairs": int(len(pairs)),
         "n_genes": int(keep.sum()),
         "warnings": notes,
     }
-    return _finish(res, "pydeseq2_paired", attrs)
+    return _finish(res, "pydeseq2_paired", settings)
+
+
+paired_differential_expression = public_table(_paired_differential_expression)

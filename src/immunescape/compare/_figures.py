@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_choice
 from immunescape.compare._common import NON_RESPONDER, RESPONDER, response_labels
 from immunescape.errors import InputError
 
@@ -39,6 +40,7 @@ __all__ = [
     "write_figures",
 ]
 
+FigureFormat = Literal["png", "svg", "pdf"]
 COLOURS = {RESPONDER: "#1b7837", NON_RESPONDER: "#762a83", "high": "#b2182b", "low": "#2166ac"}
 _RC = {
     "svg.hashsalt": "immunescape",
@@ -96,6 +98,17 @@ def _need(table: pd.DataFrame, cols: Iterable[str], what: str) -> None:
     missing = [c for c in cols if c not in table.columns]
     if missing:
         raise InputError(f"{what} table lacks column(s) {', '.join(missing)}", source=what)
+
+
+def _panel_grid(names: Sequence[str]) -> tuple[Figure, list[tuple[Any, str]]]:
+    """One panel per name, three per row, unused panels hidden (call inside ``_rc()``)."""
+    ncol = min(3, len(names))
+    nrow = int(np.ceil(len(names) / ncol))
+    fig = _figure(2.4 * ncol, 2.6 * nrow, left=0.5, top=0.5, hspace=0.55, wspace=0.35)
+    axes = list(fig.subplots(nrow, ncol, squeeze=False).ravel())
+    for ax in axes[len(names) :]:
+        ax.set_visible(False)
+    return fig, list(zip(axes, names, strict=False))
 
 
 # ------------------------------------------------------------------------ volcano
@@ -389,17 +402,10 @@ def score_by_response(
     names = [n for n in feature_names if n in features.columns]
     if not names:
         raise InputError("none of the features to plot is in the table", source="feature_names")
-    ncol = min(3, len(names))
-    nrow = int(np.ceil(len(names) / ncol))
     rng = np.random.default_rng(seed)
     with _rc():
-        fig = _figure(2.4 * ncol, 2.6 * nrow, left=0.5, top=0.5, hspace=0.55, wspace=0.35)
-        axes = fig.subplots(nrow, ncol, squeeze=False)
-        for k, ax in enumerate(axes.ravel()):
-            if k >= len(names):
-                ax.set_visible(False)
-                continue
-            name = names[k]
+        fig, panels = _panel_grid(names)
+        for ax, name in panels:
             v = features[name].reindex(y.index)
             data = [v[y == g].dropna().to_numpy(dtype=float) for g in (RESPONDER, NON_RESPONDER)]
             ax.boxplot(
@@ -460,16 +466,9 @@ def paired_plot(
     if not names:
         raise InputError("none of the features to plot is in the table", source="feature_names")
     lab = response_labels(labels) if labels is not None else None
-    ncol = min(3, len(names))
-    nrow = int(np.ceil(len(names) / ncol))
     with _rc():
-        fig = _figure(2.4 * ncol, 2.6 * nrow, left=0.5, top=0.5, hspace=0.55, wspace=0.35)
-        axes = fig.subplots(nrow, ncol, squeeze=False)
-        for k, ax in enumerate(axes.ravel()):
-            if k >= len(names):
-                ax.set_visible(False)
-                continue
-            name = names[k]
+        fig, panels = _panel_grid(names)
+        for ax, name in panels:
             for _, row in pr.iterrows():
                 a = features.at[row["pre_sample"], name]
                 b = features.at[row["post_sample"], name]
@@ -495,10 +494,10 @@ def make_figures(result: Any, *, top: int = 6) -> dict[str, Figure]:
     tables = result.tables
     data = getattr(result, "data", {}) or {}
     figs: dict[str, Figure] = {}
-    de = tables.get("de.tsv")
+    de = tables.get("de")
     if de is not None and len(de):
         figs["volcano"] = volcano(de)
-    assoc = tables.get("associations.tsv")
+    assoc = tables.get("associations")
     if assoc is not None and assoc["auc"].notna().any():
         figs["auc_forest"] = auc_forest(assoc)
         feats = data.get("features")
@@ -509,8 +508,8 @@ def make_figures(result: Any, *, top: int = 6) -> dict[str, Figure]:
                 figs["score_by_response"] = score_by_response(
                     feats, resp, feature_names=names, associations=assoc
                 )
-    surv = tables.get("survival.tsv")
-    km = tables.get("km.tsv")
+    surv = tables.get("survival")
+    km = tables.get("km")
     if surv is not None and len(surv):
         for ep in dict.fromkeys(surv["endpoint"]):
             part = surv[surv["endpoint"] == ep]
@@ -525,7 +524,7 @@ def make_figures(result: Any, *, top: int = 6) -> dict[str, Figure]:
                         figs[f"km_{ep}_{safe}"] = km_plot(
                             km, feature=str(feat), endpoint=str(ep), survival=surv
                         )
-    paired = tables.get("paired.tsv")
+    paired = tables.get("paired")
     if paired is not None and len(paired) and data.get("pairs") is not None:
         allg = paired[paired["group"] == "all"].dropna(subset=["p_value"])
         names = list(allg["feature"].head(top))
@@ -559,8 +558,7 @@ def write_figures(
         The files written.
     """
     for fmt in formats:
-        if fmt not in ("png", "svg", "pdf"):
-            raise InputError(f"unknown figure format {fmt!r}", source="formats", fix="png or svg")
+        check_choice("formats", fmt, FigureFormat)
     figs = getattr(result, "figures", None) or make_figures(result)
     if hasattr(result, "figures") and not result.figures:
         result.figures = figs

@@ -22,6 +22,7 @@ that mechanism's table).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,23 +32,28 @@ from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
     check_groups,
+    public_table,
     response_labels,
     short_list,
     sort_by_p,
 )
 from immunescape.errors import InputError
 from immunescape.stats import bh
+from immunescape.tables import TABLE_SPECS
 
 __all__ = [
     "mutation_enrichment",
     "mechanism_enrichment",
     "MUTATION_COLUMNS",
-    "MECHANISM_COLUMNS",
+    "MECHANISMS_ENRICHMENT_COLUMNS",
 ]
 
-MUTATION_COLUMNS = ["gene", "n_r_mut", "n_nr_mut", "odds_ratio", "p_value", "q_value"]
+#: Contract columns of ``mutations.tsv`` (:data:`immunescape.tables.TABLE_SPECS`), in order.
+MUTATION_COLUMNS = [*TABLE_SPECS["mutations"].required, *TABLE_SPECS["mutations"].optional]
 MUTATION_EXTRA = ["n_r", "n_nr", "freq_r", "freq_nr", "events_counted", "note"]
-MECHANISM_COLUMNS = [
+#: Columns of ``mechanisms_enrichment.tsv`` in output order: those of its table contract
+#: (:data:`immunescape.tables.TABLE_SPECS`), which lists required before optional ones.
+MECHANISMS_ENRICHMENT_COLUMNS = [
     "mechanism_id",
     "n_r_present",
     "n_nr_present",
@@ -60,12 +66,24 @@ MECHANISM_COLUMNS = [
 FISHER = "Fisher's exact test, two-sided (scipy.stats.fisher_exact)"
 
 
-def _fisher(a: int, b: int, c: int, d: int) -> tuple[float, float]:
-    res = stats.fisher_exact([[a, b], [c, d]], alternative="two-sided")
-    return float(res.statistic), float(res.pvalue)
+def _fisher_table(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Fisher's exact test of each row's 2 x 2 table, BH q-values, sorted by p-value.
+
+    A row holds ``a``/``n_r`` (altered / all responders), ``c``/``n_nr`` (non-responders) and
+    ``note``: rows with a note are not tested.
+    """
+    for row in rows:
+        a, c, n_r, n_nr = row.pop("a"), row.pop("c"), row["n_r"], row["n_nr"]
+        row.update(odds_ratio=np.nan, p_value=np.nan)
+        if not row["note"]:
+            res = stats.fisher_exact([[a, n_r - a], [c, n_nr - c]], alternative="two-sided")
+            row.update(odds_ratio=float(res.statistic), p_value=float(res.pvalue))
+    table = pd.DataFrame(rows, columns=columns)
+    table["q_value"] = bh(table["p_value"].to_numpy(dtype=float))
+    return sort_by_p(table)
 
 
-def mutation_enrichment(
+def _mutation_enrichment(
     events: pd.DataFrame,
     response: pd.Series,
     *,
@@ -73,7 +91,7 @@ def mutation_enrichment(
     event_types: Sequence[str] | None = None,
     min_mutated: int = 3,
     min_per_group: int = 3,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fisher's exact test of each gene's alteration frequency, responders vs non-responders.
 
     Parameters
@@ -145,13 +163,13 @@ def mutation_enrichment(
     ev = ev[ev["sample_id"].isin(y.index)]
     carriers = ev.groupby("gene", sort=True)["sample_id"].agg(lambda s: set(s))
     counted = ", ".join(event_types) if event_types is not None else "all"
-    rows = []
+    rows: list[dict[str, Any]] = []
     r_set = set(y.index[y == RESPONDER])
     nr_set = set(y.index[y == NON_RESPONDER])
     for gene, mutated in carriers.items():
         a = len(mutated & r_set)
         c = len(mutated & nr_set)
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "gene": gene,
             "n_r_mut": a,
             "n_nr_mut": c,
@@ -160,20 +178,17 @@ def mutation_enrichment(
             "freq_r": a / n_r,
             "freq_nr": c / n_nr,
             "events_counted": counted,
+            "a": a,
+            "c": c,
+            "note": ""
+            if a + c >= min_mutated
+            else f"not tested: {a + c} altered sample(s) (minimum {min_mutated})",
         }
-        if a + c < min_mutated:
-            note = f"not tested: {a + c} altered sample(s) (minimum {min_mutated})"
-            row.update(odds_ratio=np.nan, p_value=np.nan, note=note)
-        else:
-            orr, p = _fisher(a, n_r - a, c, n_nr - c)
-            row.update(odds_ratio=orr, p_value=p, note="")
         rows.append(row)
-    table = pd.DataFrame(rows, columns=MUTATION_COLUMNS + MUTATION_EXTRA)
-    table["q_value"] = bh(table["p_value"].to_numpy(dtype=float))
-    table = sort_by_p(table)
+    table = _fisher_table(rows, MUTATION_COLUMNS + MUTATION_EXTRA)
     for col in ("n_r_mut", "n_nr_mut", "n_r", "n_nr"):
         table[col] = table[col].astype(int)
-    table.attrs = {
+    settings = {
         "test": FISHER,
         "odds_ratio": "sample odds ratio (R mutated x NR wild-type) / (R wild-type x NR mutated)",
         "events_counted": counted,
@@ -182,16 +197,19 @@ def mutation_enrichment(
         "n_non_responders": n_nr,
         "multiple_testing": "Benjamini-Hochberg over tested genes",
     }
-    return table
+    return table, settings
 
 
-def mechanism_enrichment(
+mutation_enrichment = public_table(_mutation_enrichment)
+
+
+def _mechanism_enrichment(
     mechanisms: pd.DataFrame,
     response: pd.Series,
     *,
     min_present: int = 3,
     min_per_group: int = 3,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Fisher's exact test of each mechanism's ``present`` frequency, R vs NR.
 
     Parameters
@@ -209,8 +227,8 @@ def mechanism_enrichment(
     Returns
     -------
     pandas.DataFrame
-        :data:`MECHANISM_COLUMNS` plus ``note``; ``n_r``/``n_nr`` count the samples where the
-        mechanism was assessable (present or absent).
+        :data:`MECHANISMS_ENRICHMENT_COLUMNS` plus ``note``; ``n_r``/``n_nr`` count the
+        samples where the mechanism was assessable (present or absent).
 
     Examples
     --------
@@ -233,7 +251,7 @@ def mechanism_enrichment(
     y = response_labels(response)
     m = mechanisms[mechanisms["sample_id"].isin(y.index)]
     m = m[m["status"].isin(["present", "absent"])]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for mid, grp in m.groupby("mechanism_id", sort=True):
         lab = y.loc[grp["sample_id"]].to_numpy()
         pres = (grp["status"] == "present").to_numpy()
@@ -241,25 +259,24 @@ def mechanism_enrichment(
         n_nr = int((lab == NON_RESPONDER).sum())
         a = int((pres & (lab == RESPONDER)).sum())
         c = int((pres & (lab == NON_RESPONDER)).sum())
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "mechanism_id": mid,
             "n_r_present": a,
             "n_nr_present": c,
             "n_r": n_r,
             "n_nr": n_nr,
+            "a": a,
+            "c": c,
+            "note": "",
         }
         if min(n_r, n_nr) < min_per_group:
-            note = f"not tested: assessable in {n_r} R and {n_nr} NR"
-            row.update(odds_ratio=np.nan, p_value=np.nan, note=note)
+            row["note"] = f"not tested: assessable in {n_r} R and {n_nr} NR"
         elif a + c < min_present:
-            note = f"not tested: present in {a + c} sample(s) (minimum {min_present})"
-            row.update(odds_ratio=np.nan, p_value=np.nan, note=note)
-        else:
-            orr, p = _fisher(a, n_r - a, c, n_nr - c)
-            row.update(odds_ratio=orr, p_value=p, note="")
+            row["note"] = f"not tested: present in {a + c} sample(s) (minimum {min_present})"
         rows.append(row)
-    table = pd.DataFrame(rows, columns=MECHANISM_COLUMNS + ["note"])
-    table["q_value"] = bh(table["p_value"].to_numpy(dtype=float))
-    table = sort_by_p(table)
-    table.attrs = {"test": FISHER, "min_present": min_present}
-    return table
+    table = _fisher_table(rows, MECHANISMS_ENRICHMENT_COLUMNS + ["note"])
+    settings = {"test": FISHER, "min_present": min_present}
+    return table, settings
+
+
+mechanism_enrichment = public_table(_mechanism_enrichment)

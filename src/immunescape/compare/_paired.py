@@ -17,16 +17,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from immunescape._validate import check_choice
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
     numeric_features,
+    public_table,
+    require_columns,
     response_labels,
     short_list,
 )
@@ -89,6 +92,7 @@ ACQUIRED_RESISTANCE_GENES: dict[str, str] = {
 }
 _LOSS_EVENTS = ("truncating", "deep_deletion", "loh")
 
+Match = Literal["detail", "event"]
 WILCOXON = "Wilcoxon signed-rank, two-sided (scipy.stats.wilcoxon, zero_method='wilcox')"
 MANN_WHITNEY = "Mann-Whitney U of the changes, R vs NR, two-sided (scipy.stats.mannwhitneyu)"
 
@@ -140,13 +144,12 @@ def pair_samples(
             f"meta must be a DataFrame indexed by sample id, got {type(meta).__name__}",
             source="meta",
         )
-    for col in (patient_col, timepoint_col):
-        if col not in meta.columns:
-            raise InputError(
-                f"no column {col!r} (columns: {short_list(meta.columns, 12)})",
-                source="meta",
-                fix="name the patient and timepoint columns (--patient-col, --timepoint-col)",
-            )
+    require_columns(
+        meta,
+        (patient_col, timepoint_col),
+        source="meta",
+        fix="name the patient and timepoint columns (--patient-col, --timepoint-col)",
+    )
     tp = meta[timepoint_col].map(_norm)
     pre_n, post_n = _norm(pre), _norm(post)
     if pre_n == post_n:
@@ -192,7 +195,7 @@ def _signed_rank(delta: np.ndarray) -> tuple[float, float, str]:
     return float(res.statistic), float(res.pvalue), note
 
 
-def paired_changes(
+def _paired_changes(
     features: pd.DataFrame,
     meta: pd.DataFrame,
     *,
@@ -202,7 +205,7 @@ def paired_changes(
     post: str = "on",
     response_col: str | None = None,
     min_pairs: int = 3,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Within-patient change of every feature between two timepoints.
 
     Parameters
@@ -354,7 +357,7 @@ def paired_changes(
         .reset_index(drop=True)[PAIRED_COLUMNS]
     )
     table["note"] = table["note"].fillna("")
-    table.attrs = {
+    settings = {
         "pre": pre,
         "post": post,
         "change": "post - pre",
@@ -368,7 +371,10 @@ def paired_changes(
         else None,
         "pairs": pairs.to_dict("records"),
     }
-    return table
+    return table, settings
+
+
+paired_changes = public_table(_paired_changes)
 
 
 def split_by_timepoint(
@@ -427,15 +433,15 @@ def _event_keys(events: pd.DataFrame, key: str, source: str) -> pd.DataFrame:
     return out
 
 
-def new_events(
+def _new_events(
     events_pre: pd.DataFrame,
     events_post: pd.DataFrame,
     *,
     key: str = "sample_id",
     sequenced_pre: Iterable[str] | None = None,
-    match: Literal["detail", "event"] = "detail",
+    match: Match = "detail",
     loss_only: bool = False,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Events present after treatment and absent before, per patient.
 
     Parameters
@@ -480,8 +486,7 @@ def new_events(
     """
     pre = _event_keys(events_pre, key, "events_pre")
     post = _event_keys(events_post, key, "events_post")
-    if match not in ("detail", "event"):
-        raise InputError(f"unknown match {match!r}", source="match", fix="'detail' or 'event'")
+    check_choice("match", match, Match)
     seq = set(pre[key]) if sequenced_pre is None else set(sequenced_pre)
     skipped = sorted(set(post[key]) - seq)
     post = post[post[key].isin(seq)]
@@ -519,5 +524,8 @@ def new_events(
             }
         )
     table = pd.DataFrame(rows, columns=NEW_EVENT_COLUMNS)
-    table.attrs = {"match": match, "patients_not_sequenced_before": skipped}
-    return table
+    settings = {"match": match, "patients_not_sequenced_before": skipped}
+    return table, settings
+
+
+new_events = public_table(_new_events)

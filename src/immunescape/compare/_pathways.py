@@ -26,12 +26,13 @@ q-values: Benjamini-Hochberg within each collection.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from immunescape.compare._common import short_list
+from immunescape.compare._common import public_table, short_list
 from immunescape.errors import InputError
 from immunescape.signatures.registry import Registry, load_registry
 from immunescape.stats import bh
@@ -226,7 +227,7 @@ def ulm(stat: pd.Series, net: pd.DataFrame, *, min_size: int = 5) -> pd.DataFram
     return pd.DataFrame(rows, columns=["pathway", "n_genes", "score", "mean_stat", "p_value"])
 
 
-def pathway_contrasts(
+def _pathway_contrasts(
     de: pd.DataFrame,
     *,
     gene_sets: Mapping[str, Sequence[str]] | Registry | None = None,
@@ -234,7 +235,7 @@ def pathway_contrasts(
     progeny_top: int = 100,
     min_size: int = 5,
     stat_col: str = "stat",
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Which gene sets and PROGENy pathways move between responders and non-responders.
 
     Parameters
@@ -276,7 +277,7 @@ def pathway_contrasts(
     """
     stat = _stat_vector(de, stat_col)
     if gene_sets is None or isinstance(gene_sets, Registry):
-        sets = registry_gene_sets(gene_sets)  # type: ignore[arg-type]
+        sets = registry_gene_sets(gene_sets)
     elif isinstance(gene_sets, Mapping):
         sets = {str(k): [str(g) for g in v] for k, v in gene_sets.items()}
     else:
@@ -313,7 +314,7 @@ def pathway_contrasts(
         )
         parts.append(pr)
     if not parts:
-        return pd.DataFrame(columns=PATHWAY_COLUMNS)
+        return pd.DataFrame(columns=PATHWAY_COLUMNS), {}
     table = pd.concat(parts, ignore_index=True)
     table["q_value"] = np.nan
     for _, idx in table.groupby("collection", sort=False).groups.items():
@@ -326,7 +327,7 @@ def pathway_contrasts(
         .drop(columns="_c")
         .reset_index(drop=True)[PATHWAY_COLUMNS]
     )
-    table.attrs = {
+    settings = {
         "statistic": stat_col,
         "gene_set_test": WILCOXON_TEXT,
         "progeny_test": ULM_TEXT if progeny else None,
@@ -335,4 +336,7 @@ def pathway_contrasts(
         "n_genes_ranked": int(stat.size),
         "multiple_testing": "Benjamini-Hochberg within each collection",
     }
-    return table
+    return table, settings
+
+
+pathway_contrasts = public_table(_pathway_contrasts)

@@ -6,7 +6,7 @@ Rows of ``meta_cohorts.tsv``, one per cohort x feature x measure:
     :func:`immunescape.compare.associations` (the ``associations.tsv`` of ``immunescape
     compare`` on the same cohort): AUC = P(score_R > score_NR), DeLong interval and the
     Mann-Whitney p-value; ``se`` is the square root of DeLong's variance
-    (:func:`immunescape.predict.auc_ci`), the weight of the cohort when pooling.
+    (:func:`immunescape.stats.auc_ci`), the weight of the cohort when pooling.
 ``log_or``
     Logistic regression of the response (R = 1) on the feature standardised within the
     cohort (sample SD, n - 1, over the labelled samples with a value): the log odds ratio of
@@ -169,7 +169,7 @@ def cohort_effects(
     assoc = associations(
         features,
         response,
-        ci="delong",
+        ci_method="delong",
         min_per_group=min_per_group,
         alpha=alpha,
         feature_info=dict(kinds),

@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from immunescape._validate import check_choice
+
 __all__ = ["PooledEstimate", "pool", "reml_tau2", "subgroup_difference", "METHODS"]
 
 Method = Literal["REML", "DL"]
@@ -203,8 +205,7 @@ def pool(
     (0.0845, 0.0275, 0.6)
     """
     y, v = _arrays(effect, variance)
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
+    check_choice("method", method, Method)
     if y.size == 1:
         return _result(method, y, v, 0.0, float(y[0]), float(np.sqrt(v[0])), alpha)
     if method == "DL":
@@ -220,8 +221,7 @@ def pool(
         )
     tau2, converged = reml_tau2(y, v)
     if not converged:  # pragma: no cover - Fisher scoring converges for these models
-        tau2 = _dl_tau2(y, v)
-        method = "REML (not converged; DL tau2)"
+        return _from_tau2("REML (not converged; DL tau2)", y, v, _dl_tau2(y, v), alpha)
     return _from_tau2(method, y, v, tau2, alpha)
 
 

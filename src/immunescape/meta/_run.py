@@ -4,466 +4,83 @@ Every cohort goes through the pipeline of ``immunescape compare`` (:func:`run_pi
 the feature table of :func:`~immunescape.compare.compare_cohort`: signature, pathway and
 single-gene scores, mechanism strengths, TMB), its per-feature effects are estimated
 (:func:`~immunescape.meta.cohort_effects`) and pooled across cohorts with random-effects
-models (:func:`pool_effects`): overall, within cancer types and treatment classes (with a
-test of subgroup difference), and leaving out one cohort at a time.
+models (:func:`~immunescape.meta.pool_effects`): overall, within cancer types and treatment
+classes (with a test of subgroup difference), and leaving out one cohort at a time.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape.compare._common import NON_RESPONDER, RESPONDER, response_labels, short_list
-from immunescape.errors import InputError
-from immunescape.meta._effects import COHORT_COLUMNS, cohort_effects
-from immunescape.meta._pool import METHODS, pool, subgroup_difference
-from immunescape.stats import bh
-
-__all__ = [
-    "META_COLUMNS",
-    "LOO_COLUMNS",
-    "MetaResult",
-    "meta_analysis",
-    "pool_effects",
-    "treatment_class",
-]
-
-#: Columns of ``meta.tsv``, in order.
-META_COLUMNS = [
-    "feature",
-    "kind",
-    "measure",
-    "method",
-    "subgroup_by",
-    "subgroup",
-    "k",
-    "cohorts",
-    "n",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "z",
-    "p_value",
-    "q_value",
-    "tau2",
-    "i2",
-    "q",
-    "q_df",
-    "q_p",
-    "q_between",
-    "q_between_df",
-    "q_between_p",
-    "n_same_direction",
-    "loo_min",
-    "loo_max",
-    "loo_max_p",
-    "loo_influential",
-    "replication",
-    "note",
-]
-#: Columns of ``meta_loo.tsv`` (leave-one-cohort-out estimates).
-LOO_COLUMNS = [
-    "feature",
-    "measure",
-    "method",
-    "left_out",
-    "k",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "tau2",
-    "i2",
-]
-
-#: Null value of each measure (AUC 0.5; log OR and log HR 0).
-NULL = {"auc": 0.5}
-_MEASURE_ORDER = {"log_or": 0, "auc": 1}
-SUBGROUPS = ("cancer_type", "treatment_class")
-
-#: Treatment classes recognised in clinical tables and cohort information.
-TREATMENT_CLASSES = ("anti-PD-1/PD-L1", "anti-CTLA-4", "combination")
-_PD = re.compile(
-    r"pd-?\(?l?\)?-?1|pd1|pdl1|nivolumab|pembrolizumab|atezolizumab|durvalumab|"
-    r"avelumab|cemiplimab|spartalizumab|tislelizumab|camrelizumab|toripalimab"
+from immunescape._result import Result
+from immunescape._validate import check_choice, check_range
+from immunescape.compare._common import (
+    NON_RESPONDER,
+    RESPONDER,
+    recorded_warnings,
+    response_labels,
+    short_list,
 )
-_CTLA = re.compile(r"ctla-?4|ipilimumab|tremelimumab")
-_COMBO = re.compile(r"\+|combo|combination|\band\b|/.*(chemo|vegf|tki)")
+from immunescape.errors import InputError
+from immunescape.meta._cohorts import (
+    cohort_specs,
+    label_counts,
+    read_cohort_info,
+    treatment_class,
+)
+from immunescape.meta._effects import COHORT_COLUMNS, cohort_effects
+from immunescape.meta._pool import METHODS, Method
+from immunescape.meta._pooled import pool_effects
 
+__all__ = ["MetaResult", "meta_analysis"]
 
-def treatment_class(value: object) -> str:
-    """Map a treatment description to anti-PD-1/PD-L1, anti-CTLA-4 or combination.
-
-    Both checkpoints (PD-1/PD-L1 and CTLA-4) or a combination marker (``+``, "combo") give
-    ``combination``; otherwise the checkpoint named; anything else is returned as given
-    (stripped), and a missing value as ``"unknown"``.
-
-    Parameters
-    ----------
-    value
-        A treatment description (e.g. PredictioR's ``treatment`` column or a drug name).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> [treatment_class(t) for t in ["PD-1/PD-L1", "CTLA4", "IO+combo", "anti-PD-1 + anti-CTLA-4"]]
-    ['anti-PD-1/PD-L1', 'anti-CTLA-4', 'combination', 'combination']
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "unknown"
-    text = str(value).strip()
-    low = text.lower()
-    if low in ("", "na", "nan", "none", "unknown"):
-        return "unknown"
-    pd1, ctla = bool(_PD.search(low)), bool(_CTLA.search(low))
-    if (pd1 and ctla) or _COMBO.search(low.replace("pd-1/pd-l1", "pd1")):
-        return "combination"
-    if ctla:
-        return "anti-CTLA-4"
-    if pd1:
-        return "anti-PD-1/PD-L1"
-    return text
+ResponseRule = Literal["recist", "binary"]
+OnMissing = Literal["error", "drop_genes"]
 
 
 @dataclass
-class MetaResult:
-    """Tables and provenance of a cross-cohort meta-analysis.
+class MetaResult(Result):
+    """Tables, settings and warnings of a cross-cohort meta-analysis.
 
     Attributes
     ----------
-    tables
-        ``meta.tsv`` (pooled estimates: feature x measure x method x subgroup),
-        ``meta_cohorts.tsv`` (per-cohort estimates), ``meta_loo.tsv`` (leave-one-cohort-out)
-        and ``cohorts.tsv`` (one row per cohort: counts, subgroup labels, included or why not).
-    provenance
-        Settings, methods, cohorts and warnings, for ``run.json``.
+    meta
+        ``meta.tsv``: pooled estimates, feature x measure x method x subgroup.
+    meta_cohorts
+        ``meta_cohorts.tsv``: per-cohort estimates.
+    meta_loo
+        ``meta_loo.tsv``: leave-one-cohort-out estimates.
+    cohorts
+        ``cohorts.tsv``: one row per cohort (counts, subgroup labels, included or why not).
+    settings
+        For ``run.json``: ``cohorts`` (the rows of ``cohorts.tsv``), ``inputs``, ``settings``
+        (the options given), ``methods``, ``n_cohorts``, ``n_cohorts_pooled``.
+    warnings
+        Per cohort (prefixed ``cohort <name>:``) and overall.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"feature": ["cyt"], "estimate": [0.4]})
+    >>> res = MetaResult(t, t, t.iloc[:0], pd.DataFrame({"cohort": ["riaz"]}))
+    >>> list(res.tables), res.to_frame().shape, res.warnings
+    (['meta', 'meta_cohorts', 'meta_loo', 'cohorts'], (1, 2), [])
     """
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    provenance: dict[str, Any] = field(default_factory=dict)
+    table_names = ("meta", "meta_cohorts", "meta_loo", "cohorts")
 
-
-# ---------------------------------------------------------------------------- pooling
-def _pool_rows(rows: pd.DataFrame, method: str, alpha: float, null: float) -> dict[str, Any]:
-    y = rows["estimate"].to_numpy(dtype=float) - null
-    v = rows["se"].to_numpy(dtype=float) ** 2
-    r = pool(y, v, method=method, alpha=alpha).to_dict()  # type: ignore[arg-type]
-    for c in ("estimate", "ci_low", "ci_high"):
-        r[c] = r[c] + null
-    return r
-
-
-def _loo(rows: pd.DataFrame, method: str, alpha: float, null: float) -> list[dict[str, Any]]:
-    out = []
-    for i, name in enumerate(rows["cohort"]):
-        rest = rows.drop(index=rows.index[i])
-        r = _pool_rows(rest, method, alpha, null)
-        out.append(
-            {
-                "left_out": name,
-                **{
-                    k: r[k]
-                    for k in ("k", "estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "i2")
-                },
-            }
-        )
-    return out
-
-
-def _classify(row: dict[str, Any], loo: list[dict[str, Any]], null: float, level: float) -> str:
-    if row["k"] < 2 or not np.isfinite(row["p_value"]):
-        return "not_pooled"
-    if row["p_value"] >= level:
-        return "not_associated"
-    sign = np.sign(row["estimate"] - null)
-    robust = all(np.sign(r["estimate"] - null) == sign and r["p_value"] < level for r in loo)
-    if not robust:
-        return "driven_by_one_cohort"
-    q = row.get("q_value", np.nan)
-    return "replicates" if np.isfinite(q) and q < level else "nominal"
-
-
-def pool_effects(
-    cohort_rows: pd.DataFrame,
-    *,
-    methods: Sequence[str] = METHODS,
-    subgroups: Sequence[str] = SUBGROUPS,
-    min_cohorts: int = 2,
-    alpha: float = 0.05,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pool per-cohort effects: overall, by subgroup, and leaving one cohort out.
-
-    Parameters
-    ----------
-    cohort_rows
-        Per-cohort rows (``meta_cohorts.tsv``): cohort, feature, measure, estimate, se,
-        pooled (rows with ``pooled`` False are left out), the ``subgroups`` columns and,
-        optionally, kind, n_r, n_nr, n.
-    methods
-        Estimators of tau²: ``"REML"`` and/or ``"DL"`` (see :func:`~immunescape.meta.pool`).
-    subgroups
-        Cohort columns defining subgroups (default cancer type and treatment class); a
-        grouping with a single level is skipped.
-    min_cohorts
-        Fewest cohorts for an overall pooled estimate (fewer: listed with a note, no
-        estimate); subgroups report any number of cohorts (one cohort: its own estimate).
-    alpha
-        1 - confidence level; also the significance level of the replication classes.
-
-    Returns
-    -------
-    meta : pandas.DataFrame
-        :data:`META_COLUMNS`; ``q_value`` is Benjamini-Hochberg over features within measure,
-        method and subgroup. Overall rows carry the leave-one-out range, the most
-        influential cohort and a ``replication`` class: ``replicates`` (q < alpha, and every
-        leave-one-out estimate keeps the sign with p < alpha), ``nominal`` (the same with
-        q >= alpha), ``driven_by_one_cohort`` (p < alpha but some leave-one-out estimate
-        loses significance or flips), ``not_associated`` or ``not_pooled``.
-    loo : pandas.DataFrame
-        :data:`LOO_COLUMNS`, one row per left-out cohort of each overall estimate.
-    """
-    for m in methods:
-        if m not in METHODS:
-            raise InputError(
-                f"unknown method {m!r}", source="methods", fix=f"use {', '.join(METHODS)}"
-            )
-    if cohort_rows.empty:
-        return pd.DataFrame(columns=META_COLUMNS), pd.DataFrame(columns=LOO_COLUMNS)
-    use = cohort_rows[cohort_rows["pooled"].astype(bool)]
-    all_rows: list[dict[str, Any]] = []
-    loo_rows: list[dict[str, Any]] = []
-    keys = cohort_rows[["feature", "measure"]].drop_duplicates()
-    groups = {k: g for k, g in use.groupby(["feature", "measure"], sort=False)}
-    kinds = cohort_rows.drop_duplicates("feature").set_index("feature").get("kind")
-    for feat, measure in keys.itertuples(index=False):
-        g = groups.get((feat, measure))
-        null = NULL.get(measure.split(":")[0], 0.0)
-        kind = "" if kinds is None else str(kinds.get(feat, ""))
-        for method in methods:
-            base = {"feature": feat, "kind": kind, "measure": measure, "method": method}
-            if g is None or len(g) < min_cohorts:
-                k = 0 if g is None else len(g)
-                all_rows.append(
-                    {
-                        **base,
-                        "subgroup_by": "all",
-                        "subgroup": "all",
-                        "k": k,
-                        "cohorts": "" if g is None else ",".join(g["cohort"]),
-                        "replication": "not_pooled",
-                        "note": f"{k} cohort(s) with an estimate (minimum {min_cohorts})",
-                    }
-                )
-                continue
-            g = g.reset_index(drop=True)
-            r = _pool_rows(g, method, alpha, null)
-            n = int(pd.to_numeric(g.get("n"), errors="coerce").sum()) if "n" in g else np.nan
-            sign = np.sign(r["estimate"] - null)
-            same = int((np.sign(g["estimate"].to_numpy(float) - null) == sign).sum())
-            loo = _loo(g, method, alpha, null)
-            for lr in loo:
-                loo_rows.append({"feature": feat, "measure": measure, "method": method, **lr})
-            est_loo = np.array([lr["estimate"] for lr in loo])
-            shift = np.abs(est_loo - r["estimate"])
-            row = {
-                **base,
-                "subgroup_by": "all",
-                "subgroup": "all",
-                **r,
-                "cohorts": ",".join(g["cohort"]),
-                "n": n,
-                "n_same_direction": same,
-                "loo_min": float(est_loo.min()),
-                "loo_max": float(est_loo.max()),
-                "loo_max_p": float(max(lr["p_value"] for lr in loo)),
-                "loo_influential": str(g["cohort"].iloc[int(np.argmax(shift))]),
-                "_loo": loo,
-                "_null": null,
-                "note": "",
-            }
-            all_rows.append(row)
-            for by in subgroups:
-                if by not in g.columns:
-                    continue
-                levels = list(dict.fromkeys(g[by].astype(str)))
-                if len(levels) < 2:
-                    continue
-                sub = []
-                for level in levels:
-                    gg = g[g[by].astype(str) == level].reset_index(drop=True)
-                    sr = _pool_rows(gg, method, alpha, null)
-                    nn = int(pd.to_numeric(gg["n"], errors="coerce").sum()) if "n" in gg else np.nan
-                    sub.append(
-                        {
-                            **base,
-                            "subgroup_by": by,
-                            "subgroup": level,
-                            **sr,
-                            "cohorts": ",".join(gg["cohort"]),
-                            "n": nn,
-                            "n_same_direction": int(
-                                (
-                                    np.sign(gg["estimate"].to_numpy(float) - null)
-                                    == np.sign(sr["estimate"] - null)
-                                ).sum()
-                            ),
-                            "note": "single cohort" if len(gg) == 1 else "",
-                        }
-                    )
-                qb, dfb, pb = subgroup_difference(
-                    [s["estimate"] for s in sub], [s["se"] for s in sub]
-                )
-                for s in sub:
-                    s.update(q_between=qb, q_between_df=dfb, q_between_p=pb)
-                all_rows.extend(sub)
-    meta = pd.DataFrame(all_rows)
-    for c in META_COLUMNS:
-        if c not in meta.columns:
-            meta[c] = np.nan
-    # BH over features within measure, method and subgroup
-    meta["q_value"] = np.nan
-    ok = meta["k"].fillna(0) >= np.where(meta["subgroup_by"] == "all", min_cohorts, 2)
-    for _, idx in meta[ok].groupby(["measure", "method", "subgroup_by", "subgroup"]).groups.items():
-        meta.loc[idx, "q_value"] = bh(meta.loc[idx, "p_value"].to_numpy(dtype=float))
-    rep = []
-    for r in meta.to_dict("records"):
-        if r["subgroup_by"] != "all":
-            rep.append("")
-        elif "_loo" in r and isinstance(r["_loo"], list):
-            rep.append(_classify(r, r["_loo"], r["_null"], alpha))
-        else:
-            rep.append("not_pooled")
-    meta["replication"] = rep
-    meta["note"] = meta["note"].fillna("")
-    meta["_mo"] = meta["measure"].map(lambda m: _MEASURE_ORDER.get(m, 2))
-    meta["_me"] = meta["method"].map({m: i for i, m in enumerate(METHODS)})
-    meta["_sb"] = meta["subgroup_by"].map(lambda s: 0 if s == "all" else 1)
-    meta = meta.sort_values(
-        ["_mo", "measure", "_me", "_sb", "subgroup_by", "subgroup", "p_value"],
-        kind="mergesort",
-        na_position="last",
-    )
-    meta = meta[META_COLUMNS].reset_index(drop=True)
-    for c in ("k", "q_df"):
-        meta[c] = pd.to_numeric(meta[c], errors="coerce").astype("Int64")
-    loo_t = pd.DataFrame(loo_rows, columns=LOO_COLUMNS)
-    return meta, loo_t
-
-
-# ---------------------------------------------------------------------------- cohorts
-def _cohort_name(path: str) -> str:
-    from immunescape.predict._cohorts import _default_name
-
-    return _default_name(path)
-
-
-def _specs(cohorts: object) -> list[tuple[str, str, str, str | None]]:
-    """Normalise cohorts into (name, expr, clinical, maf)."""
-    from immunescape.predict import parse_cohort_spec
-
-    if isinstance(cohorts, str | os.PathLike) or not isinstance(cohorts, Sequence | Mapping):
-        raise InputError(
-            "cohorts must be a list of 'EXPR:CLINICAL[:MAF]' strings or (expr, clinical[, maf]) "
-            "tuples, or a mapping name -> such an entry",
-            source="cohorts",
-        )
-    items = list(cohorts.items()) if isinstance(cohorts, Mapping) else [(None, c) for c in cohorts]
-    out = []
-    for name, c in items:
-        if isinstance(c, str):
-            e, cl, m = parse_cohort_spec(c)
-        elif isinstance(c, Sequence) and len(c) in (2, 3):
-            e, cl = str(c[0]), str(c[1])
-            m = str(c[2]) if len(c) == 3 and c[2] is not None else None
-        else:
-            raise InputError(
-                f"cohort {c!r} is not EXPR:CLINICAL[:MAF]",
-                source="cohorts",
-                fix="give (expression, clinical[, maf]) paths",
-            )
-        out.append((name, e, cl, m))
-    names = [n or _cohort_name(e) for n, e, _, _ in out]
-    if len(set(names)) != len(names):
-        names = [
-            n if n0 else f"{Path(e).resolve().parent.name}_{n}"
-            for n, (n0, e, _, _) in zip(names, out, strict=True)
-        ]
-    if len(set(names)) != len(names):
-        raise InputError(
-            f"cohort names repeat: {short_list(names, 20)}",
-            source="--cohort",
-            fix="give files with distinct names",
-        )
-    if not out:
-        raise InputError(
-            "no cohort given", source="--cohort", fix="--cohort EXPR:CLINICAL[:MAF] (repeatable)"
-        )
-    return [(n, e, cl, m) for n, (_, e, cl, m) in zip(names, out, strict=True)]
-
-
-def _read_info(cohort_info: object) -> dict[str, dict[str, str]]:
-    if cohort_info is None:
-        return {}
-    if isinstance(cohort_info, str | os.PathLike):
-        path = Path(cohort_info)
-        if not path.is_file():
-            raise InputError(
-                "file not found",
-                source=str(path),
-                fix="give a TSV with columns cohort, cancer_type, treatment",
-            )
-        try:
-            frame = pd.read_csv(path, sep=None, engine="python", dtype=str)
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise InputError(
-                f"cannot read the table ({exc.__class__.__name__})",
-                source=str(path),
-                fix="give a tab-separated text table",
-            ) from None
-        source = str(path)
-    elif isinstance(cohort_info, pd.DataFrame):
-        frame, source = cohort_info.astype(str), "cohort_info"
-    elif isinstance(cohort_info, Mapping):
-        return {str(k): {kk: str(vv) for kk, vv in dict(v).items()} for k, v in cohort_info.items()}
-    else:
-        raise InputError(
-            "cohort_info must be a file, a DataFrame or a mapping", source="cohort_info"
-        )
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    if "cohort" not in frame.columns or not ({"cancer_type", "treatment"} & set(frame.columns)):
-        raise InputError(
-            f"needs columns cohort and cancer_type and/or treatment (found "
-            f"{short_list(frame.columns, 8)})",
-            source=source,
-            fix="columns: cohort, cancer_type, treatment",
-        )
-    return {
-        r["cohort"]: {k: v for k, v in r.items() if k != "cohort" and pd.notna(v)}
-        for r in frame.to_dict("records")
-    }
-
-
-def _mode(values: pd.Series) -> tuple[str | None, dict[str, int]]:
-    v = values.dropna().astype(str).str.strip()
-    v = v[~v.str.lower().isin(["", "na", "nan", "none"])]
-    if v.empty:
-        return None, {}
-    counts = v.value_counts()
-    return str(counts.index[0]), {str(k): int(n) for k, n in counts.items()}
+    meta: pd.DataFrame
+    meta_cohorts: pd.DataFrame
+    meta_loo: pd.DataFrame
+    cohorts: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _extra_features(
@@ -541,9 +158,9 @@ def meta_analysis(
     cohorts: Sequence[str | tuple[str, ...]] | Mapping[str, str | tuple[str, ...]],
     *,
     unit: str | None = None,
-    on_missing: Literal["error", "drop_genes"] = "drop_genes",
+    on_missing: OnMissing = "drop_genes",
     response_col: str | None = None,
-    response_rule: Literal["recist", "binary"] = "recist",
+    response_rule: ResponseRule = "recist",
     sd_rule: str = "pfs6",
     response_map: Mapping[str, str | None] | None = None,
     sample_col: str | None = None,
@@ -555,7 +172,7 @@ def meta_analysis(
     cohort_info: object = None,
     min_per_group: int = 3,
     min_cohorts: int = 2,
-    methods: Sequence[str] = METHODS,
+    methods: Sequence[Method] = METHODS,
     alpha: float = 0.05,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
@@ -618,22 +235,11 @@ def meta_analysis(
     from immunescape.pipeline import run_pipeline
 
     step = progress or (lambda _name: None)
-    if response_rule not in ("recist", "binary"):
-        raise InputError(
-            f"response_rule must be recist or binary, not {response_rule!r}",
-            source="--response-rule",
-        )
-    if not 0 < alpha < 1:
-        raise InputError(f"alpha must be in (0, 1), got {alpha}", source="alpha")
-    if isinstance(min_per_group, bool) or not isinstance(min_per_group, int) or min_per_group < 2:
-        raise InputError(
-            f"min_per_group must be an integer >= 2, got {min_per_group!r}",
-            source="--min-per-group",
-        )
-    if isinstance(min_cohorts, bool) or not isinstance(min_cohorts, int) or min_cohorts < 2:
-        raise InputError(
-            f"min_cohorts must be an integer >= 2, got {min_cohorts!r}", source="--min-cohorts"
-        )
+    check_choice("response_rule", response_rule, ResponseRule)
+    check_choice("on_missing", on_missing, OnMissing)
+    check_range("alpha", alpha, low=0, high=1, low_open=True, high_open=True)
+    check_range("min_per_group", min_per_group, low=2, integer=True)
+    check_range("min_cohorts", min_cohorts, low=2, integer=True)
     if (time_col is None) != (event_col is None):
         raise InputError(
             "survival needs both time_col and event_col",
@@ -642,8 +248,8 @@ def meta_analysis(
         )
     if isinstance(genes, str):
         genes = [g.strip() for g in genes.split(",") if g.strip()]
-    specs = _specs(cohorts)
-    info = _read_info(cohort_info)
+    specs = cohort_specs(cohorts)
+    info = read_cohort_info(cohort_info)
     unknown = sorted(set(info) - {s[0] for s in specs})
     warnings_out: list[str] = []
     if unknown:
@@ -654,7 +260,7 @@ def meta_analysis(
     if response_col:
         cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
     if response_map:
-        cols["response_map"] = dict(response_map)  # type: ignore[assignment]
+        cols["response_map"] = dict(response_map)
 
     cohort_table: list[dict[str, Any]] = []
     effect_parts: list[pd.DataFrame] = []
@@ -667,8 +273,7 @@ def meta_analysis(
                     "file not found", source=f"cohort {name}: {p}", fix="check the --cohort paths"
                 )
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with recorded_warnings() as pipe_warnings:
                 pipe = run_pipeline(
                     expr=e,
                     unit=unit,
@@ -683,7 +288,7 @@ def meta_analysis(
                 )
         except InputError as exc:
             raise InputError(f"cohort {name}: {exc}") from None
-        cohort_warn = list(pipe.run.get("warnings", [])) + [str(w.message) for w in caught]
+        cohort_warn = list(pipe.run.get("warnings", [])) + pipe_warnings
         inputs[name] = {
             "expression": e,
             "clinical": cl,
@@ -695,10 +300,11 @@ def meta_analysis(
             },
         }
         clin = pipe.clinical
+        if clin is None:  # pragma: no cover - run_pipeline reads the clinical table given
+            raise InputError("no clinical table", source=f"cohort {name}: {cl}")
         t = pipe.tables
         msgs: list[str] = []
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with recorded_warnings() as feature_warnings:
             feats, kinds = _features(
                 pipe.expression,
                 t.get("scores.tsv"),
@@ -708,7 +314,7 @@ def meta_analysis(
                 msgs,
                 seed,
             )
-        msgs += [str(w.message) for w in caught]
+        msgs += feature_warnings
         feats, notes = _extra_features(
             pipe, clin, feats, kinds, tmb_col=tmb_col, genes=genes, source=f"cohort {name}: {cl}"
         )
@@ -724,9 +330,9 @@ def meta_analysis(
         lab = clin.loc[y.index]
         lab = lab.loc[:, ~lab.columns.duplicated()]
         ct_i = info.get(name, {})
-        cancer, ct_counts = _mode(lab["cancer_type"]) if "cancer_type" in lab else (None, {})
+        cancer, _ = label_counts(lab["cancer_type"]) if "cancer_type" in lab else (None, {})
         tr_raw = lab["treatment"].map(treatment_class) if "treatment" in lab else None
-        treat, tr_counts = _mode(tr_raw) if tr_raw is not None else (None, {})
+        treat, tr_counts = label_counts(tr_raw) if tr_raw is not None else (None, {})
         if "cancer_type" in ct_i:
             cancer = ct_i["cancer_type"]
         if "treatment" in ct_i:
@@ -776,8 +382,7 @@ def meta_analysis(
                         n_ok = int((clin[tc].notna() & clin[ec].notna()).sum())
                         if n_ok >= 2 * min_per_group:
                             endpoints.append((ep, tc, ec))
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with recorded_warnings() as effect_warnings:
                 try:
                     eff = cohort_effects(
                         feats,
@@ -791,7 +396,7 @@ def meta_analysis(
                     )
                 except InputError as exc:
                     raise InputError(f"cohort {name}: {exc}") from None
-            cohort_warn += [f"cohort {name}: {w.message}" for w in caught]
+            cohort_warn += [f"cohort {name}: {w}" for w in effect_warnings]
             eff.insert(1, "cancer_type", row["cancer_type"])
             eff.insert(2, "treatment_class", row["treatment_class"])
             effect_parts.append(eff)
@@ -867,15 +472,5 @@ def meta_analysis(
         },
         "n_cohorts": int(len(cohorts_t)),
         "n_cohorts_pooled": n_inc,
-        "warnings": warnings_out,
     }
-    res = MetaResult(
-        tables={
-            "meta.tsv": meta,
-            "meta_cohorts.tsv": per,
-            "meta_loo.tsv": loo,
-            "cohorts.tsv": cohorts_t,
-        },
-        provenance=prov,
-    )
-    return res
+    return MetaResult(meta, per, loo, cohorts_t, settings=prov, warnings=warnings_out)
