@@ -16,7 +16,7 @@ from immunescape.report import DISCLAIMER, TABLE_SPECS, render_report
 from ._html import Page, without_plotly_js
 from .conftest import RUN, SAMPLES, SECTION_HEADINGS, XSS_SCRIPT, build_tables
 
-PHRASE = "research hypotheses, not treatment advice"
+PHRASE = "they are not treatment advice"
 
 
 def _scores() -> pd.DataFrame:
