@@ -107,3 +107,15 @@ def test_cli_exit_codes_shipped_versus_user_file(shipped_copy, tmp_path, capsys)
     assert main(["kb", "list"]) == 1  # the installation: exit 1, asks for a reinstall
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "reinstall" in err[0] and "countermeasures.yaml" in err[0]
+
+
+def test_one_disclaimer_defined_in_the_manifest():
+    import yaml
+
+    from immunescape.kb import DISCLAIMER
+    from immunescape.report import DISCLAIMER as REPORT_DISCLAIMER
+
+    manifest = yaml.safe_load((DATA / "kb.yaml").read_text(encoding="utf-8"))
+    assert DISCLAIMER == " ".join(manifest["disclaimer"].split()) == REPORT_DISCLAIMER
+    assert "not treatment advice" in DISCLAIMER
+    assert DISCLAIMER == " ".join(load_kb().manifest.disclaimer.split())

@@ -275,15 +275,57 @@ def test_hostile_sample_id_anchor_is_safe(full_html):
     assert XSS_SCRIPT not in full_html
 
 
+# Which sections a table given alone must produce (DESIGN.md and render_report's docstring):
+# per-patient tables open the patient pages; tables read only beside others (events, HLA,
+# SCNA, mechanism names, clinical labels) add no section of their own.
+SECTIONS_OF_A_TABLE_ALONE = {
+    "scores": set(),  # sample_id alone: no score column to draw
+    "features": set(),
+    "genomic_events": set(),
+    "tmb": {"scores"},
+    "mechanisms": {"mechanisms", "patients"},
+    "mechanism_info": set(),
+    "phenotypes": {"phenotypes", "patients"},
+    "recommendations": {"patients"},
+    "clinical": set(),
+    "associations": {"compare"},
+    "de": {"compare"},
+    "survival": {"compare"},
+    "mutations": {"compare"},
+    "km": {"compare"},
+    "paired": {"compare"},
+    "paired_values": {"compare"},
+    "new_events": {"compare"},
+    "pathways": {"compare"},
+    "mechanisms_enrichment": {"compare"},
+    "hla": set(),
+    "scna": set(),
+    "predictions": {"prediction", "patients"},
+    "roc": {"prediction"},
+    "calibration": {"prediction"},
+    "drivers": {"patients"},
+}
+
+
+def test_every_table_of_the_contract_has_an_expected_rendering():
+    assert set(SECTIONS_OF_A_TABLE_ALONE) == set(TABLE_SPECS)
+
+
 @pytest.mark.parametrize("key", sorted(TABLE_SPECS))
 def test_each_table_alone_with_required_columns_only(key):
     full = {k.removesuffix(".tsv"): v for k, v in build_tables().items()}
     minimal = full[key][list(TABLE_SPECS[key].required)]
     html = render_report({key: minimal}, run={})
     page = Page(html)
-    assert page.headings["h2"][0] == "Cohort overview"
+    sections = {a["id"] for tag, a in page.tags if tag == "section"}
+    assert sections == {"overview"} | SECTIONS_OF_A_TABLE_ALONE[key]
+    assert "tables-not-shown" not in html  # a table of the contract is never left out
     for fig in page.figures().values():
         go.Figure(fig)
+    # one required column fewer: refused with the column named
+    dropped = TABLE_SPECS[key].required[-1]
+    with pytest.raises(InputError, match=f"lacks column.*{dropped}"):
+        render_report({key: minimal.drop(columns=[dropped])}, run={})
 
 
 @pytest.mark.parametrize("key", ["mechanisms", "recommendations", "predictions", "km", "de"])
