@@ -204,7 +204,7 @@ def meta_forest(cohort_rows: pd.DataFrame, pooled: pd.DataFrame, *, feature: str
             f"I² = {fmt_num(100 * _f(r['i2']), 3)}%, tau² = {fmt_num(_f(r['tau2']))}"
         )
         colours.append("#b2182b")
-    fig = F._forest(
+    fig = F.forest(
         labels,
         pd.Series(est),
         pd.Series(lo),
