@@ -19,6 +19,7 @@ from immunescape.kb.schema import (
     FeatureCondition,
     GeneEventsCondition,
     GroupCondition,
+    Link,
     Mechanism,
     Parameters,
     RuleBlock,
@@ -215,6 +216,11 @@ def _stage_lines(cm: Countermeasure) -> list[str]:
     return lines
 
 
+def _link_line(kb: KnowledgeBase, lk: Link, other: str) -> str:
+    flag = " (contested)" if kb.link_contested(lk) else ""
+    return f"  {other} [level {kb.link_level(lk)}{flag}]: {lk.rationale}"
+
+
 def _anchors(anchors: Iterable[SeedAnchor]) -> str:
     out = []
     for a in anchors:
@@ -255,9 +261,7 @@ def render_entry(entry_id: str, *, kb: KnowledgeBase | None = None) -> str:
                 lines.append(f"  {kind}: {_describe_block(block, p)}")
         links = kb.links_of(rec.id)
         lines.append("countermeasures:" if links else "countermeasures: none in the KB")
-        for lk in links:
-            flag = " (contested)" if kb.link_contested(lk) else ""
-            lines.append(f"  {lk.countermeasure} [level {kb.link_level(lk)}{flag}]: {lk.rationale}")
+        lines += [_link_line(kb, lk, lk.countermeasure) for lk in links]
         lines.append("evidence:")
         lines += [_evidence_line(kb, e) for e in rec.evidence]
     elif isinstance(rec, Countermeasure):
@@ -272,9 +276,7 @@ def render_entry(entry_id: str, *, kb: KnowledgeBase | None = None) -> str:
         if rec.caution:
             lines.append(f"caution: {rec.caution}")
         lines.append("addresses:")
-        for lk in kb.links_to(rec.id):
-            flag = " (contested)" if kb.link_contested(lk) else ""
-            lines.append(f"  {lk.mechanism} [level {kb.link_level(lk)}{flag}]: {lk.rationale}")
+        lines += [_link_line(kb, lk, lk.mechanism) for lk in kb.links_to(rec.id)]
         lines.append("evidence:")
         lines += [_evidence_line(kb, e) for e in rec.evidence]
     else:

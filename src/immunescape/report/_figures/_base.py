@@ -73,6 +73,18 @@ class Fig:
         """Append a layout shape."""
         self.layout.setdefault("shapes", []).append(shape)
 
+    def add_vline(self, x: float, *, color: str, dash: str) -> None:
+        """Append a thin vertical reference line at ``x`` over the whole plot height."""
+        self.add_shape(
+            type="line",
+            x0=x,
+            x1=x,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": color, "dash": dash, "width": 1},
+        )
+
     def add_annotation(self, **annotation: Any) -> None:
         """Append a layout annotation."""
         self.layout.setdefault("annotations", []).append(annotation)

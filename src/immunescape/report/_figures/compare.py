@@ -65,15 +65,7 @@ def forest(
             hovertemplate="%{text}<extra></extra>",
         )
     )
-    fig.add_shape(
-        type="line",
-        x0=ref,
-        x1=ref,
-        y0=0,
-        y1=1,
-        yref="paper",
-        line={"color": "#888", "dash": "dash", "width": 1},
-    )
+    fig.add_vline(ref, color="#888", dash="dash")
     xaxis: dict[str, Any] = {**AXIS, "title": {"text": x_title}}
     if log:
         finite = [v for v in np.concatenate([low, high, e, [ref]]) if math.isfinite(v) and v > 0]
@@ -200,15 +192,7 @@ def volcano(
             font={"size": 10},
         )
     for xv in (-lfc_threshold, lfc_threshold):
-        fig.add_shape(
-            type="line",
-            x0=xv,
-            x1=xv,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"color": "#aaa", "dash": "dot", "width": 1},
-        )
+        fig.add_vline(xv, color="#aaa", dash="dot")
     fig.add_shape(
         type="line",
         x0=0,
