@@ -333,3 +333,14 @@ def test_empty_tables_render(key):
     full = {k.removesuffix(".tsv"): v for k, v in build_tables().items()}
     html = render_report({key: full[key].iloc[:0]}, run={})
     assert Page(html).headings["h2"][0] == "Cohort overview"
+
+
+def test_vocabularies_the_report_orders_by_are_those_of_the_contract():
+    from immunescape.kb.vocabulary import LEVEL_ORDER, level_texts
+    from immunescape.report._builder import STATUS_ORDER
+    from immunescape.report._sections.patients import _EVENT_PRIORITY
+    from immunescape.tables import EVENTS, MECHANISM_STATUSES
+
+    assert set(_EVENT_PRIORITY) <= set(EVENTS)
+    assert list(STATUS_ORDER) == list(MECHANISM_STATUSES)
+    assert list(level_texts()) == list(LEVEL_ORDER) == ["A", "B", "C", "D", "E"]
