@@ -53,13 +53,13 @@ def patients(b: Builder) -> dict[str, Any] | None:
         page = _patient(
             b,
             s,
-            mech.get(s, []),
-            recs.get(s, []),
-            pheno.get(s, []),
-            preds.get(s, []),
-            drivers.get(s, []),
-            events.get(s),
-            tmb.get(s, []),
+            mech=mech.get(s, []),
+            recs=recs.get(s, []),
+            pheno=pheno.get(s, []),
+            preds=preds.get(s, []),
+            drivers=drivers.get(s, []),
+            events=events.get(s),
+            tmb=tmb.get(s, []),
         )
         page["extra"] = [
             (label, [(k, show(v)) for k, v in rows[s][0].items() if k != "sample_id"])
@@ -156,6 +156,7 @@ def _countermeasure_summary(b: Builder) -> Table | None:
 def _patient(
     b: Builder,
     s: str,
+    *,
     mech: list[dict[str, Any]],
     recs: list[dict[str, Any]],
     pheno: list[dict[str, Any]],
@@ -164,6 +165,7 @@ def _patient(
     events: list[dict[str, Any]] | None,
     tmb: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """One patient's page from the rows of each per-sample table (``events`` None: not shown)."""
     shown, not_assessable, n_absent = [], [], 0
     for r in sorted(
         mech, key=lambda r: (STATUS_ORDER[r["status"]], -to_float(r.get("strength")))
