@@ -6,7 +6,6 @@ import pytest
 from pydantic import ValidationError
 
 from immunescape.kb.schema import (
-    STUDY_DESIGN_LEVELS,
     DiscordanceCondition,
     Evidence,
     FeatureCondition,
@@ -16,6 +15,7 @@ from immunescape.kb.schema import (
     Source,
     StageBasis,
 )
+from immunescape.kb.vocabulary import study_design_levels
 
 
 def _err(fn, **kw):
@@ -104,7 +104,7 @@ def test_every_level_outside_its_study_design_is_refused(model, level):
     else:
         with pytest.raises(ValidationError):
             Evidence(**kw)
-    assert set(STUDY_DESIGN_LEVELS[model]) == set(ALLOWED[model])
+    assert set(study_design_levels()[model]) == set(ALLOWED[model])
 
 
 def test_review_dates_are_validated():

@@ -16,7 +16,7 @@ from immunescape.report import DISCLAIMER, TABLE_SPECS, render_report
 from ._html import Page, without_plotly_js
 from .conftest import RUN, SAMPLES, SECTION_HEADINGS, XSS_SCRIPT, build_tables
 
-PHRASE = "research hypotheses, not treatment advice"
+PHRASE = "they are not treatment advice"
 
 
 def _scores() -> pd.DataFrame:
@@ -275,15 +275,57 @@ def test_hostile_sample_id_anchor_is_safe(full_html):
     assert XSS_SCRIPT not in full_html
 
 
+# Which sections a table given alone must produce (DESIGN.md and render_report's docstring):
+# per-patient tables open the patient pages; tables read only beside others (events, HLA,
+# SCNA, mechanism names, clinical labels) add no section of their own.
+SECTIONS_OF_A_TABLE_ALONE = {
+    "scores": set(),  # sample_id alone: no score column to draw
+    "features": set(),
+    "genomic_events": set(),
+    "tmb": {"scores"},
+    "mechanisms": {"mechanisms", "patients"},
+    "mechanism_info": set(),
+    "phenotypes": {"phenotypes", "patients"},
+    "recommendations": {"patients"},
+    "clinical": set(),
+    "associations": {"compare"},
+    "de": {"compare"},
+    "survival": {"compare"},
+    "mutations": {"compare"},
+    "km": {"compare"},
+    "paired": {"compare"},
+    "paired_values": {"compare"},
+    "new_events": {"compare"},
+    "pathways": {"compare"},
+    "mechanisms_enrichment": {"compare"},
+    "hla": set(),
+    "scna": set(),
+    "predictions": {"prediction", "patients"},
+    "roc": {"prediction"},
+    "calibration": {"prediction"},
+    "drivers": {"patients"},
+}
+
+
+def test_every_table_of_the_contract_has_an_expected_rendering():
+    assert set(SECTIONS_OF_A_TABLE_ALONE) == set(TABLE_SPECS)
+
+
 @pytest.mark.parametrize("key", sorted(TABLE_SPECS))
 def test_each_table_alone_with_required_columns_only(key):
     full = {k.removesuffix(".tsv"): v for k, v in build_tables().items()}
     minimal = full[key][list(TABLE_SPECS[key].required)]
     html = render_report({key: minimal}, run={})
     page = Page(html)
-    assert page.headings["h2"][0] == "Cohort overview"
+    sections = {a["id"] for tag, a in page.tags if tag == "section"}
+    assert sections == {"overview"} | SECTIONS_OF_A_TABLE_ALONE[key]
+    assert "tables-not-shown" not in html  # a table of the contract is never left out
     for fig in page.figures().values():
         go.Figure(fig)
+    # one required column fewer: refused with the column named
+    dropped = TABLE_SPECS[key].required[-1]
+    with pytest.raises(InputError, match=f"lacks column.*{dropped}"):
+        render_report({key: minimal.drop(columns=[dropped])}, run={})
 
 
 @pytest.mark.parametrize("key", ["mechanisms", "recommendations", "predictions", "km", "de"])
@@ -291,3 +333,14 @@ def test_empty_tables_render(key):
     full = {k.removesuffix(".tsv"): v for k, v in build_tables().items()}
     html = render_report({key: full[key].iloc[:0]}, run={})
     assert Page(html).headings["h2"][0] == "Cohort overview"
+
+
+def test_vocabularies_the_report_orders_by_are_those_of_the_contract():
+    from immunescape.kb.vocabulary import LEVEL_ORDER, level_texts
+    from immunescape.report._builder import STATUS_ORDER
+    from immunescape.report._sections.patients import _EVENT_PRIORITY
+    from immunescape.tables import EVENTS, MECHANISM_STATUSES
+
+    assert set(_EVENT_PRIORITY) <= set(EVENTS)
+    assert list(STATUS_ORDER) == list(MECHANISM_STATUSES)
+    assert list(level_texts()) == list(LEVEL_ORDER) == ["A", "B", "C", "D", "E"]

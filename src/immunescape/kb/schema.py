@@ -18,7 +18,9 @@ The knowledge base (KB) has four kinds of record, each in its own YAML file unde
 
 The rule language is specified in ``docs/knowledge_base.md``. Cross-references (ids that
 must exist, score ids that must be in the signature registry, genes.yaml mechanisms) are
-checked by :mod:`immunescape.kb.loader`, not here: a model only checks what it can see.
+checked when the KB is assembled (:mod:`immunescape.kb._checks`), not here: a model only
+checks what it can see. The rule language itself is in :mod:`immunescape.kb._rules` and
+re-exported here.
 """
 
 from __future__ import annotations
@@ -27,9 +29,29 @@ import datetime as _dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from immunescape.tables import EVENTS, EventName
+from immunescape.kb._rules import (
+    ALLOWED_KINDS,
+    FEATURE_COLUMNS,
+    FEATURE_INPUT,
+    ID_PATTERN,
+    INPUTS,
+    ClinicalCondition,
+    Condition,
+    Detection,
+    DiscordanceCondition,
+    FeatureCondition,
+    GeneEventsCondition,
+    GroupCondition,
+    Input,
+    RuleBlock,
+    ScoreCondition,
+    StrictModel,
+    check_percentile,
+)
+from immunescape.kb.vocabulary import Level, StudyDesign, study_design_levels
+from immunescape.tables import EVENTS
 
 __all__ = [
     "ID_PATTERN",
@@ -52,7 +74,7 @@ __all__ = [
     "Countermeasure",
     "Source",
     "StageBasis",
-    "STUDY_DESIGN_LEVELS",
+    "SeedId",
     "Evidence",
     "Link",
     "PhenotypeRule",
@@ -63,76 +85,17 @@ __all__ = [
     "KBFile",
 ]
 
-ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 EVIDENCE_ID_PATTERN = r"^ev_[a-z0-9_]+$"
 _PMID = re.compile(r"^\d{1,9}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _NCT = re.compile(r"^NCT\d{8}$")
 _FACT_DATE = re.compile(r"^(19|20)\d{2}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _URL = re.compile(r"^https?://\S+$")
-#: Evidence levels each study design (``Evidence.model``) may carry. A level outside its
-#: design's set says more than the study can show: a cell-line or mouse study is preclinical
-#: (D) or, when used only as an inference, E; a case report or case series is C at most; a
-#: review is E; A needs a validated or approved use from trials; E is always allowed (an
-#: inference drawn from the study). ``docs/knowledge_base.md`` ("Review rules").
-STUDY_DESIGN_LEVELS: dict[str, frozenset[str]] = {
-    "cell_line": frozenset("DE"),
-    "mouse": frozenset("DE"),
-    "human_case": frozenset("CE"),
-    "human_cohort": frozenset("BCE"),
-    "human_trial": frozenset("ABCE"),
-    "review": frozenset("E"),
-}
-
-Level = Literal["A", "B", "C", "D", "E"]
-Input = Literal[
-    "expression", "mutations", "cna", "segments", "hla", "clinical", "neoantigens", "mirna"
-]
-INPUTS: tuple[str, ...] = (
-    "expression",
-    "mutations",
-    "cna",
-    "segments",
-    "hla",
-    "clinical",
-    "neoantigens",
-    "mirna",
-)
-#: Columns of the genomics tables that DNA ``feature`` conditions may read, with their type.
-FEATURE_COLUMNS: dict[str, dict[str, Literal["number", "boolean"]]] = {
-    "tmb": {"tmb_per_mb": "number", "n_mutations_counted": "number", "neoantigen_load": "number"},
-    "scna": {
-        "fraction_genome_altered": "number",
-        "fraction_gained": "number",
-        "fraction_lost": "number",
-        "n_arms_gained": "number",
-        "n_arms_lost": "number",
-    },
-    "hla": {
-        "any_homozygous": "boolean",
-        "n_homozygous_loci": "number",
-        "hla_a_homozygous": "boolean",
-        "hla_b_homozygous": "boolean",
-        "hla_c_homozygous": "boolean",
-        "b44_supertype": "boolean",
-        "b62_supertype": "boolean",
-        "hla_loh": "boolean",
-    },
-}
-#: Which input each DNA feature table comes from.
-FEATURE_INPUT: dict[str, str] = {"tmb": "mutations", "scna": "segments", "hla": "hla"}
-
-Op = Literal["lt", "le", "gt", "ge", "eq", "is_true", "is_false", "high", "low"]
-_NUMERIC_OPS = {"lt", "le", "gt", "ge", "eq"}
-_BOOL_OPS = {"is_true", "is_false"}
-_COHORT_OPS = {"high", "low"}
+#: The two seed reviews: 000 (Kawakami et al. 2020) and 001 (Jiang et al. 2019).
+SeedId = Literal["000", "001"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SeedAnchor(_Strict):
+class SeedAnchor(StrictModel):
     """Where a seed review discusses a claim.
 
     ``seed`` is ``"000"`` (Kawakami et al. 2020, Int J Clin Oncol) or ``"001"`` (Jiang et al.
@@ -142,7 +105,7 @@ class SeedAnchor(_Strict):
     recorded in the evidence item's source).
     """
 
-    seed: Literal["000", "001"]
+    seed: SeedId
     section: str | None = None
     refs: list[Annotated[int, Field(ge=1, le=200)]] = Field(default_factory=list)
 
@@ -166,231 +129,7 @@ def _review_date(value: _dt.date) -> _dt.date:
     return value
 
 
-def _percentile(value: float | None) -> float | None:
-    if value is not None and not (0 < value < 100):
-        raise ValueError(f"percentile {value} must be strictly between 0 and 100")
-    return value
-
-
-class ScoreCondition(_Strict):
-    """A registry score is high or low relative to the cohort.
-
-    ``high``: percentile >= ``percentile`` (default ``parameters.high_percentile``, 75);
-    ``low``: percentile <= ``percentile`` (default ``parameters.low_percentile``, 25);
-    ``not_high``: percentile < the high threshold; ``not_low``: percentile > the low one.
-    """
-
-    kind: Literal["score"]
-    score: str
-    relation: Literal["high", "low", "not_high", "not_low"]
-    percentile: float | None = None
-
-    @field_validator("percentile")
-    @classmethod
-    def _pct(cls, v: float | None) -> float | None:
-        return _percentile(v)
-
-
-class DiscordanceCondition(_Strict):
-    """Score ``high`` is high while score ``low`` lags behind it.
-
-    True when percentile(high) >= ``high_percentile`` (default ``parameters.high_percentile``)
-    and percentile(high) - percentile(low) >= ``min_gap`` (default
-    ``parameters.discordance_min_gap``, 50 percentile points). Example: CD8 T cells present
-    but the IFN-gamma response of the tumour low.
-    """
-
-    kind: Literal["discordance"]
-    high: str
-    low: str
-    min_gap: float | None = Field(default=None, gt=0, lt=100)
-    high_percentile: float | None = None
-
-    @field_validator("high_percentile")
-    @classmethod
-    def _pct(cls, v: float | None) -> float | None:
-        return _percentile(v)
-
-    @model_validator(mode="after")
-    def _distinct(self) -> DiscordanceCondition:
-        if self.high == self.low:
-            raise ValueError("discordance needs two different scores")
-        return self
-
-
-class GeneEventsCondition(_Strict):
-    """At least ``min_genes`` genes carry a qualifying event in ``genomic_events``.
-
-    Genes: those of ``genes_from`` (a mechanism id in ``kb/data/genes.yaml``, restricted to
-    genes whose ``effect`` is ``effect``) plus ``genes``. An event qualifies when its
-    ``event`` is in ``events``, its ``functional_call`` is in ``functional_call`` (if given)
-    and, when ``biallelic_required`` is true, its ``biallelic`` column is ``"true"``.
-    """
-
-    kind: Literal["gene_events"]
-    genes_from: str | None = None
-    genes: list[str] = Field(default_factory=list)
-    effect: Literal["resistance", "sensitivity"] = "resistance"
-    events: list[EventName] = Field(min_length=1)
-    functional_call: list[Literal["loss_of_function", "activating"]] = Field(default_factory=list)
-    biallelic_required: bool = False
-    min_genes: int = Field(default=1, ge=1)
-
-    @model_validator(mode="after")
-    def _genes(self) -> GeneEventsCondition:
-        if not self.genes_from and not self.genes:
-            raise ValueError("gene_events needs genes_from (a genes.yaml mechanism) or genes")
-        return self
-
-
-def _check_op(op: str, value: float | None, percentile: float | None, kind: str) -> None:
-    if op in _NUMERIC_OPS and value is None:
-        raise ValueError(f"op {op!r} needs a value")
-    if op not in _NUMERIC_OPS and value is not None:
-        raise ValueError(f"op {op!r} takes no value")
-    if op not in _COHORT_OPS and percentile is not None:
-        raise ValueError(f"op {op!r} takes no percentile (only high/low do)")
-    _percentile(percentile)
-    del kind
-
-
-class FeatureCondition(_Strict):
-    """A column of a genomics table (``tmb``, ``scna``, ``hla``) compared with a value.
-
-    ``op``: ``lt le gt ge eq`` with ``value`` (absolute), ``is_true``/``is_false`` for boolean
-    columns, or ``high``/``low`` (cohort percentile, as in :class:`ScoreCondition`).
-    """
-
-    kind: Literal["feature"]
-    table: Literal["tmb", "scna", "hla"]
-    column: str
-    op: Op
-    value: float | None = None
-    percentile: float | None = None
-
-    @model_validator(mode="after")
-    def _column(self) -> FeatureCondition:
-        cols = FEATURE_COLUMNS[self.table]
-        if self.column not in cols:
-            raise ValueError(
-                f"column {self.column!r} is not in the {self.table} table "
-                f"(known: {', '.join(cols)})"
-            )
-        _check_op(self.op, self.value, self.percentile, "feature")
-        boolean = cols[self.column] == "boolean"
-        if boolean and self.op not in _BOOL_OPS:
-            raise ValueError(f"{self.column} is boolean: use is_true or is_false")
-        if not boolean and self.op in _BOOL_OPS:
-            raise ValueError(f"{self.column} is a number: use lt/le/gt/ge/eq/high/low")
-        return self
-
-
-class ClinicalCondition(_Strict):
-    """A clinical field (a column of the clinical table) compared with a value.
-
-    Same operators as :class:`FeatureCondition`. Field names are lower_snake_case, e.g.
-    ``antibiotics``, ``bmi``, ``serum_cd73``, ``serum_vegf``.
-    """
-
-    kind: Literal["clinical"]
-    field: str = Field(pattern=ID_PATTERN)
-    op: Op
-    value: float | None = None
-    percentile: float | None = None
-    unit: str | None = None
-
-    @model_validator(mode="after")
-    def _op(self) -> ClinicalCondition:
-        _check_op(self.op, self.value, self.percentile, "clinical")
-        return self
-
-
-class GroupCondition(_Strict):
-    """A nested group of conditions combined with ``all`` or ``any``."""
-
-    kind: Literal["group"]
-    combine: Literal["all", "any"] = "all"
-    conditions: list[Condition] = Field(min_length=1)
-
-
-Condition = Annotated[
-    ScoreCondition
-    | DiscordanceCondition
-    | GeneEventsCondition
-    | FeatureCondition
-    | ClinicalCondition
-    | GroupCondition,
-    Field(discriminator="kind"),
-]
-GroupCondition.model_rebuild()
-
-_ALLOWED = {
-    "rna": {"score", "discordance", "group"},
-    "dna": {"gene_events", "feature", "group"},
-    "clinical": {"clinical", "group"},
-}
-
-
-def _walk(conditions: list[Condition]) -> list[Condition]:
-    out: list[Condition] = []
-    for c in conditions:
-        out.append(c)
-        if isinstance(c, GroupCondition):
-            out.extend(_walk(c.conditions))
-    return out
-
-
-class RuleBlock(_Strict):
-    """Conditions over one kind of evidence, combined with ``all`` (default) or ``any``.
-
-    ``weight`` says how much a match counts: ``strong`` (enough on its own to call the
-    mechanism present), ``moderate`` or ``weak`` (supporting only). ``basis`` says whether
-    the rule was validated in the cited work (``published``) or is an inference from it
-    (``inferential``, evidence level E). ``evidence`` lists the evidence ids behind the rule.
-    """
-
-    combine: Literal["all", "any"] = "all"
-    conditions: list[Condition] = Field(min_length=1)
-    weight: Literal["strong", "moderate", "weak"]
-    basis: Literal["published", "inferential"] = "inferential"
-    evidence: list[str] = Field(default_factory=list)
-    note: str | None = None
-
-    def walk(self) -> list[Condition]:
-        """Return every condition of the block, nested groups flattened (pre-order)."""
-        return _walk(self.conditions)
-
-
-class Detection(_Strict):
-    """How a mechanism can be seen: lists of rule blocks per kind of evidence."""
-
-    dna: list[RuleBlock] = Field(default_factory=list)
-    rna: list[RuleBlock] = Field(default_factory=list)
-    clinical: list[RuleBlock] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _kinds(self) -> Detection:
-        for part in ("dna", "rna", "clinical"):
-            for i, block in enumerate(getattr(self, part)):
-                for c in block.walk():
-                    if c.kind not in _ALLOWED[part]:
-                        raise ValueError(
-                            f"{part}[{i}]: a {c.kind!r} condition does not belong in a "
-                            f"{part} block (allowed: {', '.join(sorted(_ALLOWED[part]))})"
-                        )
-        return self
-
-    @property
-    def empty(self) -> bool:
-        """True when no rule is given (the mechanism is not assessable from our inputs)."""
-        return not (self.dna or self.rna or self.clinical)
-
-    def blocks(self) -> list[tuple[str, RuleBlock]]:
-        """Return ``(kind, block)`` pairs in the order dna, rna, clinical."""
-        return [(k, b) for k in ("dna", "rna", "clinical") for b in getattr(self, k)]
-
-
-class Mechanism(_Strict):
+class Mechanism(StrictModel):
     """One resistance (or sensitivity) mechanism."""
 
     id: str = Field(pattern=ID_PATTERN)
@@ -476,7 +215,7 @@ Url = Annotated[str, AfterValidator(
     _check(_URL, "url", "must start with http:// or https://"))]
 
 
-class StageBasis(_Strict):
+class StageBasis(StrictModel):
     """When a countermeasure's ``stage`` was true and where that fact comes from.
 
     ``date`` is the date of the fact itself (the publication, approval or trial stop that
@@ -518,7 +257,7 @@ class StageBasis(_Strict):
         return self
 
 
-class Countermeasure(_Strict):
+class Countermeasure(StrictModel):
     """Something that may counter one or more mechanisms.
 
     ``stage`` is the most advanced stage reached for use *against resistance* (after
@@ -550,7 +289,7 @@ class Countermeasure(_Strict):
         return value
 
 
-class Source(_Strict):
+class Source(StrictModel):
     """Where an evidence item comes from.
 
     ``citation`` is always the full reference of the primary work. ``pmid``, ``doi`` and
@@ -565,7 +304,7 @@ class Source(_Strict):
     doi: Doi | None = None
     nct: list[NctId] = Field(default_factory=list)
     url: Url | None = None
-    via_seed: Literal["000", "001"] | None = None
+    via_seed: SeedId | None = None
 
     @model_validator(mode="after")
     def _identified(self) -> Source:
@@ -581,10 +320,11 @@ class Source(_Strict):
         return out + list(self.nct)
 
 
-class Evidence(_Strict):
+class Evidence(StrictModel):
     """One evidence item (after CIViC's evidence model).
 
-    ``level`` must be allowed by the study design ``model`` (:data:`STUDY_DESIGN_LEVELS`).
+    ``level`` must be allowed by the study design ``model``
+    (:func:`~immunescape.kb.vocabulary.study_design_levels`, from ``kb/data/vocabulary.yaml``).
     ``last_reviewed`` is the day a curator last checked the item against its source,
     ``verification`` says how (which record, which numbers) and ``unresolved`` what could not
     be confirmed (``docs/knowledge_base.md``, "Review rules").
@@ -605,7 +345,7 @@ class Evidence(_Strict):
         "negative",
     ]
     level: Level
-    model: Literal["human_trial", "human_cohort", "human_case", "mouse", "cell_line", "review"]
+    model: StudyDesign
     therapies: list[str] = Field(default_factory=list)
     interaction_type: Literal["combination", "sequential", "substitutes"] | None = None
     disease: str = Field(min_length=3)
@@ -636,7 +376,7 @@ class Evidence(_Strict):
             raise ValueError("two or more therapies need an interaction_type")
         if len(self.therapies) <= 1 and self.interaction_type is not None:
             raise ValueError("interaction_type needs two or more therapies")
-        if self.level not in STUDY_DESIGN_LEVELS[self.model]:
+        if self.level not in study_design_levels()[self.model]:
             if self.model in ("mouse", "cell_line"):
                 raise ValueError(f"{self.model} evidence is level D (or E), not {self.level}")
             if self.model == "human_case":
@@ -647,7 +387,7 @@ class Evidence(_Strict):
         return self
 
 
-class Link(_Strict):
+class Link(StrictModel):
     """A mechanism -> countermeasure link with the evidence behind it."""
 
     mechanism: str = Field(pattern=ID_PATTERN)
@@ -661,14 +401,14 @@ class Link(_Strict):
         return (self.mechanism, self.countermeasure)
 
 
-class PhenotypeRule(_Strict):
+class PhenotypeRule(StrictModel):
     """First matching rule names the immune phenotype of a sample."""
 
     phenotype: Literal["inflamed", "excluded", "desert"]
     when: RuleBlock
 
 
-class PhenotypeModel(_Strict):
+class PhenotypeModel(StrictModel):
     """Immune phenotype from RNA: ordered rules, then ``otherwise``."""
 
     t_cell_score: str
@@ -682,12 +422,12 @@ class PhenotypeModel(_Strict):
     def _rna_only(self) -> PhenotypeModel:
         for r in self.rules:
             for c in r.when.walk():
-                if c.kind not in _ALLOWED["rna"]:
+                if c.kind not in ALLOWED_KINDS["rna"]:
                     raise ValueError(f"phenotype rules read RNA scores only, not {c.kind!r}")
         return self
 
 
-class Parameters(_Strict):
+class Parameters(StrictModel):
     """Default thresholds of the rule language (cohort percentiles, 0-100)."""
 
     low_percentile: float = 25.0
@@ -698,7 +438,7 @@ class Parameters(_Strict):
     @model_validator(mode="after")
     def _order(self) -> Parameters:
         for name in ("low_percentile", "high_percentile"):
-            _percentile(getattr(self, name))
+            check_percentile(getattr(self, name))
         if self.low_percentile >= self.high_percentile:
             raise ValueError("low_percentile must be below high_percentile")
         if not 0 < self.discordance_min_gap < 100:
@@ -706,7 +446,7 @@ class Parameters(_Strict):
         return self
 
 
-class SeedReview(_Strict):
+class SeedReview(StrictModel):
     """One seed review (the scope of the KB)."""
 
     citation: str
@@ -716,21 +456,21 @@ class SeedReview(_Strict):
     note: str | None = None
 
 
-class Manifest(_Strict):
+class Manifest(StrictModel):
     """``kb/data/kb.yaml``: version, parameters, seeds and the data files."""
 
     schema_version: Literal[1]
     kb_version: str = Field(pattern=r"^\d{4}\.\d{2}\.\d+$")
     description: str
     parameters: Parameters = Field(default_factory=Parameters)
-    seeds: dict[Literal["000", "001"], SeedReview]
+    seeds: dict[SeedId, SeedReview]
     files: list[str] = Field(min_length=1)
     required_mechanisms: list[str] = Field(default_factory=list)
     required_countermeasures: list[str] = Field(default_factory=list)
     disclaimer: str = Field(min_length=20)
 
 
-class KBFile(_Strict):
+class KBFile(StrictModel):
     """One KB data file (shipped or user extension); every section optional."""
 
     schema_version: Literal[1] = 1

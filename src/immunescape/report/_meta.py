@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from immunescape.errors import InputError
 from immunescape.report import _figures as F
+from immunescape.report._builder import num_cell, to_float
 from immunescape.report._format import fmt_num, fmt_p, plot_text, text
 from immunescape.report._model import Cell, Column, Table
+from immunescape.report._tables import check_table, table_key
 from immunescape.tables import TableSpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from immunescape.report._sections import Builder
+    from immunescape.report._builder import Builder
 
 __all__ = ["meta_section", "meta_forest", "split_meta_tables", "KEY_FEATURES", "META_SPECS"]
 
@@ -92,31 +93,14 @@ def split_meta_tables(
     """
     meta: dict[str, pd.DataFrame] = {}
     rest: dict[str, pd.DataFrame] = {}
-    keys = {str(n).rsplit("/", 1)[-1].removesuffix(".tsv") for n in tables}
+    keys = {table_key(str(n)) for n in tables}
     for name, df in tables.items():
-        key = str(name).rsplit("/", 1)[-1].removesuffix(".tsv")
+        key = table_key(str(name))
         if key not in META_SPECS or (key == "cohorts" and "meta" not in keys):
             rest[name] = df
             continue
         spec = META_SPECS[key]
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(
-                f"table {name!r} is a {type(df).__name__}, not a pandas DataFrame",
-                source="render_report(tables=...)",
-            )
-        frame = (
-            df.reset_index()
-            if any(n in spec.required for n in df.index.names if n is not None)
-            else df
-        )
-        missing = [c for c in spec.required if c not in frame.columns]
-        if missing:
-            raise InputError(
-                f"table {key!r} lacks column(s) {', '.join(missing)}",
-                source=spec.description,
-                fix="required columns: " + ", ".join(spec.required),
-            )
-        frame = frame.reset_index(drop=True).copy()
+        frame = check_table(str(name), df, spec, key=key)
         for c in spec.optional:
             if c not in frame.columns:
                 frame[c] = _OPTIONAL_DEFAULTS.get(c, np.nan)
@@ -147,21 +131,8 @@ _CLASS_TEXT = {
 }
 
 
-def _f(value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-    return v
-
-
-def _num(value: Any, digits: int = 3, p: bool = False) -> Cell:
-    v = _f(value)
-    return Cell(fmt_p(v) if p else fmt_num(v, digits), sort=None if v != v else v, kind="num")
-
-
 def _exp(value: Any) -> float:
-    v = _f(value)
+    v = to_float(value)
     return math.exp(v) if math.isfinite(v) and abs(v) < 700 else float("nan")
 
 
@@ -177,34 +148,33 @@ def meta_forest(cohort_rows: pd.DataFrame, pooled: pd.DataFrame, *, feature: str
     feature
         Feature id (for the hover text).
     """
+    rows = [(r, plot_text(r["cohort"]), F.PALETTE[0]) for r in cohort_rows.to_dict("records")]
+    n_cohorts = len(rows)
+    rows += [(r, f"pooled ({r['method']})", "#b2182b") for r in pooled.to_dict("records")]
     labels, est, lo, hi, hover, colours = [], [], [], [], [], []
-    for r in cohort_rows.to_dict("records"):
-        labels.append(plot_text(r["cohort"]))
+    for i, (r, label, colour) in enumerate(rows):
+        labels.append(label)
+        colours.append(colour)
         est.append(_exp(r["estimate"]))
         lo.append(_exp(r["ci_low"]))
         hi.append(_exp(r["ci_high"]))
-        hover.append(
-            f"<b>{plot_text(r['cohort'])}</b><br>{plot_text(text(r.get('cancer_type')))}, "
-            f"{plot_text(text(r.get('treatment_class')))}<br>n R = {fmt_num(r.get('n_r'))}, "
-            f"n NR = {fmt_num(r.get('n_nr'))}<br>OR per SD {fmt_num(_exp(r['estimate']))} "
-            f"[{fmt_num(_exp(r['ci_low']))}, {fmt_num(_exp(r['ci_high']))}], "
-            f"p = {fmt_p(_f(r.get('p_value')))}"
-        )
-        colours.append(F.PALETTE[0])
-    for r in pooled.to_dict("records"):
-        labels.append(f"pooled ({r['method']})")
-        est.append(_exp(r["estimate"]))
-        lo.append(_exp(r["ci_low"]))
-        hi.append(_exp(r["ci_high"]))
-        hover.append(
-            f"<b>{plot_text(feature)}: random effects, {plot_text(r['method'])}</b><br>"
-            f"k = {fmt_num(r['k'])} cohorts<br>OR per SD {fmt_num(_exp(r['estimate']))} "
-            f"[{fmt_num(_exp(r['ci_low']))}, {fmt_num(_exp(r['ci_high']))}]<br>"
-            f"p = {fmt_p(_f(r['p_value']))}, q = {fmt_p(_f(r['q_value']))}<br>"
-            f"I² = {fmt_num(100 * _f(r['i2']), 3)}%, tau² = {fmt_num(_f(r['tau2']))}"
-        )
-        colours.append("#b2182b")
-    fig = F._forest(
+        odds = f"OR per SD {fmt_num(est[-1])} [{fmt_num(lo[-1])}, {fmt_num(hi[-1])}]"
+        if i < n_cohorts:
+            hover.append(
+                f"<b>{label}</b><br>{plot_text(text(r.get('cancer_type')))}, "
+                f"{plot_text(text(r.get('treatment_class')))}<br>n R = {fmt_num(r.get('n_r'))}, "
+                f"n NR = {fmt_num(r.get('n_nr'))}<br>{odds}, "
+                f"p = {fmt_p(to_float(r.get('p_value')))}"
+            )
+        else:
+            hover.append(
+                f"<b>{plot_text(feature)}: random effects, {plot_text(r['method'])}</b><br>"
+                f"k = {fmt_num(r['k'])} cohorts<br>{odds}<br>"
+                f"p = {fmt_p(to_float(r['p_value']))}, q = {fmt_p(to_float(r['q_value']))}<br>"
+                f"I² = {fmt_num(100 * to_float(r['i2']), 3)}%, "
+                f"tau² = {fmt_num(to_float(r['tau2']))}"
+            )
+    fig = F.forest(
         labels,
         pd.Series(est),
         pd.Series(lo),
@@ -273,7 +243,7 @@ def meta_section(
             if x in c
         ]
         rows = [
-            [_num(r[x], 0) if x in ("n_r", "n_nr") else Cell(text(r[x])) for x in cols]
+            [num_cell(r[x], digits=0) if x in ("n_r", "n_nr") else Cell(text(r[x])) for x in cols]
             for r in c.to_dict("records")
         ]
         out["cohorts"] = Table(
@@ -298,17 +268,17 @@ def meta_section(
         rows.append(
             [
                 Cell(r["feature"], title=text(r.get("kind"))),
-                _num(r["k"], 0),
-                _num(_exp(r["estimate"])),
+                num_cell(r["k"], digits=0),
+                num_cell(_exp(r["estimate"])),
                 Cell(f"{fmt_num(_exp(r['ci_low']))}–{fmt_num(_exp(r['ci_high']))}"),
-                _num(None if a is None else a["estimate"]),
-                _num(r["p_value"], p=True),
-                _num(r["q_value"], p=True),
-                _num(100 * _f(r["i2"]), 3),
-                _num(r["tau2"]),
+                num_cell(None if a is None else a["estimate"]),
+                num_cell(r["p_value"], p=True),
+                num_cell(r["q_value"], p=True),
+                num_cell(100 * to_float(r["i2"]), digits=3),
+                num_cell(r["tau2"]),
                 Cell(f"{fmt_num(_exp(r['loo_min']))}–{fmt_num(_exp(r['loo_max']))}"),
                 Cell(text(r.get("loo_influential"))),
-                _num(r["n_same_direction"], 0),
+                num_cell(r["n_same_direction"], digits=0),
                 Cell(_CLASS_TEXT.get(text(r.get("replication")), text(r.get("replication")))),
             ]
         )
@@ -353,9 +323,9 @@ def meta_section(
                 [
                     Cell(r["feature"]),
                     Cell(text(r["subgroup_by"]).replace("_", " ")),
-                    _num(r["q_between"]),
-                    _num(r["q_between_df"], 0),
-                    _num(r["q_between_p"], p=True),
+                    num_cell(r["q_between"]),
+                    num_cell(r["q_between_df"], digits=0),
+                    num_cell(r["q_between_p"], p=True),
                     Cell(detail),
                 ]
             )
@@ -394,8 +364,9 @@ def meta_section(
                 continue
             r0 = pooled.iloc[0]
             cap = (
-                f"I² {fmt_num(100 * _f(r0['i2']), 3)}%, tau² {fmt_num(_f(r0['tau2']))}, "
-                f"heterogeneity p {fmt_p(_f(r0['q_p']))}; "
+                f"I² {fmt_num(100 * to_float(r0['i2']), 3)}%, "
+                f"tau² {fmt_num(to_float(r0['tau2']))}, "
+                f"heterogeneity p {fmt_p(to_float(r0['q_p']))}; "
                 f"{_CLASS_TEXT.get(text(r0['replication']), text(r0['replication']))}"
             )
             out["forests" if feat in set(first) else "forests_more"].append(

@@ -14,20 +14,19 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from immunescape.kb.vocabulary import disclaimer
+from immunescape.report import _sections as S
+from immunescape.report._builder import LARGE_COHORT, Builder
 from immunescape.report._meta import meta_section, split_meta_tables
-from immunescape.report._sections import LARGE_COHORT, Builder
 from immunescape.report._tables import normalise_tables
 
 __all__ = ["render_report", "DISCLAIMER"]
 
 logger = logging.getLogger("immunescape")
 
-#: Shown on every section that lists countermeasures.
-DISCLAIMER = (
-    "Research use only: countermeasures are research hypotheses, not treatment advice. "
-    "They summarise published evidence, graded A (validated) to E (inferential), for "
-    "researchers and tumour boards to weigh."
-)
+#: Shown on every section that lists countermeasures: the project's one disclaimer,
+#: defined in the knowledge base (:func:`immunescape.kb.vocabulary.disclaimer`).
+DISCLAIMER = disclaimer()
 
 _SECTIONS = (
     ("overview", "Cohort overview"),
@@ -168,15 +167,15 @@ def render_report(
         logger.debug("report: tables not shown: %s", ", ".join(ignored))
     b = Builder(t, run=run, key_scores=key_scores, ignored=ignored)
     sections: dict[str, Any] = {
-        "overview": b.overview(),
-        "mechanisms": b.mechanisms(),
-        "phenotypes": b.phenotypes(),
-        "scores": b.scores(),
-        "compare": b.compare(),
+        "overview": S.overview(b),
+        "mechanisms": S.mechanisms(b),
+        "phenotypes": S.phenotypes(b),
+        "scores": S.scores(b),
+        "compare": S.compare(b),
         "meta": meta_section(b, meta_tables),
-        "prediction": b.prediction(),
-        "figures": b.images(figures) or None,
-        "patients": b.patients_section(),
+        "prediction": S.prediction(b),
+        "figures": S.images(figures) or None,
+        "patients": S.patients(b),
     }
     nav = [(key, label) for key, label in _SECTIONS if sections[key] is not None]
     has_plots = b.n_figures > 0

@@ -7,17 +7,62 @@ Each table is checked once here, so the section builders can rely on its columns
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.tables import MECHANISM_STATUSES, TABLE_SPECS
+from immunescape.tables import MECHANISM_STATUSES, TABLE_SPECS, TableSpec
 
-__all__ = ["normalise_tables"]
+__all__ = ["normalise_tables", "check_table", "table_key"]
 
-def _key(name: str) -> str:
+
+def table_key(name: str) -> str:
+    """Return the short name of a table given as a path or file name.
+
+    Examples
+    --------
+    >>> table_key("out/scores.tsv"), table_key("km")
+    ('scores', 'km')
+    """
     key = name.rsplit("/", 1)[-1]
-    return key[: -len(".tsv")] if key.endswith(".tsv") else key
+    return key.removesuffix(".tsv")
+
+
+def check_table(name: str, df: Any, spec: TableSpec, *, key: str) -> pd.DataFrame:
+    """Return a checked copy of one table, with a default RangeIndex.
+
+    Columns given under an alias are renamed; a key column kept as the index is moved back
+    into the columns.
+
+    Raises
+    ------
+    InputError
+        ``df`` is not a DataFrame or lacks a required column.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(
+            f"table {name!r} is a {type(df).__name__}, not a pandas DataFrame",
+            source="render_report(tables=...)",
+            fix="read the TSV with pandas.read_csv(path, sep='\\t')",
+        )
+    frame = df
+    renames = {a: c for a, c in spec.aliases if a in frame.columns and c not in frame.columns}
+    if renames:
+        frame = frame.rename(columns=renames)
+    if any(c not in frame.columns for c in spec.required) and any(
+        n in spec.required for n in frame.index.names if n is not None
+    ):
+        frame = frame.reset_index()
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"table {key!r} lacks column(s) {', '.join(missing)}; "
+            f"found {', '.join(map(str, frame.columns[:12]))}",
+            source=spec.description or key,
+            fix="required columns: " + ", ".join(spec.required),
+        )
+    return frame.reset_index(drop=True).copy()
 
 
 def normalise_tables(
@@ -50,7 +95,7 @@ def normalise_tables(
     out: dict[str, pd.DataFrame] = {}
     ignored: list[str] = []
     for name, df in tables.items():
-        key = _key(str(name))
+        key = table_key(str(name))
         if key not in TABLE_SPECS:
             ignored.append(str(name))
             continue
@@ -60,30 +105,7 @@ def normalise_tables(
                 source="render_report(tables=...)",
                 fix="pass each table once",
             )
-        if not isinstance(df, pd.DataFrame):
-            raise InputError(
-                f"table {name!r} is a {type(df).__name__}, not a pandas DataFrame",
-                source="render_report(tables=...)",
-                fix="read the TSV with pandas.read_csv(path, sep='\\t')",
-            )
-        spec = TABLE_SPECS[key]
-        frame = df
-        renames = {a: c for a, c in spec.aliases if a in frame.columns and c not in frame.columns}
-        if renames:
-            frame = frame.rename(columns=renames)
-        if any(c not in frame.columns for c in spec.required) and any(
-            n in spec.required for n in frame.index.names if n is not None
-        ):
-            frame = frame.reset_index()
-        missing = [c for c in spec.required if c not in frame.columns]
-        if missing:
-            raise InputError(
-                f"table {key!r} lacks column(s) {', '.join(missing)}; "
-                f"found {', '.join(map(str, frame.columns[:12]))}",
-                source=spec.description or key,
-                fix="required columns: " + ", ".join(spec.required),
-            )
-        frame = frame.reset_index(drop=True).copy()
+        frame = check_table(str(name), df, TABLE_SPECS[key], key=key)
         for col in (
             "sample_id",
             "patient_id",
