@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when a table is written, not for the vocabularies
+    import pandas as pd
 
 __all__ = [
     "TABLE_SPECS",
@@ -213,9 +214,12 @@ def tsv_ready(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> tsv_ready(pd.DataFrame({"called": [True, False]})).called.tolist()
     ['true', 'false']
     """
+    import pandas as pd
+
     out = df.reset_index() if df.index.name is not None else df
     bools = [c for c in out.columns if pd.api.types.is_bool_dtype(out[c])]
     if bools:
@@ -235,6 +239,7 @@ def write_tsv(df: pd.DataFrame, path: str | Path) -> Path:
     Examples
     --------
     >>> import tempfile, os
+    >>> import pandas as pd
     >>> d = tempfile.mkdtemp()
     >>> p = write_tsv(pd.DataFrame({"sample_id": ["a"], "x": [1 / 3], "y": [None]}),
     ...               os.path.join(d, "t.tsv"))
