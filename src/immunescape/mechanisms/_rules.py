@@ -175,7 +175,7 @@ class Evaluator:
         for s in self.idx:
             said = [p for p in parts if p.items[s]]
             if combine == "any":  # name what made it true, else everything checked
-                said = [p for p in said if p.value[s] is True] or said
+                said = [p for p in said if _is_true(p.value[s])] or said
             items[s] = tuple(dict.fromkeys(i for p in said for i in p.items[s]))
         return Outcome(value, items)
 
@@ -252,9 +252,9 @@ class Evaluator:
         col = table[column].reindex(self.idx)
         u = f" {unit}" if unit else ""
         if c.op in ("is_true", "is_false"):
-            truthy = col.map(_truth)
-            known = truthy.notna().to_numpy()
-            vals = truthy.fillna(False).astype(bool).to_numpy()
+            truthy = [_truth(v) for v in col]
+            known = np.array([t is not None for t in truthy], dtype=bool)
+            vals = np.array([t is True for t in truthy], dtype=bool)
             res = vals if c.op == "is_true" else ~vals
             text = [f"{label} {'yes' if v else 'no'}" if k else ""
                     for v, k in zip(vals, known, strict=True)]
@@ -301,6 +301,11 @@ def event_words(gene: str, detail: object, event: str, biallelic: object) -> str
     text = f"{gene} {change} {event.replace('_', ' ')}" if change else (
         f"{gene} {event.replace('_', ' ')}")
     return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _is_true(v: object) -> bool:
+    """True only for a known True (a boolean Series element is numpy's bool, or NA)."""
+    return v is not pd.NA and bool(v)
 
 
 def _truth(v: object) -> bool | None:
