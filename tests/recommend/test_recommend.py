@@ -155,13 +155,14 @@ def test_contested_tgfb_blockade_after_the_negative_phase_3():
 def test_one_row_per_countermeasure_naming_every_mechanism_behind_it():
     mechs = ["ifng_pathway_loss", "antigen_presentation_loss", "pten_loss_pi3k"]
     levels = ["C", "B", "E"]
-    out = recs(calls(*[("p", m, "present", 1.0, lv) for m, lv in zip(mechs, levels)]))
+    out = recs(calls(*[("p", m, "present", 1.0, lv)
+                       for m, lv in zip(mechs, levels, strict=True)]))
     assert not out["countermeasure_id"].duplicated().any()
     gd = out.set_index("countermeasure_id").loc["gene_detection"]
     assert gd["mechanism_ids"] == ",".join(mechs)  # in the order of the calls
     chains = [weaker(lv, link_level(next(lk for lk in LINKS if lk["mechanism"] == m
                                          and lk["countermeasure"] == "gene_detection")))
-              for m, lv in zip(mechs, levels)]
+              for m, lv in zip(mechs, levels, strict=True)]
     assert gd["evidence_level"] == min(chains, key=LEVELS.index)
     # radiotherapy is proposed by two of them, once
     assert (out["countermeasure_id"] == "radiotherapy").sum() == 1
@@ -194,7 +195,7 @@ def test_ranking_follows_level_kind_strength_breadth_and_id():
     strengths = rng.choice([0.6, 0.8, 1.0], size=len(LINKED))
     levels = rng.choice(list("ABCDE"), size=len(LINKED))
     table = calls(*[("p", m, "present", float(s), str(lv))
-                    for m, s, lv in zip(LINKED, strengths, levels)])
+                    for m, s, lv in zip(LINKED, strengths, levels, strict=True)])
     out = recs(table)
     assert out["countermeasure_id"].tolist() == _expected_order(table)
     assert out["rank"].tolist() == list(range(1, len(out) + 1))

@@ -4,8 +4,8 @@ Rules are evaluated by :mod:`immunescape.mechanisms._rules` (three-valued logic:
 or NA — not evaluable). A rule *block* is one kind of evidence (DNA, RNA or clinical) with a
 weight (strong 1.0, moderate 0.6, weak 0.3).
 
-Call per sample and mechanism (the synthesis documented in ``docs/mechanisms.md`` of this
-repository):
+Call per sample and mechanism (the synthesis documented in ``docs/knowledge_base.md``, "From
+blocks to a call", and ``docs/mechanisms_engine.md``):
 
 * ``not_assessable`` — the mechanism has no rule, or the sample has none of the inputs it
   ``requires``; the reason names what is missing;

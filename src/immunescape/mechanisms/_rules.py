@@ -304,7 +304,7 @@ def event_words(gene: str, detail: object, event: str, biallelic: object) -> str
 
 
 def _is_true(v: object) -> bool:
-    """True only for a known True (a boolean Series element is numpy's bool, or NA)."""
+    """Return True only for a known True (a boolean Series element is numpy's bool or NA)."""
     return v is not pd.NA and bool(v)
 
 
