@@ -389,3 +389,8 @@ def test_evidence_derives_inputs_from_its_tables():
     assert ev.has("clinical").tolist() == [False, False, True]
     assert ev.any_of(["hla", "clinical"]).tolist() == [False, True, True]
     assert ev.has("mutations").tolist() == [False, False, False]
+
+
+def test_an_unknown_mechanism_id_is_one_input_error():
+    with pytest.raises(InputError, match="mechanisms: unknown value 'ifng_loss'"):
+        call_mechanisms(Evidence(["p"]), mechanisms=["ifng_loss"])

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape._result import Result
+from immunescape._validate import check_choice
 from immunescape.kb import KnowledgeBase, load_kb
 from immunescape.kb.loader import LEVEL_ORDER
 from immunescape.kb.schema import Mechanism, RuleBlock
@@ -145,6 +146,11 @@ def call_mechanisms(
     -------
     MechanismCalls
 
+    Raises
+    ------
+    InputError
+        When a mechanism id is not in the knowledge base.
+
     Examples
     --------
     >>> import pandas as pd
@@ -160,6 +166,8 @@ def call_mechanisms(
     kb = kb or load_kb()
     evaluator = Evaluator(evidence, kb.parameters)
     ids = list(mechanisms) if mechanisms is not None else list(kb.mechanisms)
+    for mid in ids:
+        check_choice("mechanisms", mid, list(kb.mechanisms))
     rows: list[dict[str, object]] = []
     for mid in ids:
         rows.extend(_call_one(evaluator, kb, kb.mechanisms[mid]))
