@@ -374,7 +374,7 @@ def run_pipeline(
         out.tables["phenotypes.tsv"] = pheno.table
         run["phenotypes"] = pheno.provenance
     step("ranking countermeasures")
-    out.tables["recommendations.tsv"] = recommend(calls.table, kb=kb)
+    out.tables["recommendations.tsv"] = recommend(calls, kb=kb).recommendations
     run["mechanisms"] = {
         "percentiles": calls.percentile_basis,
         "parameters": kb.parameters.model_dump(),

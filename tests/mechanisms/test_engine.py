@@ -121,7 +121,7 @@ def test_recommendation_level_is_the_weaker_link():
     calls = pd.DataFrame({"sample_id": ["P1", "P2"], "mechanism_id": ["lag3_coinhibition"] * 2,
                           "status": ["present", "indeterminate"], "strength": [0.6, 0.3],
                           "level": ["E", "E"]})
-    rec = recommend(calls)
+    rec = recommend(calls).recommendations
     assert rec["sample_id"].unique().tolist() == ["P1"]  # indeterminate proposes nothing
     row = rec.set_index("countermeasure_id").loc["anti_lag3"]
     assert row["evidence_level"] == "E"  # an inferential call caps an A-level link
@@ -134,7 +134,7 @@ def test_contested_link_is_flagged_and_sensitivity_is_not_treated():
                           "mechanism_id": ["tgfb_exclusion", "ido1_tryptophan", "adaptive_pdl1"],
                           "status": ["present"] * 3, "strength": [1.0] * 3,
                           "level": ["B"] * 3})
-    rec = recommend(calls).set_index("countermeasure_id")
+    rec = recommend(calls).recommendations.set_index("countermeasure_id")
     assert "tgfb_blockade" in rec.index
     assert bool(rec.loc["tgfb_blockade", "contested"])
     assert "CONTESTED" in rec.loc["tgfb_blockade", "rationale"]

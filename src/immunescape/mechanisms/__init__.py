@@ -1,17 +1,13 @@
 """Per-patient resistance-mechanism calls from DNA, RNA and clinical evidence."""
 
-from immunescape.mechanisms._engine import (
-    MECHANISM_COLUMNS,
-    MechanismCalls,
-    call_mechanisms,
-    ordinal,
-)
+from immunescape.mechanisms._engine import CALL_COLUMNS, MechanismCalls, call_mechanisms
 from immunescape.mechanisms._evidence import Evidence, percentile_table
 from immunescape.mechanisms._phenotype import PHENOTYPE_COLUMNS, immune_phenotypes
+from immunescape.mechanisms._rules import ordinal
 
 __all__ = [
+    "CALL_COLUMNS",
     "Evidence",
-    "MECHANISM_COLUMNS",
     "MechanismCalls",
     "PHENOTYPE_COLUMNS",
     "call_mechanisms",

@@ -22,13 +22,21 @@ These are research hypotheses for researchers and tumour boards, not treatment a
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
 import numpy as np
 import pandas as pd
 
+from immunescape._result import Result
+from immunescape.errors import InputError
 from immunescape.kb import KnowledgeBase, load_kb
 from immunescape.kb.loader import LEVEL_ORDER
 
-__all__ = ["recommend", "RECOMMENDATION_COLUMNS", "DISCLAIMER"]
+if TYPE_CHECKING:
+    from immunescape.mechanisms import MechanismCalls
+
+__all__ = ["recommend", "Recommendations", "RECOMMENDATION_COLUMNS", "OUTPUT_COLUMNS", "DISCLAIMER"]
 
 RECOMMENDATION_COLUMNS = [
     "sample_id",
@@ -44,40 +52,96 @@ RECOMMENDATION_COLUMNS = [
 DISCLAIMER = (
     "Research hypotheses for researchers and tumour boards, not treatment advice."
 )
+#: Columns of ``recommendations.tsv`` in output order.
+OUTPUT_COLUMNS = RECOMMENDATION_COLUMNS + ["stage", "stage_as_of", "contested", "caution"]
+_NEEDED = ("sample_id", "mechanism_id", "status", "strength", "level")
+
+
+@dataclass
+class Recommendations(Result):
+    """Countermeasure hypotheses per sample.
+
+    Attributes
+    ----------
+    recommendations
+        ``recommendations.tsv``: one row per sample and countermeasure, ranked within each
+        sample (:data:`RECOMMENDATION_COLUMNS` plus ``stage``, ``stage_as_of``,
+        ``contested`` and ``caution``).
+    kb_version
+        Version of the knowledge base the links and levels come from.
+    warnings
+        Human-readable warnings (none at present).
+    """
+
+    table_names: ClassVar[tuple[str, ...]] = ("recommendations",)
+    recommendations: pd.DataFrame
+    kb_version: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The ranked countermeasures, same as :attr:`recommendations`."""
+        return self.recommendations
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The ranking rule, the knowledge base version and the disclaimer."""
+        return {
+            "kb_version": self.kb_version,
+            "ranking": "evidence level (weaker of call and link), therapeutic before "
+            "diagnostic, strongest mechanism, number of mechanisms, countermeasure id",
+            "disclaimer": DISCLAIMER,
+        }
 
 
 def _weaker(a: str, b: str) -> str:
     return max(a or "E", b or "E", key=LEVEL_ORDER.index)
 
 
-def recommend(mechanisms: pd.DataFrame, *, kb: KnowledgeBase | None = None) -> pd.DataFrame:
+def recommend(
+    mechanisms: pd.DataFrame | MechanismCalls, *, kb: KnowledgeBase | None = None
+) -> Recommendations:
     """Rank countermeasures for every sample from its mechanism calls.
 
     Parameters
     ----------
     mechanisms
-        ``mechanisms.tsv`` as returned by :func:`immunescape.mechanisms.call_mechanisms`
-        (needs sample_id, mechanism_id, status, strength, level).
+        The calls of :func:`immunescape.mechanisms.call_mechanisms`, or their table
+        (``mechanisms.tsv``: needs sample_id, mechanism_id, status, strength, level).
     kb
         Knowledge base (default: shipped).
 
     Returns
     -------
-    pandas.DataFrame
-        ``recommendations.tsv`` (:data:`RECOMMENDATION_COLUMNS` plus ``stage`` — for use
-        against resistance —, ``stage_as_of`` — the date of the fact behind the stage —,
-        ``contested`` and ``caution``); samples without a present resistance mechanism have
-        no row.
+    Recommendations
+        ``recommendations`` (``recommendations.tsv``: :data:`RECOMMENDATION_COLUMNS` plus
+        ``stage`` — for use against resistance —, ``stage_as_of`` — the date of the fact
+        behind the stage —, ``contested`` and ``caution``); samples without a present
+        resistance mechanism have no row.
+
+    Raises
+    ------
+    InputError
+        When the table lacks one of the columns named above.
 
     Examples
     --------
     >>> calls = pd.DataFrame({"sample_id": ["p1"], "mechanism_id": ["lag3_coinhibition"],
     ...                       "status": ["present"], "strength": [0.6], "level": ["B"]})
     >>> rec = recommend(calls)
-    >>> rec[["countermeasure_id", "evidence_level"]].values.tolist()
-    [['anti_lag3', 'B']]
+    >>> rec.recommendations[["countermeasure_id", "evidence_level", "trials"]].values.tolist()
+    [['anti_lag3', 'B', 'NCT01968109,NCT03470922']]
     """
     kb = kb or load_kb()
+    if not isinstance(mechanisms, pd.DataFrame):
+        mechanisms = mechanisms.mechanisms
+    lacking = [c for c in _NEEDED if c not in mechanisms.columns]
+    if lacking:
+        raise InputError(
+            f"mechanism calls lack column(s) {', '.join(lacking)}",
+            source="recommend",
+            fix="pass the calls of call_mechanisms (mechanisms.tsv)",
+        )
     resistance = [m for m, mech in kb.mechanisms.items() if mech.effect == "resistance"]
     present = mechanisms.loc[
         mechanisms["status"].eq("present").to_numpy(dtype=bool)
@@ -125,12 +189,12 @@ def recommend(mechanisms: pd.DataFrame, *, kb: KnowledgeBase | None = None) -> p
                 "_key": (LEVEL_ORDER.index(level), cm.kind == "diagnostic", -p["strength"],
                          -len(set(p["mechanisms"])), cm_id),
             })
-    cols = RECOMMENDATION_COLUMNS + ["stage", "stage_as_of", "contested", "caution"]
     if not rows:
-        return pd.DataFrame(columns=cols)
+        return Recommendations(pd.DataFrame(columns=OUTPUT_COLUMNS), kb.version)
     out = pd.DataFrame(rows)
     order = {s: i for i, s in enumerate(dict.fromkeys(mechanisms["sample_id"]))}
     out["_s"] = out["sample_id"].map(order)
     out = out.sort_values(["_s", "_key"], kind="stable")
     out["rank"] = out.groupby("sample_id", sort=False).cumcount() + 1
-    return out[cols].reset_index(drop=True).astype({"rank": np.int64})
+    table = out[OUTPUT_COLUMNS].reset_index(drop=True).astype({"rank": np.int64})
+    return Recommendations(table, kb.version)
