@@ -147,9 +147,9 @@ def run_pipeline(
     >>> sorted(res.tables)[:3]
     ['features.tsv', 'mechanisms.tsv', 'phenotypes.tsv']
     """
-    from immunescape.kb import load_kb
+    from immunescape.kb import DISCLAIMER, load_kb
     from immunescape.mechanisms import Evidence, call_mechanisms, immune_phenotypes
-    from immunescape.recommend import DISCLAIMER, recommend
+    from immunescape.recommend import recommend
 
     step = progress or (lambda _name: None)
     if expr is None and maf is None and cna is None and segments is None and hla is None \

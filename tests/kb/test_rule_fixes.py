@@ -56,7 +56,7 @@ def test_ido1_high_in_an_inflamed_tumour_is_sensitivity_not_resistance():
     # S01: IDO1 high without T-cell inflammation -> not called at all
     assert calls.loc["S01", "status"] == "absent"
     # no countermeasure is proposed from it (the negative ECHO-301 trial stays on record)
-    assert recommend(calls.reset_index()).empty
+    assert recommend(calls.reset_index()).recommendations.empty
     assert KB.link_contested(KB.links[("ido1_tryptophan", "ido1_inhibition")])
 
 

@@ -30,8 +30,8 @@ import pandas as pd
 
 from immunescape._result import Result
 from immunescape.errors import InputError
-from immunescape.kb import KnowledgeBase, load_kb
-from immunescape.kb.loader import LEVEL_ORDER
+from immunescape.kb import LEVEL_ORDER, KnowledgeBase, load_kb
+from immunescape.kb.vocabulary import disclaimer
 
 if TYPE_CHECKING:
     from immunescape.mechanisms import MechanismCalls
@@ -49,9 +49,6 @@ RECOMMENDATION_COLUMNS = [
     "trials",
     "rationale",
 ]
-DISCLAIMER = (
-    "Research hypotheses for researchers and tumour boards, not treatment advice."
-)
 #: Columns of ``recommendations.tsv`` in output order.
 OUTPUT_COLUMNS = RECOMMENDATION_COLUMNS + ["stage", "stage_as_of", "contested", "caution"]
 _NEEDED = ("sample_id", "mechanism_id", "status", "strength", "level")
@@ -90,7 +87,7 @@ class Recommendations(Result):
             "kb_version": self.kb_version,
             "ranking": "evidence level (weaker of call and link), therapeutic before "
             "diagnostic, strongest mechanism, number of mechanisms, countermeasure id",
-            "disclaimer": DISCLAIMER,
+            "disclaimer": disclaimer(),
         }
 
 
@@ -198,3 +195,10 @@ def recommend(
     out["rank"] = out.groupby("sample_id", sort=False).cumcount() + 1
     table = out[OUTPUT_COLUMNS].reset_index(drop=True).astype({"rank": np.int64})
     return Recommendations(table, kb.version)
+
+
+def __getattr__(name: str) -> Any:
+    # The project's one disclaimer (immunescape.kb.DISCLAIMER), read on first use.
+    if name == "DISCLAIMER":
+        return disclaimer()
+    raise AttributeError(f"module 'immunescape.recommend' has no attribute {name!r}")
