@@ -340,10 +340,12 @@ def test_non_binary_events(tmp_path, raises_input_error):
     raises_input_error(lambda: read_clinical(path), path, "not binary", "'2'")
 
 
-def test_bad_options(tmp_path, raises_input_error):
+def test_bad_options(tmp_path, raises_input_error, raises_option_error):
     path = _tsv(tmp_path, pd.DataFrame({"sample": ["a"], "recist": ["SD"]}))
-    raises_input_error(lambda: read_clinical(path, sd_rule="pfs12"), path, "sd_rule")
-    raises_input_error(lambda: read_clinical(path, time_unit="hours"), path, "time_unit")
+    raises_option_error(lambda: read_clinical(path, sd_rule="pfs12"), "sd_rule", "'pfs12'",
+                        "'pfs6', 'nr', 'r', 'exclude'")
+    raises_option_error(lambda: read_clinical(path, time_unit="hours"), "time_unit", "'hours'",
+                        "'days', 'weeks', 'months', 'years'")
     raises_input_error(
         lambda: read_clinical(path, response_map={"x": "maybe"}), path, "response_map"
     )
