@@ -351,7 +351,7 @@ def test_drop_genes_with_missing_values_on_request(tmp_path):
     table.loc["GZMA", "tumour_2"] = np.nan
     path = tmp_path / "expr.tsv"
     table.to_csv(path, sep="\t")
-    expr, report = read_expression(path, on_missing="drop_genes")
+    expr, report = read_expression(path, on_missing="drop")
     assert "GZMA" not in expr.genes and report.dropped_nonfinite == ["GZMA"]
     assert any("NaN" in w for w in report.warnings)
 
@@ -528,13 +528,16 @@ def test_missing_requested_sample(tmp_path, raises_input_error):
     )
 
 
-def test_bad_options(tmp_path, raises_input_error):
+def test_bad_options(tmp_path, raises_input_error, raises_option_error):
     path = tmp_path / "expr.tsv"
     _counts().to_csv(path, sep="\t")
-    raises_input_error(lambda: read_expression(path, genes_in="genes"), path, "genes_in")
+    raises_option_error(lambda: read_expression(path, genes_in="genes"), "genes_in",
+                        "'genes'", "'rows', 'columns'")
     raises_input_error(lambda: read_expression(path, layer="counts"), path, "layer")
-    raises_input_error(lambda: read_expression(path, on_missing="zero"), path, "on_missing")
-    raises_input_error(lambda: read_expression(path, unit="rpkm"), path, "unknown unit")
+    raises_option_error(lambda: read_expression(path, on_missing="zero"), "on_missing",
+                        "'zero'", "'error', 'drop'")
+    raises_option_error(lambda: read_expression(path, on_missing="drop_genes"), "on_missing")
+    raises_option_error(lambda: read_expression(path, unit="rpkm"), "unit", "unknown value")
 
 
 def test_missing_h5ad_layer(tmp_path, raises_input_error):
