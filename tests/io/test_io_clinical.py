@@ -360,3 +360,20 @@ def test_missing_and_header_only_files(tmp_path, raises_input_error):
     raises_input_error(lambda: read_clinical(missing), missing, "file not found")
     header = _write(tmp_path, "sample\trecist\n")
     raises_input_error(lambda: read_clinical(header), header, "no rows")
+
+
+def test_clinical_table_is_a_result_with_provenance_as_settings(tmp_path):
+    from immunescape._result import Result
+
+    path = _write(
+        tmp_path, "patient\tBOR\tOS\tOS_event\tsite\nP1\tPR\t12\t0\tskin\nP2\tPD\t3\t1\tlung\n"
+    )
+    clin = read_clinical(path)
+    assert isinstance(clin, Result)
+    assert list(clin.tables) == ["data", "extra"]
+    assert clin.to_frame() is clin.data
+    assert clin.to_frame("extra")["site"].tolist() == ["skin", "lung"]
+    assert clin.settings is clin.provenance and clin.settings["sample_col"] == "patient"
+    # OS without a unit is left out with a warning, which the result carries
+    assert clin.warnings == clin.provenance["warnings"]
+    assert any("OS left out" in w for w in clin.warnings)
