@@ -69,3 +69,20 @@ def test_read_string_table_refuses_h5ad(tmp_path):
     path.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
     with pytest.raises(InputError, match="is an h5ad file, not a clinical table"):
         read_string_table(path, what="clinical table")
+
+
+def test_read_text_file_judges_by_content_not_suffix(tmp_path):
+    # LOHHLA writes its tab-separated results as '*.xls'
+    path = tmp_path / "T1.HLAlossPrediction_CI.xls"
+    path.write_text(TEXT)
+    assert read_text_file(path, what="LOHHLA table")[1] == TEXT
+    gz_parquet = tmp_path / "x.maf.gz"
+    buffer = tmp_path / "p.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(buffer)
+    gz_parquet.write_bytes(gzip.compress(buffer.read_bytes()))
+    with pytest.raises(InputError, match="is a parquet file"):
+        read_text_file(gz_parquet, what="MAF")
+    binary = tmp_path / "b.maf"
+    binary.write_bytes(b"\x00\x01\x02\x03" * 64)
+    with pytest.raises(InputError, match="is a binary file"):
+        read_text_file(binary, what="MAF")

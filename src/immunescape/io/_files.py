@@ -37,6 +37,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ZIP_MAGIC = b"PK\x03\x04"
+_BINARY_MAGIC = ((_PARQUET_MAGIC, "parquet"), (b"\x89HDF", "HDF5/h5ad"), (_ZIP_MAGIC, "zip/Excel"))
 _SUPPORTED = "TSV/CSV text (optionally .gz), parquet or h5ad"
 
 
@@ -587,9 +588,10 @@ def read_numeric_text(
 def read_text_file(path: str | os.PathLike[str], *, what: str) -> tuple[Path, str, list[str]]:
     r"""Check a delimited text file (optionally gzip) and return it decoded, LF line endings.
 
-    For readers that parse the text themselves (the genomic tables): the same checks,
-    format recognition and decoding as every other reader, and a clear refusal of parquet,
-    h5ad, Excel and other binary files.
+    For readers that parse the text themselves (the genomic tables): the same file checks
+    and decoding as every other reader, and a clear refusal of parquet, HDF5/h5ad, zip/Excel
+    and other binary content. The format is judged by content alone, never by the suffix
+    (tools write tab-separated text under names such as ``.xls``).
 
     Parameters
     ----------
@@ -617,12 +619,18 @@ def read_text_file(path: str | os.PathLike[str], *, what: str) -> tuple[Path, st
     ('Hugo_Symbol\tTumor_Sample_Barcode\nB2M\tS1\n', [])
     """
     p = check_file(path)
-    fmt, gz = detect_format(p)
-    if fmt != "text":
+    raw = _read_bytes(p, gz=_head(p).startswith(_GZIP_MAGIC))
+    # by content only: genomic tools write text under other suffixes (LOHHLA's '.xls')
+    for magic, kind in _BINARY_MAGIC:
+        if raw.startswith(magic):
+            raise InputError(
+                f"is a {kind} file, but a {what} must be a delimited text table",
+                source=str(p),
+                fix="export it as a tab-separated text file",
+            )
+    if b"\x00" in raw[:4096] and utf16_codec(raw) is None:
         raise InputError(
-            f"is a {fmt} file, but a {what} must be a delimited text table",
-            source=str(p),
-            fix="export it as a tab-separated text file",
+            "is a binary file", source=str(p), fix=f"give the {what} as a tab-separated text file"
         )
-    text, warnings = read_text(p, gz=gz)
+    text, warnings = decode_text(raw, name=p.name)
     return p, text, warnings
