@@ -32,7 +32,7 @@ Outputs, in ``--out-dir``:
     keeps the NCBI symbol as an alias.
 ``hs_genes.tsv.gz.sha256``
     The data file's checksum in ``sha256sum -c`` format.
-``hs_genes.json``
+``hs_genes.json`` (and ``hs_genes.json.sha256``)
     Manifest: source package, version and sha256 of the .deb, upstream source dates from the
     SQLite ``metadata`` table, licence, build date, row counts and the sha256 of the data file.
 """
@@ -309,9 +309,12 @@ def main(argv: list[str] | None = None) -> int:
         "n_ensembl_ids": sum(len(r[4].split("|")) for r in rows if r[4]),
         "n_aliases": sum(len(r[5].split("|")) for r in rows if r[5]),
     }
-    (args.out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
-    # sha256sum -c compatible checksum file next to the data
+    manifest_text = json.dumps(manifest, indent=2) + "\n"
+    (args.out_dir / MANIFEST_NAME).write_text(manifest_text)
+    # sha256sum -c compatible checksum files next to the data and the manifest
     (args.out_dir / f"{DATA_NAME}.sha256").write_text(f"{manifest['sha256']}  {DATA_NAME}\n")
+    manifest_sha = hashlib.sha256(manifest_text.encode("utf-8")).hexdigest()
+    (args.out_dir / f"{MANIFEST_NAME}.sha256").write_text(f"{manifest_sha}  {MANIFEST_NAME}\n")
     print(f"wrote {data_path} ({manifest['bytes']:,} bytes, {len(rows):,} genes)")
     return 0
 

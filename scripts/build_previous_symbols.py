@@ -56,7 +56,7 @@ Outputs, in ``--out-dir``:
     symbol listed for two genes appears twice (the resolver reports it as ambiguous).
 ``hs_previous_symbols.tsv.gz.sha256``
     Checksum in ``sha256sum -c`` format.
-``hs_previous_symbols.json``
+``hs_previous_symbols.json`` (and ``hs_previous_symbols.json.sha256``)
     Manifest: package, version, wheel sha256, member file and its sha256, licence, the sha256
     of the ``hs_genes.tsv.gz`` it was joined to, counts of every step, and the data file's
     sha256.
@@ -387,8 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         "columns": list(COLUMNS),
         "counts": counts,
     }
-    (args.out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest_text = json.dumps(manifest, indent=2) + "\n"
+    (args.out_dir / MANIFEST_NAME).write_text(manifest_text)
     (args.out_dir / f"{DATA_NAME}.sha256").write_text(f"{data_sha256}  {DATA_NAME}\n")
+    manifest_sha = sha256_bytes(manifest_text.encode("utf-8"))
+    (args.out_dir / f"{MANIFEST_NAME}.sha256").write_text(f"{manifest_sha}  {MANIFEST_NAME}\n")
     print(f"wrote {data_path} ({manifest['bytes']:,} bytes, {len(rows):,} rows)")
     print(json.dumps(counts, indent=2))
     return 0

@@ -114,7 +114,8 @@ class Expression:
     @property
     def shape(self) -> tuple[int, int]:
         """(n_samples, n_genes)."""
-        return self.values.shape  # type: ignore[return-value]
+        n_samples, n_genes = self._X.shape
+        return n_samples, n_genes
 
     @property
     def gene_set(self) -> frozenset[str]:

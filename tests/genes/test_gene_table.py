@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from immunescape.errors import ImmunescapeError
+from immunescape import _resources
+from immunescape.errors import ResourceError
 from immunescape.genes import _table, gene_table, gene_table_info
 
 DATA = resources.files("immunescape.genes").joinpath("data")
@@ -29,6 +30,10 @@ def test_checksum_matches_manifest_and_sidecar():
     assert digest == _manifest()["sha256"]
     sidecar = DATA.joinpath("hs_genes.tsv.gz.sha256").read_text().split()
     assert sidecar == [digest, "hs_genes.tsv.gz"]
+    manifest_digest = hashlib.sha256(DATA.joinpath("hs_genes.json").read_bytes()).hexdigest()
+    assert DATA.joinpath("hs_genes.json.sha256").read_text().split() == [
+        manifest_digest, "hs_genes.json"
+    ]
     assert len(raw) == _manifest()["bytes"]
 
 
@@ -121,21 +126,29 @@ def test_gene_table_returns_a_copy():
     assert gene_table()["symbol"].iloc[0] == "A1BG"
 
 
-def test_corrupt_table_is_refused(monkeypatch):
-    real = _table._data_bytes
+def _corrupt_one(monkeypatch, name: str) -> None:
+    """Flip the last bit of one shipped file as read by the resource loader."""
+    real = _resources._read
 
-    def corrupt(name: str) -> bytes:
-        raw = real(name)
-        return raw[:-1] + bytes([raw[-1] ^ 1]) if name == _table.DATA_NAME else raw
+    def corrupt(package: str, file: str) -> bytes:
+        raw = real(package, file)
+        return raw[:-1] + bytes([raw[-1] ^ 1]) if file == name else raw
 
-    monkeypatch.setattr(_table, "_data_bytes", corrupt)
+    monkeypatch.setattr(_resources, "_read", corrupt)
+
+
+@pytest.mark.parametrize("name", [_table.DATA_NAME, _table.MANIFEST_NAME])
+def test_corrupt_table_or_manifest_is_a_resource_error(monkeypatch, name):
+    _corrupt_one(monkeypatch, name)
     _table._raw_table.cache_clear()
+    _table._manifest.cache_clear()
     try:
-        with pytest.raises(ImmunescapeError, match="corrupt"):
+        with pytest.raises(ResourceError, match=f"{name} is corrupt.*reinstall"):
             _table._raw_table()
     finally:
         monkeypatch.undo()
         _table._raw_table.cache_clear()
+        _table._manifest.cache_clear()
     assert len(_table._raw_table()) == _manifest()["n_genes"]
 
 

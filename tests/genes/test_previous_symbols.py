@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from immunescape.errors import ImmunescapeError
+from immunescape import _resources
+from immunescape.errors import ResourceError
 from immunescape.genes import _table, gene_table, gene_table_info, previous_symbol_table
 
 DATA = resources.files("immunescape.genes").joinpath("data")
@@ -41,6 +42,9 @@ def test_checksum_matches_manifest_and_sidecar():
     digest = hashlib.sha256(raw).hexdigest()
     assert digest == _manifest()["sha256"]
     assert DATA.joinpath(f"{NAME}.sha256").read_text().split() == [digest, NAME]
+    manifest = "hs_previous_symbols.json"
+    manifest_digest = hashlib.sha256(DATA.joinpath(manifest).read_bytes()).hexdigest()
+    assert DATA.joinpath(f"{manifest}.sha256").read_text().split() == [manifest_digest, manifest]
     assert len(raw) == _manifest()["bytes"]
     assert len(raw) < 400_000  # small: one short row per previous symbol
 
@@ -81,16 +85,16 @@ def test_gene_table_info_describes_both_tables():
 
 
 def test_corrupt_previous_table_is_refused(monkeypatch):
-    real = _table._data_bytes
+    real = _resources._read
 
-    def corrupt(name: str) -> bytes:
-        raw = real(name)
+    def corrupt(package: str, name: str) -> bytes:
+        raw = real(package, name)
         return raw[:-1] + bytes([raw[-1] ^ 1]) if name == NAME else raw
 
-    monkeypatch.setattr(_table, "_data_bytes", corrupt)
+    monkeypatch.setattr(_resources, "_read", corrupt)
     _table._raw_previous.cache_clear()
     try:
-        with pytest.raises(ImmunescapeError, match="corrupt.*build_previous_symbols"):
+        with pytest.raises(ResourceError, match=f"{NAME} is corrupt.*reinstall"):
             _table._raw_previous()
     finally:
         monkeypatch.undo()

@@ -72,3 +72,16 @@ def raises_input_error(
         return _check_message(info.value, path, *words)
 
     return check
+
+
+@pytest.fixture
+def raises_option_error() -> Callable[..., str]:
+    """Call ``fn``; check it raises a one-line InputError naming the option, with a fix."""
+
+    def check(fn: Callable[[], object], option: str, *words: str) -> str:
+        with pytest.raises(InputError) as info:
+            fn()
+        assert info.value.source == option, str(info.value)
+        return _check_message(info.value, option, *words)
+
+    return check

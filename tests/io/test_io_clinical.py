@@ -340,10 +340,12 @@ def test_non_binary_events(tmp_path, raises_input_error):
     raises_input_error(lambda: read_clinical(path), path, "not binary", "'2'")
 
 
-def test_bad_options(tmp_path, raises_input_error):
+def test_bad_options(tmp_path, raises_input_error, raises_option_error):
     path = _tsv(tmp_path, pd.DataFrame({"sample": ["a"], "recist": ["SD"]}))
-    raises_input_error(lambda: read_clinical(path, sd_rule="pfs12"), path, "sd_rule")
-    raises_input_error(lambda: read_clinical(path, time_unit="hours"), path, "time_unit")
+    raises_option_error(lambda: read_clinical(path, sd_rule="pfs12"), "sd_rule", "'pfs12'",
+                        "'pfs6', 'nr', 'r', 'exclude'")
+    raises_option_error(lambda: read_clinical(path, time_unit="hours"), "time_unit", "'hours'",
+                        "'days', 'weeks', 'months', 'years'")
     raises_input_error(
         lambda: read_clinical(path, response_map={"x": "maybe"}), path, "response_map"
     )
@@ -358,3 +360,20 @@ def test_missing_and_header_only_files(tmp_path, raises_input_error):
     raises_input_error(lambda: read_clinical(missing), missing, "file not found")
     header = _write(tmp_path, "sample\trecist\n")
     raises_input_error(lambda: read_clinical(header), header, "no rows")
+
+
+def test_clinical_table_is_a_result_with_provenance_as_settings(tmp_path):
+    from immunescape._result import Result
+
+    path = _write(
+        tmp_path, "patient\tBOR\tOS\tOS_event\tsite\nP1\tPR\t12\t0\tskin\nP2\tPD\t3\t1\tlung\n"
+    )
+    clin = read_clinical(path)
+    assert isinstance(clin, Result)
+    assert list(clin.tables) == ["data", "extra"]
+    assert clin.to_frame() is clin.data
+    assert clin.to_frame("extra")["site"].tolist() == ["skin", "lung"]
+    assert clin.settings is clin.provenance and clin.settings["sample_col"] == "patient"
+    # OS without a unit is left out with a warning, which the result carries
+    assert clin.warnings == clin.provenance["warnings"]
+    assert any("OS left out" in w for w in clin.warnings)

@@ -246,19 +246,17 @@ def test_unresolved_and_ambiguous_ids_are_reported_not_silently_dropped(tmp_path
 
 
 def test_ambiguous_ids_listed_with_candidates(tmp_path):
-    from immunescape.genes import resolve_identifiers
-
-    res = resolve_identifiers(["QARS", "MUM1", "CBWD3", "FAM90A16P", "FAM90A17P"]).table
-    ambiguous = res.loc[res["status"] == "ambiguous", "input"].tolist()
-    if not ambiguous:
-        pytest.skip("gene table has no ambiguous identifier among the probes")
-    genes = [*IMMUNE_GENES, ambiguous[0]]
+    # HGNC (genenames.org symbol reports) lists QARS among the previous symbols of both QARS1
+    # (HGNC:9751) and EPRS1 (HGNC:3418), and B3GNT1 among those of both B3GNT2 (HGNC:15629)
+    # and B4GAT1 (HGNC:15685): true ties that must be reported, never resolved to one gene.
+    genes = [*IMMUNE_GENES, "QARS", "B3GNT1"]
     path = tmp_path / "expr.tsv"
     _counts(genes).to_csv(path, sep="\t")
-    _, report = read_expression(path)
-    assert list(report.ambiguous) == [ambiguous[0]]
-    assert len(report.ambiguous[ambiguous[0]]) >= 2
-    assert report.resolution["ambiguous"] == 1
+    expr, report = read_expression(path)
+    assert report.ambiguous == {"QARS": ["EPRS1", "QARS1"], "B3GNT1": ["B3GNT2", "B4GAT1"]}
+    assert report.resolution["ambiguous"] == 2
+    assert not {"QARS", "B3GNT1", "EPRS1", "QARS1", "B3GNT2", "B4GAT1"} & set(expr.genes)
+    assert any("ambiguous gene identifiers, dropped: 2" in w for w in report.warnings)
 
 
 # ---------------------------------------------------------------------- duplicate rule
@@ -351,7 +349,7 @@ def test_drop_genes_with_missing_values_on_request(tmp_path):
     table.loc["GZMA", "tumour_2"] = np.nan
     path = tmp_path / "expr.tsv"
     table.to_csv(path, sep="\t")
-    expr, report = read_expression(path, on_missing="drop_genes")
+    expr, report = read_expression(path, on_missing="drop")
     assert "GZMA" not in expr.genes and report.dropped_nonfinite == ["GZMA"]
     assert any("NaN" in w for w in report.warnings)
 
@@ -528,13 +526,16 @@ def test_missing_requested_sample(tmp_path, raises_input_error):
     )
 
 
-def test_bad_options(tmp_path, raises_input_error):
+def test_bad_options(tmp_path, raises_input_error, raises_option_error):
     path = tmp_path / "expr.tsv"
     _counts().to_csv(path, sep="\t")
-    raises_input_error(lambda: read_expression(path, genes_in="genes"), path, "genes_in")
+    raises_option_error(lambda: read_expression(path, genes_in="genes"), "genes_in",
+                        "'genes'", "'rows', 'columns'")
     raises_input_error(lambda: read_expression(path, layer="counts"), path, "layer")
-    raises_input_error(lambda: read_expression(path, on_missing="zero"), path, "on_missing")
-    raises_input_error(lambda: read_expression(path, unit="rpkm"), path, "unknown unit")
+    raises_option_error(lambda: read_expression(path, on_missing="zero"), "on_missing",
+                        "'zero'", "'error', 'drop'")
+    raises_option_error(lambda: read_expression(path, on_missing="drop_genes"), "on_missing")
+    raises_option_error(lambda: read_expression(path, unit="rpkm"), "unit", "unknown value")
 
 
 def test_missing_h5ad_layer(tmp_path, raises_input_error):

@@ -157,10 +157,10 @@ def test_offset_for_linear_unit_is_an_input_error():
 
 @pytest.mark.parametrize("bad", [-1.0, float("nan")])
 def test_bad_offset_values(bad):
-    with pytest.raises(InputError, match="log_offset must be"):
+    with pytest.raises(InputError, match="log_offset: must be a number >= 0"):
         check_unit(matrix_stats(np.log2(_tpm() + 1)), "log2tpm", log_offset=bad)
 
 
 def test_unknown_unit_name():
-    with pytest.raises(InputError, match="unknown unit"):
+    with pytest.raises(InputError, match="unit: unknown value 'rpkm'; fix: use one of 'counts'"):
         check_unit(matrix_stats(_tpm()), "rpkm")

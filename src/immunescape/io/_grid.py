@@ -1,0 +1,223 @@
+"""Loading an expression file into a grid: identifiers, numeric block, annotation columns.
+
+The rules (which columns are annotation, which are data) are described in
+:mod:`immunescape.io._expression`. Text and parquet are read by :mod:`immunescape.io._files`;
+h5ad by anndata.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from immunescape.errors import InputError
+from immunescape.io._cells import norm_name
+from immunescape.io._files import delimiter_name, read_numeric_text, read_parquet_table
+
+__all__ = ["Grid", "KNOWN_NUMERIC_ANNOTATION", "load_grid"]
+
+#: Numeric columns read as annotation, not samples (normalised names: lower case, letters
+#: and digits only).
+KNOWN_NUMERIC_ANNOTATION = frozenset(
+    {
+        "chr",
+        "chrom",
+        "chromosome",
+        "start",
+        "end",
+        "length",
+        "genelength",
+        "effectivelength",
+        "txlength",
+        "transcriptlength",
+        "entrez",
+        "entrezid",
+        "entrezgeneid",
+        "geneid",
+    }
+)
+
+
+@dataclass
+class Grid:
+    """A table as read: row ids, column ids, numeric block and annotation."""
+
+    row_label: str
+    row_ids: list[str | None]
+    col_ids: list[str]
+    values: np.ndarray  # rows x columns, float
+    row_annot: dict[str, list[Any]] = field(default_factory=dict)  # text columns per row
+    col_annot: dict[str, list[Any]] = field(default_factory=dict)  # text columns per column
+    annotation_columns: list[str] = field(default_factory=list)
+    delimiter: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _id_text(values: pd.Series) -> list[str | None]:
+    """Turn an identifier column into strings (integers without '.0'; missing -> None)."""
+    out: list[str | None] = []
+    for value in values.tolist():
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            out.append(None)
+        elif isinstance(value, float) and value.is_integer():
+            out.append(str(int(value)))
+        else:
+            text = str(value).strip()
+            out.append(text if text else None)
+    return out
+
+
+def _split_columns(df: pd.DataFrame, names: list[str], source: str) -> Grid:
+    """Classify the columns after the first as data or annotation and build a grid."""
+    ids = _id_text(df.iloc[:, 0])
+    data_idx: list[int] = []
+    annot: dict[str, list[Any]] = {}
+    annotation_columns: list[str] = []
+    bad: list[tuple[int, int, Any, int]] = []  # (column position, row, value, n bad)
+    dtypes = df.dtypes.tolist()
+    for j in range(1, df.shape[1]):
+        name = names[j]
+        dtype = dtypes[j]
+        if pd.api.types.is_bool_dtype(dtype):
+            annotation_columns.append(name)
+            continue
+        if pd.api.types.is_numeric_dtype(dtype):
+            if norm_name(name) in KNOWN_NUMERIC_ANNOTATION:
+                annotation_columns.append(name)
+            else:
+                data_idx.append(j)
+            continue
+        col = df.iloc[:, j]
+        parsed = pd.to_numeric(col, errors="coerce")
+        present = col.notna().to_numpy()
+        if not present.any():  # no rows, or only missing values: data (NaN checked later)
+            data_idx.append(j)
+            continue
+        not_number = present & parsed.isna().to_numpy()
+        if not_number.sum() > 0.5 * present.sum():
+            annotation_columns.append(name)
+            annot[name] = col.tolist()
+            continue
+        first = int(np.flatnonzero(not_number)[0])
+        bad.append((j, first, col.iloc[first], int(not_number.sum())))
+        data_idx.append(j)
+    if bad:
+        j, i, value, _ = bad[0]
+        total = sum(b[3] for b in bad)
+        raise InputError(
+            f"non-numeric value {value!r} in row {ids[i]!r} (data row {i + 1}), column "
+            f"{names[j]!r}: {total} non-numeric cells in {len(bad)} data columns",
+            source=source,
+            fix="make every expression cell a number (missing values as NA), or move "
+            "annotation to columns that hold no numbers",
+        )
+    if data_idx:
+        values = df.iloc[:, data_idx].to_numpy(dtype=np.float64)
+    else:
+        values = np.empty((len(df), 0))
+    return Grid(
+        row_label=names[0],
+        row_ids=ids,
+        col_ids=[names[j] for j in data_idx],
+        values=values,
+        row_annot=annot,
+        annotation_columns=annotation_columns,
+    )
+
+
+def _load_text(path: Path, gz: bool, source: str) -> Grid:
+    df, raw_names, delimiter, warn = read_numeric_text(path, gz=gz, source=source)
+    if df.shape[1] < 2:
+        raise InputError(
+            f"only one column found with delimiter {delimiter_name(delimiter)}",
+            source=source,
+            fix="give identifiers in the first column and one column per sample (or gene)",
+        )
+    grid = _split_columns(df, raw_names, source)
+    grid.delimiter = delimiter
+    grid.warnings.extend(warn)
+    return grid
+
+
+def _load_parquet(path: Path, source: str) -> Grid:
+    df, names = read_parquet_table(path, source=source)
+    if df.shape[1] < 2:
+        raise InputError(
+            "the table has fewer than two columns",
+            source=source,
+            fix="give identifiers in the first column (or index) and one column per sample",
+        )
+    return _split_columns(df, names, source)
+
+
+def _text_columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+            out[str(name)] = col.tolist()
+    return out
+
+
+def _load_h5ad(path: Path, layer: str | None, source: str) -> Grid:
+    try:
+        import anndata
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            adata = anndata.read_h5ad(path)
+    except Exception as exc:  # h5py/anndata raise many types for broken files
+        raise InputError(
+            f"cannot be read as h5ad ({type(exc).__name__}: {exc})",
+            source=source,
+            fix="write the file with anndata.AnnData.write_h5ad",
+        ) from None
+    if layer is None:
+        matrix = adata.X
+        where = "X"
+    else:
+        if layer not in adata.layers:
+            raise InputError(
+                f"no layer {layer!r} (layers: {', '.join(adata.layers.keys()) or 'none'})",
+                source=source,
+                fix="name an existing layer, or leave layer unset to read X",
+            )
+        matrix = adata.layers[layer]
+        where = f"layer {layer!r}"
+    if matrix is None:
+        raise InputError(
+            f"{where} is empty", source=source, fix="store the expression matrix in X or a layer"
+        )
+    if hasattr(matrix, "toarray"):
+        matrix = matrix.toarray()
+    values = np.asarray(matrix)
+    if not np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_):
+        raise InputError(
+            f"{where} holds {values.dtype} values, not numbers",
+            source=source,
+            fix="store numeric expression values",
+        )
+    return Grid(
+        row_label="obs_names",
+        row_ids=[str(x) for x in adata.obs_names],
+        col_ids=[str(x) for x in adata.var_names],
+        values=values.astype(np.float64, copy=False),
+        row_annot=_text_columns(adata.obs),
+        col_annot=_text_columns(adata.var),
+    )
+
+
+def load_grid(path: Path, *, fmt: str, gz: bool, layer: str | None, source: str) -> Grid:
+    """Load a text, parquet or h5ad file (format and compression as detected) into a grid."""
+    if fmt == "text":
+        return _load_text(path, gz, source)
+    if fmt == "parquet":
+        return _load_parquet(path, source)
+    return _load_h5ad(path, layer, source)
