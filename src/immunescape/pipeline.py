@@ -26,6 +26,7 @@ import pandas as pd
 
 from immunescape._logging import logger
 from immunescape.errors import InputError
+from immunescape.io import OnMissing
 
 __all__ = ["PipelineResult", "run_pipeline"]
 
@@ -69,7 +70,7 @@ def run_pipeline(
     unit: str | None = None,
     genes_in: str | None = None,
     log_offset: float | None = None,
-    on_missing: Literal["error", "drop_genes"] = "drop_genes",
+    on_missing: OnMissing = "drop",
     maf: PathLike | None = None,
     cna: PathLike | None = None,
     segments: PathLike | None = None,
@@ -100,7 +101,7 @@ def run_pipeline(
     expr, unit, genes_in, log_offset
         Expression matrix and how to read it (see :func:`immunescape.io.read_expression`).
     on_missing
-        ``"drop_genes"`` (default): drop genes with missing values in the expression matrix,
+        ``"drop"`` (default): drop genes with missing values in the expression matrix,
         listed and warned about; or ``"error"`` (see :func:`immunescape.io.read_expression`).
     maf, cna, segments, hla, hla_loh, capture_mb, assay, genome_build
         Genomic inputs (see :func:`immunescape.genomics.run_genomics`); ``capture_mb`` is

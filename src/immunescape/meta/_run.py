@@ -29,6 +29,7 @@ from immunescape.compare._common import (
     short_list,
 )
 from immunescape.errors import InputError
+from immunescape.io import OnMissing
 from immunescape.meta._cohorts import (
     cohort_specs,
     label_counts,
@@ -42,7 +43,6 @@ from immunescape.meta._pooled import pool_effects
 __all__ = ["MetaResult", "meta_analysis"]
 
 ResponseRule = Literal["recist", "binary"]
-OnMissing = Literal["error", "drop_genes"]
 
 
 @dataclass
@@ -158,7 +158,7 @@ def meta_analysis(
     cohorts: Sequence[str | tuple[str, ...]] | Mapping[str, str | tuple[str, ...]],
     *,
     unit: str | None = None,
-    on_missing: OnMissing = "drop_genes",
+    on_missing: OnMissing = "drop",
     response_col: str | None = None,
     response_rule: ResponseRule = "recist",
     sd_rule: str = "pfs6",
@@ -192,7 +192,7 @@ def meta_analysis(
         Extra response values mapped to CR, PR, CR/PR, SD, PD, NE, R, NR or NA (see
         :func:`immunescape.io.read_clinical`), e.g. ``{"PD*": "PD"}``.
     on_missing
-        ``"error"`` or ``"drop_genes"``: drop genes with missing expression values (as
+        ``"error"`` or ``"drop"``: drop genes with missing expression values (as
         ``immunescape train --on-missing``).
     time_col, event_col
         Survival columns; default: ``os_months``/``os_event`` and ``pfs_months``/
