@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from immunescape._resources import read_resource
 from immunescape.errors import InputError
 from immunescape.io._files import decode_text, sniff_delimiter, utf16_codec
 
-__all__ = ["read_table", "pick_columns", "normalise_chrom", "check_chromosomes", "PathLike"]
+__all__ = [
+    "read_table", "pick_columns", "normalise_chrom", "check_chromosomes", "read_shipped_table",
+    "PathLike",
+]  # fmt: skip
 
 PathLike = str | os.PathLike[str]
 
@@ -63,10 +67,6 @@ def _check_and_decode(path: PathLike, *, what: str) -> tuple[Path, str, list[str
         )
     text, warnings = decode_text(raw, name=p.name)
     return p, text, warnings
-
-
-def _sniff_delimiter(text: str, *, source: str) -> str:
-    return sniff_delimiter(text, source=source)
 
 
 def read_table(
@@ -121,7 +121,7 @@ def read_table(
             source=str(p),
             fix=f"give a {what} with a header line and one row per record",
         )
-    delim = _sniff_delimiter(body[:200_000], source=str(p))
+    delim = sniff_delimiter(body[:200_000], source=str(p))
     numeric = set(numeric)
     header = body[: body.find("\n")] if "\n" in body else body
     # object, not str: the parser already yields str cells, and dtype=str converts again
@@ -342,11 +342,6 @@ def split_sample_path(path: PathLike) -> tuple[str | None, PathLike]:
     return None, path
 
 
-def path_name(path: PathLike | None) -> str:
-    """Return a printable name for a path (or ``<memory>``)."""
-    return "<memory>" if path is None else str(Path(path))
-
-
 def is_true(values: pd.Series) -> np.ndarray:
     """Return a plain boolean array: True where the value is True (NA and False give False).
 
@@ -357,3 +352,22 @@ def is_true(values: pd.Series) -> np.ndarray:
     [True, False, False]
     """
     return values.astype(object).eq(True).to_numpy(dtype=bool)
+
+
+def read_shipped_table(name: str, *, dtype: Mapping[str, type] | None = None) -> pd.DataFrame:
+    """Read a tab-separated table shipped in ``immunescape/genomics/data`` (checksum verified).
+
+    Lines starting with ``#`` are comments; ``dtype`` as in :func:`pandas.read_csv`.
+
+    Raises only :class:`~immunescape.errors.ResourceError` for a missing or corrupt file (see
+    :func:`immunescape._resources.read_resource`).
+
+    Examples
+    --------
+    >>> read_shipped_table("centromeres.tsv").columns.tolist()
+    ['build', 'chrom', 'length', 'cen_start', 'cen_end']
+    """
+    raw = read_resource("immunescape.genomics", name)
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return pd.read_csv(io.BytesIO(raw), sep="\t", comment="#", dtype=dtype)

@@ -11,24 +11,24 @@ without purity and ploidy.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
     check_chromosomes,
     normalise_chrom,
     pick_columns,
+    read_shipped_table,
     read_table,
     split_sample_path,
 )
@@ -46,6 +46,9 @@ __all__ = [
     "CNA_LONG_COLUMNS",
     "SEGMENT_COLUMNS",
 ]
+
+#: Layouts of a gene-level copy-number table (``auto``: long when a sample column is found).
+CnaLayout = Literal["auto", "gene_matrix", "gene_long"]
 
 _GENE_NAMES = ("Hugo_Symbol", "gene", "Gene", "Gene Symbol", "gene_symbol", "symbol", "SYMBOL")
 _ANNOTATION = {"entrez_gene_id", "locus id", "locus_id", "cytoband", "gene id", "gene_id"}
@@ -118,12 +121,13 @@ class GeneCNA:
         cls,
         frame: pd.DataFrame,
         *,
-        layout: Literal["auto", "gene_matrix", "gene_long"] = "auto",
+        layout: CnaLayout = "auto",
         columns: Mapping[str, str] | None = None,
         source: str = "<memory>",
         resolve_genes: bool = True,
     ) -> GeneCNA:
         """Build from a DataFrame (see :func:`read_cna` for the parameters)."""
+        check_choice("layout", layout, CnaLayout)
         if frame.empty:
             raise InputError(
                 "the copy-number table has no rows", source=source, fix="give at least one gene"
@@ -139,14 +143,8 @@ class GeneCNA:
         notes: list[str] = []
         if layout == "gene_matrix":
             long = _matrix_to_long(df, columns=columns, source=source)
-        elif layout == "gene_long":
-            long = _long(df, columns=columns, source=source)
         else:
-            raise InputError(
-                f"layout={layout!r} is not an option",
-                source="layout",
-                fix="use 'auto', 'gene_matrix' or 'gene_long'",
-            )
+            long = _long(df, columns=columns, source=source)
         if resolve_genes:
             long["gene"], note = _resolve_genes(long["gene"])
             if note:
@@ -284,7 +282,7 @@ def _long(df: pd.DataFrame, *, columns: Mapping[str, str] | None, source: str) -
 def read_cna(
     path: PathLike,
     *,
-    layout: Literal["auto", "gene_matrix", "gene_long"] = "auto",
+    layout: CnaLayout = "auto",
     columns: Mapping[str, str] | None = None,
     resolve_genes: bool = True,
 ) -> GeneCNA:
@@ -615,19 +613,7 @@ def canonical_build(build: str | None) -> str | None:
 
 @cache
 def _vendored_coords() -> pd.DataFrame:
-    base = resources.files("immunescape.genomics") / "data"
-    raw = (base / "gene_coords_grch38.tsv.gz").read_bytes()
-    expected = (base / "gene_coords_grch38.tsv.gz.sha256").read_text().split()[0]
-    if hashlib.sha256(raw).hexdigest() != expected:  # pragma: no cover - corrupted install
-        raise InputError(
-            "the vendored gene-coordinate table does not match its checksum",
-            source="genomics/data/gene_coords_grch38.tsv.gz",
-            fix="reinstall immunescape (or rebuild it with scripts/build_gene_coords.py)",
-        )
-    import gzip
-    import io
-
-    df = pd.read_csv(io.BytesIO(gzip.decompress(raw)), sep="\t", dtype={"chrom": str})
+    df = read_shipped_table("gene_coords_grch38.tsv.gz", dtype={"chrom": str})
     return df[["gene", "chrom", "start", "end"]]
 
 

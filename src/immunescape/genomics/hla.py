@@ -25,7 +25,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ from immunescape.genomics._reading import (
     PathLike,
     is_true,
     pick_columns,
+    read_shipped_table,
     read_table,
     split_sample_path,
 )
@@ -390,9 +390,10 @@ def _read_typer_output(path: PathLike, *, sample_id: str | None) -> HLAGenotypes
         for f in lines:
             by_locus.setdefault(str(normalise_allele(f[0])[0]), []).append(f[0].strip())
         return _genotype_rows(sample, list(by_locus.items()), str(p), "allele list (LOHHLA hlas)")
-    if lines and all(len(f) >= 2 and _TYPER_LINE.match(f[0].strip()) for f in lines):
+    typed = [(m, f) for f in lines if len(f) >= 2 and (m := _TYPER_LINE.match(f[0].strip()))]
+    if lines and len(typed) == len(lines):
         tool = "POLYSOLVER" if "hla_" in text.lower() else "HLA-HD"
-        pairs = [(_TYPER_LINE.match(f[0].strip()).group(1), f[1:]) for f in lines]  # type: ignore[union-attr]
+        pairs = [(m.group(1), f[1:]) for m, f in typed]
         return _genotype_rows(sample, pairs, str(p), tool)
     return None
 
@@ -673,9 +674,7 @@ def supertypes() -> pd.DataFrame:
     >>> supertypes().loc[["B*44:02", "B*15:01"], "supertype"].tolist()
     ['B44', 'B62']
     """
-    path = resources.files("immunescape.genomics") / "data" / "hla_supertypes_sidney2008.tsv"
-    with path.open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, sep="\t", comment="#").set_index("allele")
+    return read_shipped_table("hla_supertypes_sidney2008.tsv").set_index("allele")
 
 
 def _locus_homozygous(alleles: list[str], resolutions: list[int]) -> object:

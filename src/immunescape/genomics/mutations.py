@@ -13,12 +13,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
@@ -26,6 +27,7 @@ from immunescape.genomics._reading import (
     map_unique,
     normalise_chrom,
     pick_columns,
+    read_shipped_table,
     read_table,
 )
 from immunescape.genomics.hgvs import parse_hgvsp
@@ -42,12 +44,14 @@ __all__ = [
     "INFRAME",
     "MAF_COLUMNS",
     "MALFORMED_HGVS_OPTIONS",
+    "OnMalformedHgvs",
 ]
 
 #: Values of ``on_malformed_hgvs`` / ``--malformed-hgvs``: ``warn`` (default) reads a minority
 #: of malformed HGVSp values as missing and lists their rows (a majority is refused: the column
 #: is probably something else); ``raise`` refuses any; ``blank`` reads any number as missing.
-MALFORMED_HGVS_OPTIONS = ("warn", "raise", "blank")
+OnMalformedHgvs = Literal["warn", "raise", "blank"]
+MALFORMED_HGVS_OPTIONS: tuple[str, ...] = get_args(OnMalformedHgvs)
 
 #: MAF Variant_Classification values, most severe first (the order decides which row of a
 #: duplicated variant is kept).
@@ -179,10 +183,7 @@ def so_terms() -> pd.DataFrame:
     >>> so_terms().loc["stop_gained", "maf_class"]
     'Nonsense_Mutation'
     """
-    path = resources.files("immunescape.genomics") / "data" / "so_terms.tsv"
-    with path.open("r", encoding="utf-8") as handle:
-        table = pd.read_csv(handle, sep="\t", comment="#", dtype={"note": str})
-    return table.set_index("term")
+    return read_shipped_table("so_terms.tsv", dtype={"note": str}).set_index("term")
 
 
 def _class_of_value(value: str, table: pd.DataFrame) -> str | None:
@@ -363,15 +364,10 @@ class MutationTable:
         columns: Mapping[str, str] | None = None,
         source: str = "<memory>",
         resolve_genes: bool = True,
-        on_malformed_hgvs: str = "warn",
+        on_malformed_hgvs: OnMalformedHgvs = "warn",
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
-        if on_malformed_hgvs not in MALFORMED_HGVS_OPTIONS:
-            raise InputError(
-                f"--malformed-hgvs {on_malformed_hgvs!r} is not an option",
-                source="--malformed-hgvs",
-                fix="use warn (default), raise or blank",
-            )
+        check_choice("on_malformed_hgvs", on_malformed_hgvs, OnMalformedHgvs)
         if frame.empty:
             raise InputError(
                 "the mutation table has no rows",
@@ -575,7 +571,7 @@ def read_maf(
     *,
     columns: Mapping[str, str] | None = None,
     resolve_genes: bool = True,
-    on_malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
 ) -> MutationTable:
     r"""Read a MAF file or another per-mutation table.
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._resources import read_resource, resource_sha256
 from immunescape.errors import ImmunescapeWarning, InputError
 from immunescape.genomics._reading import PathLike
 from immunescape.genomics.copynumber import (
@@ -36,9 +37,10 @@ from immunescape.genomics.hla import (
     read_hla_loh,
 )
 from immunescape.genomics.knowledge import GeneKnowledge, load_gene_knowledge
-from immunescape.genomics.mutations import MutationTable, read_maf
+from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, read_maf
 from immunescape.genomics.scna import FGA_LOG2_THRESHOLD, scna_burden
 from immunescape.genomics.tmb import TMB_RULES, Assay, TmbRule, compute_tmb
+from immunescape.genomics.vcf import VcfFilter
 
 __all__ = [
     "GenomicsResult",
@@ -81,6 +83,12 @@ def _sha256(package: str, *parts: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _shipped_sha256(name: str) -> str:
+    # read (and so verify) the file, then report its recorded digest
+    read_resource("immunescape.genomics", name)
+    return resource_sha256("immunescape.genomics", name)
+
+
 def _load(obj: Any, kind: type, reader: Any, **kwargs: Any) -> Any:
     if obj is None or isinstance(obj, kind):
         return obj
@@ -97,7 +105,7 @@ def run_genomics(
     hla: PathLike | HLAGenotypes | None = None,
     hla_loh: PathLike | pd.DataFrame | None = None,
     tmb_rule: TmbRule = "nonsynonymous",
-    assay: Assay | None = None,
+    tmb_assay: Assay | None = None,
     samples: Iterable[str] | None = None,
     patients: Mapping[str, str] | None = None,
     genes: Iterable[str] | None = None,
@@ -110,12 +118,13 @@ def run_genomics(
     segment_columns: Mapping[str, str] | None = None,
     hla_columns: Mapping[str, str] | None = None,
     hla_loh_columns: Mapping[str, str] | None = None,
-    on_malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
     vcf: Sequence[PathLike | MutationTable] | None = None,
     tumour_sample: str | None = None,
-    vcf_filter: str = "pass",
+    vcf_filter: VcfFilter = "pass",
     purity: float | None = None,
     ploidy: float = 2.0,
+    assay: Assay | None = None,
 ) -> GenomicsResult:
     """Read the genomic inputs and compute every genomic table.
 
@@ -137,8 +146,9 @@ def run_genomics(
         HLA class I genotypes (path or :class:`HLAGenotypes`).
     hla_loh
         Allele-specific HLA LOH calls (path or DataFrame from :func:`read_hla_loh`).
-    tmb_rule, assay, samples, patients, neoantigen_column
-        Passed to :func:`compute_tmb`.
+    tmb_rule, tmb_assay, samples, patients, neoantigen_column
+        Passed to :func:`compute_tmb` (``tmb_assay``: the capture assay, ``"exome"``,
+        ``"panel"`` or ``"genome"``).
     genes, knowledge
         Passed to :func:`call_events`.
     genome_build
@@ -156,6 +166,8 @@ def run_genomics(
         For gene calls from log2-ratio segments (see :func:`gene_calls_from_segments`).
         Segments become gene calls with ``gene_coords`` or, for GRCh38, the vendored
         coordinates.
+    assay
+        Former name of ``tmb_assay``, still accepted.
 
     Returns
     -------
@@ -173,11 +185,12 @@ def run_genomics(
     >>> mt = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S1"],
     ...     "Hugo_Symbol": ["B2M"], "Variant_Classification": ["Frame_Shift_Del"],
     ...     "HGVSp_Short": ["p.L13fs"]}), resolve_genes=False)
-    >>> res = run_genomics(maf=mt, capture_mb=38.0, assay="exome")
+    >>> res = run_genomics(maf=mt, capture_mb=38.0, tmb_assay="exome")
     >>> sorted(res.tables), res.tables["genomic_events"]["event"].tolist()
     (['genomic_events', 'tmb'], ['truncating'])
     """
     prov: dict[str, Any] = {"inputs": {}, "rules": {}, "not_computed": [], "warnings": []}
+    tmb_assay = tmb_assay if tmb_assay is not None else assay
     genes = list(genes) if genes is not None else None
     kb = knowledge if knowledge is not None else load_gene_knowledge()
     if maf is None and not vcf and cna is None and segments is None and hla is None \
@@ -243,12 +256,12 @@ def run_genomics(
             )
         tables["tmb"] = compute_tmb(
             mt, capture_mb=capture_mb, rule=tmb_rule, samples=samples, patients=patients,
-            assay=assay, neoantigen_column=neoantigen_column,
+            tmb_assay=tmb_assay, neoantigen_column=neoantigen_column,
         )  # fmt: skip
         prov["rules"]["tmb"] = {
             "rule": tmb_rule,
             "classes_counted": sorted(TMB_RULES[tmb_rule]),
-            "assay": assay,
+            "assay": tmb_assay,
             "capture_mb": capture_mb if not isinstance(capture_mb, Mapping) else "per sample",
             "duplicates": "one count per (sample, variant)",
             "key": "sample_id" + (" (patient_id added)" if patients else ""),
@@ -324,11 +337,9 @@ def run_genomics(
         }
         if knowledge is None
         else {"file": "user-supplied GeneKnowledge"},
-        "so_terms": {"sha256": _sha256("immunescape.genomics", "data", "so_terms.tsv")},
-        "centromeres": {"sha256": _sha256("immunescape.genomics", "data", "centromeres.tsv")},
-        "hla_supertypes": {
-            "sha256": _sha256("immunescape.genomics", "data", "hla_supertypes_sidney2008.tsv")
-        },
+        "so_terms": {"sha256": _shipped_sha256("so_terms.tsv")},
+        "centromeres": {"sha256": _shipped_sha256("centromeres.tsv")},
+        "hla_supertypes": {"sha256": _shipped_sha256("hla_supertypes_sidney2008.tsv")},
     }
     logger.info("genomics: %s", ", ".join(f"{k} {len(v)} rows" for k, v in tables.items()))
     ordered = {k: tables[k] for k in TABLE_FILES if k in tables}

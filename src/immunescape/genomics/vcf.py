@@ -33,19 +33,22 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal, get_args
 from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics._reading import PathLike
-from immunescape.genomics.mutations import MutationTable, so_terms
+from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, so_terms
 
-__all__ = ["read_vcf", "write_maf", "VCF_FILTERS"]
+__all__ = ["read_vcf", "write_maf", "VCF_FILTERS", "VcfFilter"]
 
 #: Accepted values of ``vcf_filter``.
-VCF_FILTERS = ("pass", "all")
+VcfFilter = Literal["pass", "all"]
+VCF_FILTERS: tuple[str, ...] = get_args(VcfFilter)
 
 _GENERIC_TUMOUR = {"TUMOR", "TUMOUR", "T", "TUMOR_DNA", "TUMOUR_DNA"}
 _NOT_ANNOTATED_FIX = (
@@ -327,9 +330,9 @@ def read_vcf(
     *,
     tumour_sample: str | None = None,
     sample_id: str | None = None,
-    vcf_filter: str = "pass",
+    vcf_filter: VcfFilter = "pass",
     resolve_genes: bool = True,
-    on_malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
 ) -> MutationTable:
     r"""Read an annotated somatic VCF (VEP ``CSQ`` or SnpEff ``ANN``) as mutations.
 
@@ -392,12 +395,7 @@ def read_vcf(
         ) from None
     p = Path(path)
     src = str(p)
-    if vcf_filter not in VCF_FILTERS:
-        raise InputError(
-            f"--vcf-filter must be 'pass' or 'all', not {vcf_filter!r}",
-            source="--vcf-filter",
-            fix="use pass (FILTER PASS only) or all",
-        )
+    check_choice("vcf_filter", vcf_filter, VcfFilter)
     if not p.exists():
         raise InputError("file not found", source=src, fix="check the path")
     if p.is_dir() or p.stat().st_size == 0:
