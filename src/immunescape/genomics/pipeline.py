@@ -8,12 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from immunescape._logging import logger
 from immunescape._resources import read_resource, resource_sha256
+from immunescape._result import Result
 from immunescape.errors import ImmunescapeWarning, InputError
 from immunescape.genomics._reading import PathLike
 from immunescape.genomics.copynumber import (
@@ -41,6 +42,7 @@ from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, read_
 from immunescape.genomics.scna import FGA_LOG2_THRESHOLD, scna_burden
 from immunescape.genomics.tmb import TMB_RULES, Assay, TmbRule, compute_tmb
 from immunescape.genomics.vcf import VcfFilter
+from immunescape.tables import write_tsv
 
 __all__ = [
     "GenomicsResult",
@@ -61,21 +63,47 @@ TABLE_FILES = {
 
 
 @dataclass(eq=False)
-class GenomicsResult:
+class GenomicsResult(Result):
     """The genomic tables and how they were made.
 
     Attributes
     ----------
-    tables
-        ``genomic_events`` (always), ``tmb`` (with mutations), ``hla`` (with HLA input),
-        ``scna`` (with segments).
-    provenance
-        Inputs, rules, thresholds, resource checksums, what was not computed and warnings:
-        JSON-serialisable, for run.json.
+    genomic_events, tmb, hla, scna
+        The tables (see :data:`immunescape.tables.TABLE_SPECS`): ``genomic_events`` (always),
+        ``tmb`` (with mutations), ``hla`` (with HLA input), ``scna`` (with segments); None
+        when not computed. :attr:`tables` holds those present, in this order.
+    settings
+        Inputs, rules, thresholds, what was not computed and resource checksums
+        (JSON-serialisable).
+    warnings
+        Warnings raised while reading and computing.
+
+    Examples
+    --------
+    >>> res = GenomicsResult(tmb=pd.DataFrame({"sample_id": ["S1"], "tmb_per_mb": [2.0]}))
+    >>> list(res.tables), res.to_frame().shape, res.warnings
+    (['tmb'], (1, 2), [])
     """
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    provenance: dict[str, Any] = field(default_factory=dict)
+    table_names: ClassVar[tuple[str, ...]] = ("genomic_events", "tmb", "hla", "scna")
+
+    genomic_events: pd.DataFrame | None = None
+    tmb: pd.DataFrame | None = None
+    hla: pd.DataFrame | None = None
+    scna: pd.DataFrame | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """``settings`` with ``warnings`` (after ``not_computed``), as written to run.json."""
+        out: dict[str, Any] = {}
+        for key, value in self.settings.items():
+            out[key] = value
+            if key == "not_computed":
+                out["warnings"] = list(self.warnings)
+        out.setdefault("warnings", list(self.warnings))
+        return out
 
 
 def _sha256(package: str, *parts: str) -> str:
@@ -342,8 +370,8 @@ def run_genomics(
         "hla_supertypes": {"sha256": _shipped_sha256("hla_supertypes_sidney2008.tsv")},
     }
     logger.info("genomics: %s", ", ".join(f"{k} {len(v)} rows" for k, v in tables.items()))
-    ordered = {k: tables[k] for k in TABLE_FILES if k in tables}
-    return GenomicsResult(tables=ordered, provenance=prov)
+    found = prov.pop("warnings")
+    return GenomicsResult(**tables, settings=prov, warnings=found)
 
 
 def combine_mutations(tables: Sequence[MutationTable]) -> MutationTable:
@@ -401,19 +429,11 @@ def combine_mutations(tables: Sequence[MutationTable]) -> MutationTable:
     )
 
 
-def _for_tsv(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.BooleanDtype) or out[c].dtype == bool:
-            out[c] = out[c].map({True: "true", False: "false"}).astype(object)
-    return out
-
-
 def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[str, Path]:
     r"""Write the tables of a :class:`GenomicsResult` as TSV files.
 
-    Booleans are written ``true``/``false``, missing values ``NA``, floats with up to 6
-    significant digits. The directory must exist (the CLI writes into a temporary directory
+    Written by :func:`immunescape.tables.write_tsv` (booleans ``true``/``false``, missing
+    values ``NA``, floats with up to 6 significant digits). The directory must exist (the CLI writes into a temporary directory
     and renames it, so a failed run leaves nothing behind).
 
     Parameters
@@ -437,9 +457,9 @@ def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[s
     Examples
     --------
     >>> import tempfile
-    >>> res = GenomicsResult(tables={"tmb": pd.DataFrame({"sample_id": ["S1"],
+    >>> res = GenomicsResult(tmb=pd.DataFrame({"sample_id": ["S1"],
     ...     "n_mutations_counted": [3], "capture_mb": [1.5], "tmb_per_mb": [2.0],
-    ...     "rule": ["nonsynonymous; panel"]})})
+    ...     "rule": ["nonsynonymous; panel"]}))
     >>> paths = write_genomics_tables(res, tempfile.mkdtemp())
     >>> paths["tmb"].read_text().splitlines()[1]
     'S1\t3\t1.5\t2\tnonsynonymous; panel'
@@ -449,9 +469,7 @@ def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[s
         raise InputError("output directory does not exist", source=str(d), fix="create it first")
     paths: dict[str, Path] = {}
     for name, table in result.tables.items():
-        path = d / TABLE_FILES.get(name, f"{name}.tsv")
-        _for_tsv(table).to_csv(path, sep="\t", index=False, na_rep="NA", float_format="%.6g")
-        paths[name] = path
+        paths[name] = write_tsv(table, d / TABLE_FILES[name])
     return paths
 
 

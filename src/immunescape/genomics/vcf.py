@@ -643,5 +643,7 @@ def write_maf(mutations: MutationTable, path: PathLike) -> Path:
         c for c in frame.columns if c not in ("Hugo_Symbol", "Tumor_Sample_Barcode")
     ]
     out = Path(path)
+    # a MAF for the readers, not an immunescape output table: missing values stay empty cells
+    # (the MAF convention), so immunescape.tables.write_tsv (which writes NA) is not used
     frame[order].to_csv(out, sep="\t", index=False)
     return out
