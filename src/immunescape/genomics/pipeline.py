@@ -433,8 +433,9 @@ def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[s
     r"""Write the tables of a :class:`GenomicsResult` as TSV files.
 
     Written by :func:`immunescape.tables.write_tsv` (booleans ``true``/``false``, missing
-    values ``NA``, floats with up to 6 significant digits). The directory must exist (the CLI writes into a temporary directory
-    and renames it, so a failed run leaves nothing behind).
+    values ``NA``, floats with up to 6 significant digits). The directory must exist (the
+    CLI writes into a temporary directory and renames it, so a failed run leaves nothing
+    behind).
 
     Parameters
     ----------
