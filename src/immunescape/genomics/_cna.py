@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -16,6 +16,7 @@ from immunescape.genomics._reading import (
     pick_columns,
     read_table,
 )
+from immunescape.genomics._sample_table import SampleTable
 from immunescape.genomics.mutations import _resolve_genes
 
 __all__ = ["GeneCNA", "read_cna", "CNA_LONG_COLUMNS", "CnaLayout"]
@@ -38,7 +39,7 @@ CNA_LONG_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(eq=False)
-class GeneCNA:
+class GeneCNA(SampleTable):
     """Gene-level copy number, one row per (sample, gene).
 
     Attributes
@@ -61,15 +62,6 @@ class GeneCNA:
     >>> cna.data[["sample_id", "gene", "gistic"]].values.tolist()
     [['S1', 'PTEN', -2]]
     """
-
-    data: pd.DataFrame
-    source: str = "<memory>"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def samples(self) -> list[str]:
-        """Sample ids, first-seen order."""
-        return list(pd.unique(self.data["sample_id"]))
 
     @classmethod
     def from_frame(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.genomics._reading import pick_columns
+from immunescape.genomics._sample_table import SampleTable
 
 __all__ = ["HLAGenotypes", "normalise_allele"]
 
@@ -77,7 +78,7 @@ def normalise_allele(value: object) -> tuple[str | None, str | None, int]:
 
 
 @dataclass(eq=False)
-class HLAGenotypes:
+class HLAGenotypes(SampleTable):
     """HLA class I genotypes, long: one row per (sample, allele copy).
 
     Attributes
@@ -97,15 +98,6 @@ class HLAGenotypes:
     >>> g.data["allele"].tolist()
     ['A*02:01', 'A*02:01', 'B*44:02', 'B*07:02', 'C*07:01', 'C*05:01']
     """
-
-    data: pd.DataFrame
-    source: str = "<memory>"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def samples(self) -> list[str]:
-        """Sample ids, first-seen order."""
-        return list(pd.unique(self.data["sample_id"]))
 
     @classmethod
     def from_frame(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from immunescape.genomics._reading import (
     read_table,
     split_sample_path,
 )
+from immunescape.genomics._sample_table import SampleTable
 
 __all__ = ["Segments", "read_segments", "SEGMENT_COLUMNS"]
 
@@ -36,7 +37,7 @@ SEGMENT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 @dataclass(eq=False)
-class Segments:
+class Segments(SampleTable):
     """Copy-number segments.
 
     Attributes
@@ -56,15 +57,6 @@ class Segments:
     >>> seg.data[["sample_id", "chrom", "log2"]].values.tolist()
     [['S1', '1', -0.5]]
     """
-
-    data: pd.DataFrame
-    source: str = "<memory>"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def samples(self) -> list[str]:
-        """Sample ids, first-seen order."""
-        return list(pd.unique(self.data["sample_id"]))
 
     @property
     def has_log2(self) -> bool:

@@ -27,6 +27,7 @@ from immunescape.genomics._reading import (
     pick_columns,
     read_table,
 )
+from immunescape.genomics._sample_table import SampleTable
 from immunescape.genomics._variant_classes import (
     _SEVERITY,
     INFRAME,
@@ -122,7 +123,7 @@ def _as_int64(num: pd.Series) -> pd.Series:
 
 
 @dataclass(eq=False)
-class MutationTable:
+class MutationTable(SampleTable):
     """Somatic mutations in one schema.
 
     Attributes
@@ -154,16 +155,8 @@ class MutationTable:
     [['S1', 'BRAF', 'Missense_Mutation', 600.0]]
     """
 
-    data: pd.DataFrame
-    source: str = "<memory>"
     columns: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     malformed_hgvsp_rows: list[int] = field(default_factory=list)
-
-    @property
-    def samples(self) -> list[str]:
-        """Sample ids with at least one row, in first-seen order."""
-        return list(pd.unique(self.data["sample_id"]))
 
     def __len__(self) -> int:
         return len(self.data)
