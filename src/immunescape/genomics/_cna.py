@@ -13,6 +13,7 @@ from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
+    frame_with_rows,
     pick_columns,
     read_table,
 )
@@ -75,12 +76,9 @@ class GeneCNA(SampleTable):
     ) -> GeneCNA:
         """Build from a DataFrame (see :func:`read_cna` for the parameters)."""
         check_choice("layout", layout, CnaLayout)
-        if frame.empty:
-            raise InputError(
-                "the copy-number table has no rows", source=source, fix="give at least one gene"
-            )
-        df = frame.copy()
-        df.columns = [str(c) for c in df.columns]
+        df = frame_with_rows(
+            frame, what="copy-number table", fix="give at least one gene", source=source
+        )
         if layout == "auto":
             has_sample = any(
                 c in df.columns or c.lower() in {x.lower() for x in df.columns}

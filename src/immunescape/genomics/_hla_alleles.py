@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
-from immunescape.genomics._reading import pick_columns
+from immunescape.genomics._reading import frame_with_rows, pick_columns
 from immunescape.genomics._sample_table import SampleTable
 
 __all__ = ["HLAGenotypes", "normalise_allele"]
@@ -108,12 +108,7 @@ class HLAGenotypes(SampleTable):
         source: str = "<memory>",
     ) -> HLAGenotypes:
         """Build from a DataFrame (see :func:`read_hla`)."""
-        if frame.empty:
-            raise InputError(
-                "the HLA table has no rows", source=source, fix="give one row per sample"
-            )
-        df = frame.copy()
-        df.columns = [str(c) for c in df.columns]
+        df = frame_with_rows(frame, what="HLA table", fix="give one row per sample", source=source)
         wide = {c: _WIDE.match(c) for c in df.columns}
         wide_cols = {c: (m.group(1).upper(), m.group(2)) for c, m in wide.items() if m}
         if wide_cols and not (columns and "allele" in columns):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.genomics._hla_alleles import _LOCI, normalise_allele
-from immunescape.genomics._reading import PathLike, pick_columns, read_table
+from immunescape.genomics._reading import PathLike, frame_with_rows, pick_columns, read_table
 
 __all__ = ["hla_loh_from_frame", "read_hla_loh", "LOH_MAX_COPY_NUMBER", "LOH_MAX_P_VALUE"]
 
@@ -64,10 +64,7 @@ def hla_loh_from_frame(
     >>> calls[["locus", "allele", "lost"]].values.tolist()
     [['C', 'C*07:01', True]]
     """
-    if frame.empty:
-        raise InputError("the HLA LOH table has no rows", source=source, fix="give the calls")
-    df = frame.copy()
-    df.columns = [str(c) for c in df.columns]
+    df = frame_with_rows(frame, what="HLA LOH table", fix="give the calls", source=source)
     if "HLA_A_type1" in df.columns and "HLA_A_type2" in df.columns:
         need = ["HLA_type1copyNum_withBAFBin", "HLA_type2copyNum_withBAFBin"]
         pcol = "PVal_unique" if "PVal_unique" in df.columns else "PVal"

@@ -14,6 +14,7 @@ from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
     check_chromosomes,
+    frame_with_rows,
     normalise_chrom,
     pick_columns,
     read_table,
@@ -78,12 +79,9 @@ class Segments(SampleTable):
         sample_id: str | None = None,
     ) -> Segments:
         """Build from a DataFrame (see :func:`read_segments`)."""
-        if frame.empty:
-            raise InputError(
-                "the segment table has no rows", source=source, fix="give at least one segment"
-            )
-        df = frame.copy()
-        df.columns = [str(c) for c in df.columns]
+        df = frame_with_rows(
+            frame, what="segment table", fix="give at least one segment", source=source
+        )
         if sample_id is not None and not (columns and "sample_id" in columns):
             df = df.drop(columns=[c for c in SEGMENT_COLUMNS["sample_id"] if c in df.columns])
             df.insert(0, "sample_id", sample_id)

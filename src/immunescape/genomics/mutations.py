@@ -22,6 +22,7 @@ from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
     check_chromosomes,
+    frame_with_rows,
     map_unique,
     normalise_chrom,
     pick_columns,
@@ -173,15 +174,11 @@ class MutationTable(SampleTable):
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
         check_choice("on_malformed_hgvs", on_malformed_hgvs, OnMalformedHgvs)
-        if frame.empty:
-            raise InputError(
-                "the mutation table has no rows",
-                source=source,
-                fix="give at least one mutation (samples without mutations are listed with "
-                "samples=... in compute_tmb)",
-            )
-        df = frame.copy(deep=False)
-        df.columns = [str(c) for c in df.columns]
+        df = frame_with_rows(
+            frame, what="mutation table", source=source, deep=False,
+            fix="give at least one mutation (samples without mutations are listed with "
+            "samples=... in compute_tmb)",
+        )  # fmt: skip
         found = pick_columns(
             df, aliases=MAF_COLUMNS, mapping=columns, required=_REQUIRED, source=source,
             what="mutation table",
