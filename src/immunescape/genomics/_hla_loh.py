@@ -232,7 +232,7 @@ def _arcashla_quant_loh(df: pd.DataFrame, *, source: str) -> pd.DataFrame:
     sample counts as assessed (``hla_loh`` False) without inventing allele names.
     """
     sid_col = df.columns[0]
-    rows = []
+    rows: list[tuple[str, str, str | None, float, float, bool]] = []
     for _, r in df.iterrows():
         sample = str(r[sid_col]).strip()
         for locus in _LOCI:

@@ -179,12 +179,12 @@ def read_counts(rec, t: int, ref: str, alts: list[str], fmt: set[str], varscan: 
         if np.isnan(depth) and tar is not None and tir is not None:
             depth = float(_int_or_nan(tar[t])[0]) + alt[0]
     elif {"AU", "CU", "GU", "TU"} <= fmt:  # Strelka SNVs, tier 1
-        tier1 = {}
-        for b in "ACGT":
-            v = rec.format(f"{b}U")
-            tier1[b] = float(_int_or_nan(v[t])[0]) if v is not None else np.nan
-        for i, a in enumerate(alts):
-            alt[i] = tier1.get(a, np.nan)
+        tier1: dict[str, float] = {}
+        for base in "ACGT":
+            v = rec.format(f"{base}U")
+            tier1[base] = float(_int_or_nan(v[t])[0]) if v is not None else np.nan
+        for i, allele in enumerate(alts):
+            alt[i] = tier1.get(allele, np.nan)
         if np.isnan(depth):
             depth = float(np.nansum([tier1.get(ref, np.nan), *alt]))
     if "AF" in fmt and not varscan:

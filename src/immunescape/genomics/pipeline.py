@@ -233,11 +233,11 @@ def run_genomics(
     if vcf:
         from immunescape.genomics.vcf import read_vcf
 
-        tables = [mt] if mt is not None else []
-        tables += [_load(v, MutationTable, read_vcf, tumour_sample=tumour_sample,
+        stacked = [mt] if mt is not None else []
+        stacked += [_load(v, MutationTable, read_vcf, tumour_sample=tumour_sample,
                          vcf_filter=vcf_filter, on_malformed_hgvs=on_malformed_hgvs)
                    for v in vcf]  # fmt: skip
-        mt = combine_mutations(tables)
+        mt = combine_mutations(stacked)
     cn = _load(cna, GeneCNA, read_cna, columns=cna_columns)
     seg = _load(segments, Segments, read_segments, columns=segment_columns)
     geno = _load(hla, HLAGenotypes, read_hla, columns=hla_columns)
