@@ -19,3 +19,23 @@ def test_public_functions_take_options_by_keyword():
         doc = inspect.getdoc(obj) or ""
         assert "Examples" in doc and ">>>" in doc, name
         assert "Parameters" in doc and "Returns" in doc, name
+
+
+def test_sample_col_names_the_sample_column_of_every_reader(tmp_path):
+    from immunescape.genomics import read_cna, read_hla, read_hla_loh, read_maf, read_segments
+
+    maf = tmp_path / "m.tsv"
+    maf.write_text("Hugo_Symbol\tVariant_Classification\tDonor\nB2M\tSilent\tPt1\n")
+    assert read_maf(maf, sample_col="Donor", resolve_genes=False).samples == ["Pt1"]
+    cna = tmp_path / "c.tsv"
+    cna.write_text("Donor\tgene\tgistic\nPt2\tPTEN\t-2\n")
+    assert read_cna(cna, sample_col="Donor", resolve_genes=False).samples == ["Pt2"]
+    seg = tmp_path / "s.tsv"
+    seg.write_text("Donor\tchrom\tstart\tend\tseg.mean\nPt3\t1\t1\t1000\t-0.4\n")
+    assert read_segments(seg, sample_col="Donor").samples == ["Pt3"]
+    hla = tmp_path / "h.tsv"
+    hla.write_text("Donor\tallele\nPt4\tA*02:01\nPt4\tA*01:01\n")
+    assert read_hla(hla, sample_col="Donor").samples == ["Pt4"]
+    loh = tmp_path / "l.tsv"
+    loh.write_text("Donor\tallele\tcopy_number\tp_value\nPt5\tA*02:01\t0.1\t0.001\n")
+    assert read_hla_loh(loh, sample_col="Donor")["sample_id"].tolist() == ["Pt5"]

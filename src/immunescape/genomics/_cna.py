@@ -16,6 +16,7 @@ from immunescape.genomics._reading import (
     frame_with_rows,
     pick_columns,
     read_table,
+    with_sample_col,
 )
 from immunescape.genomics._sample_table import SampleTable
 from immunescape.genomics.mutations import _resolve_genes
@@ -229,6 +230,7 @@ def read_cna(
     *,
     layout: CnaLayout = "auto",
     columns: Mapping[str, str] | None = None,
+    sample_col: str | None = None,
     resolve_genes: bool = True,
 ) -> GeneCNA:
     r"""Read gene-level copy-number calls.
@@ -253,6 +255,9 @@ def read_cna(
         ``"auto"`` picks ``gene_long`` when a sample column is present.
     columns
         Field -> column name mapping for columns not found by name.
+    sample_col
+        The sample-id column (the same as ``columns={"sample_id": ...}``; it wins); with
+        ``layout="auto"`` it means the long layout.
     resolve_genes
         Map symbols to current HGNC symbols.
 
@@ -274,6 +279,7 @@ def read_cna(
     >>> read_cna(f).data[["sample_id", "gene", "gistic"]].values.tolist()
     [['S1', 'PTEN', -2], ['S2', 'PTEN', 0]]
     """
+    columns = with_sample_col(columns, sample_col)
     df, warnings = read_table(path, what="copy-number table")
     cols = {str(c).strip() for c in df.columns}
     if {"Unique Name", "Descriptor", "Wide Peak Limits"} <= cols or str(

@@ -9,7 +9,13 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.genomics._hla_alleles import _LOCI, normalise_allele
-from immunescape.genomics._reading import PathLike, frame_with_rows, pick_columns, read_table
+from immunescape.genomics._reading import (
+    PathLike,
+    frame_with_rows,
+    pick_columns,
+    read_table,
+    with_sample_col,
+)
 
 __all__ = ["hla_loh_from_frame", "read_hla_loh", "LOH_MAX_COPY_NUMBER", "LOH_MAX_P_VALUE"]
 
@@ -162,6 +168,7 @@ def read_hla_loh(
     path: PathLike,
     *,
     columns: Mapping[str, str] | None = None,
+    sample_col: str | None = None,
     sample_id: str | None = None,
     max_copy_number: float = LOH_MAX_COPY_NUMBER,
     max_p_value: float = LOH_MAX_P_VALUE,
@@ -192,6 +199,8 @@ def read_hla_loh(
         The file.
     columns
         Field -> column mapping for the long format.
+    sample_col
+        The sample-id column (the same as ``columns={"sample_id": ...}``; it wins).
     sample_id
         Sample of a single-sample LOHHLA file without ``region``.
     max_copy_number, max_p_value
@@ -217,7 +226,7 @@ def read_hla_loh(
         return _arcashla_quant_loh(df, source=str(path))
     return hla_loh_from_frame(
         df,
-        columns=columns,
+        columns=with_sample_col(columns, sample_col),
         sample_id=sample_id,
         max_copy_number=max_copy_number,
         max_p_value=max_p_value,

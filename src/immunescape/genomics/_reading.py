@@ -17,7 +17,7 @@ from immunescape.io._files import check_file, read_text, sniff_delimiter
 
 __all__ = [
     "read_table", "frame_with_rows", "pick_columns", "normalise_chrom", "check_chromosomes",
-    "read_shipped_table", "PathLike",
+    "read_shipped_table", "with_sample_col", "PathLike",
 ]  # fmt: skip
 
 PathLike = str | os.PathLike[str]
@@ -157,6 +157,23 @@ def frame_with_rows(
     df = frame.copy(deep=deep)
     df.columns = [str(c) for c in df.columns]
     return df
+
+
+def with_sample_col(
+    columns: Mapping[str, str] | None, sample_col: str | None
+) -> Mapping[str, str] | None:
+    """Return the column mapping with ``sample_col`` as the ``sample_id`` column (it wins).
+
+    Examples
+    --------
+    >>> with_sample_col({"gene": "Symbol"}, "Patient")
+    {'gene': 'Symbol', 'sample_id': 'Patient'}
+    >>> with_sample_col(None, None) is None
+    True
+    """
+    if sample_col is None:
+        return columns
+    return {**(columns or {}), "sample_id": sample_col}
 
 
 def pick_columns(

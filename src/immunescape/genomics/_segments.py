@@ -19,6 +19,7 @@ from immunescape.genomics._reading import (
     pick_columns,
     read_table,
     split_sample_path,
+    with_sample_col,
 )
 from immunescape.genomics._sample_table import SampleTable
 
@@ -149,7 +150,11 @@ class Segments(SampleTable):
 
 
 def read_segments(
-    path: PathLike, *, columns: Mapping[str, str] | None = None, sample_id: str | None = None
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sample_col: str | None = None,
+    sample_id: str | None = None,
 ) -> Segments:
     r"""Read copy-number segments.
 
@@ -166,6 +171,8 @@ def read_segments(
     columns
         Field -> column mapping; fields ``sample_id``, ``chrom``, ``start``, ``end``,
         ``log2``, ``total_cn``, ``minor_cn``, ``major_cn``.
+    sample_col
+        The sample-id column (the same as ``columns={"sample_id": ...}``; it wins).
     sample_id
         Sample of a single-sample file; default: the ``ID``/``sample`` column, else the file
         name without ``.seg``/``.cna``/``.tsv``/``.gz`` (ASCAT/PCGR tables have no sample
@@ -192,6 +199,7 @@ def read_segments(
     """
     given, path = split_sample_path(path)
     sample_id = sample_id or given
+    columns = with_sample_col(columns, sample_col)
     df, warnings = read_table(path, what="segment table")
     if "G-score" in {str(c).strip() for c in df.columns}:
         raise InputError(

@@ -45,6 +45,7 @@ from immunescape.genomics._reading import (
     read_shipped_table,
     read_table,
     split_sample_path,
+    with_sample_col,
 )
 
 __all__ = [
@@ -61,7 +62,11 @@ __all__ = [
 
 
 def read_hla(
-    path: PathLike, *, columns: Mapping[str, str] | None = None, sample_id: str | None = None
+    path: PathLike,
+    *,
+    columns: Mapping[str, str] | None = None,
+    sample_col: str | None = None,
+    sample_id: str | None = None,
 ) -> HLAGenotypes:
     r"""Read HLA class I genotypes: a table, or an HLA typing tool's own output.
 
@@ -87,6 +92,8 @@ def read_hla(
         The file.
     columns
         ``{"sample_id": ..., "allele": ...}`` for a long table with other column names.
+    sample_col
+        The sample-id column (the same as ``columns={"sample_id": ...}``; it wins).
     sample_id
         Sample of a single-sample typing tool output.
 
@@ -116,7 +123,9 @@ def read_hla(
     df, warnings = read_table(path, what="HLA genotype table")
     if sample_id is not None or is_optitype(df):
         df = optitype_frame(df, path, sample_id)
-    g = HLAGenotypes.from_frame(df, columns=columns, source=str(path))
+    g = HLAGenotypes.from_frame(
+        df, columns=with_sample_col(columns, sample_col), source=str(path)
+    )
     g.notes.extend(warnings)
     return g
 

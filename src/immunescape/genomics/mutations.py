@@ -27,6 +27,7 @@ from immunescape.genomics._reading import (
     normalise_chrom,
     pick_columns,
     read_table,
+    with_sample_col,
 )
 from immunescape.genomics._sample_table import SampleTable
 from immunescape.genomics._variant_classes import (
@@ -372,6 +373,7 @@ def read_maf(
     path: PathLike,
     *,
     columns: Mapping[str, str] | None = None,
+    sample_col: str | None = None,
     resolve_genes: bool = True,
     on_malformed_hgvs: OnMalformedHgvs = "warn",
 ) -> MutationTable:
@@ -391,6 +393,8 @@ def read_maf(
         Canonical field -> column name, for fields whose column is not found by name. Fields:
         ``sample_id``, ``gene``, ``variant_class`` (required), ``hgvsp``, ``hgvsc``,
         ``chrom``, ``start``, ``end``, ``ref``, ``alt``, ``t_depth``, ``t_alt_count``.
+    sample_col
+        The sample-id column (the same as ``columns={"sample_id": ...}``; it wins).
     resolve_genes
         Map gene symbols to current HGNC symbols with the offline resolver.
     on_malformed_hgvs
@@ -418,11 +422,12 @@ def read_maf(
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "riaz.csv"
     >>> _ = f.write_text("Patient,Hugo Symbol,Variant Classification,HGVS_p\n"
     ...                  "Pt1,PTEN,stop_gained,p.Arg406*\n")
-    >>> mt = read_maf(f, columns={"sample_id": "Patient", "gene": "Hugo Symbol",
-    ...                           "variant_class": "Variant Classification", "hgvsp": "HGVS_p"})
+    >>> mt = read_maf(f, sample_col="Patient", columns={"gene": "Hugo Symbol",
+    ...               "variant_class": "Variant Classification", "hgvsp": "HGVS_p"})
     >>> mt.data[["sample_id", "variant_class", "hgvsp_short"]].values.tolist()
     [['Pt1', 'Nonsense_Mutation', 'p.R406*']]
     """
+    columns = with_sample_col(columns, sample_col)
     numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
     if columns:
         numeric |= {v for k, v in columns.items() if k in _INTS}
