@@ -92,9 +92,7 @@ def registry_genes() -> pd.DataFrame:
 
     reg = load_registry()
     rows = [(f"sig:{s.id}", g) for s in reg.signatures for g in s.all_genes()]
-    table = pd.DataFrame(rows, columns=["group", "symbol"]).drop_duplicates()
-    table.attrs["registry_sha256"] = reg.sha256
-    return table
+    return pd.DataFrame(rows, columns=["group", "symbol"]).drop_duplicates()
 
 
 def build(sqlite_path: str, outdir: Path = DATA, *, registry: bool = True) -> pd.DataFrame:
