@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 import immunescape.genomics as g
 
 
@@ -39,3 +41,21 @@ def test_sample_col_names_the_sample_column_of_every_reader(tmp_path):
     loh = tmp_path / "l.tsv"
     loh.write_text("Donor\tallele\tcopy_number\tp_value\nPt5\tA*02:01\t0.1\t0.001\n")
     assert read_hla_loh(loh, sample_col="Donor")["sample_id"].tolist() == ["Pt5"]
+
+
+def test_an_altered_shipped_table_is_a_resource_error_not_an_input_error(tmp_path, monkeypatch):
+    import shutil
+    from importlib import resources
+
+    import immunescape._resources as shipped
+    from immunescape.errors import InputError, ResourceError
+    from immunescape.genomics._reading import read_shipped_table
+
+    real = resources.files("immunescape.genomics") / "data"
+    (tmp_path / "data").mkdir()
+    shutil.copy(str(real / "centromeres.tsv.sha256"), tmp_path / "data")
+    (tmp_path / "data" / "centromeres.tsv").write_text("build\tchrom\nGRCh37\t1\n")
+    monkeypatch.setattr(shipped.resources, "files", lambda package: tmp_path)
+    with pytest.raises(ResourceError, match="corrupt") as err:
+        read_shipped_table("centromeres.tsv")
+    assert not isinstance(err.value, InputError)
