@@ -45,7 +45,7 @@ def genomics(c200, written) -> dict[str, pd.DataFrame]:
     res = run_genomics(
         maf=written / "maf.tsv",
         capture_mb=c200.params["capture_mb"],
-        assay="exome",
+        tmb_assay="exome",
         cna=written / "cna.tsv",
         hla=written / "hla.tsv",
         hla_loh=written / "hla_loh.tsv",

@@ -294,7 +294,7 @@ def test_msk_sample_maf_facets_polysolver_give_one_event_table(formats):
     mt = MutationTable.from_frame(maf, source="msk.maf")
     cna = read_cna(d / "facets_gene_level.txt")
     hla = read_hla(d / "winners.hla.txt", sample_id="sample_T_N")
-    res = _quiet(run_genomics, maf=mt, capture_mb=1.0, cna=cna, hla=hla, assay="panel")
+    res = _quiet(run_genomics, maf=mt, capture_mb=1.0, cna=cna, hla=hla, tmb_assay="panel")
     ev = res.tables["genomic_events"]
     assert set(ev["sample_id"]) == {"sample_T_N"}
     # FACETS gene calls of the event genes agree with the gene-level table

@@ -53,7 +53,7 @@ def inputs(tmp_path):
 
 
 def test_end_to_end(inputs, tmp_path):
-    res = run_genomics(**inputs, capture_mb=38.0, assay="exome", genome_build="GRCh37",
+    res = run_genomics(**inputs, capture_mb=38.0, tmb_assay="exome", genome_build="GRCh37",
                        samples=["T1", "T2", "T3"])  # fmt: skip
     assert list(res.tables) == ["genomic_events", "tmb", "hla", "scna"]
     ev = res.tables["genomic_events"]

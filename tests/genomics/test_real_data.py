@@ -55,7 +55,7 @@ def test_riaz_counts_equal_the_authors_table(riaz):
     mt, folder = riaz
     assert len(mt) == 28589
     assert mt.notes[0].startswith("19 malformed HGVSp")
-    tmb = compute_tmb(mt, capture_mb=1.0, assay="exome").set_index("sample_id")
+    tmb = compute_tmb(mt, capture_mb=1.0, tmb_assay="exome").set_index("sample_id")
     authors = _csv(folder / "MutCnt_pretheray.csv").set_index("Patient")["NonSynMut"]
     assert len(authors) == 68 and set(authors.index) == set(tmb.index)
     diff = tmb["n_mutations_counted"].reindex(authors.index) - authors

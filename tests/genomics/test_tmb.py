@@ -31,7 +31,7 @@ def test_nonsynonymous_rule_excludes_silent_and_noncoding():
 
 
 def test_all_coding_rule_adds_silent():
-    t = compute_tmb(mutations(ROWS), capture_mb=2.0, rule="all_coding", assay="panel")
+    t = compute_tmb(mutations(ROWS), capture_mb=2.0, rule="all_coding", tmb_assay="panel")
     assert t.loc[0, "n_mutations_counted"] == 5
     assert t.loc[0, "rule"] == "all_coding; panel"
 

@@ -14,8 +14,8 @@ Run (the package is not needed at simulation time; only its derived table is com
         x/usr/lib/R/site-library/org.Hs.eg.db/extdata/org.Hs.eg.sqlite
 
 Outputs, next to this module in ``data/``: ``gene_universe.tsv.gz`` (gzip with mtime 0, so the
-bytes depend only on the inputs), ``gene_universe.sha256`` and ``curated_resolution.tsv`` (how
-each published symbol was resolved; published symbols without a current gene, such as
+bytes depend only on the inputs), ``gene_universe.tsv.gz.sha256`` and ``curated_resolution.tsv``
+(how each published symbol was resolved; published symbols without a current gene, such as
 ``LOC100126784`` or ``FLJ39051`` of the Jerby-Arnon lists, are listed as ``unresolved``).
 """
 
@@ -92,9 +92,7 @@ def registry_genes() -> pd.DataFrame:
 
     reg = load_registry()
     rows = [(f"sig:{s.id}", g) for s in reg.signatures for g in s.all_genes()]
-    table = pd.DataFrame(rows, columns=["group", "symbol"]).drop_duplicates()
-    table.attrs["registry_sha256"] = reg.sha256
-    return table
+    return pd.DataFrame(rows, columns=["group", "symbol"]).drop_duplicates()
 
 
 def build(sqlite_path: str, outdir: Path = DATA, *, registry: bool = True) -> pd.DataFrame:
@@ -199,7 +197,7 @@ def build(sqlite_path: str, outdir: Path = DATA, *, registry: bool = True) -> pd
     data = raw.getvalue()
     (outdir / "gene_universe.tsv.gz").write_bytes(data)
     digest = hashlib.sha256(data).hexdigest()
-    (outdir / "gene_universe.sha256").write_text(f"{digest}  gene_universe.tsv.gz\n")
+    (outdir / "gene_universe.tsv.gz.sha256").write_text(f"{digest}  gene_universe.tsv.gz\n")
     pd.DataFrame(resolution, columns=["group", "published", "current", "status"]).to_csv(
         outdir / "curated_resolution.tsv", sep="\t", index=False, lineterminator="\n"
     )

@@ -90,15 +90,36 @@ package reads genes and protein changes, not positions; positions only identify 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from immunescape.datasets import _universe as U
+from immunescape.datasets._dna_params import (
+    _AA,
+    _AA_FREQ,
+    _BASES,
+    _HET,
+    _LOH,
+    _PASSENGER,
+    _STOP_W,
+    _STOPPABLE,
+    _VTYPES,
+    B44_SUPERTYPE,
+    B62_SUPERTYPE,
+    CAPTURE_MB,
+    CHROM_LENGTH,
+    CHROMS,
+    DNA,
+    GENOME_BUILD,
+    HLA_FREQUENCIES,
+    MECHANISM_GENES,
+    NONSYNONYMOUS,
+)
+from immunescape.datasets._dna_plant import _norm, _plan
 
 __all__ = [
     "CAPTURE_MB",
@@ -108,249 +129,6 @@ __all__ = [
     "DnaLayers",
     "simulate_dna",
 ]
-
-#: Sequenced territory of the simulated exome (Mb), for TMB.
-CAPTURE_MB = 38.0
-GENOME_BUILD = "GRCh37"
-
-#: Every gene of ``kb/data/genes.yaml``: no passenger mutation or focal +-2 change touches them,
-#: so each event in these genes is planted (a test keeps this list in sync with the file).
-MECHANISM_GENES = frozenset(
-    """JAK1 JAK2 IFNGR1 IFNGR2 IRF1 STAT1 B2M HLA-A HLA-B HLA-C TAP1 TAP2 NLRC5 PTEN PIK3CA
-    CTNNB1 APC AXIN1 BRAF NRAS KRAS MYC PTPN2 APLNR STK11 KEAP1 MLH1 MSH2 MSH6 PMS2 POLE""".split()
-)
-
-#: GRCh37 chromosome lengths (UCSC hg19 chromInfo).
-CHROM_LENGTH = {
-    "1": 249250621, "2": 243199373, "3": 198022430, "4": 191154276, "5": 180915260,
-    "6": 171115067, "7": 159138663, "8": 146364022, "9": 141213431, "10": 135534747,
-    "11": 135006516, "12": 133851895, "13": 115169878, "14": 107349540, "15": 102531392,
-    "16": 90354753, "17": 81195210, "18": 78077248, "19": 59128983, "20": 63025520,
-    "21": 48129895, "22": 51304566, "X": 155270560,
-}  # fmt: skip
-CHROMS = tuple(CHROM_LENGTH)
-
-#: Parameters of the DNA model (all written to ``params["dna"]``).
-DNA: dict[str, Any] = {
-    "capture_mb": CAPTURE_MB,
-    "genome_build": GENOME_BUILD,
-    # background non-synonymous mutations per Mb: log-normal, median for non-responders,
-    # log ratio for responders (AUC about Phi(0.6 / (1.0 * sqrt 2)) = 0.66)
-    "tmb": {"median_per_mb_nr": 8.0, "log_ratio_responder": 0.6, "sdlog": 1.0},
-    # fraction of all background rows per MAF class
-    "classes": {
-        "Missense_Mutation": 0.58, "Silent": 0.25, "Nonsense_Mutation": 0.045,
-        "Frame_Shift_Del": 0.012, "Frame_Shift_Ins": 0.005, "Splice_Site": 0.012,
-        "In_Frame_Del": 0.003, "In_Frame_Ins": 0.001, "Translation_Start_Site": 0.001,
-        "Nonstop_Mutation": 0.001, "Splice_Region": 0.025, "Intron": 0.03, "3'UTR": 0.025,
-        "5'UTR": 0.01,
-    },  # fmt: skip
-    "uv_fraction": 0.85,
-    "coding_fraction_of_transcript": 0.45,
-    "depth": {"mean": 120.0, "size": 8.0, "min": 25, "min_alt_reads": 4},
-    "clonal_fraction": 0.7,
-    "subclonal_ccf": (0.15, 0.8),
-    "ifng": {"genes": {"JAK1": 0.55, "JAK2": 0.45},
-             "modes": {"truncating+loh": 0.75, "two_truncating": 0.25}},
-    "apm": {"modes": {"truncating+loh": 0.55, "two_truncating": 0.15, "hla_loh": 0.30}},
-    "pten": {"modes": {"deep_deletion": 0.40, "truncating+loh": 0.45, "two_truncating": 0.15}},
-    "wnt": {"dna_fraction": 0.6, "events": {"CTNNB1": 0.65, "APC": 0.25, "AXIN1": 0.10},
-            "apc_modes": {"truncating+loh": 0.6, "two_truncating": 0.4}},
-    "mapk": {"BRAF": 0.45, "NRAS": 0.20},
-    "hla_loh": {"background_rate": 0.06, "all_loci": 0.8, "copy_loss": 0.5,
-                "imbalance_without_loss": 0.08},
-    "decoys": {"jak2_missense": 0.04, "ctnnb1_missense": 0.03, "b2m_silent": 0.03,
-               "pten_splice_region": 0.03, "single_truncating": 0.04},
-    "single_truncating_genes": ["JAK1", "JAK2", "B2M", "PTEN", "APC"],
-    "cna": {
-        "loss": {"9": 0.45, "10": 0.40, "6": 0.25, "11": 0.20, "4": 0.15, "21": 0.15},
-        "gain": {"7": 0.40, "8": 0.35, "1": 0.30, "20": 0.25, "6": 0.20, "17": 0.15},
-        "default_loss": 0.08, "default_gain": 0.08,
-        "instability_gamma_shape": 2.0,
-        "focal_single_copy": 0.01, "focal_amplification": 0.003, "focal_deep_deletion": 0.002,
-        "cdkn2a_deep_deletion": 0.35,
-    },
-}  # fmt: skip
-
-#: HLA class I allele frequencies (European ancestry, rounded from Gragert et al. 2013; the
-#: HLA-B supertype per Sidney et al. 2008 is noted for B44/B62 carriers).
-HLA_FREQUENCIES: dict[str, dict[str, float]] = {
-    "A": {
-        "A*02:01": 0.285, "A*01:01": 0.16, "A*03:01": 0.14, "A*24:02": 0.09, "A*11:01": 0.06,
-        "A*32:01": 0.035, "A*68:01": 0.035, "A*26:01": 0.03, "A*29:02": 0.03, "A*31:01": 0.025,
-        "A*25:01": 0.02, "A*23:01": 0.02, "A*30:01": 0.015, "A*33:01": 0.01, "A*68:02": 0.01,
-        "A*02:05": 0.01, "A*30:02": 0.01,
-    },
-    "B": {
-        "B*07:02": 0.12, "B*08:01": 0.11, "B*44:02": 0.08, "B*15:01": 0.065, "B*35:01": 0.06,
-        "B*40:01": 0.055, "B*44:03": 0.05, "B*51:01": 0.05, "B*18:01": 0.045, "B*57:01": 0.035,
-        "B*27:05": 0.035, "B*14:02": 0.03, "B*13:02": 0.025, "B*38:01": 0.02, "B*55:01": 0.02,
-        "B*35:03": 0.015, "B*49:01": 0.015, "B*37:01": 0.015, "B*39:01": 0.015,
-        "B*40:02": 0.015, "B*52:01": 0.01, "B*14:01": 0.01, "B*50:01": 0.01, "B*35:02": 0.008,
-        "B*58:01": 0.008, "B*41:01": 0.007, "B*56:01": 0.006, "B*45:01": 0.005,
-        "B*15:17": 0.005, "B*35:08": 0.005, "B*47:01": 0.004, "B*44:05": 0.004,
-        "B*53:01": 0.003, "B*46:01": 0.002, "B*15:02": 0.002,
-    },
-    "C": {
-        "C*07:01": 0.15, "C*07:02": 0.13, "C*04:01": 0.11, "C*06:02": 0.09, "C*03:04": 0.08,
-        "C*05:01": 0.08, "C*12:03": 0.05, "C*03:03": 0.05, "C*02:02": 0.05, "C*08:02": 0.04,
-        "C*15:02": 0.03, "C*16:01": 0.03, "C*01:02": 0.03, "C*14:02": 0.02, "C*07:04": 0.015,
-        "C*12:02": 0.01, "C*17:01": 0.01, "C*08:01": 0.005,
-    },
-}  # fmt: skip
-
-#: HLA-B alleles of the B44 and B62 supertypes among those above (Sidney et al. 2008,
-#: BMC Immunol 9:1, Additional file 1).
-B44_SUPERTYPE = frozenset(
-    "B*44:02 B*44:03 B*44:05 B*40:01 B*40:02 B*18:01 B*37:01 B*41:01 B*45:01 B*50:01".split()
-)
-B62_SUPERTYPE = frozenset("B*15:01 B*15:02 B*46:01 B*52:01".split())
-
-
-class _Gene(NamedTuple):
-    chrom: str
-    start: int  # GRCh37 gene span (approximate)
-    end: int
-    strand: str
-    protein_length: int
-
-
-#: Genes with planted events: GRCh37 span, strand and protein length (UniProt canonical).
-GENES: dict[str, _Gene] = {
-    "JAK1": _Gene("1", 65298906, 65432187, "-", 1154),
-    "JAK2": _Gene("9", 4985033, 5128183, "+", 1132),
-    "B2M": _Gene("15", 45003675, 45011075, "+", 119),
-    "PTEN": _Gene("10", 89623195, 89728532, "+", 403),
-    "CTNNB1": _Gene("3", 41236328, 41301587, "+", 781),
-    "APC": _Gene("5", 112043195, 112181936, "+", 2843),
-    "AXIN1": _Gene("16", 337440, 402673, "-", 862),
-    "BRAF": _Gene("7", 140419127, 140624564, "-", 766),
-    "NRAS": _Gene("1", 115247085, 115259515, "-", 189),
-}
-
-
-class _V(NamedTuple):
-    hgvsp: str  # "" = none (non-coding)
-    cls: str
-    ref: str
-    alt: str
-    start: int | None = None  # exact GRCh37 position, else placed inside the gene span
-
-
-#: Truncating variants per gene (residues checked against UniProt, or published recurrent).
-TRUNCATING: dict[str, list[_V]] = {
-    "JAK1": [
-        _V("p.Q503*", "Nonsense_Mutation", "G", "A"),  # Zaretsky 2016
-        _V("p.E483*", "Nonsense_Mutation", "C", "A"),
-        _V("p.W690*", "Nonsense_Mutation", "C", "T"),
-        _V("p.K860Nfs*16", "Frame_Shift_Del", "T", "-"),
-        _V("p.P430Rfs*2", "Frame_Shift_Ins", "-", "G"),
-    ],
-    "JAK2": [
-        _V("p.X547_splice", "Splice_Site", "G", "T"),  # Zaretsky 2016 (F547 splice site)
-        _V("p.W298*", "Nonsense_Mutation", "G", "A"),
-        _V("p.R588*", "Nonsense_Mutation", "C", "T"),
-        _V("p.E890*", "Nonsense_Mutation", "G", "T"),
-        _V("p.K607Nfs*4", "Frame_Shift_Del", "A", "-"),
-    ],
-    "B2M": [
-        _V("p.L15Ffs*41", "Frame_Shift_Del", "CT", "-", 45003745),  # c.43_44del
-        _V("p.M1?", "Translation_Start_Site", "A", "G", 45003745 - 42),
-        _V("p.Q22*", "Nonsense_Mutation", "C", "T"),
-        _V("p.E36*", "Nonsense_Mutation", "G", "T"),
-        _V("p.W80*", "Nonsense_Mutation", "G", "A"),
-        _V("p.K68*", "Nonsense_Mutation", "A", "T"),
-    ],
-    "PTEN": [
-        _V("p.R130*", "Nonsense_Mutation", "C", "T", 89692904),
-        _V("p.R233*", "Nonsense_Mutation", "C", "T", 89717672),
-        _V("p.R335*", "Nonsense_Mutation", "C", "T", 89720852),
-        _V("p.K267Rfs*9", "Frame_Shift_Del", "A", "-"),
-        _V("p.Q149*", "Nonsense_Mutation", "C", "T"),
-        _V("p.X70_splice", "Splice_Site", "G", "T"),
-    ],
-    "APC": [
-        _V("p.R876*", "Nonsense_Mutation", "C", "T"),
-        _V("p.R1114*", "Nonsense_Mutation", "C", "T"),
-        _V("p.E1309Dfs*4", "Frame_Shift_Del", "AAAGA", "-"),
-        _V("p.Q1367*", "Nonsense_Mutation", "C", "T"),
-        _V("p.R1450*", "Nonsense_Mutation", "C", "T"),
-    ],
-}
-
-#: Activating hotspots with their relative frequencies (exact GRCh37 positions).
-HOTSPOTS: dict[str, list[tuple[_V, float]]] = {
-    "BRAF": [
-        (_V("p.V600E", "Missense_Mutation", "A", "T", 140453136), 0.80),
-        (_V("p.V600K", "Missense_Mutation", "AC", "TT", 140453136), 0.16),
-        (_V("p.V600R", "Missense_Mutation", "AC", "CT", 140453136), 0.04),
-    ],
-    "NRAS": [
-        (_V("p.Q61R", "Missense_Mutation", "T", "C", 115256529), 0.40),
-        (_V("p.Q61K", "Missense_Mutation", "G", "T", 115256530), 0.32),
-        (_V("p.Q61L", "Missense_Mutation", "T", "A", 115256529), 0.10),
-        (_V("p.Q61H", "Missense_Mutation", "T", "A", 115256528), 0.06),
-        (_V("p.G12D", "Missense_Mutation", "C", "T", 115258747), 0.06),
-        (_V("p.G13R", "Missense_Mutation", "C", "G", 115258745), 0.06),
-    ],
-    "CTNNB1": [
-        (_V("p.S45F", "Missense_Mutation", "C", "T", 41266137), 0.18),
-        (_V("p.S45P", "Missense_Mutation", "T", "C", 41266136), 0.05),
-        (_V("p.S45del", "In_Frame_Del", "TCT", "-", 41266136), 0.07),
-        (_V("p.T41A", "Missense_Mutation", "A", "G", 41266124), 0.18),
-        (_V("p.S37F", "Missense_Mutation", "C", "T", 41266113), 0.14),
-        (_V("p.S37C", "Missense_Mutation", "C", "G", 41266113), 0.08),
-        (_V("p.S33C", "Missense_Mutation", "C", "G", 41266101), 0.12),
-        (_V("p.S33F", "Missense_Mutation", "C", "T", 41266101), 0.05),
-        (_V("p.D32Y", "Missense_Mutation", "G", "T", 41266097), 0.08),
-        (_V("p.G34R", "Missense_Mutation", "G", "A", 41266103), 0.05),
-    ],
-}
-
-#: Decoy variants: look relevant, are not loss of function or activating.
-DECOYS: dict[str, tuple[str, list[_V]]] = {
-    "jak2_missense": ("JAK2", [
-        _V("p.P870S", "Missense_Mutation", "C", "T"),  # a VUS in Riaz et al. 2017
-        _V("p.R1063H", "Missense_Mutation", "G", "A"),
-        _V("p.E890K", "Missense_Mutation", "G", "A"),
-    ]),
-    "ctnnb1_missense": ("CTNNB1", [
-        _V("p.R582W", "Missense_Mutation", "C", "T"),
-        _V("p.T551M", "Missense_Mutation", "C", "T"),
-        _V("p.R274C", "Missense_Mutation", "C", "T"),
-        _V("p.N387K", "Missense_Mutation", "C", "A"),
-    ]),
-    "b2m_silent": ("B2M", [
-        _V("p.L13=", "Silent", "G", "A"),
-        _V("p.R32=", "Silent", "C", "T"),
-        _V("p.K68=", "Silent", "G", "A"),
-    ]),
-    "pten_splice_region": ("PTEN", [
-        _V("", "Splice_Region", "C", "T", 89685265),
-        _V("", "Splice_Region", "T", "C", 89711870),
-    ]),
-}  # fmt: skip
-
-_AA = np.array(list("LAGVESIKRDTPNQFYMHCW"))
-#: amino-acid composition (UniProtKB/Swiss-Prot, %), for passenger protein changes
-_AA_FREQ = np.array(
-    [9.9, 8.3, 7.1, 6.9, 6.8, 6.6, 5.9, 5.8, 5.5, 5.5, 5.3, 4.7, 4.1, 3.9, 3.9, 2.9, 2.4,
-     2.3, 1.4, 1.1]
-)  # fmt: skip
-#: residues one substitution away from a stop codon (weights: UV C>T makes R, Q, W stops)
-_STOPPABLE = np.array(list("RQWEKSLYC"))
-_STOP_W = np.array([0.25, 0.2, 0.15, 0.15, 0.08, 0.06, 0.05, 0.03, 0.03])
-_BASES = np.array(list("ACGT"))
-_VTYPES = np.array(["SNP", "INS", "DEL", "DNP"], dtype=object)
-#: zygosity codes of mutation rows (for the allele fraction)
-_PASSENGER, _HET, _LOH = 0, 1, 2
-#: MAF classes counted by the usual (non-synonymous) TMB definition (maftools; Mayakonda et al.
-#: 2018, Genome Res, PMID 30341162).
-NONSYNONYMOUS = frozenset(
-    """Missense_Mutation Nonsense_Mutation Frame_Shift_Del Frame_Shift_Ins In_Frame_Del
-    In_Frame_Ins Splice_Site Nonstop_Mutation Translation_Start_Site""".split()
-)
-_POS = re.compile(r"(\d+)")
 
 
 @dataclass(eq=False)
@@ -369,28 +147,6 @@ def _streams(seed: int) -> list[np.random.Generator]:
     """Independent generators for the DNA parts (children of the cohort seed)."""
     dna = np.random.SeedSequence(seed).spawn(1)[0]
     return [np.random.default_rng(s) for s in dna.spawn(4)]
-
-
-def _norm(p: dict[str, float]) -> tuple[list[str], np.ndarray]:
-    keys = list(p)
-    w = np.array([p[k] for k in keys], dtype=float)
-    return keys, w / w.sum()
-
-
-def _pick(rng: np.random.Generator, p: dict[str, float]) -> str:
-    keys, w = _norm(p)
-    return keys[int(rng.choice(len(keys), p=w))]
-
-
-def _approx_start(gene: str, hgvsp: str, rng: np.random.Generator) -> int:
-    """Place a variant inside the gene's GRCh37 span, proportionally to its protein position."""
-    g = GENES[gene]
-    m = _POS.search(hgvsp)
-    frac = (int(m.group(1)) / g.protein_length) if m else rng.random()
-    frac = min(max(frac, 0.0), 1.0)
-    span = g.end - g.start
-    offset = int(round(frac * span))
-    return g.start + offset if g.strand == "+" else g.end - offset
 
 
 # --------------------------------------------------------------------------- passengers
@@ -542,12 +298,6 @@ def _hla_genotypes(ids: pd.Index, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _lohhla_name(allele: str) -> str:
-    """``HLA-A*02:01`` -> ``hla_a_02_01`` (POLYSOLVER/LOHHLA naming)."""
-    locus, fields = allele.removeprefix("HLA-").split("*")
-    return f"hla_{locus.lower()}_" + fields.replace(":", "_")
-
-
 # --------------------------------------------------------------------------- copy number
 
 
@@ -582,203 +332,6 @@ def _cna_background(
     if j.size:
         m[rng.random(n) < c["cdkn2a_deep_deletion"], j[0]] = -2
     return m
-
-
-# --------------------------------------------------------------------------- planting
-
-
-@dataclass
-class _Plan:
-    """Planted rows, copy-number overrides and truth of one cohort."""
-
-    n: int
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    cn_set: dict[tuple[int, str], int] = field(default_factory=dict)
-    cn_keep: set[tuple[int, str]] = field(default_factory=set)
-
-    def mutation(self, i: int, gene: str, v: _V, zyg: str, rng: np.random.Generator) -> None:
-        start = v.start if v.start is not None else _approx_start(gene, v.hgvsp, rng)
-        self.rows.append((i, gene, v.cls, v.hgvsp, GENES[gene].chrom, start, v.ref, v.alt, zyg))
-
-    def biallelic(self, i: int, gene: str, mode: str, rng: np.random.Generator) -> None:
-        if mode == "deep_deletion":
-            self.cn_set[(i, gene)] = -2
-            return
-        cat = TRUNCATING[gene]
-        if mode == "truncating+loh":
-            self.mutation(i, gene, cat[int(rng.integers(len(cat)))], "loh", rng)
-            self.cn_set[(i, gene)] = -1
-        elif mode == "two_truncating":
-            a, b = rng.choice(len(cat), size=2, replace=False)
-            self.mutation(i, gene, cat[int(a)], "het", rng)
-            self.mutation(i, gene, cat[int(b)], "het", rng)
-        else:  # pragma: no cover - modes come from DNA
-            raise ValueError(mode)
-
-
-def _hotspot(rng: np.random.Generator, gene: str) -> _V:
-    variants = [v for v, _ in HOTSPOTS[gene]]
-    w = np.array([p for _, p in HOTSPOTS[gene]])
-    return variants[int(rng.choice(len(variants), p=w / w.sum()))]
-
-
-def _plan(
-    states: dict[str, np.ndarray],
-    hla: pd.DataFrame,
-    purity: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[_Plan, dict[str, np.ndarray], list[dict[str, Any]]]:
-    """Plant the DNA mechanisms and decoys, sample by sample."""
-    n = len(hla)
-    plan = _Plan(n)
-    t: dict[str, np.ndarray] = {
-        k: np.full(n, "", dtype=object)
-        for k in ("dna_ifng_gene", "dna_ifng_mode", "dna_apm_gene", "dna_apm_mode",
-                  "dna_pten_mode", "dna_wnt_gene", "dna_wnt_mode", "dna_mapk_gene",
-                  "dna_mapk_variant", "decoy_single_truncating", "hla_loh_alleles")
-    }  # fmt: skip
-    for k in ("decoy_jak2_missense", "decoy_ctnnb1_missense", "decoy_b2m_silent",
-              "decoy_pten_splice_region", "hla_loh"):  # fmt: skip
-        t[k] = np.zeros(n, dtype=bool)
-    loh_rows: list[dict[str, Any]] = []
-    d = DNA
-    hl = {c: hla[c].to_numpy() for c in hla.columns}
-    het_loci = {loc: hl[f"HLA-{loc}_1"] != hl[f"HLA-{loc}_2"] for loc in ("A", "B", "C")}
-    for i in range(n):
-        het = [loc for loc in ("A", "B", "C") if het_loci[loc][i]]
-        # -- IFN-gamma pathway
-        if states["ifng_decoupled"][i]:
-            gene = _pick(rng, d["ifng"]["genes"])
-            mode = _pick(rng, d["ifng"]["modes"])
-            plan.biallelic(i, gene, mode, rng)
-            t["dna_ifng_gene"][i], t["dna_ifng_mode"][i] = gene, mode
-        # -- antigen presentation
-        wants_hla_loh = False
-        if states["apm_loss"][i]:
-            mode = _pick(rng, d["apm"]["modes"])
-            if mode == "hla_loh" and not het:
-                mode = "truncating+loh"  # no heterozygous locus: LOH cannot be seen
-            if mode == "hla_loh":
-                wants_hla_loh = True
-                t["dna_apm_gene"][i], t["dna_apm_mode"][i] = "HLA", "hla_loh"
-            else:
-                plan.biallelic(i, "B2M", mode, rng)
-                t["dna_apm_gene"][i], t["dna_apm_mode"][i] = "B2M", mode
-        elif het and rng.random() < d["hla_loh"]["background_rate"]:
-            wants_hla_loh = True
-        # -- PTEN
-        if states["pten_loss"][i]:
-            mode = _pick(rng, d["pten"]["modes"])
-            plan.biallelic(i, "PTEN", mode, rng)
-            t["dna_pten_mode"][i] = mode
-        # -- Wnt/beta-catenin
-        if states["wnt_active"][i] and rng.random() < d["wnt"]["dna_fraction"]:
-            gene = _pick(rng, d["wnt"]["events"])
-            if gene == "CTNNB1":
-                plan.mutation(i, gene, _hotspot(rng, gene), "het", rng)
-                mode = "hotspot"
-            elif gene == "APC":
-                mode = _pick(rng, d["wnt"]["apc_modes"])
-                plan.biallelic(i, gene, mode, rng)
-            else:
-                mode = "deep_deletion"
-                plan.biallelic(i, gene, mode, rng)
-            t["dna_wnt_gene"][i], t["dna_wnt_mode"][i] = gene, mode
-        # -- MAPK (independent of everything else)
-        u = rng.random()
-        p_braf, p_nras = d["mapk"]["BRAF"], d["mapk"]["NRAS"]
-        if u < p_braf + p_nras:
-            gene = "BRAF" if u < p_braf else "NRAS"
-            v = _hotspot(rng, gene)
-            plan.mutation(i, gene, v, "het", rng)
-            t["dna_mapk_gene"][i], t["dna_mapk_variant"][i] = gene, v.hgvsp
-        # -- HLA LOH (LOHHLA table: heterozygous loci only)
-        loh_rows += _lohhla(i, hl, het, wants_hla_loh, purity[i], plan, t, rng)
-        # -- decoys
-        dec = d["decoys"]
-        taken: set[str] = set()
-        if t["dna_ifng_gene"][i]:
-            taken |= {"JAK1", "JAK2"}
-        if states["apm_loss"][i]:
-            taken.add("B2M")
-        if t["dna_pten_mode"][i]:
-            taken.add("PTEN")
-        if t["dna_wnt_gene"][i]:
-            taken |= {"APC", "CTNNB1"}
-        for name, (gene, variants) in DECOYS.items():
-            if gene not in taken and rng.random() < dec[name]:
-                plan.mutation(i, gene, variants[int(rng.integers(len(variants)))], "het", rng)
-                t[f"decoy_{name}"][i] = True
-                if name == "jak2_missense":
-                    taken.add("JAK2")
-        free = [g for g in d["single_truncating_genes"] if g not in taken]
-        if free and rng.random() < dec["single_truncating"]:
-            gene = free[int(rng.integers(len(free)))]
-            cat = TRUNCATING[gene]
-            plan.mutation(i, gene, cat[int(rng.integers(len(cat)))], "het", rng)
-            plan.cn_keep.add((i, gene))
-            t["decoy_single_truncating"][i] = gene
-    return plan, t, loh_rows
-
-
-def _lohhla(
-    i: int,
-    hla: dict[str, np.ndarray],
-    het: list[str],
-    lost: bool,
-    purity: float,
-    plan: _Plan,
-    t: dict[str, np.ndarray],
-    rng: np.random.Generator,
-) -> list[dict[str, Any]]:
-    """LOHHLA rows of sample ``i`` (heterozygous loci); plants LOH when ``lost``."""
-    h = DNA["hla_loh"]
-    loci: set[str] = set()
-    copy_loss = False
-    hap = 0
-    if lost:
-        loci = set(het) if rng.random() < h["all_loci"] else {het[int(rng.integers(len(het)))]}
-        copy_loss = bool(rng.random() < h["copy_loss"])
-        hap = int(rng.integers(2))  # which haplotype (type1 or type2 allele) is lost
-    rows = []
-    lost_alleles = []
-    sid = hla["sample_id"][i]
-    for loc in het:
-        a1, a2 = hla[f"HLA-{loc}_1"][i], hla[f"HLA-{loc}_2"][i]
-        if loc in loci:
-            cn_lost = float(rng.uniform(0.0, 0.35))
-            cn_kept = float(rng.normal(1.0 if copy_loss else 2.0, 0.15))
-            p = float(10.0 ** -rng.uniform(3.0, 12.0))
-            cn = (cn_lost, cn_kept) if hap == 0 else (cn_kept, cn_lost)
-            lost_alleles.append((a1, a2)[hap])
-            if copy_loss:
-                plan.cn_set[(i, f"HLA-{loc}")] = -1
-        elif rng.random() < h["imbalance_without_loss"]:
-            cn = (1.0 + float(rng.normal(0, 0.12)), 2.0 + float(rng.normal(0, 0.15)))
-            p = float(10.0 ** -rng.uniform(2.5, 6.0))
-        else:
-            cn = (1.0 + float(rng.normal(0, 0.12)), 1.0 + float(rng.normal(0, 0.12)))
-            p = float(rng.uniform(0.02, 1.0))
-        cn = (max(cn[0], 0.0), max(cn[1], 0.0))
-        if loc not in loci:  # a retained allele has at least one copy
-            cn = (max(cn[0], 0.6), max(cn[1], 0.6))
-        rows.append(
-            {
-                "region": sid,
-                "HLA_A_type1": _lohhla_name(a1),
-                "HLA_A_type2": _lohhla_name(a2),
-                "HLA_type1copyNum_withBAFBin": round(cn[0], 4),
-                "HLA_type2copyNum_withBAFBin": round(cn[1], 4),
-                "PVal_unique": float(f"{p:.4g}"),
-                "LossAllele": _lohhla_name((a1, a2)[hap]) if loc in loci else "",
-                "KeptAllele": _lohhla_name((a2, a1)[hap]) if loc in loci else "",
-                "TumorPurity": round(purity, 4),
-            }
-        )
-    if lost_alleles:
-        t["hla_loh"][i] = True
-        t["hla_loh_alleles"][i] = ";".join(sorted(a.removeprefix("HLA-") for a in lost_alleles))
-    return rows
 
 
 # --------------------------------------------------------------------------- assembly

@@ -8,12 +8,15 @@ every simulated cohort and a smaller universe is a subset of a larger one.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from immunescape._resources import read_resource, resource_sha256
 
 __all__ = ["GENE_SEED", "PROGRAMS", "GeneParams", "gene_universe", "program_loadings"]
 
@@ -78,8 +81,10 @@ HOUSEKEEPING_RESID_SD = 0.2
 LENGTH = {"median": 2500.0, "sdlog": 0.55, "min": 300.0, "max": 20000.0}
 
 
-def _data(name: str):
-    return resources.files("immunescape.datasets").joinpath("data", name)
+def _data(name: str, **read_csv: Any) -> pd.DataFrame:
+    """Read a tab-separated table shipped in ``datasets/data`` (checksum verified)."""
+    raw = read_resource("immunescape.datasets", name)
+    return pd.read_csv(io.BytesIO(raw), sep="\t", **read_csv)
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +105,7 @@ def gene_universe() -> pd.DataFrame:
     >>> bool(u.loc[u["gene"] == "VSIR", "published"].item() == "C10orf54")
     True
     """
-    with _data("gene_universe.tsv.gz").open("rb") as fh:
-        table = pd.read_csv(fh, sep="\t", compression="gzip", dtype=str, keep_default_na=False)
+    table = _data("gene_universe.tsv.gz", compression="gzip", dtype=str, keep_default_na=False)
     table["entrez_id"] = pd.to_numeric(table["entrez_id"]).astype("Int64")
     return table
 
@@ -123,24 +127,20 @@ def program_loadings() -> pd.DataFrame:
     >>> tl.query("program == 't_cell' and gene == 'GZMA'")["loading"].item()
     2.0
     """
-    with _data("programs.tsv").open("r") as fh:
-        loadings = pd.read_csv(fh, sep="\t")
-    with _data("program_sources.tsv").open("r") as fh:
-        sources = pd.read_csv(fh, sep="\t")
+    loadings = _data("programs.tsv")
+    sources = _data("program_sources.tsv")
     return loadings.merge(sources, on="program", how="left")
 
 
 @lru_cache(maxsize=1)
 def _levels() -> pd.DataFrame:
-    with _data("levels.tsv").open("r") as fh:
-        return pd.read_csv(fh, sep="\t", index_col="gene")
+    return _data("levels.tsv", index_col="gene")
 
 
 @lru_cache(maxsize=1)
 def universe_sha256() -> str:
     """Checksum of the gene-universe file (recorded in the simulation parameters)."""
-    with _data("gene_universe.sha256").open("r") as fh:
-        return fh.read().split()[0]
+    return resource_sha256("immunescape.datasets", "gene_universe.tsv.gz")
 
 
 @dataclass(frozen=True)

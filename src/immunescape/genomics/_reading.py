@@ -5,68 +5,51 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from immunescape._resources import read_resource
 from immunescape.errors import InputError
-from immunescape.io._files import decode_text, sniff_delimiter, utf16_codec
+from immunescape.io._files import check_file, read_text, sniff_delimiter
 
-__all__ = ["read_table", "pick_columns", "normalise_chrom", "check_chromosomes", "PathLike"]
+__all__ = [
+    "read_table", "frame_with_rows", "pick_columns", "normalise_chrom", "check_chromosomes",
+    "read_shipped_table", "with_sample_col", "PathLike",
+]  # fmt: skip
 
 PathLike = str | os.PathLike[str]
 
 
-_BINARY_MAGIC = {
-    b"PAR1": "parquet",
-    b"\x89HDF": "HDF5/h5ad",
-    b"PK\x03\x04": "zip/Excel",
-}
+#: Starts of binary formats users give by mistake (checked after gzip decompression).
+_BINARY_MAGIC = {"PAR1": "parquet", "\x89HDF": "HDF5/h5ad", "PK\x03\x04": "zip/Excel"}
 
 
 def _check_and_decode(path: PathLike, *, what: str) -> tuple[Path, str, list[str]]:
-    """Check a file exists and is text (optionally gzip); return it decoded with LF endings."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", source=str(p), fix="check the path")
-    if p.is_dir():
-        raise InputError("is a directory, not a file", source=str(p), fix="give the file itself")
-    if p.stat().st_size == 0:
-        raise InputError(
-            f"file is empty (0 bytes), so the {what} is empty",
-            source=str(p),
-            fix=f"give a {what} with a header line and at least one row",
-        )
-    try:
-        raw = p.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(
-            f"cannot be read or decompressed ({exc})",
-            source=str(p),
-            fix="check the file is complete (gzip -t FILE) and readable",
-        ) from None
+    """Check a file exists and is text (optionally gzip); return it decoded with LF endings.
+
+    The file checks and the decoding are those of every immunescape reader
+    (:func:`immunescape.io._files.check_file`, :func:`~immunescape.io._files.read_text`); the
+    format is decided by content, not by the name (LOHHLA writes tab-separated ``.xls``).
+    """
+    p = check_file(path)
+    with open(p, "rb") as handle:
+        gz = handle.read(2) == b"\x1f\x8b"
+    text, warnings = read_text(p, gz=gz)
     for magic, kind in _BINARY_MAGIC.items():
-        if raw.startswith(magic):
+        if text.startswith(magic):
             raise InputError(
                 f"is a {kind} file, but a {what} must be a delimited text table",
                 source=str(p),
                 fix="export it as a tab-separated text file",
             )
-    if b"\x00" in raw[:4096] and utf16_codec(raw) is None:
+    if "\x00" in text[:4096]:
         raise InputError(
             "is a binary file", source=str(p), fix=f"give the {what} as a tab-separated text file"
         )
-    text, warnings = decode_text(raw, name=p.name)
     return p, text, warnings
-
-
-def _sniff_delimiter(text: str, *, source: str) -> str:
-    return sniff_delimiter(text, source=source)
 
 
 def read_table(
@@ -121,7 +104,7 @@ def read_table(
             source=str(p),
             fix=f"give a {what} with a header line and one row per record",
         )
-    delim = _sniff_delimiter(body[:200_000], source=str(p))
+    delim = sniff_delimiter(body[:200_000], source=str(p))
     numeric = set(numeric)
     header = body[: body.find("\n")] if "\n" in body else body
     # object, not str: the parser already yields str cells, and dtype=str converts again
@@ -152,6 +135,45 @@ def read_table(
             fix=f"give a {what} with at least one row",
         )
     return df, warnings
+
+
+def frame_with_rows(
+    frame: pd.DataFrame, *, what: str, fix: str, source: str, deep: bool = True
+) -> pd.DataFrame:
+    """Return a copy of ``frame`` with string column names; refuse a table without rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame_with_rows(pd.DataFrame({1: ["a"]}), what="HLA table", fix="-", source="x").columns
+    Index(['1'], dtype='object')
+    >>> frame_with_rows(pd.DataFrame(), what="HLA table", fix="give one row", source="x")
+    Traceback (most recent call last):
+    ...
+    immunescape.errors.InputError: x: the HLA table has no rows; fix: give one row
+    """
+    if frame.empty:
+        raise InputError(f"the {what} has no rows", source=source, fix=fix)
+    df = frame.copy(deep=deep)
+    df.columns = [str(c) for c in df.columns]
+    return df
+
+
+def with_sample_col(
+    columns: Mapping[str, str] | None, sample_col: str | None
+) -> Mapping[str, str] | None:
+    """Return the column mapping with ``sample_col`` as the ``sample_id`` column (it wins).
+
+    Examples
+    --------
+    >>> with_sample_col({"gene": "Symbol"}, "Patient")
+    {'gene': 'Symbol', 'sample_id': 'Patient'}
+    >>> with_sample_col(None, None) is None
+    True
+    """
+    if sample_col is None:
+        return columns
+    return {**(columns or {}), "sample_id": sample_col}
 
 
 def pick_columns(
@@ -342,11 +364,6 @@ def split_sample_path(path: PathLike) -> tuple[str | None, PathLike]:
     return None, path
 
 
-def path_name(path: PathLike | None) -> str:
-    """Return a printable name for a path (or ``<memory>``)."""
-    return "<memory>" if path is None else str(Path(path))
-
-
 def is_true(values: pd.Series) -> np.ndarray:
     """Return a plain boolean array: True where the value is True (NA and False give False).
 
@@ -357,3 +374,22 @@ def is_true(values: pd.Series) -> np.ndarray:
     [True, False, False]
     """
     return values.astype(object).eq(True).to_numpy(dtype=bool)
+
+
+def read_shipped_table(name: str, *, dtype: Mapping[str, type] | None = None) -> pd.DataFrame:
+    """Read a tab-separated table shipped in ``immunescape/genomics/data`` (checksum verified).
+
+    Lines starting with ``#`` are comments; ``dtype`` as in :func:`pandas.read_csv`.
+
+    Raises only :class:`~immunescape.errors.ResourceError` for a missing or corrupt file (see
+    :func:`immunescape._resources.read_resource`).
+
+    Examples
+    --------
+    >>> read_shipped_table("centromeres.tsv").columns.tolist()
+    ['build', 'chrom', 'length', 'cen_start', 'cen_end']
+    """
+    raw = read_resource("immunescape.genomics", name)
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return pd.read_csv(io.BytesIO(raw), sep="\t", comment="#", dtype=dtype)

@@ -36,7 +36,7 @@ from immunescape.genomics.copynumber import (
     read_cna,
     read_segments,
 )
-from immunescape.genomics.mutations import MutationTable, read_maf
+from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, read_maf
 
 __all__ = ["CBioPortalStudy", "read_cbioportal", "read_meta"]
 
@@ -103,10 +103,10 @@ class CBioPortalStudy:
         if self.mutations is None:
             return capture_mb
         panel_mb = dict(panel_mb or {})
-        used = {self.sample_panel.get(s) for s in self.mutations.samples} - {None}
+        used = {p for s in self.mutations.samples if (p := self.sample_panel.get(s)) is not None}
         if not used:
             return capture_mb
-        missing = sorted(p for p in used if p not in panel_mb)  # type: ignore[misc]
+        missing = sorted(p for p in used if p not in panel_mb)
         if missing:
             raise InputError(
                 f"samples were sequenced on gene panel(s) {', '.join(missing)}, whose size in "
@@ -155,7 +155,9 @@ def _log2_to_calls(path: Path) -> GeneCNA:
     return cna
 
 
-def read_cbioportal(directory: PathLike, *, on_malformed_hgvs: str = "warn") -> CBioPortalStudy:
+def read_cbioportal(
+    directory: PathLike, *, on_malformed_hgvs: OnMalformedHgvs = "warn"
+) -> CBioPortalStudy:
     r"""Read a cBioPortal study folder.
 
     Parameters

@@ -37,8 +37,7 @@ HGVS_KINDS = (
 )
 
 _AA = r"(?:[A-Z][a-z]{2}|[A-Z*])"
-_MASTER = re.compile(rf"^(?P<ref>{_AA})(?P<pos>\d+)(?:_(?P<ref2>{_AA})(?P<pos2>\d+))?(?P<rest>.*)$")
-# the same with an optional "p." prefix and parentheses, for one pass over the values
+# a residue or range with an optional "p." prefix and parentheses, for one pass over the values
 _FULL = re.compile(
     rf"^(?:p\.)?(?P<open>\()?(?P<ref>{_AA})(?P<pos>\d+)(?:_(?P<ref2>{_AA})(?P<pos2>\d+))?"
     r"(?P<rest>.*?)(?P<close>\))?$"

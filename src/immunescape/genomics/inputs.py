@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from immunescape.errors import InputError
+from immunescape.genomics.mutations import OnMalformedHgvs
 from immunescape.genomics.pipeline import combine_mutations
+from immunescape.genomics.vcf import VcfFilter
 
 __all__ = ["prepare_genomic_inputs", "parse_vcf_argument", "parse_panel_mb"]
 
@@ -65,17 +67,21 @@ def prepare_genomic_inputs(
     maf: Path | None = None,
     vcf: Sequence[str] | None = None,
     tumour_sample: str | None = None,
-    vcf_filter: str = "pass",
+    vcf_filter: VcfFilter = "pass",
     cbioportal: Path | None = None,
     panel_mb: Sequence[str] | None = None,
     capture_mb: float | None = None,
-    malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
     cna: Path | None = None,
     segments: Path | None = None,
     clinical: Path | None = None,
     genome_build: str | None = None,
+    malformed_hgvs: OnMalformedHgvs | None = None,
 ) -> dict[str, Any]:
     """Read ``--vcf`` and ``--cbioportal`` inputs and return the paths/options to pass on.
+
+    ``on_malformed_hgvs`` is passed to the MAF and VCF readers (``malformed_hgvs`` is its
+    former name, still accepted).
 
     Returns
     -------
@@ -91,6 +97,8 @@ def prepare_genomic_inputs(
     from immunescape.genomics.mutations import read_maf
     from immunescape.genomics.vcf import read_vcf, write_maf
 
+    if malformed_hgvs is not None:
+        on_malformed_hgvs = malformed_hgvs
     tmp = Path(tmpdir)
     out: dict[str, Any] = {"maf": maf, "cna": cna, "segments": segments, "clinical": clinical,
                            "capture_mb": capture_mb, "genome_build": genome_build,
@@ -99,7 +107,7 @@ def prepare_genomic_inputs(
     if cbioportal is not None:
         from immunescape.genomics.cbioportal import read_cbioportal
 
-        study = read_cbioportal(cbioportal, on_malformed_hgvs=malformed_hgvs)
+        study = read_cbioportal(cbioportal, on_malformed_hgvs=on_malformed_hgvs)
         out["notes"] += [f"cBioPortal {study.study_id or cbioportal}: {n}" for n in study.notes]
         if study.mutations is not None:
             tables.append(study.mutations)
@@ -132,13 +140,13 @@ def prepare_genomic_inputs(
                 fix="give one VCF per run with --tumour-sample, or let the header name the tumour",
             )
         if maf is not None:
-            tables.insert(0, read_maf(maf, on_malformed_hgvs=malformed_hgvs))
+            tables.insert(0, read_maf(maf, on_malformed_hgvs=on_malformed_hgvs))
         for value in vcf:
             sample, path = parse_vcf_argument(value)
             tables.append(read_vcf(path, tumour_sample=tumour_sample, sample_id=sample,
-                                   vcf_filter=vcf_filter, on_malformed_hgvs=malformed_hgvs))
+                                   vcf_filter=vcf_filter, on_malformed_hgvs=on_malformed_hgvs))
     elif tables and maf is not None:
-        tables.insert(0, read_maf(maf, on_malformed_hgvs=malformed_hgvs))
+        tables.insert(0, read_maf(maf, on_malformed_hgvs=on_malformed_hgvs))
     if tables:
         mt = combine_mutations(tables)
         out["notes"] += list(mt.notes)

@@ -12,10 +12,18 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from immunescape.errors import SchemaError
 
@@ -32,6 +40,17 @@ __all__ = [
 
 Role = Literal["tumour_suppressor", "oncogene", "mutator"]
 _CITATION = r"^(PMID:\d+|DOI:10\.\S+)$"
+
+
+def _check_citations(value: list[str]) -> list[str]:
+    for c in value:
+        if not re.match(_CITATION, c):
+            raise ValueError(f"citation {c!r} is not 'PMID:<n>' or 'DOI:<doi>'")
+    return value
+
+
+#: One or more ``PMID:<n>`` / ``DOI:<doi>`` references.
+Citations = Annotated[list[str], Field(min_length=1), AfterValidator(_check_citations)]
 _AA3 = {
     "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
     "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
@@ -74,15 +93,7 @@ class Hotspot(BaseModel):
     residues: str
     classes: list[Literal["missense", "inframe"]] = Field(min_length=1)
     note: str | None = None
-    citations: list[str] = Field(min_length=1)
-
-    @field_validator("citations")
-    @classmethod
-    def _citations(cls, value: list[str]) -> list[str]:
-        for c in value:
-            if not re.match(_CITATION, c):
-                raise ValueError(f"citation {c!r} is not 'PMID:<n>' or 'DOI:<doi>'")
-        return value
+    citations: Citations
 
     @field_validator("residues")
     @classmethod
@@ -123,17 +134,9 @@ class GeneEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     role: Role
-    citations: list[str] = Field(min_length=1)
+    citations: Citations
     hotspots: list[Hotspot] = Field(default_factory=list)
     note: str | None = None
-
-    @field_validator("citations")
-    @classmethod
-    def _citations(cls, value: list[str]) -> list[str]:
-        for c in value:
-            if not re.match(_CITATION, c):
-                raise ValueError(f"citation {c!r} is not 'PMID:<n>' or 'DOI:<doi>'")
-        return value
 
     @model_validator(mode="after")
     def _hotspots_only_for_oncogenes(self) -> GeneEntry:
@@ -157,16 +160,8 @@ class Mechanism(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     genes: list[MechanismGene] = Field(min_length=1)
-    citations: list[str] = Field(min_length=1)
+    citations: Citations
     note: str | None = None
-
-    @field_validator("citations")
-    @classmethod
-    def _citations(cls, value: list[str]) -> list[str]:
-        for c in value:
-            if not re.match(_CITATION, c):
-                raise ValueError(f"citation {c!r} is not 'PMID:<n>' or 'DOI:<doi>'")
-        return value
 
 
 class GeneKnowledge(BaseModel):

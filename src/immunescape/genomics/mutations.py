@@ -9,24 +9,36 @@ SO -> MAF mapping is the data file ``genomics/data/so_terms.tsv``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib import resources
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
     check_chromosomes,
+    frame_with_rows,
     map_unique,
     normalise_chrom,
     pick_columns,
     read_table,
+    with_sample_col,
+)
+from immunescape.genomics._sample_table import SampleTable
+from immunescape.genomics._variant_classes import (
+    _SEVERITY,
+    INFRAME,
+    MAF_CLASSES,
+    MISSENSE,
+    NONSYNONYMOUS,
+    TRUNCATING,
+    classify_variants,
+    so_terms,
 )
 from immunescape.genomics.hgvs import parse_hgvsp
 
@@ -42,67 +54,15 @@ __all__ = [
     "INFRAME",
     "MAF_COLUMNS",
     "MALFORMED_HGVS_OPTIONS",
+    "OnMalformedHgvs",
 ]
 
 #: Values of ``on_malformed_hgvs`` / ``--malformed-hgvs``: ``warn`` (default) reads a minority
 #: of malformed HGVSp values as missing and lists their rows (a majority is refused: the column
 #: is probably something else); ``raise`` refuses any; ``blank`` reads any number as missing.
-MALFORMED_HGVS_OPTIONS = ("warn", "raise", "blank")
+OnMalformedHgvs = Literal["warn", "raise", "blank"]
+MALFORMED_HGVS_OPTIONS: tuple[str, ...] = get_args(OnMalformedHgvs)
 
-#: MAF Variant_Classification values, most severe first (the order decides which row of a
-#: duplicated variant is kept).
-MAF_CLASSES: tuple[str, ...] = (
-    "Nonsense_Mutation",
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Translation_Start_Site",
-    "Nonstop_Mutation",
-    "In_Frame_Del",
-    "In_Frame_Ins",
-    "Missense_Mutation",
-    "Splice_Region",
-    "Silent",
-    "De_novo_Start_InFrame",
-    "De_novo_Start_OutOfFrame",
-    "5'UTR",
-    "3'UTR",
-    "RNA",
-    "Intron",
-    "5'Flank",
-    "3'Flank",
-    "IGR",
-    "Targeted_Region",
-)
-#: Protein-changing classes: the common TMB definition (maftools' non-synonymous classes).
-NONSYNONYMOUS = frozenset(
-    {
-        "Missense_Mutation",
-        "Nonsense_Mutation",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "In_Frame_Del",
-        "In_Frame_Ins",
-        "Splice_Site",
-        "Nonstop_Mutation",
-        "Translation_Start_Site",
-    }
-)
-#: Classes that truncate or abolish the protein: nonsense, frameshift, canonical splice site,
-#: start lost, stop lost (nonstop).
-TRUNCATING = frozenset(
-    {
-        "Nonsense_Mutation",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "Splice_Site",
-        "Translation_Start_Site",
-        "Nonstop_Mutation",
-    }
-)
-MISSENSE = frozenset({"Missense_Mutation"})
-INFRAME = frozenset({"In_Frame_Del", "In_Frame_Ins"})
-_SEVERITY = {c: i for i, c in enumerate(MAF_CLASSES)}
 
 #: Accepted column names per canonical field, in order of preference (GDC/TCGA MAF first).
 MAF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -164,152 +124,8 @@ def _as_int64(num: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.IntegerArray(data, mask), index=num.index)
 
 
-@cache
-def so_terms() -> pd.DataFrame:
-    """Return the Sequence Ontology -> MAF class table (``genomics/data/so_terms.tsv``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by SO term, columns ``rank`` (Ensembl VEP severity, 1 = most severe),
-        ``maf_class`` and ``note``.
-
-    Examples
-    --------
-    >>> so_terms().loc["stop_gained", "maf_class"]
-    'Nonsense_Mutation'
-    """
-    path = resources.files("immunescape.genomics") / "data" / "so_terms.tsv"
-    with path.open("r", encoding="utf-8") as handle:
-        table = pd.read_csv(handle, sep="\t", comment="#", dtype={"note": str})
-    return table.set_index("term")
-
-
-def _class_of_value(value: str, table: pd.DataFrame) -> str | None:
-    v = value.strip()
-    maf_lower = {c.lower(): c for c in MAF_CLASSES}
-    if v.lower() in maf_lower:
-        return maf_lower[v.lower()]
-    terms = [t.strip() for t in re.split(r"[&,]", v) if t.strip()]
-    if not terms:
-        return None
-    lower_index = {t.lower(): t for t in table.index}
-    best: tuple[int, str] | None = None
-    for t in terms:
-        key = t if t in table.index else lower_index.get(t.lower())
-        if key is None:
-            return None
-        rank = int(table.at[key, "rank"])
-        if best is None or rank < best[0]:
-            best = (rank, str(table.at[key, "maf_class"]))
-    return None if best is None else best[1]
-
-
-def classify_variants(
-    values: pd.Series,
-    *,
-    ref: pd.Series | None = None,
-    alt: pd.Series | None = None,
-    hgvsc: pd.Series | None = None,
-    source: str = "<memory>",
-) -> pd.Series:
-    """Map MAF classes or Sequence Ontology consequence terms to MAF classes.
-
-    Combined SO terms (``missense_variant&splice_region_variant``) take the most severe term
-    (Ensembl VEP order). ``frameshift_variant`` becomes ``Frame_Shift_Ins`` when the
-    alternate allele is longer than the reference (or the HGVSc says ``ins``/``dup`` when the
-    alleles are absent), else ``Frame_Shift_Del``. ``protein_altering_variant`` becomes an
-    in-frame or frameshift insertion/deletion from the allele lengths, and
-    ``Missense_Mutation`` (never truncating) when the alleles are absent.
-
-    Parameters
-    ----------
-    values
-        Variant classes, one per mutation.
-    ref, alt
-        Reference and alternate alleles (``-`` or empty for none), aligned with ``values``.
-    hgvsc
-        Coding HGVS, used only for frameshifts without alleles.
-    source
-        File name for messages.
-
-    Returns
-    -------
-    pandas.Series
-        MAF classes, same index.
-
-    Raises
-    ------
-    InputError
-        If values are missing or are neither MAF classes nor known SO terms.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> classify_variants(pd.Series(["stop_gained&splice_region_variant", "Silent",
-    ...                              "splice_acceptor_variant&intron_variant"])).tolist()
-    ['Nonsense_Mutation', 'Silent', 'Splice_Site']
-    """
-    table = so_terms()
-    if values.isna().any():
-        n = int(values.isna().sum())
-        raise InputError(
-            f"{n} mutation row(s) have no variant class",
-            source=source,
-            fix="fill the variant class column (MAF Variant_Classification or SO terms) "
-            "or remove those rows",
-        )
-    text = values.astype(str)
-    uniq = pd.unique(text)
-    mapping = {u: _class_of_value(u, table) for u in uniq}
-    unknown = [u for u, c in mapping.items() if c is None]
-    if unknown:
-        counts = text[text.isin(unknown)].value_counts()
-        shown = ", ".join(f"{k!r} ({v} rows)" for k, v in counts.head(4).items())
-        more = f" and {len(unknown) - 4} more" if len(unknown) > 4 else ""
-        raise InputError(
-            f"unknown variant class(es) {shown}{more}",
-            source=source,
-            fix="use MAF Variant_Classification values (e.g. Missense_Mutation) or Sequence "
-            "Ontology terms (e.g. missense_variant); see docs/genomics.md for the list",
-        )
-    out = text.map(mapping)
-    special = out.isin(["Frame_Shift", "Protein_Altering"])
-    if special.any():
-        out = out.copy()
-        idx = out.index[special]
-        if ref is not None and alt is not None:
-            r = ref.loc[idx].fillna("").astype(str).replace("-", "")
-            a = alt.loc[idx].fillna("").astype(str).replace("-", "")
-            have = (r != "") | (a != "")
-            lr, la = r.str.len(), a.str.len()
-        else:
-            have = pd.Series(False, index=idx)
-            lr = la = pd.Series(0, index=idx)
-        ins = la > lr
-        inframe = ((la - lr).abs() % 3) == 0
-        fs_rows = out.loc[idx] == "Frame_Shift"
-        if hgvsc is not None:
-            hins = hgvsc.loc[idx].fillna("").astype(str).str.contains(r"ins|dup", regex=True)
-        else:
-            hins = pd.Series(False, index=idx)
-        fs_ins = np.where(have, ins, hins)
-        fs_class = np.where(fs_ins, "Frame_Shift_Ins", "Frame_Shift_Del")
-        pa_class = np.where(
-            have,
-            np.where(
-                inframe,
-                np.where(ins, "In_Frame_Ins", "In_Frame_Del"),
-                np.where(ins, "Frame_Shift_Ins", "Frame_Shift_Del"),
-            ),
-            "Missense_Mutation",
-        )
-        out.loc[idx] = np.where(fs_rows, fs_class, pa_class)
-    return out
-
-
 @dataclass(eq=False)
-class MutationTable:
+class MutationTable(SampleTable):
     """Somatic mutations in one schema.
 
     Attributes
@@ -341,16 +157,8 @@ class MutationTable:
     [['S1', 'BRAF', 'Missense_Mutation', 600.0]]
     """
 
-    data: pd.DataFrame
-    source: str = "<memory>"
     columns: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
     malformed_hgvsp_rows: list[int] = field(default_factory=list)
-
-    @property
-    def samples(self) -> list[str]:
-        """Sample ids with at least one row, in first-seen order."""
-        return list(pd.unique(self.data["sample_id"]))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -363,24 +171,15 @@ class MutationTable:
         columns: Mapping[str, str] | None = None,
         source: str = "<memory>",
         resolve_genes: bool = True,
-        on_malformed_hgvs: str = "warn",
+        on_malformed_hgvs: OnMalformedHgvs = "warn",
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
-        if on_malformed_hgvs not in MALFORMED_HGVS_OPTIONS:
-            raise InputError(
-                f"--malformed-hgvs {on_malformed_hgvs!r} is not an option",
-                source="--malformed-hgvs",
-                fix="use warn (default), raise or blank",
-            )
-        if frame.empty:
-            raise InputError(
-                "the mutation table has no rows",
-                source=source,
-                fix="give at least one mutation (samples without mutations are listed with "
-                "samples=... in compute_tmb)",
-            )
-        df = frame.copy(deep=False)
-        df.columns = [str(c) for c in df.columns]
+        check_choice("on_malformed_hgvs", on_malformed_hgvs, OnMalformedHgvs)
+        df = frame_with_rows(
+            frame, what="mutation table", source=source, deep=False,
+            fix="give at least one mutation (samples without mutations are listed with "
+            "samples=... in compute_tmb)",
+        )  # fmt: skip
         found = pick_columns(
             df, aliases=MAF_COLUMNS, mapping=columns, required=_REQUIRED, source=source,
             what="mutation table",
@@ -574,8 +373,9 @@ def read_maf(
     path: PathLike,
     *,
     columns: Mapping[str, str] | None = None,
+    sample_col: str | None = None,
     resolve_genes: bool = True,
-    on_malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
 ) -> MutationTable:
     r"""Read a MAF file or another per-mutation table.
 
@@ -593,6 +393,8 @@ def read_maf(
         Canonical field -> column name, for fields whose column is not found by name. Fields:
         ``sample_id``, ``gene``, ``variant_class`` (required), ``hgvsp``, ``hgvsc``,
         ``chrom``, ``start``, ``end``, ``ref``, ``alt``, ``t_depth``, ``t_alt_count``.
+    sample_col
+        The sample-id column (the same as ``columns={"sample_id": ...}``; it wins).
     resolve_genes
         Map gene symbols to current HGNC symbols with the offline resolver.
     on_malformed_hgvs
@@ -620,11 +422,12 @@ def read_maf(
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "riaz.csv"
     >>> _ = f.write_text("Patient,Hugo Symbol,Variant Classification,HGVS_p\n"
     ...                  "Pt1,PTEN,stop_gained,p.Arg406*\n")
-    >>> mt = read_maf(f, columns={"sample_id": "Patient", "gene": "Hugo Symbol",
-    ...                           "variant_class": "Variant Classification", "hgvsp": "HGVS_p"})
+    >>> mt = read_maf(f, sample_col="Patient", columns={"gene": "Hugo Symbol",
+    ...               "variant_class": "Variant Classification", "hgvsp": "HGVS_p"})
     >>> mt.data[["sample_id", "variant_class", "hgvsp_short"]].values.tolist()
     [['Pt1', 'Nonsense_Mutation', 'p.R406*']]
     """
+    columns = with_sample_col(columns, sample_col)
     numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
     if columns:
         numeric |= {v for k, v in columns.items() if k in _INTS}

@@ -8,11 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._resources import read_resource, resource_sha256
+from immunescape._result import Result
 from immunescape.errors import ImmunescapeWarning, InputError
 from immunescape.genomics._reading import PathLike
 from immunescape.genomics.copynumber import (
@@ -36,9 +38,11 @@ from immunescape.genomics.hla import (
     read_hla_loh,
 )
 from immunescape.genomics.knowledge import GeneKnowledge, load_gene_knowledge
-from immunescape.genomics.mutations import MutationTable, read_maf
+from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, read_maf
 from immunescape.genomics.scna import FGA_LOG2_THRESHOLD, scna_burden
 from immunescape.genomics.tmb import TMB_RULES, Assay, TmbRule, compute_tmb
+from immunescape.genomics.vcf import VcfFilter
+from immunescape.tables import write_tsv
 
 __all__ = [
     "GenomicsResult",
@@ -59,26 +63,58 @@ TABLE_FILES = {
 
 
 @dataclass(eq=False)
-class GenomicsResult:
+class GenomicsResult(Result):
     """The genomic tables and how they were made.
 
     Attributes
     ----------
-    tables
-        ``genomic_events`` (always), ``tmb`` (with mutations), ``hla`` (with HLA input),
-        ``scna`` (with segments).
-    provenance
-        Inputs, rules, thresholds, resource checksums, what was not computed and warnings:
-        JSON-serialisable, for run.json.
+    genomic_events, tmb, hla, scna
+        The tables (see :data:`immunescape.tables.TABLE_SPECS`): ``genomic_events`` (always),
+        ``tmb`` (with mutations), ``hla`` (with HLA input), ``scna`` (with segments); None
+        when not computed. :attr:`tables` holds those present, in this order.
+    settings
+        Inputs, rules, thresholds, what was not computed and resource checksums
+        (JSON-serialisable).
+    warnings
+        Warnings raised while reading and computing.
+
+    Examples
+    --------
+    >>> res = GenomicsResult(tmb=pd.DataFrame({"sample_id": ["S1"], "tmb_per_mb": [2.0]}))
+    >>> list(res.tables), res.to_frame().shape, res.warnings
+    (['tmb'], (1, 2), [])
     """
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    provenance: dict[str, Any] = field(default_factory=dict)
+    table_names: ClassVar[tuple[str, ...]] = ("genomic_events", "tmb", "hla", "scna")
+
+    genomic_events: pd.DataFrame | None = None
+    tmb: pd.DataFrame | None = None
+    hla: pd.DataFrame | None = None
+    scna: pd.DataFrame | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """``settings`` with ``warnings`` (after ``not_computed``), as written to run.json."""
+        out: dict[str, Any] = {}
+        for key, value in self.settings.items():
+            out[key] = value
+            if key == "not_computed":
+                out["warnings"] = list(self.warnings)
+        out.setdefault("warnings", list(self.warnings))
+        return out
 
 
 def _sha256(package: str, *parts: str) -> str:
     path = resources.files(package).joinpath(*parts)
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _shipped_sha256(name: str) -> str:
+    # read (and so verify) the file, then report its recorded digest
+    read_resource("immunescape.genomics", name)
+    return resource_sha256("immunescape.genomics", name)
 
 
 def _load(obj: Any, kind: type, reader: Any, **kwargs: Any) -> Any:
@@ -97,7 +133,7 @@ def run_genomics(
     hla: PathLike | HLAGenotypes | None = None,
     hla_loh: PathLike | pd.DataFrame | None = None,
     tmb_rule: TmbRule = "nonsynonymous",
-    assay: Assay | None = None,
+    tmb_assay: Assay | None = None,
     samples: Iterable[str] | None = None,
     patients: Mapping[str, str] | None = None,
     genes: Iterable[str] | None = None,
@@ -110,12 +146,13 @@ def run_genomics(
     segment_columns: Mapping[str, str] | None = None,
     hla_columns: Mapping[str, str] | None = None,
     hla_loh_columns: Mapping[str, str] | None = None,
-    on_malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
     vcf: Sequence[PathLike | MutationTable] | None = None,
     tumour_sample: str | None = None,
-    vcf_filter: str = "pass",
+    vcf_filter: VcfFilter = "pass",
     purity: float | None = None,
     ploidy: float = 2.0,
+    assay: Assay | None = None,
 ) -> GenomicsResult:
     """Read the genomic inputs and compute every genomic table.
 
@@ -137,8 +174,9 @@ def run_genomics(
         HLA class I genotypes (path or :class:`HLAGenotypes`).
     hla_loh
         Allele-specific HLA LOH calls (path or DataFrame from :func:`read_hla_loh`).
-    tmb_rule, assay, samples, patients, neoantigen_column
-        Passed to :func:`compute_tmb`.
+    tmb_rule, tmb_assay, samples, patients, neoantigen_column
+        Passed to :func:`compute_tmb` (``tmb_assay``: the capture assay, ``"exome"``,
+        ``"panel"`` or ``"genome"``).
     genes, knowledge
         Passed to :func:`call_events`.
     genome_build
@@ -156,6 +194,8 @@ def run_genomics(
         For gene calls from log2-ratio segments (see :func:`gene_calls_from_segments`).
         Segments become gene calls with ``gene_coords`` or, for GRCh38, the vendored
         coordinates.
+    assay
+        Former name of ``tmb_assay``, still accepted.
 
     Returns
     -------
@@ -173,11 +213,12 @@ def run_genomics(
     >>> mt = MutationTable.from_frame(pd.DataFrame({"Tumor_Sample_Barcode": ["S1"],
     ...     "Hugo_Symbol": ["B2M"], "Variant_Classification": ["Frame_Shift_Del"],
     ...     "HGVSp_Short": ["p.L13fs"]}), resolve_genes=False)
-    >>> res = run_genomics(maf=mt, capture_mb=38.0, assay="exome")
+    >>> res = run_genomics(maf=mt, capture_mb=38.0, tmb_assay="exome")
     >>> sorted(res.tables), res.tables["genomic_events"]["event"].tolist()
     (['genomic_events', 'tmb'], ['truncating'])
     """
     prov: dict[str, Any] = {"inputs": {}, "rules": {}, "not_computed": [], "warnings": []}
+    tmb_assay = tmb_assay if tmb_assay is not None else assay
     genes = list(genes) if genes is not None else None
     kb = knowledge if knowledge is not None else load_gene_knowledge()
     if maf is None and not vcf and cna is None and segments is None and hla is None \
@@ -192,11 +233,11 @@ def run_genomics(
     if vcf:
         from immunescape.genomics.vcf import read_vcf
 
-        tables = [mt] if mt is not None else []
-        tables += [_load(v, MutationTable, read_vcf, tumour_sample=tumour_sample,
+        stacked = [mt] if mt is not None else []
+        stacked += [_load(v, MutationTable, read_vcf, tumour_sample=tumour_sample,
                          vcf_filter=vcf_filter, on_malformed_hgvs=on_malformed_hgvs)
                    for v in vcf]  # fmt: skip
-        mt = combine_mutations(tables)
+        mt = combine_mutations(stacked)
     cn = _load(cna, GeneCNA, read_cna, columns=cna_columns)
     seg = _load(segments, Segments, read_segments, columns=segment_columns)
     geno = _load(hla, HLAGenotypes, read_hla, columns=hla_columns)
@@ -243,12 +284,12 @@ def run_genomics(
             )
         tables["tmb"] = compute_tmb(
             mt, capture_mb=capture_mb, rule=tmb_rule, samples=samples, patients=patients,
-            assay=assay, neoantigen_column=neoantigen_column,
+            tmb_assay=tmb_assay, neoantigen_column=neoantigen_column,
         )  # fmt: skip
         prov["rules"]["tmb"] = {
             "rule": tmb_rule,
             "classes_counted": sorted(TMB_RULES[tmb_rule]),
-            "assay": assay,
+            "assay": tmb_assay,
             "capture_mb": capture_mb if not isinstance(capture_mb, Mapping) else "per sample",
             "duplicates": "one count per (sample, variant)",
             "key": "sample_id" + (" (patient_id added)" if patients else ""),
@@ -324,15 +365,13 @@ def run_genomics(
         }
         if knowledge is None
         else {"file": "user-supplied GeneKnowledge"},
-        "so_terms": {"sha256": _sha256("immunescape.genomics", "data", "so_terms.tsv")},
-        "centromeres": {"sha256": _sha256("immunescape.genomics", "data", "centromeres.tsv")},
-        "hla_supertypes": {
-            "sha256": _sha256("immunescape.genomics", "data", "hla_supertypes_sidney2008.tsv")
-        },
+        "so_terms": {"sha256": _shipped_sha256("so_terms.tsv")},
+        "centromeres": {"sha256": _shipped_sha256("centromeres.tsv")},
+        "hla_supertypes": {"sha256": _shipped_sha256("hla_supertypes_sidney2008.tsv")},
     }
     logger.info("genomics: %s", ", ".join(f"{k} {len(v)} rows" for k, v in tables.items()))
-    ordered = {k: tables[k] for k in TABLE_FILES if k in tables}
-    return GenomicsResult(tables=ordered, provenance=prov)
+    found = prov.pop("warnings")
+    return GenomicsResult(**tables, settings=prov, warnings=found)
 
 
 def combine_mutations(tables: Sequence[MutationTable]) -> MutationTable:
@@ -390,20 +429,13 @@ def combine_mutations(tables: Sequence[MutationTable]) -> MutationTable:
     )
 
 
-def _for_tsv(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.BooleanDtype) or out[c].dtype == bool:
-            out[c] = out[c].map({True: "true", False: "false"}).astype(object)
-    return out
-
-
 def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[str, Path]:
     r"""Write the tables of a :class:`GenomicsResult` as TSV files.
 
-    Booleans are written ``true``/``false``, missing values ``NA``, floats with up to 6
-    significant digits. The directory must exist (the CLI writes into a temporary directory
-    and renames it, so a failed run leaves nothing behind).
+    Written by :func:`immunescape.tables.write_tsv` (booleans ``true``/``false``, missing
+    values ``NA``, floats with up to 6 significant digits). The directory must exist (the
+    CLI writes into a temporary directory and renames it, so a failed run leaves nothing
+    behind).
 
     Parameters
     ----------
@@ -426,9 +458,9 @@ def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[s
     Examples
     --------
     >>> import tempfile
-    >>> res = GenomicsResult(tables={"tmb": pd.DataFrame({"sample_id": ["S1"],
+    >>> res = GenomicsResult(tmb=pd.DataFrame({"sample_id": ["S1"],
     ...     "n_mutations_counted": [3], "capture_mb": [1.5], "tmb_per_mb": [2.0],
-    ...     "rule": ["nonsynonymous; panel"]})})
+    ...     "rule": ["nonsynonymous; panel"]}))
     >>> paths = write_genomics_tables(res, tempfile.mkdtemp())
     >>> paths["tmb"].read_text().splitlines()[1]
     'S1\t3\t1.5\t2\tnonsynonymous; panel'
@@ -438,9 +470,7 @@ def write_genomics_tables(result: GenomicsResult, directory: PathLike) -> dict[s
         raise InputError("output directory does not exist", source=str(d), fix="create it first")
     paths: dict[str, Path] = {}
     for name, table in result.tables.items():
-        path = d / TABLE_FILES.get(name, f"{name}.tsv")
-        _for_tsv(table).to_csv(path, sep="\t", index=False, na_rep="NA", float_format="%.6g")
-        paths[name] = path
+        paths[name] = write_tsv(table, d / TABLE_FILES[name])
     return paths
 
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
+from immunescape.genomics._reading import read_shipped_table
 from immunescape.genomics.copynumber import Segments
 
 __all__ = ["scna_burden", "centromeres", "FGA_LOG2_THRESHOLD", "GenomeBuild"]
@@ -32,6 +33,8 @@ __all__ = ["scna_burden", "centromeres", "FGA_LOG2_THRESHOLD", "GenomeBuild"]
 #: |log2 ratio| from which a segment counts as altered (Chin et al. 2007).
 FGA_LOG2_THRESHOLD = 0.2
 GenomeBuild = Literal["GRCh37", "GRCh38"]
+#: How a segment is called gained or lost (``auto``: log2 when given, else copy number).
+ScnaMethod = Literal["auto", "log2", "copy_number"]
 _BUILD_ALIASES = {"grch37": "GRCh37", "hg19": "GRCh37", "grch38": "GRCh38", "hg38": "GRCh38"}
 _ARM_ORDER = [str(i) for i in range(1, 23)] + ["X", "Y"]
 
@@ -51,9 +54,7 @@ def centromeres() -> pd.DataFrame:
     >>> c.loc[(c.build == "GRCh37") & (c.chrom == "1"), "cen_start"].item()
     121535434
     """
-    path = resources.files("immunescape.genomics") / "data" / "centromeres.tsv"
-    with path.open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, sep="\t", comment="#", dtype={"chrom": str})
+    return read_shipped_table("centromeres.tsv", dtype={"chrom": str})
 
 
 def _build(name: str) -> str:
@@ -75,7 +76,7 @@ def scna_burden(
     arm_fraction: float = 0.5,
     ploidy: float | Mapping[str, float] = 2.0,
     include_sex_chromosomes: bool = False,
-    method: Literal["auto", "log2", "copy_number"] = "auto",
+    method: ScnaMethod = "auto",
 ) -> pd.DataFrame:
     """Fraction of genome altered and arm-level gains/losses per sample (the ``scna`` table).
 
@@ -119,16 +120,9 @@ def scna_burden(
     >>> round(float(out.fraction_genome_altered[0]), 3), out.arms_gained[0]
     (0.508, '1q')
     """
-    if not (0 < threshold < 10):
-        raise InputError(
-            f"threshold={threshold!r} must be a positive |log2 ratio|",
-            source="threshold",
-            fix="use e.g. 0.2 (Chin et al. 2007) or 0.3",
-        )
-    if not (0 < arm_fraction <= 1):
-        raise InputError(
-            f"arm_fraction={arm_fraction!r} must be in (0, 1]", source="arm_fraction", fix="use 0.5"
-        )
+    check_range("threshold", threshold, low=0, high=10, low_open=True, high_open=True)
+    check_range("arm_fraction", arm_fraction, low=0, high=1, low_open=True)
+    check_choice("method", method, ScnaMethod)
     d = segments.data.copy()
     if not include_sex_chromosomes:
         d = d.loc[~d["chrom"].isin(["X", "Y"])]
@@ -144,7 +138,7 @@ def scna_burden(
         gained = d["log2"].to_numpy() >= threshold
         lost = d["log2"].to_numpy() <= -threshold
         label = f"|log2 ratio| >= {threshold:g}"
-    elif method == "copy_number":
+    else:  # copy_number
         if d["total_cn"].isna().all():
             raise InputError(
                 "segments have no total copy numbers", source=segments.source,
@@ -166,11 +160,6 @@ def scna_burden(
         gained = tcn > np.round(base)
         lost = tcn < np.round(base)
         label = "total copy number != ploidy"
-    else:
-        raise InputError(
-            f"method={method!r} is not an option", source="method",
-            fix="use 'auto', 'log2' or 'copy_number'",
-        )  # fmt: skip
     length = (d["end"] - d["start"] + 1).to_numpy(dtype=float)
     frame = pd.DataFrame(
         {

@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics.mutations import NONSYNONYMOUS, MutationTable
 
@@ -82,8 +83,9 @@ def compute_tmb(
     rule: TmbRule = "nonsynonymous",
     samples: Iterable[str] | None = None,
     patients: Mapping[str, str] | None = None,
-    assay: Assay | None = None,
+    tmb_assay: Assay | None = None,
     neoantigen_column: str | None = None,
+    assay: Assay | None = None,
 ) -> pd.DataFrame:
     """Count mutations per sample and divide by the capture size (the ``tmb`` table).
 
@@ -100,13 +102,15 @@ def compute_tmb(
         default the samples present in ``mutations``.
     patients
         Optional sample -> patient mapping; adds ``patient_id``.
-    assay
-        ``"exome"``, ``"panel"`` or ``"genome"``: recorded in the ``rule`` text so TMB values
-        of different assays are not silently compared.
+    tmb_assay
+        The capture assay, ``"exome"``, ``"panel"`` or ``"genome"``: recorded in the ``rule``
+        text so TMB values of different assays are not silently compared.
     neoantigen_column
         A per-mutation column of the input holding predicted neoantigens (a count, or
         true/false); summed per sample over the de-duplicated mutations into
         ``neoantigen_load``.
+    assay
+        Former name of ``tmb_assay``, still accepted.
 
     Returns
     -------
@@ -127,19 +131,13 @@ def compute_tmb(
     ...     "Tumor_Sample_Barcode": ["S1", "S1", "S1"], "Hugo_Symbol": ["B2M", "TP53", "TTN"],
     ...     "Variant_Classification": ["Frame_Shift_Del", "Missense_Mutation", "Silent"]}),
     ...     resolve_genes=False)
-    >>> compute_tmb(mt, capture_mb=2.0, samples=["S1", "S2"], assay="panel").values.tolist()
+    >>> compute_tmb(mt, capture_mb=2.0, samples=["S1", "S2"], tmb_assay="panel").values.tolist()
     [['S1', 2, 2.0, 1.0, 'nonsynonymous; panel'], ['S2', 0, 2.0, 0.0, 'nonsynonymous; panel']]
     """
-    if rule not in TMB_RULES:
-        raise InputError(
-            f"rule={rule!r} is not a TMB rule",
-            source="rule",
-            fix=f"use one of {', '.join(TMB_RULES)}",
-        )
-    if assay is not None and assay not in ("exome", "panel", "genome"):
-        raise InputError(
-            f"assay={assay!r} is not an option", source="assay", fix="use exome, panel or genome"
-        )
+    check_choice("rule", rule, TmbRule)
+    tmb_assay = tmb_assay if tmb_assay is not None else assay
+    if tmb_assay is not None:
+        check_choice("tmb_assay", tmb_assay, Assay)
     dedup, _ = mutations.deduplicated()
     d = dedup.data
     sample_list = list(dict.fromkeys(str(s) for s in samples)) if samples is not None else []
@@ -157,7 +155,7 @@ def compute_tmb(
     capture = _capture(capture_mb, sample_list)
     counted = d.loc[d["variant_class"].isin(TMB_RULES[rule])]
     n = counted.groupby("sample_id").size().reindex(sample_list, fill_value=0).astype(int)
-    rule_text = rule if assay is None else f"{rule}; {assay}"
+    rule_text = rule if tmb_assay is None else f"{rule}; {tmb_assay}"
     out = pd.DataFrame(
         {
             "sample_id": sample_list,

@@ -33,19 +33,29 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal, get_args
 from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.genomics._reading import PathLike
-from immunescape.genomics.mutations import MutationTable, so_terms
+from immunescape.genomics._vcf_records import (
+    Annotation,
+    maf_alleles,
+    parse_format,
+    read_counts,
+    vep_alleles,
+)
+from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, so_terms
 
-__all__ = ["read_vcf", "write_maf", "VCF_FILTERS"]
+__all__ = ["read_vcf", "write_maf", "VCF_FILTERS", "VcfFilter"]
 
 #: Accepted values of ``vcf_filter``.
-VCF_FILTERS = ("pass", "all")
+VcfFilter = Literal["pass", "all"]
+VCF_FILTERS: tuple[str, ...] = get_args(VcfFilter)
 
 _GENERIC_TUMOUR = {"TUMOR", "TUMOUR", "T", "TUMOR_DNA", "TUMOUR_DNA"}
 _NOT_ANNOTATED_FIX = (
@@ -109,15 +119,6 @@ def _repaired_copy(p: Path, directory: str) -> tuple[Path, list[str]]:
     return out, notes
 
 
-def _parse_format(description: str) -> list[str]:
-    m = re.search(r"Format:\s*'?([^'\"]+)'?", description) or re.search(
-        r"annotations:\s*'([^']+)'", description
-    )
-    if m is None:
-        return []
-    return [f.strip() for f in m.group(1).split("|")]
-
-
 def _pick_tumour(
     samples: list[str], header: str, tumour_sample: str | None, source: str
 ) -> int | None:
@@ -155,181 +156,14 @@ def _pick_tumour(
         fix="name it with --tumour-sample NAME (Python: tumour_sample=...)",
     )
 
-
-def _maf_alleles(pos: int, ref: str, alt: str) -> tuple[int, int, str, str]:
-    """VCF allele -> MAF (start, end, ref, alt) with the vcf2maf convention."""
-    if len(ref) != len(alt) and ref and alt and ref[0] == alt[0]:
-        r, a = ref[1:] or "-", alt[1:] or "-"
-        if r == "-":
-            return pos, pos + 1, r, a
-        return pos + 1, pos + len(r), r, a
-    return pos, pos + len(ref) - 1, ref, alt
-
-
-def _vep_alleles(ref: str, alts: list[str]) -> list[set[str]]:
-    """Return the strings VEP may write in CSQ ``Allele`` for each alternate allele.
-
-    VEP removes the first base of every allele when they all share it and the record has an
-    indel (``-`` for an empty allele); the untrimmed form is accepted too.
-    """
-    trim_all = all(a[:1] == ref[:1] for a in alts) and any(len(a) != len(ref) for a in alts)
-    out = []
-    for a in alts:
-        forms = {a}
-        if trim_all or (a[:1] == ref[:1] and len(a) != len(ref)):
-            forms.add(a[1:] or "-")
-        out.append(forms)
-    return out
-
-
-class _Annotation:
-    """Field positions of a CSQ/ANN header and the picking rule."""
-
-    def __init__(self, key: str, fields: list[str], ranks: dict[str, int]):
-        self.key = key
-        self.vep = key != "ANN"
-        idx = {f: i for i, f in enumerate(fields)}
-        names = {
-            "allele": ("Allele",),
-            "consequence": ("Consequence", "Annotation"),
-            "gene": ("SYMBOL", "Gene_Name"),
-            "transcript": ("Feature", "Feature_ID"),
-            "biotype": ("BIOTYPE", "Transcript_BioType"),
-            "hgvsc": ("HGVSc", "HGVS.c"),
-            "hgvsp": ("HGVSp", "HGVS.p"),
-            "canonical": ("CANONICAL",),
-            "pick": ("PICK",),
-            "allele_num": ("ALLELE_NUM",),
-        }
-        self.pos = {k: next((idx[n] for n in v if n in idx), None) for k, v in names.items()}
-        self.n = len(fields)
-        self.ranks = ranks
-        self.unknown_terms: dict[str, int] = {}
-
-    def _get(self, parts: list[str], key: str) -> str:
-        i = self.pos[key]
-        return parts[i] if i is not None and i < len(parts) else ""
-
-    def severity(self, consequence: str) -> int:
-        best = 10_000
-        for t in re.split(r"[&,]", consequence):
-            t = t.strip()
-            if not t:
-                continue
-            r = self.ranks.get(t.lower())
-            if r is None:
-                self.unknown_terms[t] = self.unknown_terms.get(t, 0) + 1
-                continue
-            best = min(best, r)
-        return best
-
-    def pick(self, entries: list[list[str]]) -> list[str] | None:
-        if not entries:
-            return None
-        if self.vep:
-            picked = [e for e in entries if self._get(e, "pick") == "1"]
-            if picked:
-                return picked[0]
-            canon = [e for e in entries if self._get(e, "canonical").upper() == "YES"]
-            if canon:
-                entries = canon
-        scored = [
-            (self.severity(self._get(e, "consequence")),
-             0 if self._get(e, "biotype") == "protein_coding" else 1, i)
-            for i, e in enumerate(entries)
-        ]  # fmt: skip
-        best = min(scored)
-        if best[0] >= 10_000:
-            return None
-        return entries[best[2]]
-
-
-def _int_or_nan(values: np.ndarray) -> np.ndarray:
-    """Return the numbers of one sample's FORMAT value.
-
-    Text values (undeclared or String-typed keys, percent-encoded) are split on commas;
-    missing values and htslib's vector-end markers give NaN.
-    """
-    arr = np.asarray(values)
-    if arr.dtype.kind in "USO":
-        out = []
-        for part in unquote(str(arr.reshape(-1)[0] if arr.size else "")).split(","):
-            try:
-                out.append(float(part.strip().rstrip("%")))
-            except ValueError:
-                out.append(np.nan)
-        v = np.asarray(out, dtype=float)
-    else:
-        v = arr.astype(float).reshape(-1)
-    v[v < 0] = np.nan  # htslib missing / vector end
-    return v
-
-
-def _counts(rec, t: int, ref: str, alts: list[str], fmt: set[str], varscan: bool):
-    """(depth, alt counts per alt allele, VAF per alt allele) of the tumour column."""
-    n = len(alts)
-    alt = np.full(n, np.nan)
-    vaf = np.full(n, np.nan)
-    depth = np.nan
-    if "DP" in fmt:
-        d = rec.format("DP")
-        if d is not None:
-            depth = float(_int_or_nan(d[t])[0])
-    if varscan and "RD" in fmt and "AD" in fmt:
-        rd, ad = rec.format("RD"), rec.format("AD")
-        if ad is not None:
-            alt[:] = float(_int_or_nan(ad[t])[0])
-        if np.isnan(depth) and rd is not None and ad is not None:
-            depth = float(_int_or_nan(rd[t])[0]) + alt[0]
-        if "FREQ" in fmt:
-            f = rec.format("FREQ")
-            if f is not None:
-                text = unquote(str(f[t])).strip().rstrip("%")
-                try:
-                    vaf[:] = float(text) / 100.0
-                except ValueError:
-                    pass
-    elif "AD" in fmt:
-        ad = rec.format("AD")
-        if ad is not None:
-            a = _int_or_nan(ad[t])
-            if len(a) >= n + 1:
-                alt = a[1 : n + 1].copy()
-                if np.isnan(depth) and not np.isnan(a[: n + 1]).any():
-                    depth = float(np.nansum(a[: n + 1]))
-    elif "TIR" in fmt and "TAR" in fmt:  # Strelka indels, tier 1
-        tir, tar = rec.format("TIR"), rec.format("TAR")
-        if tir is not None:
-            alt[:] = float(_int_or_nan(tir[t])[0])
-        if np.isnan(depth) and tar is not None and tir is not None:
-            depth = float(_int_or_nan(tar[t])[0]) + alt[0]
-    elif {"AU", "CU", "GU", "TU"} <= fmt:  # Strelka SNVs, tier 1
-        tier1 = {}
-        for b in "ACGT":
-            v = rec.format(f"{b}U")
-            tier1[b] = float(_int_or_nan(v[t])[0]) if v is not None else np.nan
-        for i, a in enumerate(alts):
-            alt[i] = tier1.get(a, np.nan)
-        if np.isnan(depth):
-            depth = float(np.nansum([tier1.get(ref, np.nan), *alt]))
-    if "AF" in fmt and not varscan:
-        af = rec.format("AF")
-        if af is not None and af.dtype.kind == "f":
-            v = np.asarray(af[t], dtype=float)[:n]
-            vaf[: len(v)] = v
-    missing = np.isnan(vaf) & ~np.isnan(alt) & (depth > 0)
-    vaf[missing] = alt[missing] / depth
-    return depth, alt, vaf
-
-
 def read_vcf(
     path: PathLike,
     *,
     tumour_sample: str | None = None,
     sample_id: str | None = None,
-    vcf_filter: str = "pass",
+    vcf_filter: VcfFilter = "pass",
     resolve_genes: bool = True,
-    on_malformed_hgvs: str = "warn",
+    on_malformed_hgvs: OnMalformedHgvs = "warn",
 ) -> MutationTable:
     r"""Read an annotated somatic VCF (VEP ``CSQ`` or SnpEff ``ANN``) as mutations.
 
@@ -392,12 +226,7 @@ def read_vcf(
         ) from None
     p = Path(path)
     src = str(p)
-    if vcf_filter not in VCF_FILTERS:
-        raise InputError(
-            f"--vcf-filter must be 'pass' or 'all', not {vcf_filter!r}",
-            source="--vcf-filter",
-            fix="use pass (FILTER PASS only) or all",
-        )
+    check_choice("vcf_filter", vcf_filter, VcfFilter)
     if not p.exists():
         raise InputError("file not found", source=src, fix="check the path")
     if p.is_dir() or p.stat().st_size == 0:
@@ -427,7 +256,7 @@ def read_vcf(
             if re.search(rf"^##INFO=<ID={k},", header, re.MULTILINE)
         }
         vep_key = "CSQ" if "CSQ" in keys else ("vep" if "vep" in keys else None)
-        if vep_key is not None and "ANN" in keys and "Allele" not in _parse_format(
+        if vep_key is not None and "ANN" in keys and "Allele" not in parse_format(
             str(keys[vep_key].get("Description", ""))
         ):
             notes.append(f"{vep_key} declares no Allele subfield: SnpEff ANN used instead")
@@ -449,7 +278,7 @@ def read_vcf(
                 source=src,
                 fix=_NOT_ANNOTATED_FIX,
             )
-        fields = _parse_format(str(keys[key].get("Description", "")))
+        fields = parse_format(str(keys[key].get("Description", "")))
         if not ({"Consequence", "Annotation"} & set(fields)):
             raise InputError(
                 f"the {key} header does not declare its subfields (Format: Allele|Consequence|...)",
@@ -458,7 +287,7 @@ def read_vcf(
             )
         table = so_terms()
         ranks = {t.lower(): int(r) for t, r in table["rank"].items()}
-        ann = _Annotation(key, fields, ranks)
+        ann = Annotation(key, fields, ranks)
         t = _pick_tumour(samples, header, tumour_sample, src)
         if sample_id is None:
             tumour_name = samples[t] if t is not None else None
@@ -492,13 +321,13 @@ def read_vcf(
             entries = [e.split("|") for e in str(raw).split(",")]
             rec_fmt = set(rec.FORMAT) if t is not None and rec.FORMAT else set()
             if t is not None:
-                depth, alt_n, vaf = _counts(rec, t, ref, alts, rec_fmt, varscan)
+                depth, alt_n, vaf = read_counts(rec, t, ref, alts, rec_fmt, varscan)
                 gts = rec.genotypes[t][:-1] if "GT" in rec_fmt else []
             else:
                 depth, alt_n, vaf = np.nan, np.full(len(alts), np.nan), np.full(len(alts), np.nan)
                 gts = []
             called = [g for g in gts if g is not None and g >= 0]
-            forms = _vep_alleles(ref, alts) if ann.vep else [{a} for a in alts]
+            forms = vep_alleles(ref, alts) if ann.vep else [{a} for a in alts]
             anum = ann.pos["allele_num"]
             for i, a in enumerate(alts):
                 if sv[i]:
@@ -523,7 +352,7 @@ def read_vcf(
                 if best is None:
                     n_no_ann += 1
                     continue
-                start, end, r, al = _maf_alleles(rec.POS, ref, a)
+                start, end, r, al = maf_alleles(rec.POS, ref, a)
                 hgvsp = ann._get(best, "hgvsp")
                 hgvsc = ann._get(best, "hgvsc")
                 if "%" in hgvsp:
@@ -645,5 +474,7 @@ def write_maf(mutations: MutationTable, path: PathLike) -> Path:
         c for c in frame.columns if c not in ("Hugo_Symbol", "Tumor_Sample_Barcode")
     ]
     out = Path(path)
+    # a MAF for the readers, not an immunescape output table: missing values stay empty cells
+    # (the MAF convention), so immunescape.tables.write_tsv (which writes NA) is not used
     frame[order].to_csv(out, sep="\t", index=False)
     return out
