@@ -58,23 +58,38 @@ def test_shipped_files_match_their_checksums(name):
     assert doc["version"] == "1" and doc["built_by"].startswith("scripts/")
 
 
-def test_tampered_file_is_refused(tmp_path, monkeypatch):
-    from immunescape.errors import InputError
+def _fake_data_dir(tmp_path, monkeypatch):
+    """Point the shared resource loader at ``tmp_path`` (as if it were ``mechanisms/data``)."""
+    from immunescape import _resources
+
+    class Pkg:
+        def joinpath(self, *parts):
+            return tmp_path.joinpath(*parts[1:])
+
+    monkeypatch.setattr(_resources.resources, "files", lambda _pkg: Pkg())
+
+
+def test_tampered_file_is_a_resource_error_not_an_input_error(tmp_path, monkeypatch):
+    from immunescape.errors import InputError, ResourceError
     from immunescape.mechanisms import _reference as R
 
-    class FakeBase:
-        def __truediv__(self, name):
-            return tmp_path / name
-
-    class FakeFiles:
-        def __truediv__(self, _):
-            return FakeBase()
-
-    (tmp_path / "x.json").write_text('{"version": "1"}')
+    _fake_data_dir(tmp_path, monkeypatch)
+    body = b'{"version": "1"}'
+    (tmp_path / "x.json").write_bytes(body)
     (tmp_path / "x.json.sha256").write_text("0" * 64 + "  x.json\n")
-    monkeypatch.setattr(R.resources, "files", lambda _pkg: FakeFiles())
-    with pytest.raises(InputError, match="checksum"):
+    with pytest.raises(ResourceError, match="corrupt") as info:
         R._read_checked("x.json")
+    assert not isinstance(info.value, InputError)  # exit 1 ("reinstall"), not the user's fault
+    # the right digest (computed here with hashlib) is accepted and reported
+    digest = hashlib.sha256(body).hexdigest()
+    (tmp_path / "x.json.sha256").write_text(f"{digest}  x.json\n")
+    assert R._read_checked("x.json") == {"version": "1", "sha256": digest}
+    # a file that passes its checksum but is not JSON is still the installation's fault
+    (tmp_path / "y.json").write_bytes(b"{not json")
+    (tmp_path / "y.json.sha256").write_text(
+        hashlib.sha256(b"{not json").hexdigest() + "  y.json\n")
+    with pytest.raises(ResourceError, match="not valid JSON"):
+        R._read_checked("y.json")
 
 
 def test_reference_lists_cohorts_groups_and_licence():

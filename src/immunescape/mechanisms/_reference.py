@@ -1,8 +1,9 @@
 """The shipped reference distributions and the phenotype model (versioned, checksummed data).
 
 Two small JSON files live in ``immunescape/mechanisms/data/``, each with a ``.sha256`` file
-next to it; the checksum is verified every time a file is read, so an edited or truncated
-file is refused rather than used.
+next to it. They are read through :func:`immunescape._resources.read_resource`, which verifies
+the checksum on every read: an edited, truncated or missing file raises
+:class:`~immunescape.errors.ResourceError` (exit code 1, "reinstall") rather than being used.
 
 ``reference_v1.json`` (built by ``scripts/build_phenotype_reference.py`` from the
 whole-transcriptome PredictioR cohorts in ``../shared/data/predictior_icb``; only summary
@@ -33,13 +34,13 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from immunescape.errors import InputError
+from immunescape._resources import REINSTALL, read_resource
+from immunescape.errors import ResourceError
 
 __all__ = [
     "REFERENCE_FILE",
@@ -51,6 +52,7 @@ __all__ = [
     "N_QUANTILES",
 ]
 
+_PACKAGE = "immunescape.mechanisms"
 REFERENCE_FILE = "reference_v1.json"
 MODEL_FILE = "phenotype_model_v1.json"
 #: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
@@ -69,18 +71,18 @@ CANCER_TYPE_ALIASES: dict[str, str] = {
 
 
 def _read_checked(name: str) -> dict[str, Any]:
-    base = resources.files("immunescape.mechanisms") / "data"
-    raw = (base / name).read_bytes()
-    want = (base / f"{name}.sha256").read_text(encoding="utf-8").split()[0]
-    got = hashlib.sha256(raw).hexdigest()
-    if got != want:
-        raise InputError(
-            f"shipped data file {name} fails its checksum (sha256 {got[:12]} != {want[:12]})",
-            source=f"immunescape/mechanisms/data/{name}",
-            fix="reinstall immunescape or rebuild the file with its script under scripts/",
-        )
-    doc = json.loads(raw.decode("utf-8"))
-    doc["sha256"] = got
+    """Read one shipped JSON file through :func:`immunescape._resources.read_resource`.
+
+    A missing, corrupt or unparsable file raises :class:`~immunescape.errors.ResourceError`
+    (the installation is at fault, not the user's input).
+    """
+    raw = read_resource(_PACKAGE, name)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResourceError(f"the shipped file {_PACKAGE}/data/{name} is not valid JSON "
+                            f"({exc}); {REINSTALL}") from None
+    doc["sha256"] = hashlib.sha256(raw).hexdigest()
     return doc
 
 
