@@ -247,10 +247,19 @@ def immune_phenotypes(
 
     Examples
     --------
+    A simulated 5,000-gene cohort is a panel: with 24 samples it is scaled within itself,
+    with 3 it cannot be scaled and says why.
+
     >>> from immunescape.datasets import simulate_cohort
-    >>> res = immune_phenotypes(simulate_cohort(3, seed=1).as_expression())
-    >>> res.table[["p_inflamed", "p_excluded", "p_desert"]].sum(axis=1).round(6).tolist()
-    [1.0, 1.0, 1.0]
+    >>> res = immune_phenotypes(simulate_cohort(24, seed=1).as_expression())
+    >>> t = res.table
+    >>> t[["p_inflamed", "p_excluded", "p_desert"]].sum(axis=1).round(6).unique().tolist()
+    [1.0]
+    >>> t["feature_set"].unique().tolist(), t["scale"].iloc[0].split(" (")[0]
+    (['full'], 'analysed cohort')
+    >>> small = immune_phenotypes(simulate_cohort(3, seed=1).as_expression()).table
+    >>> bool(small["immune_phenotype"].isna().all()), small["not_assessable"].iloc[0][:25]
+    (True, 'panel of 5000 genes and 3')
     """
     model = model or load_shipped(MODEL_FILE)
     classes = list(model["classes"])

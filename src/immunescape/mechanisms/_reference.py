@@ -26,7 +26,7 @@ back to within-cohort comparisons for them (and say so).
 
 ``phenotype_model_v1.json`` (built by ``scripts/build_phenotype_model.py`` from the IMvigor210
 development subset): multinomial logistic regression coefficients per feature set, with the
-cross-validated performance measured when it was built.
+nested cross-validated performance measured when it was built.
 """
 
 from __future__ import annotations
@@ -99,12 +99,12 @@ def load_shipped(name: str) -> dict[str, Any]:
 
 
 def shipped_reference() -> dict[str, Any]:
-    """The shipped reference document (see the module documentation)."""
+    """Return the shipped reference document (see the module documentation)."""
     return load_shipped(REFERENCE_FILE)
 
 
 def reference_group(cancer_type: str | None) -> str:
-    """The reference group for a cancer type: its own when shipped, else ``pan_cancer``.
+    """Return the reference group of a cancer type: its own if shipped, else ``pan_cancer``.
 
     Examples
     --------
@@ -119,7 +119,7 @@ def reference_group(cancer_type: str | None) -> str:
 
 
 def reference_score_table(group: str) -> pd.DataFrame:
-    """The shipped per-signature quantiles of ``group`` as a pseudo-cohort.
+    """Return the shipped per-signature quantiles of ``group`` as a pseudo-cohort.
 
     Row ``k`` holds every score's quantile at probability ``(k + 0.5) / 100``, so the
     percentile of a value against this table (:func:`~immunescape.mechanisms.percentile_table`
