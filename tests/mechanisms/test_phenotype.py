@@ -378,3 +378,13 @@ def test_panel_without_stromal_genes_falls_back_and_says_so(dev):
     assert (t["feature_set"] == "immune").all() and t["immune_phenotype"].notna().all()
     full = immune_phenotypes(expr).table
     assert (full["feature_set"] == "full").all()
+
+
+def test_phenotype_result_has_the_one_result_shape():
+    from immunescape._result import Result
+
+    z = Expression(pd.DataFrame({"CD8A": [1.0, -1.0]}, index=["a", "b"]), unit="zscore")
+    res = immune_phenotypes(z)
+    assert isinstance(res, Result) and list(res.tables) == ["phenotypes"]
+    assert res.to_frame() is res.table and res.settings is res.provenance
+    assert res.settings["model"]["file"] == MODEL_FILE and res.warnings == []

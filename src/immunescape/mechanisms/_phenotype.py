@@ -39,11 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from immunescape._result import Result
 from immunescape.expression import CENTRED_UNITS, Expression
 from immunescape.mechanisms._reference import (
     MODEL_FILE,
@@ -122,20 +123,32 @@ PHENOTYPE_GENES: list[str] = sorted({g for gs in FEATURE_GENES.values() for g in
 
 
 @dataclass
-class PhenotypeResult:
+class PhenotypeResult(Result):
     """Phenotype calls and how they were made.
 
     Attributes
     ----------
     table
-        ``phenotypes.tsv`` (:data:`PHENOTYPE_COLUMNS`).
+        ``phenotypes.tsv`` (:data:`PHENOTYPE_COLUMNS`); also the result's one table,
+        ``phenotypes`` (:attr:`~immunescape._result.Result.tables`).
     provenance
         For ``run.json``: the scale (reference) used, model version and checksum, feature
-        sets and their cross-validated performance.
+        sets and their cross-validated performance; also :attr:`settings`.
     """
 
+    table_names: ClassVar[tuple[str, ...]] = ("phenotypes",)
     table: pd.DataFrame
     provenance: dict[str, Any]
+
+    @property
+    def phenotypes(self) -> pd.DataFrame:
+        """The ``phenotypes.tsv`` table (the same object as :attr:`table`)."""
+        return self.table
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The provenance: scale, model file and checksum, feature sets used."""
+        return self.provenance
 
 
 def phenotype_gene_z(
