@@ -32,13 +32,14 @@ inner procedure on all of them.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from build_phenotype_reference import write_json_resource  # noqa: E402
 
 VERSION = "1"
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -167,13 +168,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{cv['balanced_accuracy_max']:.3f}); recall {cv['recall']}; "
               f"C={C}; confusion {cv['confusion_matrix']['counts_summed_over_repeats']}",
               file=sys.stderr)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(doc, sort_keys=True, indent=1) + "\n"
-    (out / doc["file"]).write_text(text, encoding="utf-8")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    (out / f"{doc['file']}.sha256").write_text(f"{digest}  {doc['file']}\n", encoding="utf-8")
-    print(f"wrote {out / doc['file']} (sha256 {digest[:12]})", file=sys.stderr)
+    write_json_resource(doc, Path(args.out), indent=1)
     return 0
 
 
