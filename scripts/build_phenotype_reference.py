@@ -19,8 +19,8 @@ is not on the whole-transcriptome scale. Cite the original studies.
 What is computed
 ----------------
 Each file is read with :func:`immunescape.io.read_expression` (unit detected as log2 TPM,
-``on_missing="drop_genes"``: Nathanson 2017 has 59 genes with missing values,
-offset 0.001), exactly as a user's file would be, so every statistic is on the package's own
+offset 0.001; genes with missing values dropped, the default: Nathanson 2017 has 59), exactly
+as a user's file would be, so every statistic is on the package's own
 scale (``log2(TPM + 1)`` for gene levels, the registry's per-sample scores as
 :func:`immunescape.signatures.score` returns them).
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         path = data / f"{stem}_expr_log2tpm.tsv.gz"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            expr, _ = read_expression(path, on_missing="drop_genes")
+            expr, _ = read_expression(path)  # default: genes with missing values dropped
             res = score(expr, signatures=per_sample)
         g = expr.has(PHENOTYPE_GENES)
         lv = pd.DataFrame(expr.columns(g, "log2tpm1"), index=expr.samples, columns=g)
@@ -133,14 +133,25 @@ def main(argv: list[str] | None = None) -> int:
             for c in sc.columns if sc[c].notna().sum() >= MIN_GROUP}
         del idx
     out = Path(args.out)
+    write_json_resource(doc, out, indent=0, separators=(",", ":"))
+    return 0
+
+
+def write_json_resource(doc: dict, out: Path, *, indent: int,
+                        separators: tuple[str, str] | None = None) -> str:
+    """Write ``doc`` to ``out / doc["file"]`` (sorted keys) and its ``.sha256`` sidecar.
+
+    The sidecar is in ``sha256sum`` format, as :func:`immunescape._resources.read_resource`
+    checks it. Returns the hexadecimal digest.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(doc, sort_keys=True, indent=0, separators=(",", ":")) + "\n"
+    text = json.dumps(doc, sort_keys=True, indent=indent, separators=separators) + "\n"
     target = out / doc["file"]
     target.write_text(text, encoding="utf-8")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     (out / f"{doc['file']}.sha256").write_text(f"{digest}  {doc['file']}\n", encoding="utf-8")
     print(f"wrote {target} ({len(text) / 1024:.0f} kB, sha256 {digest[:12]})", file=sys.stderr)
-    return 0
+    return digest
 
 
 if __name__ == "__main__":

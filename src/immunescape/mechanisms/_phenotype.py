@@ -39,11 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from immunescape._result import Result
 from immunescape.expression import CENTRED_UNITS, Expression
 from immunescape.mechanisms._reference import (
     MODEL_FILE,
@@ -122,20 +123,32 @@ PHENOTYPE_GENES: list[str] = sorted({g for gs in FEATURE_GENES.values() for g in
 
 
 @dataclass
-class PhenotypeResult:
+class PhenotypeResult(Result):
     """Phenotype calls and how they were made.
 
     Attributes
     ----------
     table
-        ``phenotypes.tsv`` (:data:`PHENOTYPE_COLUMNS`).
+        ``phenotypes.tsv`` (:data:`PHENOTYPE_COLUMNS`); also the result's one table,
+        ``phenotypes`` (:attr:`~immunescape._result.Result.tables`).
     provenance
         For ``run.json``: the scale (reference) used, model version and checksum, feature
-        sets and their cross-validated performance.
+        sets and their cross-validated performance; also :attr:`settings`.
     """
 
+    table_names: ClassVar[tuple[str, ...]] = ("phenotypes",)
     table: pd.DataFrame
     provenance: dict[str, Any]
+
+    @property
+    def phenotypes(self) -> pd.DataFrame:
+        """The ``phenotypes.tsv`` table (the same object as :attr:`table`)."""
+        return self.table
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The provenance: scale, model file and checksum, feature sets used."""
+        return self.provenance
 
 
 def phenotype_gene_z(
@@ -247,10 +260,19 @@ def immune_phenotypes(
 
     Examples
     --------
+    A simulated 5,000-gene cohort is a panel: with 24 samples it is scaled within itself,
+    with 3 it cannot be scaled and says why.
+
     >>> from immunescape.datasets import simulate_cohort
-    >>> res = immune_phenotypes(simulate_cohort(3, seed=1).as_expression())
-    >>> res.table[["p_inflamed", "p_excluded", "p_desert"]].sum(axis=1).round(6).tolist()
-    [1.0, 1.0, 1.0]
+    >>> res = immune_phenotypes(simulate_cohort(24, seed=1).as_expression())
+    >>> t = res.table
+    >>> t[["p_inflamed", "p_excluded", "p_desert"]].sum(axis=1).round(6).unique().tolist()
+    [1.0]
+    >>> t["feature_set"].unique().tolist(), t["scale"].iloc[0].split(" (")[0]
+    (['full'], 'analysed cohort')
+    >>> small = immune_phenotypes(simulate_cohort(3, seed=1).as_expression()).table
+    >>> bool(small["immune_phenotype"].isna().all()), small["not_assessable"].iloc[0][:25]
+    (True, 'panel of 5000 genes and 3')
     """
     model = model or load_shipped(MODEL_FILE)
     classes = list(model["classes"])

@@ -1,8 +1,9 @@
 """The shipped reference distributions and the phenotype model (versioned, checksummed data).
 
 Two small JSON files live in ``immunescape/mechanisms/data/``, each with a ``.sha256`` file
-next to it; the checksum is verified every time a file is read, so an edited or truncated
-file is refused rather than used.
+next to it. They are read through :func:`immunescape._resources.read_resource`, which verifies
+the checksum on every read: an edited, truncated or missing file raises
+:class:`~immunescape.errors.ResourceError` (exit code 1, "reinstall") rather than being used.
 
 ``reference_v1.json`` (built by ``scripts/build_phenotype_reference.py`` from the
 whole-transcriptome PredictioR cohorts in ``../shared/data/predictior_icb``; only summary
@@ -25,7 +26,7 @@ back to within-cohort comparisons for them (and say so).
 
 ``phenotype_model_v1.json`` (built by ``scripts/build_phenotype_model.py`` from the IMvigor210
 development subset): multinomial logistic regression coefficients per feature set, with the
-cross-validated performance measured when it was built.
+nested cross-validated performance measured when it was built.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from immunescape.errors import InputError
+from immunescape._resources import REINSTALL, read_resource
+from immunescape.errors import ResourceError
 
 __all__ = [
     "REFERENCE_FILE",
@@ -51,6 +52,7 @@ __all__ = [
     "N_QUANTILES",
 ]
 
+_PACKAGE = "immunescape.mechanisms"
 REFERENCE_FILE = "reference_v1.json"
 MODEL_FILE = "phenotype_model_v1.json"
 #: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
@@ -69,18 +71,18 @@ CANCER_TYPE_ALIASES: dict[str, str] = {
 
 
 def _read_checked(name: str) -> dict[str, Any]:
-    base = resources.files("immunescape.mechanisms") / "data"
-    raw = (base / name).read_bytes()
-    want = (base / f"{name}.sha256").read_text(encoding="utf-8").split()[0]
-    got = hashlib.sha256(raw).hexdigest()
-    if got != want:
-        raise InputError(
-            f"shipped data file {name} fails its checksum (sha256 {got[:12]} != {want[:12]})",
-            source=f"immunescape/mechanisms/data/{name}",
-            fix="reinstall immunescape or rebuild the file with its script under scripts/",
-        )
-    doc = json.loads(raw.decode("utf-8"))
-    doc["sha256"] = got
+    """Read one shipped JSON file through :func:`immunescape._resources.read_resource`.
+
+    A missing, corrupt or unparsable file raises :class:`~immunescape.errors.ResourceError`
+    (the installation is at fault, not the user's input).
+    """
+    raw = read_resource(_PACKAGE, name)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ResourceError(f"the shipped file {_PACKAGE}/data/{name} is not valid JSON "
+                            f"({exc}); {REINSTALL}") from None
+    doc["sha256"] = hashlib.sha256(raw).hexdigest()
     return doc
 
 
@@ -97,12 +99,12 @@ def load_shipped(name: str) -> dict[str, Any]:
 
 
 def shipped_reference() -> dict[str, Any]:
-    """The shipped reference document (see the module documentation)."""
+    """Return the shipped reference document (see the module documentation)."""
     return load_shipped(REFERENCE_FILE)
 
 
 def reference_group(cancer_type: str | None) -> str:
-    """The reference group for a cancer type: its own when shipped, else ``pan_cancer``.
+    """Return the reference group of a cancer type: its own if shipped, else ``pan_cancer``.
 
     Examples
     --------
@@ -117,7 +119,7 @@ def reference_group(cancer_type: str | None) -> str:
 
 
 def reference_score_table(group: str) -> pd.DataFrame:
-    """The shipped per-signature quantiles of ``group`` as a pseudo-cohort.
+    """Return the shipped per-signature quantiles of ``group`` as a pseudo-cohort.
 
     Row ``k`` holds every score's quantile at probability ``(k + 0.5) / 100``, so the
     percentile of a value against this table (:func:`~immunescape.mechanisms.percentile_table`
