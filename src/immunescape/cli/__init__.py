@@ -86,6 +86,22 @@ def _cli_message(text: str) -> str:
                   lambda m: CLI_SPELLING[m.group(1)].split(" ")[0], text)
 
 
+def _usage_message(message: str) -> str:
+    """One line for a usage error; a value outside a fixed set lists the allowed values.
+
+    >>> _usage_message("Invalid value for '--x': Value error, 'c' is not one of 'a', 'b'.")
+    "Invalid value for '--x': 'c' is not one of a or b"
+    """
+    text = " ".join(message.split()).replace("Value error, ", "")
+
+    def choices(match: re.Match[str]) -> str:
+        values = re.findall(r"'([^']*)'", match.group(2))
+        listed = ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
+        return f"{match.group(1)} is not one of {listed}"
+
+    return re.sub(r"('[^']*') is not one of ((?:'[^']*'(?:, )?)+)\.?", choices, text)
+
+
 def _guard_inputs(args: list[str]) -> None:
     """Register every existing path among the arguments as an input no output may replace.
 
@@ -150,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = getattr(exc, "ctx", None)
         command = ctx.command_path if ctx is not None else "immunescape"
         typer.echo(
-            f"immunescape: error: {' '.join(message.split())} (see '{command} --help')", err=True
+            f"immunescape: error: {_usage_message(message)} (see '{command} --help')", err=True
         )
         return 2
     except ResourceError as exc:  # a broken installation, not the user's input

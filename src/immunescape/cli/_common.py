@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from immunescape.errors import InputError
 
 
 def argv() -> list[str]:
-    """The command line as run, for run.json."""
+    """Return the command line as run, for run.json."""
     return ["immunescape", *sys.argv[1:]]
 
 
@@ -59,6 +58,8 @@ def genomic_files(**kwargs: Any) -> dict[str, Any]:
 
     from immunescape.genomics.inputs import prepare_genomic_inputs
 
+    if "on_malformed_hgvs" in kwargs:  # the library's current spelling of this option
+        kwargs["malformed_hgvs"] = kwargs.pop("on_malformed_hgvs")
     tmp = tempfile.mkdtemp(prefix="immunescape-genomics-")
     atexit.register(shutil.rmtree, tmp, True)
     return prepare_genomic_inputs(tmp, **kwargs)
@@ -94,6 +95,6 @@ def replace_paths(obj: Any, old: str, new: str) -> Any:
 
 
 
-def library_on_missing(value: str) -> str:
+def library_on_missing(value: str) -> Literal["error", "drop_genes"]:
     """``--on-missing`` as the library readers spell it today (``drop`` -> ``drop_genes``)."""
-    return "drop_genes" if value == "drop" else value
+    return "drop_genes" if value == "drop" else "error"

@@ -20,7 +20,7 @@ import typer
 from immunescape._validate import check_choice
 
 __all__ = [
-    "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing", "ResponseRule", "TmbAssay",
+    "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing", "ResponseRule", "SdRule", "TmbAssay",
     "VcfFilter", "pick", "on_missing_value",
 ]
 
@@ -33,6 +33,7 @@ ResponseRule = Literal["recist", "binary"]
 TmbAssay = Literal["exome", "panel", "genome"]
 TmbRule = Literal["nonsynonymous", "all_coding"]
 VcfFilter = Literal["pass", "all"]
+SdRule = Literal["pfs6", "nr", "r", "exclude"]
 DnaSamples = Literal["maf", "all"]
 KbKind = Literal["all", "mechanisms", "countermeasures", "evidence"]
 
@@ -128,7 +129,7 @@ ResponseRuleOption = Annotated[
     ),
 ]
 SdRuleOption = Annotated[
-    str, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
+    SdRule, typer.Option("--sd-rule", help="Stable disease: pfs6, nr, r or exclude.")
 ]
 ResponseMapOption = Annotated[str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)]
 TimeColOption = Annotated[
@@ -156,7 +157,7 @@ T = TypeVar("T")
 
 
 def pick(new: T, old: T | None) -> T:
-    """The value of a renamed option: the old (hidden) spelling wins when it was given."""
+    """Return the value of a renamed option: the old (hidden) spelling wins when given."""
     return new if old is None else old
 
 

@@ -41,7 +41,7 @@ def demo_cmd(
             maf=files.get("maf.tsv"), cna=files.get("cna.tsv"), hla=files.get("hla.tsv"),
             hla_loh=files.get("hla_loh.tsv"),
             capture_mb=capture if files.get("maf.tsv") else None,
-            assay="exome" if files.get("maf.tsv") else None, dna_samples="all",
+            tmb_assay="exome" if files.get("maf.tsv") else None, dna_samples="all",
             seed=seed, progress=step,
         )
         step("writing the report")

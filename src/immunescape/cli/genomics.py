@@ -83,7 +83,7 @@ def genomics_cmd(
     if vcf or cbioportal is not None:
         g = genomic_files(maf=maf, vcf=vcf, tumour_sample=tumour_sample, vcf_filter=vcf_filter,
                           cbioportal=cbioportal, panel_mb=panel_mb, capture_mb=capture_mb,
-                          malformed_hgvs=on_malformed_hgvs, cna=cna, segments=segments,
+                          on_malformed_hgvs=on_malformed_hgvs, cna=cna, segments=segments,
                           genome_build=genome_build)  # fmt: skip
         maf, cna, segments = g["maf"], g["cna"], g["segments"]
         capture_mb, genome_build = g["capture_mb"], g["genome_build"]

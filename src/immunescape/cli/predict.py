@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 
@@ -19,6 +19,7 @@ from immunescape.cli._options import (
     OnMissing,
     OnMissingOption,
     OutputDirOption,
+    TmbAssay,
     TmbAssayOption,
     UnitOption,
     VcfOption,
@@ -126,7 +127,7 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | No
     table = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
                           reference=ref_X)
     missing = table.attrs.get("missing_features", {})
-    run_info["features"] = list(getattr(m, "features_", None) or m.features)
+    run_info["features"] = list(getattr(m, "features_", None) or m.features or [])
     run_info["missing_features"] = missing
     if hasattr(m, "threshold_"):
         run_info["threshold"] = float(m.threshold_)
@@ -142,7 +143,7 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | No
 
 
 def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
-                    capture_mb: float | None, tmb_assay: str | None,
+                    capture_mb: float | None, tmb_assay: TmbAssay | None,
                     reference: Path | None,
                     on_missing: OnMissing) -> tuple[Any, Any, dict[str, Any]]:
     """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
@@ -169,7 +170,9 @@ def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
         mt = read_maf(maf)
         samples = list(dict.fromkeys([*(scores.index if scores is not None else []),
                                       *map(str, mt.samples)]))
-        t = compute_tmb(mt, capture_mb=capture_mb, samples=samples, assay=tmb_assay)
+        # compute_tmb refuses a missing capture_mb with one clear line
+        t = compute_tmb(mt, capture_mb=cast(float, capture_mb), samples=samples,
+                        assay=tmb_assay)
         tmb = pd.DataFrame(t).set_index("sample_id")
         inputs["maf"] = {"path": str(maf), "samples": len(mt.samples)}
     return scores, tmb, inputs
@@ -177,7 +180,7 @@ def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None) -> list[Any]:
-    """The ``--cohort`` specifications of ``train`` and ``evaluate``, loaded."""
+    """Load the ``--cohort`` specifications of ``train`` and ``evaluate``."""
     from immunescape.predict._external import load_cohorts
 
     return load_cohorts(specs, capture_mb=capture_mb, seed=seed,
@@ -191,7 +194,9 @@ def train_cmd(
     features: Annotated[
         str, typer.Option(help="Feature set name (curated, ...) or comma-separated ids.")
     ] = "curated",
-    penalty: Annotated[str, typer.Option(help="l2, l1 or elasticnet.")] = "l2",
+    penalty: Annotated[
+        Literal["l2", "l1", "elasticnet"], typer.Option(help="l2, l1 or elasticnet.")
+    ] = "l2",
     c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")] = 0.1,
     l1_ratio: Annotated[
         float | None, typer.Option("--l1-ratio", help="Elastic-net mixing (with elasticnet).")

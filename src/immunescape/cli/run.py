@@ -106,7 +106,7 @@ def run_cmd(
     if vcf or cbioportal is not None:
         g = genomic_files(maf=maf, vcf=vcf, tumour_sample=tumour_sample, vcf_filter=vcf_filter,
                           cbioportal=cbioportal, panel_mb=panel_mb, capture_mb=capture_mb,
-                          malformed_hgvs=on_malformed_hgvs, cna=cna, segments=segments,
+                          on_malformed_hgvs=on_malformed_hgvs, cna=cna, segments=segments,
                           clinical=clinical, genome_build=genome_build)  # fmt: skip
         maf, cna, segments, clinical = g["maf"], g["cna"], g["segments"], g["clinical"]
         capture_mb, genome_build = g["capture_mb"], g["genome_build"]
@@ -134,9 +134,9 @@ def run_cmd(
             clinical_columns=cols,
             sd_rule=sd_rule,
             capture_mb=capture_mb,
-            assay=tmb_assay,
+            tmb_assay=tmb_assay,
             dna_samples=dna_samples,
-            malformed_hgvs=on_malformed_hgvs,
+            on_malformed_hgvs=on_malformed_hgvs,
             genome_build=genome_build,
             cancer_type=cancer_type,
             reference=reference,
