@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from immunescape._validate import check_choice
 from immunescape.cli._options import SignaturesOption
-from immunescape.errors import InputError
 
 signatures_app = typer.Typer(help="Inspect the signature registry.", no_args_is_help=True)
 
@@ -23,10 +23,8 @@ def signatures_list(
     from immunescape.signatures.registry import load_registry
 
     reg = load_registry([str(p) for p in signatures or []])
-    kinds = sorted({s.kind for s in reg})
-    if kind is not None and kind not in kinds:
-        raise InputError(f"--kind {kind!r} is not a kind of the registry",
-                         fix=f"use one of {', '.join(kinds)}")
+    if kind is not None:
+        check_choice("--kind", kind, sorted({s.kind for s in reg}))
     typer.echo("id\tkind\tmethod\tscope\tdirection\tn_genes\tname")
     for s in reg:
         if kind and s.kind != kind:
