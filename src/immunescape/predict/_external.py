@@ -73,7 +73,7 @@ def evaluation_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.Dat
 def model_features(
     scores: pd.DataFrame | None, *, tmb: pd.Series | None = None
 ) -> pd.DataFrame:
-    """The feature table a response model reads: signature scores, ``tmb`` and ``tmb_log2``.
+    """Build the features a response model reads: signature scores, ``tmb``, ``tmb_log2``.
 
     Parameters
     ----------
