@@ -75,6 +75,53 @@ def test_help_for_every_command(capsys):
         assert code == 0 and "Usage" in out
 
 
+#: Options renamed to the one name per concept: (command, new, old spelling, a valid value).
+RENAMED = [
+    ("compare", "--ci-method", "--ci", "bootstrap"),
+    ("run", "--tmb-assay", "--assay", "panel"),
+    ("genomics", "--tmb-assay", "--assay", "panel"),
+    ("predict", "--tmb-assay", "--assay", "panel"),
+    ("run", "--on-malformed-hgvs", "--malformed-hgvs", "blank"),
+    ("genomics", "--on-malformed-hgvs", "--malformed-hgvs", "blank"),
+]
+
+
+@pytest.mark.parametrize(("command", "new", "old", "value"), RENAMED)
+def test_renamed_options_keep_their_old_spelling_hidden(command, new, old, value, monkeypatch,
+                                                        capsys):
+    import typer.main
+
+    import immunescape.cli as cli
+    from immunescape.cli._options import pick
+
+    code, out, _ = _run(capsys, command, "--help")
+    assert code == 0
+    flags = set(" ".join(out.split()).replace(",", " ").split())
+    assert new in flags and old not in flags
+    # both spellings are parsed, and the command takes the old one's value when given
+    click_cmd = typer.main.get_command(cli.app).commands[command]
+    param = {opt: p.name for p in click_cmd.params for opt in p.opts}
+    required = {"compare": ["--clinical", "c"], "predict": ["--model", "cyt"]}.get(command, [])
+    for flag in (new, old):
+        ctx = click_cmd.make_context(command, [flag, value, "-o", "x", *required])
+        given = ctx.params[param[new]], ctx.params[param[old]]
+        assert pick(*given) == value
+
+
+@pytest.mark.parametrize("value", ["drop", "drop_genes", "error"])
+def test_on_missing_values(value):
+    from immunescape.cli._options import on_missing_value
+
+    assert on_missing_value(value) == ("error" if value == "error" else "drop")
+
+
+def test_on_missing_refuses_other_values(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    code, _, err = _run(capsys, "predict", "--model", "cyt", "--expr", str(expr),
+                        "--on-missing", "skip", "-o", str(tmp_path / "o"))
+    assert code == 2 and "--on-missing" in err and "'error', 'drop'" in err
+
+
 def test_signatures_list_and_show(capsys):
     code, out, _ = _run(capsys, "signatures", "list")
     assert code == 0
@@ -207,7 +254,7 @@ def _maf(tmp_path: Path, rows=MAF_ROWS, drop: str | None = None) -> Path:
 def test_genomics_command(tmp_path, capsys):
     out = tmp_path / "g"
     code, _, err = _run(capsys, "genomics", "--maf", str(_maf(tmp_path)), "--capture-mb", "38",
-                        "--assay", "exome", "-o", str(out))
+                        "--tmb-assay", "exome", "-o", str(out))
     assert code == 0, err
     ev = pd.read_csv(out / "genomic_events.tsv", sep="\t")
     calls = {(r.gene, r.event) for r in ev.itertuples()}
@@ -219,6 +266,7 @@ def test_genomics_command(tmp_path, capsys):
     # nonsynonymous only: the silent TTN variant is not counted
     assert tmb.loc["P1", "n_mutations_counted"] == 1
     assert tmb.loc["P3", "tmb_per_mb"] == pytest.approx(2 / 38)
+    assert set(tmb["rule"]) == {"nonsynonymous; exome"}  # --tmb-assay reaches tmb.tsv
 
 
 def test_genomics_bad_input(tmp_path, capsys):
@@ -324,7 +372,10 @@ def test_train_then_predict_and_evaluate(sim_cohorts, tmp_path, capsys):
                         "--model", str(model), "-o", str(out))
     assert code == 0, err
     ev = pd.read_csv(out / "evaluation.tsv", sep="\t")
-    assert {"auc", "auc_ci_low", "auc_ci_high"} <= set(ev.columns)
+    from immunescape.predict._external import EVALUATION_COLUMNS
+
+    assert list(ev.columns) == list(EVALUATION_COLUMNS)  # the layout of both designs
+    assert set(ev["predictor"]) >= {"model", "impres", "cyt"}
     assert ((ev["auc_ci_low"] <= ev["auc"]) & (ev["auc"] <= ev["auc_ci_high"])).all()
 
 

@@ -35,7 +35,7 @@ def demo(tmp_path_factory):
         res = run_pipeline(
             expr=d / "expression.tsv", unit="tpm", clinical=d / "clinical.tsv",
             maf=d / "maf.tsv", cna=d / "cna.tsv", hla=d / "hla.tsv", hla_loh=d / "hla_loh.tsv",
-            capture_mb=cohort.params["capture_mb"], assay="exome", dna_samples="all",
+            capture_mb=cohort.params["capture_mb"], tmb_assay="exome", dna_samples="all",
         )
     return cohort, res
 

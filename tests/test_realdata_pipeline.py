@@ -30,7 +30,7 @@ def riaz(shared_data):
             expr=d / "predictior_icb/Riaz2017_melanoma_PD1_expr_log2tpm.tsv.gz",
             maf=d / "riaz2017_bms038/pre_therapy_nonsynonmous_mutations.csv",
             clinical=d / "predictior_icb/Riaz2017_melanoma_PD1_clinical.tsv",
-            capture_mb=38.0, assay="exome", malformed_hgvs="blank",
+            capture_mb=38.0, tmb_assay="exome", on_malformed_hgvs="blank",
         )
 
 

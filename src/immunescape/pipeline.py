@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +25,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.io import OnMissing
 
@@ -68,7 +69,7 @@ def run_pipeline(
     *,
     expr: PathLike | None = None,
     unit: str | None = None,
-    genes_in: str | None = None,
+    genes_in: Literal["rows", "columns"] | None = None,
     log_offset: float | None = None,
     on_missing: OnMissing = "drop",
     maf: PathLike | None = None,
@@ -77,12 +78,12 @@ def run_pipeline(
     hla: PathLike | None = None,
     hla_loh: PathLike | None = None,
     clinical: PathLike | None = None,
-    clinical_columns: dict[str, str] | None = None,
-    sd_rule: str = "pfs6",
+    clinical_columns: Mapping[str, Any] | None = None,
+    sd_rule: Literal["pfs6", "nr", "r", "exclude"] = "pfs6",
     capture_mb: float | None = None,
-    assay: str | None = None,
+    tmb_assay: Literal["exome", "panel", "genome"] | None = None,
     dna_samples: Literal["maf", "all"] = "maf",
-    malformed_hgvs: Literal["warn", "raise", "blank"] = "warn",
+    on_malformed_hgvs: Literal["warn", "raise", "blank"] = "warn",
     genome_build: str | None = None,
     cancer_type: str | None = None,
     reference: PathLike | None = None,
@@ -103,7 +104,7 @@ def run_pipeline(
     on_missing
         ``"drop"`` (default): drop genes with missing values in the expression matrix,
         listed and warned about; or ``"error"`` (see :func:`immunescape.io.read_expression`).
-    maf, cna, segments, hla, hla_loh, capture_mb, assay, genome_build
+    maf, cna, segments, hla, hla_loh, capture_mb, tmb_assay, genome_build
         Genomic inputs (see :func:`immunescape.genomics.run_genomics`); ``capture_mb`` is
         required with a MAF.
     clinical, clinical_columns, sd_rule
@@ -112,7 +113,7 @@ def run_pipeline(
     dna_samples
         ``"maf"``: only samples with a MAF row were sequenced; ``"all"``: every expression
         sample was sequenced.
-    malformed_hgvs
+    on_malformed_hgvs
         ``"warn"`` (default), ``"raise"`` or ``"blank"`` for protein changes that are not
         HGVS (see :func:`immunescape.genomics.read_maf`).
     cancer_type
@@ -162,12 +163,13 @@ def run_pipeline(
         )
     out = PipelineResult()
     run: dict[str, Any] = {"inputs": {}, "warnings": [], "parameters": {
-        "unit": unit, "sd_rule": sd_rule, "capture_mb": capture_mb, "assay": assay,
+        "unit": unit, "sd_rule": sd_rule, "capture_mb": capture_mb, "assay": tmb_assay,
         "dna_samples": dna_samples, "cancer_type": cancer_type, "seed": seed,
         "reference": str(reference) if reference else None,
     }}
-    if until not in ("score", "all"):
-        raise InputError(f"until must be 'score' or 'all', not {until!r}")
+    check_choice("until", until, Literal["score", "all"])
+    check_choice("dna_samples", dna_samples, Literal["maf", "all"])
+    check_choice("on_missing", on_missing, Literal["error", "drop"])
     if until == "score" and expr is None:
         raise InputError("scoring needs an expression matrix", fix="give --expr")
     if until == "all":
@@ -188,7 +190,7 @@ def run_pipeline(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's warnings go to run.json
             expression, report = read_expression(
-                expr, unit=unit, genes_in=genes_in, log_offset=log_offset,  # type: ignore[arg-type]
+                expr, unit=unit, genes_in=genes_in, log_offset=log_offset,
                 on_missing=on_missing,
             )
         out.documents["input_report.json"] = report.to_dict()
@@ -243,7 +245,7 @@ def run_pipeline(
             run_genomics,
         )
 
-        mt = read_maf(maf, on_malformed_hgvs=malformed_hgvs) if maf is not None else None
+        mt = read_maf(maf, on_malformed_hgvs=on_malformed_hgvs) if maf is not None else None
         cn = read_cna(cna) if cna is not None else None
         seg = read_segments(segments) if segments is not None else None
         geno = read_hla(hla) if hla is not None else None
@@ -254,7 +256,7 @@ def run_pipeline(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             gres = run_genomics(maf=mt, capture_mb=capture_mb, cna=cn, segments=seg,
-                                hla=geno, hla_loh=loh, assay=assay,  # type: ignore[arg-type]
+                                hla=geno, hla_loh=loh, tmb_assay=tmb_assay,
                                 samples=sequenced, genome_build=genome_build)
         run["warnings"] += [str(w.message) for w in caught]
         for name, table in gres.tables.items():
@@ -308,7 +310,7 @@ def run_pipeline(
         step("reading clinical data")
         from immunescape.io import read_clinical
 
-        ct = read_clinical(clinical, sd_rule=sd_rule, **(clinical_columns or {}))  # type: ignore[arg-type]
+        ct = read_clinical(clinical, sd_rule=sd_rule, **dict(clinical_columns or {}))
         data = ct.data.copy()
         data.index = data.index.astype(str)
         extra = ct.extra.copy()

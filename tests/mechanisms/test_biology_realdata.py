@@ -69,7 +69,7 @@ def whole(shared_data):
     for stem in WHOLE:
         expr, _ = _quiet(read_expression,
                          shared_data / f"predictior_icb/{stem}_expr_log2tpm.tsv.gz",
-                         on_missing="drop_genes")
+                         on_missing="drop")
         ctype = TYPE[stem.split("_")[1]]
         ph = immune_phenotypes(expr, cancer_type=ctype).table.set_index("sample_id")
         genes = ["CXCL9", "CD8A", "IFNG"]
@@ -157,7 +157,7 @@ def test_riaz_dna_ifng_loss_has_less_ifng_response_than_t_cells_predict(shared_d
     res = _quiet(run_pipeline,
                  expr=d / "predictior_icb/Riaz2017_melanoma_PD1_expr_log2tpm.tsv.gz",
                  maf=d / "riaz2017_bms038/pre_therapy_nonsynonmous_mutations.csv",
-                 capture_mb=38.0, assay="exome", malformed_hgvs="blank")
+                 capture_mb=38.0, tmb_assay="exome", on_malformed_hgvs="blank")
     m = res.tables["mechanisms.tsv"]
     m = m[(m.mechanism_id == "ifng_pathway_loss")].set_index("sample_id")
     dna = m["dna_evidence"].fillna("").str.len().gt(0) & ~m["dna_evidence"].fillna(

@@ -76,12 +76,10 @@ def prepare_genomic_inputs(
     segments: Path | None = None,
     clinical: Path | None = None,
     genome_build: str | None = None,
-    malformed_hgvs: OnMalformedHgvs | None = None,
 ) -> dict[str, Any]:
     """Read ``--vcf`` and ``--cbioportal`` inputs and return the paths/options to pass on.
 
-    ``on_malformed_hgvs`` is passed to the MAF and VCF readers (``malformed_hgvs`` is its
-    former name, still accepted).
+    ``on_malformed_hgvs`` is passed to the MAF and VCF readers.
 
     Returns
     -------
@@ -97,8 +95,6 @@ def prepare_genomic_inputs(
     from immunescape.genomics.mutations import read_maf
     from immunescape.genomics.vcf import read_vcf, write_maf
 
-    if malformed_hgvs is not None:
-        on_malformed_hgvs = malformed_hgvs
     tmp = Path(tmpdir)
     out: dict[str, Any] = {"maf": maf, "cna": cna, "segments": segments, "clinical": clinical,
                            "capture_mb": capture_mb, "genome_build": genome_build,

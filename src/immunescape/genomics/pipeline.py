@@ -152,7 +152,6 @@ def run_genomics(
     vcf_filter: VcfFilter = "pass",
     purity: float | None = None,
     ploidy: float = 2.0,
-    assay: Assay | None = None,
 ) -> GenomicsResult:
     """Read the genomic inputs and compute every genomic table.
 
@@ -194,8 +193,6 @@ def run_genomics(
         For gene calls from log2-ratio segments (see :func:`gene_calls_from_segments`).
         Segments become gene calls with ``gene_coords`` or, for GRCh38, the vendored
         coordinates.
-    assay
-        Former name of ``tmb_assay``, still accepted.
 
     Returns
     -------
@@ -218,7 +215,6 @@ def run_genomics(
     (['genomic_events', 'tmb'], ['truncating'])
     """
     prov: dict[str, Any] = {"inputs": {}, "rules": {}, "not_computed": [], "warnings": []}
-    tmb_assay = tmb_assay if tmb_assay is not None else assay
     genes = list(genes) if genes is not None else None
     kb = knowledge if knowledge is not None else load_gene_knowledge()
     if maf is None and not vcf and cna is None and segments is None and hla is None \

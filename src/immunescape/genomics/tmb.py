@@ -85,7 +85,6 @@ def compute_tmb(
     patients: Mapping[str, str] | None = None,
     tmb_assay: Assay | None = None,
     neoantigen_column: str | None = None,
-    assay: Assay | None = None,
 ) -> pd.DataFrame:
     """Count mutations per sample and divide by the capture size (the ``tmb`` table).
 
@@ -109,8 +108,6 @@ def compute_tmb(
         A per-mutation column of the input holding predicted neoantigens (a count, or
         true/false); summed per sample over the de-duplicated mutations into
         ``neoantigen_load``.
-    assay
-        Former name of ``tmb_assay``, still accepted.
 
     Returns
     -------
@@ -135,7 +132,6 @@ def compute_tmb(
     [['S1', 2, 2.0, 1.0, 'nonsynonymous; panel'], ['S2', 0, 2.0, 0.0, 'nonsynonymous; panel']]
     """
     check_choice("rule", rule, TmbRule)
-    tmb_assay = tmb_assay if tmb_assay is not None else assay
     if tmb_assay is not None:
         check_choice("tmb_assay", tmb_assay, Assay)
     dedup, _ = mutations.deduplicated()

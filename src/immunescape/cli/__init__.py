@@ -1,0 +1,190 @@
+"""Command-line interface: a thin layer over the public Python API.
+
+Each command lives in its own module (``score``, ``run``, ``genomics``, ``compare``, ``meta``,
+``predict`` (with ``train`` and ``evaluate``), ``demo``, and the ``kb`` and ``signatures``
+groups); options shared by several commands are declared once in ``_options``. This module
+builds the application and maps errors to exit codes.
+
+Exit codes: 0 success, 2 bad input or usage (one line: which file, what is wrong, how to fix
+it), 1 internal error or a broken installation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from pathlib import Path
+
+import typer
+
+from immunescape._logging import logger
+from immunescape.cli.compare import compare_cmd
+from immunescape.cli.demo import demo_cmd
+from immunescape.cli.genomics import genomics_cmd
+from immunescape.cli.kb import kb_app
+from immunescape.cli.meta import meta_cmd
+from immunescape.cli.predict import PUBLISHED_MODELS, evaluate_cmd, predict_cmd, train_cmd
+from immunescape.cli.run import run_cmd
+from immunescape.cli.score import score_cmd
+from immunescape.cli.signatures import signatures_app
+from immunescape.errors import ImmunescapeError, InputError, ResourceError
+
+__all__ = ["PUBLISHED_MODELS", "app", "main"]
+
+app = typer.Typer(
+    name="immunescape",
+    help="Immune-checkpoint-blockade resistance mechanisms from tumour DNA and RNA.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(signatures_app, name="signatures")
+app.add_typer(kb_app, name="kb")
+app.command("score")(score_cmd)
+app.command("run")(run_cmd)
+app.command("genomics")(genomics_cmd)
+app.command("compare")(compare_cmd)
+app.command("meta")(meta_cmd)
+app.command("predict")(predict_cmd)
+app.command("train")(train_cmd)
+app.command("evaluate")(evaluate_cmd)
+app.command("demo")(demo_cmd)
+
+OUTPUT_OPTIONS = ("-o", "--output")
+
+#: Library parameter names as the command line spells them, for error messages: the library
+#: says ``pass sample_col='ID'`` to a Python caller, the CLI says ``--sample-col ID``.
+CLI_SPELLING = {
+    "capture_mb": "--capture-mb", "sample_col": "--sample-col", "response_col": "--response-col",
+    "recist_col": "--recist-col", "os_time_col": "--time-col", "os_event_col": "--event-col",
+    "pfs_time_col": "--time-col", "pfs_event_col": "--event-col", "on_missing": "--on-missing",
+    "malformed_hgvs": "--on-malformed-hgvs", "on_malformed_hgvs": "--on-malformed-hgvs",
+    "tmb_assay": "--tmb-assay", "ci_method": "--ci-method", "response_map": "--response-map",
+    "genome_build": "--genome-build", "log_offset": "--log-offset", "genes_in": "--genes-in",
+    "sd_rule": "--sd-rule", "min_coverage": "--min-coverage", "reference": "--reference",
+}  # fmt: skip
+
+
+def _cli_message(text: str) -> str:
+    """Spell library parameters in an error message as their command-line options."""
+    text = re.sub(r"response_map=\{'([^']*)': '([^']*)'\}", r"--response-map '\1=\2'", text)
+    text = text.replace("with response_map (", "with --response-map (").replace(
+        "response_col/recist_col", "--response-col/--recist-col")
+
+    def option(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        flag = CLI_SPELLING[name]
+        value = (value or "").strip().strip("'\"")
+        return f"{flag} {value}".rstrip() if flag.startswith("--") and " " not in flag else flag
+
+    names = "|".join(sorted(CLI_SPELLING, key=len, reverse=True))
+    text = re.sub(rf"\b({names})=('[^']*'|\"[^\"]*\"|[\w.\-]+|\.\.\.)?", option, text)
+    snake = "|".join(sorted((n for n in CLI_SPELLING if "_" in n), key=len, reverse=True))
+    return re.sub(rf"\b({snake})(?= (?:must|is|needs|should))",
+                  lambda m: CLI_SPELLING[m.group(1)].split(" ")[0], text)
+
+
+def _usage_message(message: str) -> str:
+    """One line for a usage error; a value outside a fixed set lists the allowed values.
+
+    >>> _usage_message("Invalid value for '--x': Value error, 'c' is not one of 'a', 'b'.")
+    "Invalid value for '--x': 'c' is not one of a or b"
+    """
+    text = " ".join(message.split()).replace("Value error, ", "")
+
+    def choices(match: re.Match[str]) -> str:
+        values = re.findall(r"'([^']*)'", match.group(2))
+        listed = ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else values[0]
+        return f"{match.group(1)} is not one of {listed}"
+
+    return re.sub(r"('[^']*') is not one of ((?:'[^']*'(?:, )?)+)\.?", choices, text)
+
+
+def _guard_inputs(args: list[str]) -> None:
+    """Register every existing path among the arguments as an input no output may replace.
+
+    Values of ``-o/--output`` are outputs, not inputs; ``--cohort`` specs are split on ':'.
+    An output that is itself one of the inputs (e.g. ``train -o expression.tsv``) is refused
+    here, before any work is done; output directories are checked when written.
+    """
+    from immunescape._paths import protect_inputs
+
+    inputs: list[str] = []
+    outputs: list[str] = []
+    skip_next = False
+    for i, arg in enumerate(args):
+        if skip_next:
+            skip_next = False
+            continue
+        name, eq, value = arg.partition("=")
+        if arg in OUTPUT_OPTIONS:
+            if i + 1 < len(args):
+                outputs.append(args[i + 1])
+            skip_next = True
+            continue
+        if eq and name in OUTPUT_OPTIONS:
+            outputs.append(value)
+            continue
+        for part in {arg, value, *arg.split(":")} - {""}:
+            try:
+                if Path(part).exists():
+                    inputs.append(part)
+            except (OSError, ValueError):  # e.g. a name too long for the file system
+                continue
+    protect_inputs(inputs)
+    resolved = set()
+    for p in inputs:
+        try:
+            resolved.add(Path(p).resolve())
+        except (OSError, RuntimeError):  # pragma: no cover
+            continue
+    for out in outputs:
+        if Path(out).resolve() in resolved:
+            raise InputError("the output is also an input; writing it would replace it",
+                             source=out, fix="choose another path for -o")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and map errors to exit codes (2 input, 1 internal)."""
+    if not logging.getLogger().handlers and not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("immunescape: %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.ERROR)
+    try:
+        _guard_inputs(list(sys.argv[1:] if argv is None else argv))
+        app(args=argv, prog_name="immunescape", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        typer.echo("immunescape: aborted", err=True)
+        return 130
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, ...
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "immunescape"
+        typer.echo(
+            f"immunescape: error: {_usage_message(message)} (see '{command} --help')", err=True
+        )
+        return 2
+    except ResourceError as exc:  # a broken installation, not the user's input
+        typer.echo(f"immunescape: error: {' '.join(str(exc).split())}", err=True)
+        return 1
+    except ImmunescapeError as exc:
+        typer.echo(f"immunescape: error: {_cli_message(' '.join(str(exc).split()))}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: exit 1, one line
+        if os.environ.get("IMMUNESCAPE_DEBUG"):
+            raise
+        typer.echo(
+            f"immunescape: internal error: {exc.__class__.__name__}: {exc} "
+            "(please report it with the command you ran)",
+            err=True,
+        )
+        return 1
+    return 0
+

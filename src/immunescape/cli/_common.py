@@ -1,0 +1,92 @@
+"""Helpers the command modules share: the command line for run.json, progress, parsing."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from immunescape.errors import InputError
+
+
+def argv() -> list[str]:
+    """Return the command line as run, for run.json."""
+    return ["immunescape", *sys.argv[1:]]
+
+
+def split_list(text: str | None) -> list[str]:
+    """Comma-separated values, stripped, empty ones left out."""
+    return [v.strip() for v in (text or "").split(",") if v.strip()]
+
+
+def na_values(text: str | None) -> list[str] | None:
+    """``--na-values 'PD*,Only scanned baseline'`` as a list (None if empty)."""
+    return split_list(text) or None
+
+
+def response_map(value: str | None) -> dict[str, str] | None:
+    """Parse ``--response-map 'PD*=PD,long-survival=NR'`` into a mapping (None if empty)."""
+    pairs = [p.split("=", 1) for p in (value or "").split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise InputError(f"--response-map {value!r} is not VALUE=TARGET[,...]",
+                         fix="e.g. --response-map 'PD*=PD,long-survival=NR'")
+    return {k.strip(): v.strip() for k, v in pairs} or None
+
+
+def progress() -> Any:
+    """Show a rich status line on a terminal; stay silent otherwise (CI, pipes)."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(lambda _name: None)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+
+    @contextlib.contextmanager
+    def ctx() -> Any:
+        with console.status("starting") as status:
+            yield lambda name: status.update(f"immunescape: {name} ...")
+
+    return ctx()
+
+
+def genomic_files(**kwargs: Any) -> dict[str, Any]:
+    """Read --vcf/--cbioportal into temporary MAF/CNA/clinical files the commands take."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from immunescape.genomics.inputs import prepare_genomic_inputs
+
+    tmp = tempfile.mkdtemp(prefix="immunescape-genomics-")
+    atexit.register(shutil.rmtree, tmp, True)
+    return prepare_genomic_inputs(tmp, **kwargs)
+
+
+def pipeline_outputs(
+    result: Any, *, title: str, extra_run: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """run.json and report.html of a :class:`~immunescape.pipeline.PipelineResult`."""
+    from immunescape._output import resource_versions
+    from immunescape.report import render_report
+
+    run_doc = {"command": argv(), **result.run, **extra_run, "resources": resource_versions()}
+    tables = dict(result.tables)
+    report_tables = {k.removesuffix(".tsv"): v for k, v in tables.items()}
+    if result.clinical is not None:
+        report_tables["clinical"] = result.clinical.reset_index().rename(
+            columns={result.clinical.index.name or "index": "sample_id"}
+        )
+    html = render_report(report_tables, run=run_doc, title=title)
+    return run_doc, {"report.html": html}
+
+
+def replace_paths(obj: Any, old: str, new: str) -> Any:
+    """Replace ``old`` by ``new`` in every string of a JSON-like document."""
+    if isinstance(obj, dict):
+        return {k: replace_paths(v, old, new) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [replace_paths(v, old, new) for v in obj]
+    if isinstance(obj, str):
+        return obj.replace(old, new)
+    return obj

@@ -1,0 +1,287 @@
+"""``immunescape predict``, ``train`` and ``evaluate``: response prediction."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, Literal, cast
+
+import typer
+
+from immunescape.cli._common import argv, genomic_files, na_values
+from immunescape.cli._options import (
+    CaptureMbOption,
+    CohortCaptureMbOption,
+    CohortOption,
+    MafOption,
+    NaValuesOption,
+    OldAssayOption,
+    OnMissing,
+    OnMissingOption,
+    OutputDirOption,
+    TmbAssay,
+    TmbAssayOption,
+    UnitOption,
+    VcfOption,
+    on_missing_value,
+    pick,
+)
+from immunescape.errors import InputError
+
+PUBLISHED_MODELS = ("impres", "gep", "cyt", "ifng6", "cd274", "tmb", "tide", "loris_pancancer",
+                    "loris_nsclc")
+
+
+def predict_cmd(
+    model: Annotated[
+        str,
+        typer.Option(help="impres, gep, cyt, ifng6, cd274, tmb, tide, loris_pancancer, "
+                     "loris_nsclc, builtin, or a model JSON file from 'immunescape train'."),
+    ],
+    output: OutputDirOption,
+    expr: Annotated[Path | None, typer.Option(help="Expression matrix.")] = None,
+    unit: UnitOption = None,
+    maf: MafOption = None,
+    vcf: VcfOption = None,
+    capture_mb: CaptureMbOption = None,
+    tmb_assay: TmbAssayOption = None,
+    clinical: Annotated[
+        Path | None, typer.Option(help="Clinical table (LORIS inputs: TMB, Albumin, NLR, ...).")
+    ] = None,
+    reference: Annotated[
+        Path | None, typer.Option(help="Reference cohort expression (standardisation for "
+                                  "trained models; cohort-relative scores).")
+    ] = None,
+    on_missing: OnMissingOption = "drop",
+    na_values_: NaValuesOption = None,
+    old_assay: OldAssayOption = None,
+) -> None:
+    """Predict response with a published predictor or a trained model.
+
+    Writes predictions.tsv (sample_id, model, score, probability, predicted; for trained and
+    built-in models also features_used and standardisation) and run.json (missing features,
+    warnings). Probabilities are given only where a calibration exists (LORIS, trained and
+    built-in models); 'predicted' only where a published or training-derived cut-off exists.
+    The built-in model scores any cohort size and any subset of its features.
+    """
+    from immunescape._output import write_outputs
+    from immunescape.predict import published_predictors
+
+    tmb_assay = pick(tmb_assay, old_assay)
+    is_file = model not in PUBLISHED_MODELS and model != "builtin"
+    if is_file and not Path(model).is_file():
+        raise InputError(
+            f"--model {model!r} is neither a known predictor nor a file",
+            fix=f"use one of {', '.join(PUBLISHED_MODELS)}, builtin, or a model JSON path",
+        )
+    if vcf:
+        maf = genomic_files(maf=maf, vcf=vcf)["maf"]
+    if expr is None and maf is None and clinical is None:
+        raise InputError("nothing to predict from", fix="give --expr, --maf and/or --clinical")
+    clin_table = None
+    if clinical is not None:
+        from immunescape.io import read_clinical
+
+        clin_table = read_clinical(clinical, na_values=na_values(na_values_))
+    scores, tmb, inputs = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
+                                          tmb_assay=tmb_assay, reference=reference,
+                                          on_missing=on_missing_value(on_missing))
+    run_info: dict[str, Any] = {"command": argv(), "model": model}
+    if model in PUBLISHED_MODELS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = published_predictors(
+                scores, tmb=None if tmb is None else tmb.reset_index(), clinical=clin_table,
+                expression=expr, models=[model], tmb_assay=tmb_assay,
+            )
+        run_info["predictor"] = table.attrs.get("predictors", {})
+        run_info["warnings"] = [str(w.message) for w in caught]
+    else:
+        table = _model_predictions(model, scores, tmb, reference=reference, run_info=run_info)
+    if inputs:
+        run_info["inputs"] = inputs
+    write_outputs(output, tables={"predictions.tsv": table.set_index("sample_id")},
+                  run=run_info)
+    typer.echo(f"{len(table)} predictions ({model}) -> {output}")
+
+
+def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | None,
+                       run_info: dict[str, Any]) -> Any:
+    """Predictions of the built-in model or a model file; notes go into ``run_info``."""
+    from immunescape.predict import load_builtin_model, load_model, predict_table
+    from immunescape.predict._external import model_features
+
+    m = load_builtin_model() if name == "builtin" else load_model(name)
+    X = model_features(scores, tmb=None if tmb is None else tmb["tmb_per_mb"])
+    ref_X = None
+    if reference is not None:  # standardise on the reference cohort (e.g. one patient)
+        from immunescape.io import read_expression
+        from immunescape.signatures.runner import score
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref_X = score(read_expression(reference)[0]).scores
+    if X.shape[1] == 0:
+        raise InputError("a trained or built-in model needs expression (--expr)",
+                         fix="give --expr with the samples' expression matrix")
+    table = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
+                          reference=ref_X)
+    missing = table.attrs.get("missing_features", {})
+    run_info["features"] = list(getattr(m, "features_", None) or m.features or [])
+    run_info["missing_features"] = missing
+    if hasattr(m, "threshold_"):
+        run_info["threshold"] = float(m.threshold_)
+    if missing:
+        detail = ", ".join(f"{f} ({n} of {len(X)} samples)" for f, n in missing.items())
+        run_info["warnings"] = [
+            f"model features missing: {detail}; predictions use the features available "
+            "(column features_used; fallback: "
+            + ("the sub-model fitted without them" if not hasattr(m, "threshold_") else
+               "cohort-mean imputation") + ")"]
+        typer.echo(f"warning: {run_info['warnings'][0]}", err=True)
+    return table
+
+
+def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
+                    capture_mb: float | None, tmb_assay: TmbAssay | None,
+                    reference: Path | None,
+                    on_missing: OnMissing) -> tuple[Any, Any, dict[str, Any]]:
+    """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
+    import pandas as pd
+
+    scores = tmb = None
+    inputs: dict[str, Any] = {}
+    if expr is not None:
+        from immunescape.io import read_expression
+        from immunescape.signatures.runner import score
+
+        matrix, report = read_expression(expr, unit=unit,
+                                         on_missing=on_missing)
+        ref = read_expression(reference)[0] if reference is not None else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scores = score(matrix, reference=ref).scores
+        scores.index = scores.index.astype(str)
+        inputs["expression"] = {"path": str(expr), "unit": matrix.unit,
+                                "samples": len(matrix.samples), "warnings": list(report.warnings)}
+    if maf is not None:
+        from immunescape.genomics import compute_tmb, read_maf
+
+        mt = read_maf(maf)
+        samples = list(dict.fromkeys([*(scores.index if scores is not None else []),
+                                      *map(str, mt.samples)]))
+        # compute_tmb refuses a missing capture_mb with one clear line
+        t = compute_tmb(mt, capture_mb=cast(float, capture_mb), samples=samples,
+                        tmb_assay=tmb_assay)
+        tmb = pd.DataFrame(t).set_index("sample_id")
+        inputs["maf"] = {"path": str(maf), "samples": len(mt.samples)}
+    return scores, tmb, inputs
+
+
+def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
+             na_values_: str | None) -> list[Any]:
+    """Load the ``--cohort`` specifications of ``train`` and ``evaluate``."""
+    from immunescape.predict._external import load_cohorts
+
+    return load_cohorts(specs, capture_mb=capture_mb, seed=seed,
+                        on_missing=on_missing_value(on_missing),
+                        na_values=na_values(na_values_))
+
+
+def train_cmd(
+    cohort: CohortOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Model JSON file to write.")],
+    features: Annotated[
+        str, typer.Option(help="Feature set name (curated, ...) or comma-separated ids.")
+    ] = "curated",
+    penalty: Annotated[
+        Literal["l2", "l1", "elasticnet"], typer.Option(help="l2, l1 or elasticnet.")
+    ] = "l2",
+    c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")] = 0.1,
+    l1_ratio: Annotated[
+        float | None, typer.Option("--l1-ratio", help="Elastic-net mixing (with elasticnet).")
+    ] = None,
+    on_missing: OnMissingOption = "drop",
+    na_values_: NaValuesOption = None,
+    capture_mb: CohortCaptureMbOption = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
+
+    The model is written as JSON (coefficients, standardisation, threshold chosen on the
+    training data, provenance); loading it never executes code.
+    """
+    from immunescape.cli._common import split_list
+    from immunescape.predict import FEATURE_SETS, ResponseModel, save_model, stack_cohorts
+
+    if output.exists() and output.is_dir():
+        raise InputError("is a directory", source=str(output), fix="give a .json file path")
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
+                       na_values_=na_values_)
+    feats: Any = features if features in FEATURE_SETS else split_list(features)
+    X, y, labels = stack_cohorts(cohorts)
+    model = ResponseModel(features=feats, penalty=penalty, C=c, l1_ratio=l1_ratio)
+    model.fit(X, y, cohort=labels)
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        save_model(model, tmp)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    typer.echo(f"trained on {len(y)} samples from {len(cohorts)} cohort(s) -> {output}")
+
+
+def evaluate_cmd(
+    cohort: CohortOption,
+    output: OutputDirOption,
+    model: Annotated[
+        str | None,
+        typer.Option(help="A model JSON or 'builtin' to validate externally; default: "
+                     "leave-one-cohort-out training with the built-in model's settings."),
+    ] = None,
+    capture_mb: CohortCaptureMbOption = None,
+    on_missing: OnMissingOption = "drop",
+    na_values_: NaValuesOption = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Evaluate response prediction honestly, against the published predictors.
+
+    With --model: external validation on every cohort. Without: the built-in model's nested
+    leave-one-cohort-out (for each held-out cohort the candidate model and its calibration
+    are chosen and fitted on the other cohorts only); this reproduces the model card's
+    table. Rows give AUC with a 95% DeLong CI and Brier score; the published single
+    predictors (IMPRES, GEP, CYT, IFN-gamma 6, CD274) are scored on the same samples, and
+    run.json holds the mean/median AUCs, the paired comparison with the best published
+    predictor and the reliability curve.
+    """
+    from immunescape._output import write_outputs
+    from immunescape.predict import load_builtin_model, load_model, robust_loco
+    from immunescape.predict._external import evaluation_table, external_validation
+
+    cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
+                       na_values_=na_values_)
+    extra: dict[str, Any] = {}
+    tables: dict[str, Any] = {}
+    if model is not None:
+        m = load_builtin_model() if model == "builtin" else load_model(model)
+        table = external_validation(m, cohorts)
+        design = "external validation"
+        extra = {"model": model}
+    else:
+        if len(cohorts) < 4:
+            raise InputError("nested leave-one-cohort-out needs at least four cohorts",
+                             fix="give --cohort four times or more, or --model to validate")
+        res_loco = robust_loco(cohorts)
+        table = evaluation_table(res_loco["table"])
+        tables = {"loco_predictions.tsv": res_loco["predictions"],
+                  "loco_choices.tsv": res_loco["choices"],
+                  "loco_summary.tsv": res_loco["summary"],
+                  "reliability.tsv": res_loco["reliability"]}
+        extra = {"comparison": res_loco["comparison"],
+                 "pooled_brier": res_loco["pooled_brier"],
+                 "pooled_brier_prevalence": res_loco["pooled_brier_prevalence"]}
+        design = "nested leave-one-cohort-out"
+    write_outputs(output, tables={"evaluation.tsv": table, **tables},
+                  run={"command": argv(), "design": design, **extra,
+                       "cohorts": {c.name: c.meta for c in cohorts}})
+    typer.echo(f"{design}: {len(table)} rows -> {output}/evaluation.tsv")
