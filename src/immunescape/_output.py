@@ -19,9 +19,7 @@ from immunescape._version import __version__
 from immunescape.errors import InputError
 from immunescape.tables import write_tsv
 
-__all__ = [
-    "write_outputs", "check_output_dir", "protect_inputs", "resource_versions", "to_jsonable"
-]
+__all__ = ["write_outputs", "check_output_dir", "protect_inputs", "to_jsonable"]
 
 
 
@@ -44,28 +42,6 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
-def resource_versions() -> dict[str, Any]:
-    """Versions and checksums of every vendored resource, for run.json."""
-    out: dict[str, Any] = {}
-    try:
-        from immunescape.genes import gene_table_info
-
-        out["gene_table"] = gene_table_info()
-    except ImportError:  # pragma: no cover
-        out["gene_table"] = None
-    from immunescape.signatures.registry import load_registry
-
-    reg = load_registry()
-    out["signature_registry"] = {"version": reg.version, "files": reg.files}
-    try:
-        from immunescape.pathways.progeny import progeny_manifest
-
-        out["progeny"] = progeny_manifest()
-    except ImportError:  # pragma: no cover
-        out["progeny"] = None
-    return out
-
-
 def write_outputs(
     outdir: str | Path,
     *,
@@ -74,6 +50,7 @@ def write_outputs(
     texts: Mapping[str, str] | None = None,
     writers: Sequence[Callable[[Path], Any]] = (),
     run: Mapping[str, Any],
+    resources: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write tables (TSV), JSON documents and run.json into ``outdir`` atomically.
 
@@ -95,7 +72,10 @@ def write_outputs(
     writers
         Callables that write further files (e.g. figures) into the (temporary) directory.
     run
-        Contents of run.json; the software and resource versions are added.
+        Contents of run.json; the software version is added.
+    resources
+        Versions and checksums of the shipped resources used (the command-line interface
+        passes :func:`immunescape._provenance.resource_versions`), written last in run.json.
 
     Returns
     -------
@@ -131,7 +111,7 @@ def write_outputs(
             "software": {"name": "immunescape", "version": __version__},
             "python": sys.version.split()[0],
             **dict(run),
-            "resources": resource_versions(),
+            **({"resources": dict(resources)} if resources is not None else {}),
         }
         (tmp / RUN_JSON).write_text(
             json.dumps(to_jsonable(run_doc), indent=2) + "\n", encoding="utf-8"

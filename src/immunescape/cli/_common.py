@@ -67,7 +67,7 @@ def pipeline_outputs(
     result: Any, *, title: str, extra_run: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """run.json and report.html of a :class:`~immunescape.pipeline.PipelineResult`."""
-    from immunescape._output import resource_versions
+    from immunescape._provenance import resource_versions
     from immunescape.report import render_report
 
     run_doc = {"command": argv(), **result.run, **extra_run, "resources": resource_versions()}
@@ -90,3 +90,11 @@ def replace_paths(obj: Any, old: str, new: str) -> Any:
     if isinstance(obj, str):
         return obj.replace(old, new)
     return obj
+
+
+def write_outputs(outdir: Any, **kwargs: Any) -> Any:
+    """:func:`immunescape._output.write_outputs` with the shipped resources' versions added."""
+    from immunescape._provenance import resource_versions
+    from immunescape.cli._common import write_outputs as write
+
+    return write(outdir, resources=resource_versions(), **kwargs)

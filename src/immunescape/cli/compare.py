@@ -88,7 +88,8 @@ def compare_cmd(
     --maf), paired.tsv and new_events.tsv (with --paired), report.html (interactive
     figures) and run.json; with --figures png,svg also figures/ (static files).
     """
-    from immunescape._output import resource_versions, write_outputs
+    from immunescape._provenance import resource_versions
+    from immunescape.cli._common import write_outputs
     from immunescape.compare import compare_cohort, write_figures
     from immunescape.pipeline import run_pipeline
     from immunescape.report import render_report

@@ -24,7 +24,7 @@ def demo_cmd(
     """
     import tempfile
 
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.datasets import simulate_cohort, write_cohort
     from immunescape.pipeline import run_pipeline
 

@@ -75,7 +75,7 @@ def genomics_cmd(
     Writes genomic_events.tsv, tmb.tsv (with mutations), hla.tsv (with --hla/--hla-loh),
     scna.tsv (with --segments) and run.json.
     """
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.genomics import run_genomics
 
     tmb_assay = pick(tmb_assay, old_assay)

@@ -62,7 +62,7 @@ def meta_cmd(
     Writes meta.tsv (pooled estimates: REML and DerSimonian-Laird, subgroups, heterogeneity,
     leave-one-out), meta_cohorts.tsv, meta_loo.tsv, cohorts.tsv, report.html and run.json.
     """
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.meta import meta_analysis
     from immunescape.report import render_report
 

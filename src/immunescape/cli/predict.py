@@ -64,7 +64,7 @@ def predict_cmd(
     built-in models); 'predicted' only where a published or training-derived cut-off exists.
     The built-in model scores any cohort size and any subset of its features.
     """
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.predict import published_predictors
 
     tmb_assay = pick(tmb_assay, old_assay)
@@ -254,7 +254,7 @@ def evaluate_cmd(
     run.json holds the mean/median AUCs, the paired comparison with the best published
     predictor and the reliability curve.
     """
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.predict import load_builtin_model, load_model, robust_loco
     from immunescape.predict._external import evaluation_table, external_validation
 

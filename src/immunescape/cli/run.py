@@ -98,7 +98,7 @@ def run_cmd(
     not_assessable. Writes every table, report.html, input_report.json and run.json.
     Countermeasures are research hypotheses, not treatment advice.
     """
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.pipeline import run_pipeline
 
     tmb_assay = pick(tmb_assay, old_assay)

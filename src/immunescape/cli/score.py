@@ -69,7 +69,7 @@ def score_cmd(
     an .h5ad file with any Dask option) are scored on Dask and the scores written as
     scores.parquet/ (one file per block).
     """
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.pipeline import run_pipeline
     from immunescape.scale._io import is_chunked_path
 
@@ -126,7 +126,7 @@ def _score_chunked(
     scheduler: str | None, block_rows: int | None,
 ) -> None:
     """``immunescape score`` on a chunked input, on Dask (see :mod:`immunescape.scale`)."""
-    from immunescape._output import write_outputs
+    from immunescape.cli._common import write_outputs
     from immunescape.scale import dask_client, open_chunked, score_chunked
     from immunescape.signatures.registry import load_registry
     from immunescape.tables import write_tsv
