@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from immunescape.errors import InputError
-from immunescape.io._files import read_string_table, read_text_file
+from immunescape.io._files import read_text_file
+from immunescape.io._tables import read_string_table
 
 TEXT = "Hugo_Symbol\tTumor_Sample_Barcode\nB2M\tS1\nJAK1\tS2\n"
 

@@ -83,9 +83,9 @@ from immunescape._result import Result
 from immunescape._validate import check_choice
 from immunescape.errors import InputError
 from immunescape.io._cells import Columns, Context, cell_text, listing, norm_name, token
-from immunescape.io._files import read_string_table
 from immunescape.io._response import check_map, harmonise_response, read_response
 from immunescape.io._survival import SurvivalColumns, read_survival
+from immunescape.io._tables import read_string_table
 from immunescape.io._vocabulary import (
     DAYS_PER_MONTH,
     NA_TOKENS,

@@ -4,9 +4,8 @@ This is the one place that opens a user's table file: it checks the file, recogn
 format by its leading bytes (gzip, parquet, HDF5/h5ad, zip/Excel, UTF-16/32 text), decodes
 text (UTF-8 with or without a byte-order mark, UTF-16/32, else Latin-1), normalises line
 endings and sniffs the delimiter. The expression, clinical and genomic readers build on it:
-:func:`read_string_table` (every cell as text, for clinical tables), :func:`read_numeric_text`
-(numbers parsed, for expression matrices), :func:`read_parquet_table` and
-:func:`read_text_file` (checked and decoded text, for genomic tables).
+:mod:`immunescape.io._tables` (tables as text or numbers) and :func:`read_text_file`
+(checked and decoded text, for genomic tables).
 
 Nothing here writes to the input file; every reader opens it read-only.
 """
@@ -19,15 +18,13 @@ import io
 import os
 import zlib
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import Literal
 
 from immunescape.errors import InputError
 
 __all__ = [
     "Format", "check_file", "decode_text", "delimiter_name", "detect_format", "read_head",
-    "read_numeric_text", "read_parquet_table", "read_string_table", "read_text",
+    "read_text",
     "read_text_file", "sniff_delimiter", "text_codec", "utf16_codec",
 ]  # fmt: skip
 
@@ -369,220 +366,6 @@ def delimiter_name(delimiter: str) -> str:
     ('tab', 'semicolon')
     """
     return {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(delimiter, delimiter)
-
-
-def _parse_error(exc: pd.errors.ParserError, delimiter: str, source: str) -> InputError:
-    detail = " ".join(str(exc).split())
-    return InputError(
-        f"cannot be parsed as a {delimiter_name(delimiter)}-separated table ({detail})",
-        source=source,
-        fix="make every line have as many fields as the header (quote fields that contain "
-        "the delimiter)",
-    )
-
-
-def _no_table(source: str) -> InputError:
-    return InputError("no table in the file", source=source, fix="give a table with a header line")
-
-
-def read_parquet_table(path: Path, *, source: str) -> tuple[pd.DataFrame, list[str]]:
-    """Read a parquet file; a stored index becomes the leading column(s).
-
-    Parameters
-    ----------
-    path
-        An existing parquet file.
-    source
-        File name for messages.
-
-    Returns
-    -------
-    tuple
-        The table (default integer index) and its column names as text, in the order of the
-        file's schema.
-
-    Raises
-    ------
-    InputError
-        The file cannot be read as parquet.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.parquet"
-    >>> pd.DataFrame({"S1": [1.0]}, index=pd.Index(["CD274"], name="gene")).to_parquet(f)
-    >>> read_parquet_table(f, source="x.parquet")[1]
-    ['gene', 'S1']
-    """
-    try:
-        import pyarrow.parquet as pq
-
-        names = [str(n) for n in pq.read_schema(path).names]
-        df = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises many types for corrupt files
-        raise InputError(
-            f"cannot be read as parquet ({type(exc).__name__}: {exc})",
-            source=source,
-            fix="re-export the table with pandas.DataFrame.to_parquet",
-        ) from None
-    if not isinstance(df.index, pd.RangeIndex):
-        n_index = df.index.nlevels
-        df = df.reset_index()
-        # stored index columns come first in the schema's pandas metadata order
-        index_names = [str(c) for c in df.columns[:n_index]]
-        names = index_names + [n for n in names if n not in index_names]
-    if len(names) != df.shape[1]:
-        names = [str(c) for c in df.columns]
-    return df, names
-
-
-def read_string_table(
-    path: str | os.PathLike[str], *, what: str = "table"
-) -> tuple[pd.DataFrame, list[str]]:
-    r"""Read a delimited text (optionally gzip) or parquet table with every cell as text.
-
-    Empty cells are empty strings; parquet cells keep their values (missing ones as None).
-    A header one field shorter than the rows (R's ``write.table`` row names) gives the first
-    column the empty name. Column names are stripped.
-
-    Parameters
-    ----------
-    path
-        The file. Never modified.
-    what
-        What the file should be, for messages (e.g. ``"clinical table"``).
-
-    Returns
-    -------
-    tuple
-        The table (default integer index) and decoding warnings.
-
-    Raises
-    ------
-    InputError
-        Missing, unreadable, empty or unparsable file; an h5ad file.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "clin.csv"
-    >>> _ = f.write_text("ID,recist\nA,SD\nB,\n")
-    >>> read_string_table(f)[0].to_dict("list")
-    {'ID': ['A', 'B'], 'recist': ['SD', '']}
-    """
-    p = check_file(path)
-    source = str(path)
-    fmt, gz = detect_format(p)
-    warnings: list[str] = []
-    if fmt == "parquet":
-        df, _ = read_parquet_table(p, source=source)
-        df = df.astype(object).where(df.notna(), None)
-    elif fmt == "h5ad":
-        raise InputError(
-            f"is an h5ad file, not a {what}",
-            source=source,
-            fix=f"give the {what} as TSV/CSV (or parquet)",
-        )
-    else:
-        text, warnings = read_text(p, gz=gz)
-        delimiter = sniff_delimiter(text, source=source)
-        try:
-            df = pd.read_csv(
-                io.StringIO(text),
-                sep=delimiter,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=True,
-            )
-        except pd.errors.EmptyDataError:
-            raise _no_table(source) from None
-        except pd.errors.ParserError as exc:
-            raise InputError(
-                f"cannot be parsed as a table ({' '.join(str(exc).split())})",
-                source=source,
-                fix="make every line have as many fields as the header",
-            ) from None
-        if not isinstance(df.index, pd.RangeIndex):  # header one field short: R row names
-            df = df.reset_index()
-            df = df.rename(columns={df.columns[0]: ""})
-    df.columns = [str(c).strip() for c in df.columns]
-    return df, warnings
-
-
-def read_numeric_text(
-    path: Path, *, gz: bool, source: str
-) -> tuple[pd.DataFrame, list[str], str, list[str]]:
-    r"""Read a delimited text matrix with pandas' type inference (numbers parsed).
-
-    GCT's two leading lines (``#1.2`` and the dimensions) are skipped; the codec (UTF-8,
-    UTF-16/32, else Latin-1 with a warning) and the delimiter are detected.
-
-    Parameters
-    ----------
-    path
-        An existing text file.
-    gz
-        Whether it is gzip-compressed.
-    source
-        File name for messages.
-
-    Returns
-    -------
-    tuple
-        The table (a header one field short, R style, gives the first column the empty
-        name), the header's names as text, the delimiter, and decoding warnings.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
-    >>> _ = f.write_text("S1,S2\nCD274,1,2\n")
-    >>> df, names, delimiter, _ = read_numeric_text(f, gz=False, source="x.csv")
-    >>> names, delimiter, df.shape
-    (['', 'S1', 'S2'], ',', (1, 3))
-    """
-    head = read_head(path, gz=gz)
-    skip = 2 if head.startswith("#1.2") else 0  # GCT: version line and dimensions line
-    body = head.split("\n", skip)[-1] if skip else head
-    delimiter = sniff_delimiter(body, source=source)
-    options: dict[str, Any] = {
-        "sep": delimiter,
-        "skiprows": skip,
-        "compression": "gzip" if gz else None,
-        "skip_blank_lines": True,
-    }
-    warn: list[str] = []
-
-    def _read(encoding: str, **extra: Any) -> pd.DataFrame:
-        return pd.read_csv(path, encoding=encoding, **options, **extra)
-
-    codec = text_codec(path, gz=gz) or "utf-8-sig"
-    try:
-        try:
-            header = _read(codec, header=None, nrows=1, dtype=str, keep_default_na=False)
-            df = _read(codec, low_memory=False)
-        except UnicodeDecodeError:
-            header = _read("latin-1", header=None, nrows=1, dtype=str, keep_default_na=False)
-            df = _read("latin-1", low_memory=False)
-            warn.append(f"{path.name}: not valid UTF-8; decoded as Latin-1")
-    except pd.errors.EmptyDataError:
-        raise _no_table(source) from None
-    except pd.errors.ParserError as exc:
-        raise _parse_error(exc, delimiter, source) from None
-    except (OSError, EOFError) as exc:
-        raise InputError(
-            f"cannot be read ({exc})",
-            source=source,
-            fix="check the file is complete (gzip -t FILE for .gz files)",
-        ) from None
-    raw_names = ["" if pd.isna(v) else str(v).strip() for v in header.iloc[0].tolist()]
-    if not isinstance(df.index, pd.RangeIndex):  # header one field short: R row names
-        df = df.reset_index()
-        raw_names = [""] + raw_names
-    if len(raw_names) != df.shape[1]:
-        raw_names = [str(c) for c in df.columns]
-    return df, raw_names, delimiter, warn
 
 
 def read_text_file(path: str | os.PathLike[str], *, what: str) -> tuple[Path, str, list[str]]:

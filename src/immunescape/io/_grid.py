@@ -17,7 +17,8 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.io._cells import norm_name
-from immunescape.io._files import delimiter_name, read_numeric_text, read_parquet_table
+from immunescape.io._files import delimiter_name
+from immunescape.io._tables import read_numeric_text, read_parquet_table
 
 __all__ = ["Grid", "KNOWN_NUMERIC_ANNOTATION", "load_grid"]
 

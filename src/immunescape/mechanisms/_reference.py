@@ -31,7 +31,6 @@ nested cross-validated performance measured when it was built.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from typing import Any
@@ -39,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from immunescape._resources import REINSTALL, read_resource
+from immunescape._resources import REINSTALL, read_resource, resource_sha256
 from immunescape.errors import ResourceError
 
 __all__ = [
@@ -82,7 +81,7 @@ def _read_checked(name: str) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResourceError(f"the shipped file {_PACKAGE}/data/{name} is not valid JSON "
                             f"({exc}); {REINSTALL}") from None
-    doc["sha256"] = hashlib.sha256(raw).hexdigest()
+    doc["sha256"] = resource_sha256(_PACKAGE, name)  # verified by read_resource
     return doc
 
 
