@@ -247,6 +247,13 @@ def load_cohort(
     if maf is not None:
         from immunescape.genomics import compute_tmb, read_maf
 
+        if capture_mb is None:
+            raise InputError(
+                "TMB from a MAF needs the capture size (there is no default)",
+                source="capture_mb",
+                fix="give the megabases the assay sequences (e.g. 38.0 for an exome kit), or "
+                "leave out the MAF",
+            )
         mt = read_maf(maf, columns=maf_columns)
         everyone = list(dict.fromkeys([*labelled, *map(str, mt.samples)]))
         tmb = compute_tmb(mt, capture_mb=capture_mb, samples=everyone, assay=tmb_assay)
@@ -313,6 +320,24 @@ def _numeric_column(clin: Any, column: str, samples: list[str], source: str) -> 
 
 
 # ---------------------------------------------------------------------------- stacking
+def require_features(
+    cohorts: Sequence[Cohort], features: Sequence[str], *, complete: bool, what: str, fix: str
+) -> None:
+    """Raise one InputError listing, per cohort, the features it lacks.
+
+    ``complete``: a feature with a missing value in some sample also counts as lacking.
+    """
+    lacking = {
+        c.name: [f for f in features if f not in (c.available(features) if complete
+                                                  else c.X.columns)]
+        for c in cohorts
+    }
+    lacking = {k: v for k, v in lacking.items() if v}
+    if lacking:
+        detail = "; ".join(f"{k}: {', '.join(v[:8])}" for k, v in lacking.items())
+        raise InputError(f"{what}: {detail}", source="cohorts", fix=fix)
+
+
 def stack_cohorts(
     cohorts: Sequence[Cohort], *, features: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -356,15 +381,10 @@ def stack_cohorts(
         common = [f for f in cohorts[0].X.columns if all(f in c.X.columns for c in cohorts)]
     else:
         common = list(features)
-        absent = {c.name: [f for f in common if f not in c.X.columns] for c in cohorts}
-        absent = {k: v for k, v in absent.items() if v}
-        if absent:
-            detail = "; ".join(f"{k}: {', '.join(v[:8])}" for k, v in absent.items())
-            raise InputError(
-                f"feature(s) absent from cohort(s): {detail}",
-                source="cohorts",
-                fix="score the same signatures in every cohort",
-            )
+        require_features(
+            cohorts, common, complete=False, what="feature(s) absent from cohort(s)",
+            fix="score the same signatures in every cohort",
+        )
     ids = [str(s) for c in cohorts for s in c.X.index]
     prefix = len(set(ids)) < len(ids)
     frames = []

@@ -20,10 +20,10 @@ from sklearn.model_selection import ParameterGrid
 from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape.errors import InputError
-from immunescape.predict._cohorts import Cohort, stack_cohorts
+from immunescape.predict._cohorts import Cohort, require_features, stack_cohorts
 from immunescape.predict._features import BASELINES
 from immunescape.predict._model import ResponseModel
-from immunescape.predict._validation import leave_one_cohort_out
+from immunescape.predict._validation import _SUMMARY, leave_one_cohort_out
 from immunescape.stats import AucMethod, auc_ci, balanced_accuracy, brier, delong_test
 
 __all__ = [
@@ -59,16 +59,11 @@ def _model(params: Mapping[str, Any]) -> ResponseModel:
 
 
 def _check_features(cohorts: Sequence[Cohort], features: Iterable[str]) -> None:
-    features = list(features)
-    missing = {c.name: [f for f in features if f not in c.available(features)] for c in cohorts}
-    missing = {k: v for k, v in missing.items() if v}
-    if missing:
-        detail = "; ".join(f"{k}: {', '.join(v[:8])}" for k, v in missing.items())
-        raise InputError(
-            f"model features missing or incomplete in cohort(s): {detail}",
-            source="cohorts",
-            fix="leave those cohorts out or choose features every cohort has",
-        )
+    require_features(
+        cohorts, list(features), complete=True,
+        what="model features missing or incomplete in cohort(s)",
+        fix="leave those cohorts out or choose features every cohort has",
+    )
 
 
 def _features_of(params: Mapping[str, Any]) -> list[str]:
@@ -171,20 +166,14 @@ def _baseline_rows(
     return rows
 
 
+#: Columns of the comparison table: the held-out summary of leave_one_cohort_out with the
+#: predictor, its paired test against the model and the model's parameters.
 _TABLE = [
     "cohort",
     "predictor",
-    "n",
-    "n_pos",
-    "n_neg",
-    "auc",
-    "auc_ci_low",
-    "auc_ci_high",
-    "ci_method",
+    *_SUMMARY[:7],
     "p_vs_model",
-    "balanced_accuracy",
-    "brier",
-    "threshold",
+    *_SUMMARY[7:],
     "params",
     "note",
 ]

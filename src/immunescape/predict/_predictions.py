@@ -166,7 +166,7 @@ def predict_table(
 
 
 def _response_table(
-    model: ResponseModel, X: pd.DataFrame, *, cohort: object, reference: object
+    model: ResponseModel, X: pd.DataFrame, *, cohort: object, reference: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     named = isinstance(X, pd.DataFrame) and model.features is not None
     if named and _missing_report(X, model.features_):
@@ -241,7 +241,7 @@ def _robust_table(
 
 
 def _tolerant_table(
-    model: ResponseModel, X: pd.DataFrame, *, reference: object
+    model: ResponseModel, X: pd.DataFrame, *, reference: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """ResponseModel predictions that tolerate missing features and small cohorts.
 

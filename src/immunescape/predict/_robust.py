@@ -412,8 +412,9 @@ class RobustModel:
             for r in rows:
                 used_f[r] = ",".join(
                     f for u in names for f, _ in self.units[u] if np.isfinite(Z[r, fidx[f]]))
-        predicted = pd.array(
-            np.where(np.isnan(prob), None, np.where(prob >= thr, "R", "NR")), dtype="string")
+        calls = np.where(prob >= thr, "R", "NR").astype(object)
+        calls[np.isnan(prob)] = None
+        predicted = pd.array(calls, dtype="string")
         return pd.DataFrame({
             "sample_id": [str(s) for s in X.index],
             "score": score,

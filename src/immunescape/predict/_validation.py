@@ -186,6 +186,38 @@ def _fit_eval(
     return row, score, predicted
 
 
+def _split(
+    estimator: Any,
+    params: Mapping[str, Any],
+    frame: pd.DataFrame,
+    yy: np.ndarray,
+    labels: np.ndarray | None,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    standardize: ValidationStandardize,
+    seed: int,
+    **opts: Any,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Fit on the ``train`` rows, score the ``test`` rows: summary row and predictions."""
+    c_tr = labels[train] if labels is not None else None
+    c_te = labels[test] if labels is not None else None
+    X_tr, X_te = _scale(standardize, frame.iloc[train], c_tr, frame.iloc[test], c_te)
+    row, score, predicted = _fit_eval(
+        estimator, params, X_tr, yy[train], X_te, yy[test], seed=seed, **opts
+    )
+    pred = pd.DataFrame(
+        {
+            "sample": frame.index[test],
+            "cohort": c_te,
+            "y": yy[test],
+            "score": score,
+            "predicted": predicted,
+        }
+    )
+    return row, pred
+
+
 def _common(
     X: object, y: object, cohort: object, estimator: object
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
@@ -273,6 +305,8 @@ def leave_one_cohort_out(
             source="cohort",
             fix="use nested_cv for a single cohort",
         )
+    opts = {"threshold_rule": threshold_rule, "ci_method": ci_method, "alpha": alpha,
+            "n_boot": n_boot}
     rows, preds = [], []
     for i, c in enumerate(cohorts):
         test = labels == c
@@ -283,38 +317,12 @@ def leave_one_cohort_out(
                 source="y",
                 fix="each training set needs responders and non-responders",
             )
-        X_tr, X_te = _scale(
-            standardize,
-            frame.iloc[np.flatnonzero(train)],
-            labels[train],
-            frame.iloc[np.flatnonzero(test)],
-            labels[test],
-        )
-        row, score, predicted = _fit_eval(
-            estimator,
-            {},
-            X_tr,
-            yy[train],
-            X_te,
-            yy[test],
-            threshold_rule=threshold_rule,
-            ci_method=ci_method,
-            alpha=alpha,
-            n_boot=n_boot,
-            seed=seed + i,
+        row, pred = _split(
+            estimator, {}, frame, yy, labels, np.flatnonzero(train), np.flatnonzero(test),
+            standardize=standardize, seed=seed + i, **opts,
         )
         rows.append({"cohort": c, **row})
-        preds.append(
-            pd.DataFrame(
-                {
-                    "sample": frame.index[test],
-                    "cohort": c,
-                    "y": yy[test],
-                    "score": score,
-                    "predicted": predicted,
-                }
-            )
-        )
+        preds.append(pred)
         logger.debug("leave-one-cohort-out: held out %r (n=%d)", c, int(test.sum()))
     settings = _settings("leave-one-cohort-out", estimator, standardize, threshold_rule,
                          ci_method, alpha, n_boot, seed)
@@ -418,11 +426,12 @@ def nested_cv(
     check_range("outer_splits", outer_splits, low=2, integer=True)
     check_range("inner_splits", inner_splits, low=2, integer=True)
     grid = list(ParameterGrid(param_grid)) if param_grid else [{}]
+    opts = {"threshold_rule": threshold_rule, "ci_method": ci_method, "alpha": alpha,
+            "n_boot": n_boot}
     outer = StratifiedKFold(n_splits=outer_splits, shuffle=True, random_state=seed)
     rows, preds = [], []
     for fold, (tr, te) in enumerate(outer.split(frame, _strata(yy, labels, outer_splits))):
         c_tr = labels[tr] if labels is not None else None
-        c_te = labels[te] if labels is not None else None
         best = grid[0]
         if len(grid) > 1:
             inner = StratifiedKFold(n_splits=inner_splits, shuffle=True, random_state=seed + 1)
@@ -445,33 +454,13 @@ def nested_cv(
                     aucs.append(roc_auc(yy[tr][iva], s))
                 means.append(float(np.mean(aucs)))
             best = grid[int(np.argmax(means))]
-        X_tr, X_te = _scale(standardize, frame.iloc[tr], c_tr, frame.iloc[te], c_te)
-        row, score, predicted = _fit_eval(
-            estimator,
-            best,
-            X_tr,
-            yy[tr],
-            X_te,
-            yy[te],
-            threshold_rule=threshold_rule,
-            ci_method=ci_method,
-            alpha=alpha,
-            n_boot=n_boot,
-            seed=seed + fold,
+        row, pred = _split(
+            estimator, best, frame, yy, labels, tr, te, standardize=standardize,
+            seed=seed + fold, **opts,
         )
         rows.append({"fold": fold, **row, "best_params": json.dumps(best, default=str)})
-        preds.append(
-            pd.DataFrame(
-                {
-                    "sample": frame.index[te],
-                    "cohort": c_te if c_te is not None else None,
-                    "fold": fold,
-                    "y": yy[te],
-                    "score": score,
-                    "predicted": predicted,
-                }
-            )
-        )
+        pred.insert(2, "fold", fold)
+        preds.append(pred)
     settings = _settings("nested cross-validation", estimator, standardize, threshold_rule,
                          ci_method, alpha, n_boot, seed)
     settings.update(outer_splits=outer_splits, inner_splits=inner_splits,
