@@ -99,6 +99,23 @@ def test_nothing_present_is_refused_in_one_line():
         predict_table(m, pd.DataFrame({"tls9": [1.0, 2.0]}, index=["a", "b"]))
 
 
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: RobustModel.from_candidate("best_ever"), "name: unknown value 'best_ever'"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, kind="forest"), "kind: unknown value"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, standardize="global"),
+         "standardize: unknown value 'global'"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, C=0), "C: must be a number > 0"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, min_cohort_size=1), "min_cohort_size"),
+        (lambda: robust_loco([], candidates=["best_ever"]), "candidates: unknown value"),
+    ],
+)
+def test_bad_options_are_one_line_input_errors(make, match):
+    with pytest.raises(InputError, match=match):
+        make()
+
+
 def test_platt_equals_an_unpenalised_logit_and_isotonic_equals_sklearn():
     rng = np.random.default_rng(1)
     s = rng.normal(size=200)

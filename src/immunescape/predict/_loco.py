@@ -21,6 +21,7 @@ from scipy.stats import binomtest
 
 from immunescape._logging import logger
 from immunescape._result import Result
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
 from immunescape.predict._cohorts import Cohort, stack_union
 from immunescape.predict._features import BASELINES, CANDIDATES
@@ -114,6 +115,9 @@ def robust_loco(
         the paired comparison and pooled Brier scores in ``settings``.
     """
     names = list(candidates or CANDIDATES)
+    for name in names:
+        check_choice("candidates", name, CANDIDATES)
+    check_range("n_bins", n_bins, low=1, integer=True)
     if len(cohorts) < 4:
         raise InputError(f"nested leave-one-cohort-out needs at least 4 cohorts, got "
                          f"{len(cohorts)}", source="cohorts", fix="give more cohorts")

@@ -39,7 +39,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from immunescape._validate import check_choice
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
 from immunescape.predict._common import NEW_COHORT, cohort_labels, sigmoid
 from immunescape.predict._features import CANDIDATES
@@ -108,6 +108,8 @@ class RobustModel:
         check_choice("kind", kind, Kind)
         check_choice("standardize", standardize, RobustStandardize)
         check_choice("calibration", calibration, Calibration)
+        check_range("C", C, low=0, low_open=True)
+        check_range("min_cohort_size", min_cohort_size, low=2, integer=True)
         if not units or len(units) > _MAX_UNITS:
             raise InputError(f"a model needs 1 to {_MAX_UNITS} units, got {len(units)}",
                              source="units", fix="group features into fewer units")
@@ -127,6 +129,7 @@ class RobustModel:
         -------
         RobustModel
         """
+        check_choice("name", name, CANDIDATES)
         params = {**CANDIDATES[name], **overrides}
         units = params.pop("units")
         return cls(units, name=name, **params)
