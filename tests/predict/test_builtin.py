@@ -21,8 +21,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from immunescape.errors import InputError, ResourceError
-from immunescape.predict import RobustModel, load_builtin_model, predict_table
-from immunescape.predict import stack_union
+from immunescape.predict import RobustModel, load_builtin_model, predict_table, stack_union
 
 DATA = resources.files("immunescape.predict") / "data"
 ROOT = Path(__file__).resolve().parents[2]

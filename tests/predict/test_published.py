@@ -119,9 +119,8 @@ def test_loris_nsclc_cutoff_044_on_request():
     table.loc[0, ["TMB", "PDL1_TPS(%)"]] = [50.0, 100.0]
     table.loc[1, ["TMB", "PDL1_TPS(%)", "Albumin"]] = [0.0, 0.0, 3.0]
     with pytest.warns(UserWarning, match="NSCLC LORIS applied to 2 non-NSCLC"):
-        out = _get(
-            published_predictors(None, clinical=table, models=["loris_nsclc"]).predictions, "loris_nsclc"
-        )
+        res = published_predictors(None, clinical=table, models=["loris_nsclc"])
+        out = _get(res.predictions, "loris_nsclc")
     p = out["probability"]
     assert p["a"] > 0.44 > p["b"]
     assert out["predicted"].tolist() == np.where(p >= 0.44, "R", "NR").tolist()

@@ -26,8 +26,12 @@ import pandas as pd
 
 from immunescape.errors import InputError
 
-#: Every standardisation word of the predict package (see the module documentation).
+#: Every standardisation word of the predict package (see the module documentation) and the
+#: subsets each function accepts.
 Standardize = Literal["none", "cohort", "global", "reference"]
+ModelStandardize = Literal["cohort", "global"]  # ResponseModel
+RobustStandardize = Literal["cohort", "reference"]  # RobustModel
+ValidationStandardize = Literal["none", "cohort", "global"]  # leave_one_cohort_out, nested_cv
 #: What to do with missing features.
 OnMissing = Literal["error", "drop"]
 #: Capture assay of a TMB value (the TMB >= 10/Mb cut-off is defined on panel TMB).

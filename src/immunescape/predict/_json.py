@@ -411,7 +411,9 @@ def save_robust(model: RobustModel, path: str | os.PathLike[str], *,
 
 # ---------------------------------------------------------------------- loading
 def load_model(path: str | os.PathLike[str]) -> ResponseModel | RobustModel:
-    """Read a model written by :func:`save_model`. Parses JSON only; never runs code.
+    """Read a model written by :func:`save_model` or :func:`save_robust`. Parses JSON only.
+
+    Never runs code (pickles are refused).
 
     Parameters
     ----------
@@ -420,8 +422,8 @@ def load_model(path: str | os.PathLike[str]) -> ResponseModel | RobustModel:
 
     Returns
     -------
-    ResponseModel
-        The fitted model, ready to predict.
+    ResponseModel or RobustModel
+        The fitted model, ready to predict (the kind is read from the file's schema).
 
     Raises
     ------

@@ -27,22 +27,21 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from immunescape._logging import logger
 from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
-from immunescape.predict._features import FEATURE_SETS
 from immunescape.predict._common import (
     NEW_COHORT,
+    ModelStandardize,
     OnMissing,
     cohort_labels,
     listing,
     sigmoid,
 )
+from immunescape.predict._features import FEATURE_SETS
 from immunescape.predict._scaling import _ALL, CohortStandardScaler
 from immunescape.stats import ThresholdRule, choose_threshold
 
 __all__ = ["ResponseModel"]
 
 Penalty = Literal["l2", "l1", "elasticnet"]
-#: ``standardize`` words a ResponseModel accepts (see :mod:`immunescape.predict._common`).
-ModelStandardize = Literal["cohort", "global"]
 class ResponseModel(ClassifierMixin, BaseEstimator):
     """Penalised logistic regression on per-cohort standardised features.
 

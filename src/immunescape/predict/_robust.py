@@ -41,15 +41,13 @@ from sklearn.linear_model import LogisticRegression
 
 from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
-from immunescape.predict._common import NEW_COHORT, cohort_labels, sigmoid
+from immunescape.predict._common import NEW_COHORT, RobustStandardize, cohort_labels, sigmoid
 from immunescape.predict._features import CANDIDATES
 from immunescape.stats import choose_threshold
 
 __all__ = ["RobustModel"]
 
 Kind = Literal["consensus", "logistic"]
-#: ``standardize`` words a RobustModel accepts (see :mod:`immunescape.predict._common`).
-RobustStandardize = Literal["cohort", "reference"]
 Calibration = Literal["auto", "platt", "isotonic"]
 _MAX_UNITS = 8
 

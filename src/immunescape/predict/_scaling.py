@@ -101,8 +101,10 @@ class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             scale = np.ones_like(std)
         return mean, scale
 
-    def _fitted_input(self, X: object, cohort: object, method: str) -> tuple[np.ndarray, np.ndarray]:
-        """Validated matrix and one cohort label per row (the pooled label if fitted pooled)."""
+    def _fitted_input(
+        self, X: object, cohort: object, method: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the validated matrix and one cohort label per row (pooled if fitted pooled)."""
         check_is_fitted(self)
         Xa = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
         fitted_single = self.cohorts_.size == 1 and self.cohorts_[0] == _ALL

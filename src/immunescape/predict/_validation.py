@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
-from immunescape.predict._common import cohort_labels
+from immunescape.predict._common import ValidationStandardize, cohort_labels
 from immunescape.predict._scaling import CohortStandardScaler
 from immunescape.stats import (
     AucMethod,
@@ -38,8 +38,6 @@ from immunescape.stats import (
 
 __all__ = ["Validation", "leave_one_cohort_out", "nested_cv"]
 
-#: ``standardize`` words the validation helpers accept (see :mod:`immunescape.predict._common`).
-ValidationStandardize = Literal["none", "cohort", "global"]
 
 
 @dataclass
