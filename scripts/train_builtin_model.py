@@ -63,7 +63,9 @@ from immunescape.predict import (
     load_cohort,
     robust_loco,
     save_robust,
+    stack_union,
 )
+from immunescape.stats import roc_auc
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "predictior_icb"
@@ -331,13 +333,11 @@ def wide_table(table: pd.DataFrame, cohorts: list[Cohort]) -> pd.DataFrame:
 def diagnosis(cohorts: list[Cohort]) -> pd.DataFrame:
     """AUC of each feature of the previous model, oriented by its coefficient's sign."""
     rows = []
-    from sklearn.metrics import roc_auc_score
-
     for c in cohorts:
         row: dict[str, Any] = {"cohort": c.name, "n": c.n}
         for f, coef in PREVIOUS_MODEL.items():
             if f in c.X and c.X[f].notna().all():
-                row[f] = float(roc_auc_score(c.y, np.sign(coef) * c.X[f]))
+                row[f] = roc_auc(c.y, np.sign(coef) * c.X[f])
             else:
                 row[f] = "missing"
         rows.append(row)
@@ -367,10 +367,10 @@ def run(data: Path, out: Path) -> dict[str, Any]:
     nested = robust_loco(cohorts, candidates=names, nested=True)
     log.info("nested LOCO done (%.0f s)", time.time() - t0)
     plain = {n: robust_loco(cohorts, candidates=[n], nested=False) for n in names}
-    plain_means = {n: float(r["table"].loc[r["table"].predictor == "model", "auc"].mean())
+    plain_means = {n: float(r.evaluation.loc[r.evaluation.predictor == "model", "auc"].mean())
                    for n, r in plain.items()}
     best = max(names, key=lambda n: (plain_means[n], -names.index(n)))
-    cmp_ = nested["comparison"]
+    cmp_ = nested.settings["comparison"]
     shipped_rule = "best LOCO mean AUC over all evaluation cohorts"
     if ROBUST_CANDIDATES[best]["kind"] in LEARNED and cmp_["bootstrap_ci"][0] <= 0:
         consensus = [n for n in names if ROBUST_CANDIDATES[n]["kind"] == "consensus"]
@@ -378,8 +378,6 @@ def run(data: Path, out: Path) -> dict[str, Any]:
         shipped_rule = ("the nested comparison shows no learned model above the best published "
                         "predictor, so the best consensus candidate (by LOCO mean AUC) is "
                         "shipped")
-    from immunescape.predict._loco import stack_union
-
     X, y, lab = stack_union(cohorts)
     model = RobustModel.from_candidate(best).fit(X, y, cohort=lab)
     provenance = {
@@ -388,8 +386,8 @@ def run(data: Path, out: Path) -> dict[str, Any]:
         "response_rule": "PredictioR: CR/PR -> R, PD -> NR; SD -> NR if PFS <= 6 months with "
         "an event, R if PFS >= 6 months censored, otherwise NA",
         "selection": shipped_rule,
-        "nested_loco_mean_auc": float(nested["table"].loc[
-            nested["table"].predictor == "model", "auc"].mean()),
+        "nested_loco_mean_auc": float(nested.evaluation.loc[
+            nested.evaluation.predictor == "model", "auc"].mean()),
         "data": PREDICTIOR,
     }
     out.mkdir(parents=True, exist_ok=True)
@@ -407,32 +405,32 @@ _BUILTIN_NAME = "builtin_model.json"
 
 
 def targets(res: dict[str, Any]) -> dict[str, Any]:
-    t = res["nested"]["table"]
+    t = res["nested"].evaluation
     m = t[t.predictor == "model"]
     mean_auc = float(m["auc"].mean())
-    cmp_ = res["nested"]["comparison"]
+    cmp_ = res["nested"].settings["comparison"]
     return {
         "mean_auc": mean_auc,
         "auc_target_met": mean_auc >= 0.72,
         "margin_vs_best": cmp_["mean_difference"],
         "margin_target_met": cmp_["mean_difference"] >= 0.03 and cmp_["bootstrap_ci"][0] > 0,
-        "brier": res["nested"]["pooled_brier"],
-        "brier_prevalence": res["nested"]["pooled_brier_prevalence"],
-        "brier_target_met": res["nested"]["pooled_brier"]
-        < res["nested"]["pooled_brier_prevalence"],
+        "brier": res["nested"].settings["pooled_brier"],
+        "brier_prevalence": res["nested"].settings["pooled_brier_prevalence"],
+        "brier_target_met": res["nested"].settings["pooled_brier"]
+        < res["nested"].settings["pooled_brier_prevalence"],
     }
 
 
 def model_card(res: dict[str, Any]) -> str:
     nested, model = res["nested"], res["model"]
     shipped = res["plain"][res["best"]]
-    scmp = shipped["comparison"]
+    scmp = shipped.settings["comparison"]
     fitted = ("its weights are fixed; reference statistics and calibrators are fitted"
               if model.kind == "consensus" else "coefficients and calibrators are fitted")
     t = targets(res)
-    cmp_ = nested["comparison"]
-    v_model = loco_variance(nested["table"], "model")
-    v_best = loco_variance(nested["table"], cmp_["best_published"])
+    cmp_ = nested.settings["comparison"]
+    v_model = loco_variance(nested.evaluation, "model")
+    v_best = loco_variance(nested.evaluation, cmp_["best_published"])
     units = "\n".join(f"| {u} | {', '.join(('+' if s > 0 else '-') + f for f, s in m)} |"
                       for u, m in model.units.items())
     full = model.submodels_[",".join(str(i) for i in range(len(model.units)))]
@@ -445,7 +443,7 @@ def model_card(res: dict[str, Any]) -> str:
     plain = pd.DataFrame([{"candidate": n, "kind": ROBUST_CANDIDATES[n]["kind"],
                            "standardisation": ROBUST_CANDIDATES[n].get("standardize", "cohort"),
                            "LOCO mean AUC": v} for n, v in res["plain_means"].items()])
-    brier_rows = nested["table"][nested["table"].predictor == "model"][
+    brier_rows = nested.evaluation[nested.evaluation.predictor == "model"][
         ["cohort", "n", "brier", "brier_prevalence", "calibration", "candidate"]]
     diag = res["diagnosis"]
     yes = lambda b: "**met**" if b else "**not met**"  # noqa: E731
@@ -518,16 +516,16 @@ Per held-out cohort: n and AUC [95% DeLong CI] of the procedure (candidate, cali
 all parameters chosen without the held-out cohort) and of each published predictor on the
 same samples (IMPRES cannot be scored on the two panels, GEP not on Roh2017).
 
-{markdown(wide_table(nested['table'], res['cohorts']))}
+{markdown(wide_table(nested.evaluation, res['cohorts']))}
 
 Candidate and calibration chosen for each held-out cohort:
 
-{markdown(nested['choices'][['cohort', 'candidate', 'calibration']])}
+{markdown(nested.loco_choices[['cohort', 'candidate', 'calibration']])}
 
 Mean and median AUC per predictor (each over the cohorts where it can be scored;
 `model_mean_auc_same_cohorts`: the model on those same cohorts):
 
-{markdown(nested['summary'])}
+{markdown(nested.loco_summary)}
 
 **Paired comparison with the best published predictor ({cmp_['best_published']})** on the
 {cmp_['n_cohorts']} cohorts where both are scored: model {cmp_['model_mean_auc']:.3f} vs
@@ -548,31 +546,31 @@ intervals alone {v_model['se_mean_sampling_only']:.3f}); {cmp_['best_published']
 This is the shipped model's out-of-cohort performance; it was chosen among the candidates
 on all cohorts, so it is slightly optimistic compared with the nested procedure above.
 
-{markdown(wide_table(shipped['table'], res['cohorts']))}
+{markdown(wide_table(shipped.evaluation, res['cohorts']))}
 
 Paired comparison with {scmp['best_published']} on {scmp['n_cohorts']} cohorts: model
 {scmp['model_mean_auc']:.3f} vs {scmp['best_mean_auc']:.3f}, difference
 {scmp['mean_difference']:+.3f} (95% bootstrap over cohorts {scmp['bootstrap_ci'][0]:+.3f} to
 {scmp['bootstrap_ci'][1]:+.3f}); better in {scmp['model_wins']}, worse in
 {scmp['model_losses']} cohorts (sign test p = {scmp['sign_test_p']:.2f}). Verdict:
-**{scmp['verdict']}**. Pooled held-out Brier {shipped['pooled_brier']:.4f} vs
-{shipped['pooled_brier_prevalence']:.4f} for the training prevalence.
+**{scmp['verdict']}**. Pooled held-out Brier {shipped.settings['pooled_brier']:.4f} vs
+{shipped.settings['pooled_brier_prevalence']:.4f} for the training prevalence.
 
 Reliability (pooled held-out probabilities of the shipped candidate, quantile bins):
 
-{markdown(shipped['reliability'])}
+{markdown(shipped.reliability)}
 
 ### Calibration of the nested procedure (held-out, calibrated probabilities)
 
-Brier score of the pooled held-out probabilities {nested['pooled_brier']:.4f}; predicting
+Brier score of the pooled held-out probabilities {nested.settings['pooled_brier']:.4f}; predicting
 each held-out sample the training cohorts' response rate gives
-{nested['pooled_brier_prevalence']:.4f}. Per cohort:
+{nested.settings['pooled_brier_prevalence']:.4f}. Per cohort:
 
 {markdown(brier_rows)}
 
 Reliability curve (pooled held-out predictions, quantile bins):
 
-{markdown(nested['reliability'])}
+{markdown(nested.reliability)}
 
 ### Targets
 
@@ -624,8 +622,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("immunescape").setLevel(logging.ERROR)
     res = run(args.data, args.out)
-    print(res["nested"]["summary"].round(3).to_string(index=False))
-    print(json.dumps(res["nested"]["comparison"], indent=1))
+    print(res["nested"].loco_summary.round(3).to_string(index=False))
+    print(json.dumps(res["nested"].settings["comparison"], indent=1))
     print("targets:", json.dumps(targets(res)))
     return 0
 

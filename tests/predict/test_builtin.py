@@ -20,9 +20,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from immunescape.errors import InputError
-from immunescape.predict import RobustModel, load_builtin_model, predict_table
-from immunescape.predict._loco import stack_union
+from immunescape.errors import InputError, ResourceError
+from immunescape.predict import RobustModel, load_builtin_model, predict_table, stack_union
 
 DATA = resources.files("immunescape.predict") / "data"
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +32,20 @@ def test_shipped_file_matches_its_checksum():
     line = (DATA / "builtin_model.json.sha256").read_text().split()
     assert line[1] == "builtin_model.json"
     assert hashlib.sha256(data).hexdigest() == line[0]
+
+
+def test_a_corrupt_shipped_model_is_a_resource_error(monkeypatch):
+    from immunescape import _resources
+
+    real = _resources._read
+
+    def corrupt(package, name):
+        data = real(package, name)
+        return data.replace(b'"kind"', b'"kinds"', 1) if name == "builtin_model.json" else data
+
+    monkeypatch.setattr(_resources, "_read", corrupt)
+    with pytest.raises(ResourceError, match=r"builtin_model.json is corrupt.*reinstall"):
+        load_builtin_model()
 
 
 def test_builtin_model_loads_with_its_provenance():
@@ -62,7 +75,7 @@ def _synthetic_scores(model: RobustModel, n: int, seed: int = 0) -> pd.DataFrame
 def test_builtin_predicts_on_any_cohort_size(n):
     model = load_builtin_model()
     X = _synthetic_scores(model, n)
-    out = predict_table(model, X, name="builtin")
+    out = predict_table(model, X, name="builtin").predictions
     assert len(out) == n
     assert out["probability"].between(0, 1).all()
     assert set(out["standardisation"]) == ({"reference"} if n < 10 else {"cohort"})
@@ -74,13 +87,15 @@ def test_builtin_uses_what_is_there_and_says_so():
     X = _synthetic_scores(model, 20)
     one = model.features[0]
     part = X.drop(columns=one)
-    out = predict_table(model, part, name="builtin")
+    res = predict_table(model, part, name="builtin")
+    out = res.predictions
     assert out["probability"].notna().all()
     assert not out["features_used"].str.split(",").apply(lambda f: one in f).any()
-    assert out.attrs["missing_features"] == {one: 20}
+    assert res.settings["missing_features"] == {one: 20}
+    assert res.warnings and f"{one} (20 of 20 samples)" in res.warnings[0]
     # every feature but one absent: still predicts
     last = X[[model.features[-1]]]
-    assert predict_table(model, last, name="builtin")["probability"].notna().all()
+    assert predict_table(model, last, name="builtin").predictions["probability"].notna().all()
     with pytest.raises(InputError, match="none of the model's features"):
         predict_table(model, pd.DataFrame({"unrelated": [1.0]}, index=["p"]), name="builtin")
 

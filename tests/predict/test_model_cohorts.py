@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 
 import numpy as np
@@ -22,7 +21,6 @@ from immunescape.predict import (
     parse_cohort_spec,
     stack_cohorts,
 )
-from immunescape.predict import _cohorts as cohorts_module
 
 GENES = [
     "GZMA",
@@ -179,7 +177,10 @@ def test_grid_search_and_nested_loco():
     best, table = loco_grid_search(cs, param_grid=grid)
     assert best["features"] == ["impres", "gep18"]  # the informative pair wins
     assert table["mean_auc"].iloc[1] > table["mean_auc"].iloc[0]
-    nested = nested_loco_compare(cs, param_grid=grid)
+    res = nested_loco_compare(cs, param_grid=grid)
+    nested = res.table
+    assert set(res.predictions["cohort"]) == {c.name for c in cs}
+    assert len(res.predictions) == sum(c.n for c in cs)
     chosen = nested.loc[nested["predictor"] == "model", "params"].map(json.loads)
     assert all(p["features"] == ["impres", "gep18"] for p in chosen)
     assert (nested.loc[nested["predictor"] == "model", "auc"] > 0.6).all()
@@ -192,8 +193,3 @@ def test_missing_model_feature_in_a_cohort_is_reported():
     cs[1].X.loc["s3", "impres"] = np.nan
     with pytest.raises(InputError, match=r"missing or incomplete in cohort\(s\): c1: impres"):
         loco_compare(cs, params={"features": "published"})
-
-
-def test_docstring_examples():
-    result = doctest.testmod(cohorts_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -126,6 +126,26 @@ def _nsclc_table(rows) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------- parameter file
+def test_a_corrupt_parameter_file_is_a_resource_error(monkeypatch):
+    from immunescape import _resources
+    from immunescape.errors import ResourceError
+
+    real = _resources._read
+
+    def corrupt(package, name):
+        data = real(package, name)
+        return data.replace(b"coef:", b"coef: 1", 1) if name == "loris.yaml" else data
+
+    monkeypatch.setattr(_resources, "_read", corrupt)
+    load_loris.cache_clear()
+    try:
+        with pytest.raises(ResourceError, match=r"loris.yaml is corrupt.*reinstall"):
+            load_loris()
+    finally:
+        monkeypatch.undo()
+        load_loris.cache_clear()
+
+
 def test_parameter_file_checksum_matches_recorded():
     files = resources.files("immunescape.predict").joinpath("data")
     raw = files.joinpath("loris.yaml").read_bytes()
@@ -182,7 +202,7 @@ def test_printed_terms_equal_readme():
 # ----------------------------------------------------------------------- authors' outputs
 def test_pancancer_probabilities_equal_authors_published_predictions():
     table = _pan_table(AUTHORS_PAN)
-    out = loris_score(table.drop(columns="expected"))
+    out = loris_score(table.drop(columns="expected")).scores
     assert list(out["sample_id"]) == list(table["sample_id"])
     np.testing.assert_allclose(out["probability"], table["expected"], rtol=1e-12, atol=0)
 
@@ -191,13 +211,13 @@ def test_msk2_reference_option_equals_authors_scoring_without_cancer_term():
     table = _pan_table(AUTHORS_MSK2)
     with pytest.raises(InputError, match="without a LORIS calibration term.*CNS"):
         loris_score(table.drop(columns="expected"))
-    out = loris_score(table.drop(columns="expected"), unknown_cancer_type="reference")
+    out = loris_score(table.drop(columns="expected"), unknown_cancer_type="reference").scores
     np.testing.assert_allclose(out["probability"], table["expected"], rtol=1e-12, atol=0)
 
 
 def test_nsclc_probabilities_equal_authors_published_predictions():
     table = _nsclc_table(AUTHORS_NSCLC)
-    out = loris_score(table.drop(columns="expected"), model="nsclc")
+    out = loris_score(table.drop(columns="expected"), model="nsclc").scores
     np.testing.assert_allclose(out["probability"], table["expected"], rtol=1e-12, atol=0)
 
 
@@ -214,10 +234,10 @@ def test_printed_coefficients_match_formula_computed_by_hand():
         + 0.5451  # renal
         - 2.0886
     )
-    out = loris_score(table, coefficients="printed")
+    out = loris_score(table, coefficients="printed").scores
     assert out.loc[0, "score"] == pytest.approx(s, abs=1e-12)
     assert out.loc[0, "probability"] == pytest.approx(1 / (1 + math.exp(-s)), abs=1e-12)
-    full = loris_score(table)
+    full = loris_score(table).scores
     assert abs(full.loc[0, "score"] - s) < 0.01  # rounding of the printed coefficients only
 
 
@@ -232,7 +252,7 @@ def test_nsclc_printed_formula_by_hand_and_needs_no_age():
         }
     )
     s = 0.0353 * 12 + 0.0111 * 60 - 0.375 * 0 + 0.2924 * 4.0 - 0.0103 * 3.0 - 1.5593
-    out = loris_score(table, model="nsclc", coefficients="printed")
+    out = loris_score(table, model="nsclc", coefficients="printed").scores
     assert out.loc[0, "score"] == pytest.approx(s, abs=1e-12)
     with pytest.raises(InputError, match=r"age \(Age or age\)"):
         loris_score(table, model="nsclc")
@@ -242,7 +262,7 @@ def test_caps_apply():
     base = {"Systemic_therapy_history": 0, "Albumin": 4.0, "CancerType": "Melanoma"}
     capped = pd.DataFrame([{**base, "TMB": 50, "NLR": 25, "Age": 85}])
     above = pd.DataFrame([{**base, "TMB": 300, "NLR": 80, "Age": 99}])
-    assert loris_score(capped)["score"].iloc[0] == loris_score(above)["score"].iloc[0]
+    assert loris_score(capped).scores["score"].iloc[0] == loris_score(above).scores["score"].iloc[0]
 
 
 # ----------------------------------------------------------------------- input handling
@@ -262,7 +282,7 @@ def _one(**changes) -> pd.DataFrame:
 
 def test_snake_case_and_mapping_give_the_same_scores():
     table = _pan_table(AUTHORS_PAN).drop(columns="expected")
-    ref = loris_score(table)
+    ref = loris_score(table).scores
     snake = table.rename(
         columns={
             "TMB": "tmb",
@@ -273,9 +293,9 @@ def test_snake_case_and_mapping_give_the_same_scores():
             "CancerType": "cancer_type",
         }
     )
-    pd.testing.assert_frame_equal(loris_score(snake), ref)
+    pd.testing.assert_frame_equal(loris_score(snake).scores, ref)
     own = table.rename(columns={"TMB": "tmb_mut_mb", "Age": "age_years"})
-    mapped = loris_score(own, columns={"tmb": "tmb_mut_mb", "age": "age_years"})
+    mapped = loris_score(own, columns={"tmb": "tmb_mut_mb", "age": "age_years"}).scores
     pd.testing.assert_frame_equal(mapped, ref)
 
 
@@ -302,7 +322,7 @@ def test_bad_mapping_and_ambiguous_columns():
 def test_cancer_type_spellings():
     names = ["Head and Neck", "head & neck", "HEAD&NECK", "hnscc", "Head & Neck"]
     table = pd.concat([_one(CancerType=n, sample_id=str(i)) for i, n in enumerate(names)])
-    scores = loris_score(table)["score"]
+    scores = loris_score(table).scores["score"]
     assert scores.nunique() == 1
     lung = pd.concat(
         [
@@ -310,7 +330,7 @@ def test_cancer_type_spellings():
             _one(CancerType="NSCLC", sample_id="b"),
         ]
     )
-    assert loris_score(lung)["score"].nunique() == 1
+    assert loris_score(lung).scores["score"].nunique() == 1
 
 
 def test_missing_values_give_nan_and_a_warning():
@@ -318,7 +338,7 @@ def test_missing_values_give_nan_and_a_warning():
         [_one(sample_id="a"), _one(sample_id="b", Albumin=np.nan), _one(sample_id="c")]
     )
     with pytest.warns(PredictorInputWarning, match=r"1 of 3 samples.*albumin \(1\)"):
-        out = loris_score(table)
+        out = loris_score(table).scores
     assert out["probability"].isna().tolist() == [False, True, False]
 
 
@@ -335,14 +355,14 @@ def test_unit_and_value_errors():
         loris_score(_one(**{"PDL1_TPS(%)": 140}), model="nsclc")
     with pytest.raises(InputError, match="more than once"):
         loris_score(pd.concat([_one(), _one()]))
-    with pytest.raises(InputError, match="unknown LORIS model"):
+    with pytest.raises(InputError, match="model: unknown value .melanoma."):
         loris_score(_one(), model="melanoma")  # type: ignore[arg-type]
 
 
 def test_systemic_therapy_words():
-    yes = loris_score(_one(Systemic_therapy_history="yes"))["score"].iloc[0]
-    one = loris_score(_one(Systemic_therapy_history=1))["score"].iloc[0]
-    no = loris_score(_one(Systemic_therapy_history=False))["score"].iloc[0]
+    yes = loris_score(_one(Systemic_therapy_history="yes")).scores["score"].iloc[0]
+    one = loris_score(_one(Systemic_therapy_history=1)).scores["score"].iloc[0]
+    no = loris_score(_one(Systemic_therapy_history=False)).scores["score"].iloc[0]
     assert yes == one and no > yes
 
 
@@ -353,11 +373,13 @@ def test_nsclc_model_warns_on_other_cancer_types():
 
 
 def test_output_contract_and_provenance():
-    out = loris_score(_one())
+    res = loris_score(_one())
+    out = res.scores
     assert list(out.columns) == ["sample_id", "score", "probability"]
-    assert out.attrs["model"] == "loris_pancancer"
-    assert out.attrs["licence"] == "CC BY-NC 4.0"
-    assert out.attrs["parameters_sha256"] == load_loris().sha256
+    assert list(res.tables) == ["scores"] and res.warnings == []
+    assert res.settings["model"] == "loris_pancancer"
+    assert res.settings["licence"] == "CC BY-NC 4.0"
+    assert res.settings["parameters_sha256"] == load_loris().sha256
     no_ids = _one().drop(columns="sample_id").set_axis(["pt7"])
-    assert loris_score(no_ids)["sample_id"].tolist() == ["pt7"]
+    assert loris_score(no_ids).scores["sample_id"].tolist() == ["pt7"]
     assert set(LORIS_INPUTS) >= set(load_loris().models["pancancer"].inputs)

@@ -31,7 +31,7 @@ def _cohort(shared_data, name: str) -> pd.DataFrame:
 def _auc(table: pd.DataFrame, **kwargs) -> tuple[float, int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PredictorInputWarning)
-        scores = loris_score(table, **kwargs)
+        scores = loris_score(table, **kwargs).scores
     keep = scores["probability"].notna().to_numpy()
     res = auc_ci(table["Response"].to_numpy()[keep], scores["probability"].to_numpy()[keep])
     return res.auc, res.n_pos + res.n_neg
@@ -92,7 +92,7 @@ def test_msk2_cancer_types_have_no_calibration_term(shared_data):
     with pytest.raises(InputError, match=r"'CNS' \(75\), 'Unknown primary' \(29\)"):
         loris_score(table)
     with pytest.warns(PredictorInputWarning, match=r"systemic_therapy_history \(4\)"):
-        scores = loris_score(table, unknown_cancer_type="reference")
+        scores = loris_score(table, unknown_cancer_type="reference").scores
     keep = scores["probability"].notna().to_numpy()
     res = auc_ci(table["Response"].to_numpy()[keep], scores["probability"].to_numpy()[keep])
     assert res.n_pos + res.n_neg == 100

@@ -65,9 +65,10 @@ class SpyClassifier(ClassifierMixin, BaseEstimator):
 
 def test_loco_equals_manual_refit_on_other_cohorts():
     X, y, cohort = _cohorts(shift=False)
-    table, preds = leave_one_cohort_out(
-        X, y, estimator=LogisticRegression(), cohort=cohort, return_predictions=True
-    )
+    res = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohort)
+    table, preds = res.summary, res.predictions
+    assert list(res.tables) == ["summary", "predictions"]
+    assert res.settings["design"] == "leave-one-cohort-out"
     assert list(table.columns) == ["cohort", *SUMMARY, "note"]
     assert list(table["cohort"]) == ["a", "b", "c"]
     for i, c in enumerate(["a", "b", "c"]):
@@ -89,10 +90,10 @@ def test_loco_equals_manual_refit_on_other_cohorts():
 
 def test_loco_standardize_cohort_repairs_a_platform_shift():
     X, y, cohort = _cohorts(shift=True)
-    raw = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohort)
+    raw = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohort).summary
     std = leave_one_cohort_out(
         X, y, estimator=LogisticRegression(), cohort=cohort, standardize="cohort"
-    )
+    ).summary
     b_raw = raw.set_index("cohort").loc["b"]
     b_std = std.set_index("cohort").loc["b"]
     # ranking within cohort b is unaffected by an affine shift, calibration is not
@@ -104,7 +105,7 @@ def test_loco_trains_only_on_other_cohorts():
     X, y, cohort = _cohorts(shift=False)
     X = X.assign(id=np.arange(len(y)))
     SpyClassifier.seen = []
-    table = leave_one_cohort_out(X, y, estimator=SpyClassifier(), cohort=cohort)
+    table = leave_one_cohort_out(X, y, estimator=SpyClassifier(), cohort=cohort).summary
     for c, ids in zip(["a", "b", "c"], SpyClassifier.seen, strict=True):
         assert ids == set(np.flatnonzero(cohort != c))
     assert table["brier"].isna().all()
@@ -115,7 +116,7 @@ def test_loco_single_class_cohort_and_errors():
     X, y, cohort = _cohorts(shift=False)
     y = y.copy()
     y[cohort == "c"] = 0
-    table = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohort)
+    table = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohort).summary
     row = table.set_index("cohort").loc["c"]
     assert np.isnan(row["auc"]) and np.isnan(row["balanced_accuracy"])
     assert "one outcome class" in row["note"]
@@ -143,8 +144,7 @@ def test_nested_cv_outer_test_folds_never_used_for_training_or_selection():
         cohort=cohort,
         outer_splits=3,
         inner_splits=3,
-        return_predictions=True,
-    )
+    ).tables.values()
     # every sample is predicted exactly once
     assert sorted(preds["sample"]) == list(range(150))
     # 3 outer folds x (2 params x 3 inner fits + 1 refit)
@@ -171,9 +171,9 @@ def test_nested_cv_is_reproducible_and_seed_sensitive():
         outer_splits=3,
         inner_splits=3,
     )
-    a = nested_cv(X, y, seed=3, **kwargs)
-    b = nested_cv(X, y, seed=3, **kwargs)
-    c = nested_cv(X, y, seed=4, **kwargs)
+    a = nested_cv(X, y, seed=3, **kwargs).summary
+    b = nested_cv(X, y, seed=3, **kwargs).summary
+    c = nested_cv(X, y, seed=4, **kwargs).summary
     pd.testing.assert_frame_equal(a, b)
     assert not a["auc"].equals(c["auc"])
     assert list(a.columns) == ["fold", *SUMMARY, "best_params", "note"]
@@ -182,7 +182,7 @@ def test_nested_cv_is_reproducible_and_seed_sensitive():
 
 def test_nested_cv_without_grid_and_with_decision_function():
     X, y, _ = _cohorts(shift=False)
-    table = nested_cv(X, y, estimator=LinearSVC(), outer_splits=4)
+    table = nested_cv(X, y, estimator=LinearSVC(), outer_splits=4).summary
     assert len(table) == 4
     assert (table["best_params"] == "{}").all()
     assert table["brier"].isna().all()
@@ -192,7 +192,7 @@ def test_nested_cv_errors():
     X, y, cohort = _cohorts()
     with pytest.raises(InputError, match="needs cohort labels"):
         nested_cv(X, y, estimator=LogisticRegression(), standardize="cohort")
-    with pytest.raises(InputError, match="outer_splits must be"):
+    with pytest.raises(InputError, match="outer_splits: must be"):
         nested_cv(X, y, estimator=LogisticRegression(), outer_splits=1)
     with pytest.raises(InputError, match="cannot fill 200 folds"):
         nested_cv(X, y, estimator=LogisticRegression(), outer_splits=200)

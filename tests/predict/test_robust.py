@@ -19,8 +19,9 @@ from sklearn.isotonic import IsotonicRegression
 
 from immunescape.errors import InputError
 from immunescape.predict import Cohort, RobustModel, predict_table
+from immunescape.predict._json import robust_from_dict, robust_to_dict
 from immunescape.predict._loco import paired_cohort_comparison, robust_loco, summarise
-from immunescape.predict._robust import _calib_apply, _calib_fit, robust_from_dict, robust_to_dict
+from immunescape.predict._robust import _calib_apply, _calib_fit
 
 UNITS = {"cyt": [("cyt", 1)], "gep18": [("gep18", 1)], "pan_ftbrs": [("pan_ftbrs", -1)]}
 
@@ -98,6 +99,23 @@ def test_nothing_present_is_refused_in_one_line():
         predict_table(m, pd.DataFrame({"tls9": [1.0, 2.0]}, index=["a", "b"]))
 
 
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: RobustModel.from_candidate("best_ever"), "name: unknown value 'best_ever'"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, kind="forest"), "kind: unknown value"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, standardize="global"),
+         "standardize: unknown value 'global'"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, C=0), "C: must be a number > 0"),
+        (lambda: RobustModel({"cyt": [("cyt", 1)]}, min_cohort_size=1), "min_cohort_size"),
+        (lambda: robust_loco([], candidates=["best_ever"]), "candidates: unknown value"),
+    ],
+)
+def test_bad_options_are_one_line_input_errors(make, match):
+    with pytest.raises(InputError, match=match):
+        make()
+
+
 def test_platt_equals_an_unpenalised_logit_and_isotonic_equals_sklearn():
     rng = np.random.default_rng(1)
     s = rng.normal(size=200)
@@ -138,10 +156,12 @@ def test_nested_loco_and_the_paired_comparison():
     cohorts = [Cohort(c, X[lab == c].assign(impres=X["cyt"][lab == c]),
                       pd.Series(y[lab == c], index=X.index[lab == c])) for c in np.unique(lab)]
     res = robust_loco(cohorts, candidates=["consensus_tcell", "logistic_few_C0.1"])
-    t = res["table"]
+    t = res.evaluation
+    assert list(res.tables) == ["evaluation", "loco_predictions", "loco_choices",
+                                "loco_summary", "reliability"]
     assert set(t.cohort) == set(np.unique(lab))
     assert (t.loc[t.predictor == "model", "n"] == 30).all()
-    cmp_ = res["comparison"]
+    cmp_ = res.settings["comparison"]
     wins, losses = cmp_["model_wins"], cmp_["model_losses"]
     assert cmp_["sign_test_p"] == pytest.approx(binomtest(wins, wins + losses).pvalue)
     # a model better in every cohort by a wide margin is called better; equal AUCs a tie
@@ -158,15 +178,16 @@ def test_response_model_table_imputes_a_missing_feature_by_the_cohort_mean():
     X, y, lab = _data(seed=13)
     m = ResponseModel(features=["cyt", "gep18", "pan_ftbrs"]).fit(X, y, cohort=lab)
     new = X[lab == "c1"].drop(columns="gep18")
-    out = predict_table(m, new, name="m")
+    res = predict_table(m, new, name="m")
+    out = res.predictions
     # a constant column is standardised to 0 by scikit-learn's scaler: the same prediction
     const = new.assign(gep18=1.0)[["cyt", "gep18", "pan_ftbrs"]]
     np.testing.assert_allclose(out["score"], m.decision_function(const, cohort="new"),
                                atol=1e-10)
     assert set(out["features_used"]) == {"cyt,pan_ftbrs"}
-    assert out.attrs["missing_features"] == {"gep18": 40}
+    assert res.settings["missing_features"] == {"gep18": 40}
     # three patients: too few to standardise on themselves -> training statistics
-    few = predict_table(m, X.iloc[:3], name="m")
+    few = predict_table(m, X.iloc[:3], name="m").predictions
     assert set(few["standardisation"]) == {"training statistics"}
     mu = m.scaler_.mean_.mean(axis=0)
     sd = np.sqrt((m.scaler_.scale_ ** 2).mean(axis=0))

@@ -2,53 +2,32 @@
 
 :func:`load_cohort` reads an expression matrix and a clinical table (and optionally a MAF),
 scores every registered signature, attaches TMB and chosen clinical variables, and keeps the
-samples with a response label. :func:`loco_compare` and :func:`nested_loco_compare` evaluate
-a :class:`~immunescape.predict.ResponseModel` leave-one-cohort-out against published single
-predictors on the same held-out samples; :func:`loco_grid_search` chooses hyper-parameters by
-leave-one-cohort-out cross-validation.
+samples with a response label. :func:`stack_cohorts` and :func:`stack_union` pool cohorts into
+one matrix with a cohort label per sample (the evaluations are in
+:mod:`immunescape.predict._loco_compare` and :mod:`immunescape.predict._loco`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import ParameterGrid
 
 from immunescape._logging import logger
 from immunescape.errors import InputError
-from immunescape.predict._model import ResponseModel
-from immunescape.predict._validation import leave_one_cohort_out
-from immunescape.stats import auc_ci, balanced_accuracy, brier, delong_test
+from immunescape.predict._common import TmbAssay
 
-__all__ = [
-    "BASELINES",
-    "Cohort",
-    "load_cohort",
-    "loco_compare",
-    "loco_grid_search",
-    "loco_summary",
-    "nested_loco_compare",
-    "parse_cohort_spec",
-    "stack_cohorts",
-]
+if TYPE_CHECKING:
+    from immunescape.io._clinical import SdRule
+    from immunescape.io._expression import OnMissing as ExpressionOnMissing
 
-#: Published single predictors compared against in cross-cohort evaluations: name -> score
-#: feature id (higher = more likely to respond).
-BASELINES: dict[str, str] = {
-    "impres": "impres",
-    "gep": "gep18",
-    "cyt": "cyt",
-    "cd274": "gene_CD274",
-    "ifng6": "ifng6",
-}
+__all__ = ["Cohort", "load_cohort", "parse_cohort_spec", "stack_cohorts", "stack_union"]
 
 _EXPR_SUFFIXES = (".tsv.gz", ".csv.gz", ".txt.gz", ".tsv", ".csv", ".txt", ".parquet", ".h5ad")
 
@@ -143,18 +122,18 @@ def load_cohort(
     maf: str | os.PathLike[str] | None = None,
     name: str | None = None,
     unit: str | None = None,
-    on_missing: str = "drop_genes",
-    sd_rule: str = "pfs6",
+    on_missing: ExpressionOnMissing = "drop_genes",
+    sd_rule: SdRule = "pfs6",
     response_col: str | None = None,
     response_map: Mapping[str, str | None] | None = None,
     na_values: Sequence[str] | None = None,
     signatures: Iterable[str] | None = None,
     tmb_column: str | None = None,
     capture_mb: float | Mapping[str, float] | None = None,
-    tmb_assay: str | None = None,
+    tmb_assay: TmbAssay | None = None,
     maf_columns: Mapping[str, str] | None = None,
     clinical_features: Sequence[str] = (),
-    min_cohort: int = 10,
+    min_cohort_size: int = 10,
     seed: int = 0,
 ) -> Cohort:
     """Read, score and label one cohort for training or evaluation.
@@ -190,8 +169,8 @@ def load_cohort(
         :func:`~immunescape.genomics.read_maf` (``columns``).
     clinical_features
         Clinical columns (harmonised or extra) to add as numeric features, e.g. ``["age"]``.
-    min_cohort, seed
-        Passed to :func:`~immunescape.signatures.runner.score`.
+    min_cohort_size, seed
+        Passed to :func:`~immunescape.signatures.runner.score` (``min_cohort``, ``seed``).
 
     Returns
     -------
@@ -207,10 +186,10 @@ def load_cohort(
     from immunescape.signatures.runner import score
 
     label = name or _default_name(expr_path)
-    expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing)  # type: ignore[arg-type]
+    expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing)
     clin = read_clinical(
         clinical_path,
-        sd_rule=sd_rule,  # type: ignore[arg-type]
+        sd_rule=sd_rule,
         response_col=response_col,
         response_map=response_map,
         na_values=na_values,
@@ -227,7 +206,7 @@ def load_cohort(
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = score(expr, signatures=signatures, min_cohort=min_cohort, seed=seed)
+        result = score(expr, signatures=signatures, min_cohort=min_cohort_size, seed=seed)
     coverage_notes = [str(w.message) for w in caught]
     scores = result.scores.copy()
     scores.index = scores.index.astype(str)
@@ -268,9 +247,16 @@ def load_cohort(
     if maf is not None:
         from immunescape.genomics import compute_tmb, read_maf
 
+        if capture_mb is None:
+            raise InputError(
+                "TMB from a MAF needs the capture size (there is no default)",
+                source="capture_mb",
+                fix="give the megabases the assay sequences (e.g. 38.0 for an exome kit), or "
+                "leave out the MAF",
+            )
         mt = read_maf(maf, columns=maf_columns)
         everyone = list(dict.fromkeys([*labelled, *map(str, mt.samples)]))
-        tmb = compute_tmb(mt, capture_mb=capture_mb, samples=everyone, assay=tmb_assay)  # type: ignore[arg-type]
+        tmb = compute_tmb(mt, capture_mb=capture_mb, samples=everyone, assay=tmb_assay)
         per_mb = tmb.set_index("sample_id")["tmb_per_mb"].reindex(labelled)
         X["tmb"] = per_mb.to_numpy(dtype=float)
         meta["tmb_rule"] = str(tmb["rule"].iloc[0]) if len(tmb) else None
@@ -334,6 +320,24 @@ def _numeric_column(clin: Any, column: str, samples: list[str], source: str) -> 
 
 
 # ---------------------------------------------------------------------------- stacking
+def require_features(
+    cohorts: Sequence[Cohort], features: Sequence[str], *, complete: bool, what: str, fix: str
+) -> None:
+    """Raise one InputError listing, per cohort, the features it lacks.
+
+    ``complete``: a feature with a missing value in some sample also counts as lacking.
+    """
+    lacking = {
+        c.name: [f for f in features if f not in (c.available(features) if complete
+                                                  else c.X.columns)]
+        for c in cohorts
+    }
+    lacking = {k: v for k, v in lacking.items() if v}
+    if lacking:
+        detail = "; ".join(f"{k}: {', '.join(v[:8])}" for k, v in lacking.items())
+        raise InputError(f"{what}: {detail}", source="cohorts", fix=fix)
+
+
 def stack_cohorts(
     cohorts: Sequence[Cohort], *, features: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -377,15 +381,10 @@ def stack_cohorts(
         common = [f for f in cohorts[0].X.columns if all(f in c.X.columns for c in cohorts)]
     else:
         common = list(features)
-        absent = {c.name: [f for f in common if f not in c.X.columns] for c in cohorts}
-        absent = {k: v for k, v in absent.items() if v}
-        if absent:
-            detail = "; ".join(f"{k}: {', '.join(v[:8])}" for k, v in absent.items())
-            raise InputError(
-                f"feature(s) absent from cohort(s): {detail}",
-                source="cohorts",
-                fix="score the same signatures in every cohort",
-            )
+        require_features(
+            cohorts, common, complete=False, what="feature(s) absent from cohort(s)",
+            fix="score the same signatures in every cohort",
+        )
     ids = [str(s) for c in cohorts for s in c.X.index]
     prefix = len(set(ids)) < len(ids)
     frames = []
@@ -401,365 +400,30 @@ def stack_cohorts(
     return X, y, labels
 
 
-# ---------------------------------------------------------------------------- evaluation
-def _model(params: Mapping[str, Any]) -> ResponseModel:
-    return ResponseModel(**{**dict(params), "standardize": "cohort"})
-
-
-def _check_features(cohorts: Sequence[Cohort], features: Iterable[str]) -> None:
-    features = list(features)
-    missing = {c.name: [f for f in features if f not in c.available(features)] for c in cohorts}
-    missing = {k: v for k, v in missing.items() if v}
-    if missing:
-        detail = "; ".join(f"{k}: {', '.join(v[:8])}" for k, v in missing.items())
-        raise InputError(
-            f"model features missing or incomplete in cohort(s): {detail}",
-            source="cohorts",
-            fix="leave those cohorts out or choose features every cohort has",
-        )
-
-
-def _features_of(params: Mapping[str, Any]) -> list[str]:
-    return list(ResponseModel(**dict(params)).set_params()._named_features() or [])
-
-
-def loco_grid_search(
-    cohorts: Sequence[Cohort],
-    *,
-    param_grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Choose ResponseModel hyper-parameters by leave-one-cohort-out cross-validation.
-
-    For every combination, each cohort is held out in turn, a model is fitted on the others
-    (per-cohort standardisation) and scored on it; the combination with the highest mean
-    held-out AUC (cohorts weighted equally; ties: the first in grid order) wins.
-
-    Parameters
-    ----------
-    cohorts
-        At least three cohorts (two to train, one to test, in every split).
-    param_grid
-        As :class:`sklearn.model_selection.ParameterGrid`, over ResponseModel parameters
-        (``features`` must name features: a set name or a list).
+def stack_union(cohorts: Sequence[Cohort]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Pool cohorts on the union of their columns (NaN where a cohort lacks a feature).
 
     Returns
     -------
     tuple
-        The best parameters and a table ``params`` (JSON), ``mean_auc``, one column per
-        held-out cohort.
-    """
-    grid = list(ParameterGrid(param_grid))
-    if len(cohorts) < 3:
-        raise InputError(
-            f"leave-one-cohort-out tuning needs at least 3 cohorts, got {len(cohorts)}",
-            source="cohorts",
-            fix="add cohorts, or fix the hyper-parameters",
-        )
-    union = list(dict.fromkeys(f for p in grid for f in _features_of(p)))
-    _check_features(cohorts, union)
-    X, y, labels = stack_cohorts(cohorts, features=union)
-    rows = []
-    for params in grid:
-        table = cast(
-            pd.DataFrame,
-            leave_one_cohort_out(
-                X,
-                y,
-                estimator=ResponseModel(**{**params, "standardize": "global"}),
-                cohort=labels,
-                standardize="cohort",
-            ),
-        )
-        aucs = dict(zip(table["cohort"], table["auc"], strict=True))
-        rows.append(
-            {
-                "params": json.dumps(params, sort_keys=True),
-                "mean_auc": float(np.nanmean(list(aucs.values()))),
-                **aucs,
-            }
-        )
-    out = pd.DataFrame(rows)
-    best = int(np.argmax(out["mean_auc"].to_numpy()))
-    return dict(grid[best]), out
-
-
-def _baseline_rows(
-    cohort: str,
-    y: np.ndarray,
-    model_score: np.ndarray,
-    X: pd.DataFrame,
-    baselines: Mapping[str, str],
-    ci_method: str,
-    seed: int,
-) -> list[dict[str, Any]]:
-    rows = []
-    for name, feat in baselines.items():
-        if feat not in X.columns or X[feat].isna().any():
-            rows.append(
-                {
-                    "cohort": cohort,
-                    "predictor": name,
-                    "n": int(y.size),
-                    "note": f"{feat} not available",
-                }
-            )
-            continue
-        s = X[feat].to_numpy(dtype=float)
-        res = auc_ci(y, s, method=ci_method, seed=seed)  # type: ignore[arg-type]
-        test = delong_test(y, model_score, s)
-        rows.append(
-            {
-                "cohort": cohort,
-                "predictor": name,
-                "n": int(y.size),
-                "n_pos": res.n_pos,
-                "n_neg": res.n_neg,
-                "auc": res.auc,
-                "auc_ci_low": res.low,
-                "auc_ci_high": res.high,
-                "ci_method": ci_method,
-                "p_vs_model": test.p_value,
-                "note": "",
-            }
-        )
-    return rows
-
-
-_TABLE = [
-    "cohort",
-    "predictor",
-    "n",
-    "n_pos",
-    "n_neg",
-    "auc",
-    "auc_ci_low",
-    "auc_ci_high",
-    "ci_method",
-    "p_vs_model",
-    "balanced_accuracy",
-    "brier",
-    "threshold",
-    "params",
-    "note",
-]
-
-
-def loco_compare(
-    cohorts: Sequence[Cohort],
-    *,
-    params: Mapping[str, Any],
-    baselines: Mapping[str, str] = BASELINES,
-    model_name: str = "model",
-    ci_method: str = "delong",
-    seed: int = 0,
-    holdout: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Leave-one-cohort-out AUCs of a ResponseModel and of published predictors.
-
-    The model has fixed hyper-parameters; the published single predictors are scored on the
-    same held-out samples.
-
-    Parameters
-    ----------
-    cohorts
-        At least two cohorts with the model's features.
-    params
-        ResponseModel parameters (standardisation is always per cohort).
-    baselines
-        Predictor name -> score feature id (default :data:`BASELINES`).
-    model_name
-        Name of the model rows.
-    ci_method, seed
-        AUC interval (:func:`~immunescape.predict.auc_ci`).
-    holdout
-        Cohorts to hold out (default: every cohort); the others are always all used to train.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per held-out cohort and predictor: ``cohort, predictor, n, n_pos, n_neg, auc,
-        auc_ci_low, auc_ci_high, ci_method, p_vs_model`` (paired DeLong test of the model
-        against the predictor), ``balanced_accuracy, brier, threshold`` (model rows: threshold
-        chosen on the training cohorts), ``params``, ``note``.
-    """
-    feats = _features_of(params)
-    _check_features(cohorts, feats)
-    X, y, labels = stack_cohorts(cohorts, features=feats)
-    extra = pd.concat(
-        [c.X.reindex(columns=list(baselines.values())) for c in cohorts], axis=0
-    ).set_axis(X.index, axis=0)
-    table, preds = leave_one_cohort_out(
-        X,
-        y,
-        estimator=ResponseModel(**{**dict(params), "standardize": "global"}),
-        cohort=labels,
-        standardize="cohort",
-        ci_method=ci_method,  # type: ignore[arg-type]
-        seed=seed,
-        return_predictions=True,
-    )
-    keep = set(holdout) if holdout is not None else None
-    rows: list[dict[str, Any]] = []
-    for i, rec in table.iterrows():
-        name = rec["cohort"]
-        if keep is not None and name not in keep:
-            continue
-        mask = labels == name
-        score = preds.loc[preds["cohort"] == name, "score"].to_numpy()
-        rows.append(
-            {
-                **{k: rec[k] for k in rec.index if k != "cohort"},
-                "cohort": name,
-                "predictor": model_name,
-                "p_vs_model": np.nan,
-                "params": json.dumps(dict(params), sort_keys=True),
-            }
-        )
-        rows.extend(
-            _baseline_rows(name, y[mask], score, extra.loc[mask], baselines, ci_method, seed + i)
-        )
-    return pd.DataFrame(rows).reindex(columns=_TABLE)
-
-
-def nested_loco_compare(
-    cohorts: Sequence[Cohort],
-    *,
-    param_grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
-    baselines: Mapping[str, str] = BASELINES,
-    model_name: str = "model",
-    ci_method: str = "delong",
-    seed: int = 0,
-    return_predictions: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
-    """Nested leave-one-cohort-out: tuning never sees the held-out cohort.
-
-    For each held-out cohort, :func:`loco_grid_search` over the remaining cohorts picks the
-    hyper-parameters, a model with them is fitted on the remaining cohorts (threshold chosen
-    on them) and evaluated on the held-out cohort, standardised on itself. The published
-    predictors are scored on the same samples.
-
-    Parameters
-    ----------
-    cohorts
-        At least four cohorts.
-    param_grid
-        As in :func:`loco_grid_search`.
-    baselines, model_name, ci_method, seed
-        As in :func:`loco_compare`.
-    return_predictions
-        Also return the held-out predictions (``sample, cohort, y, probability, predicted``),
-        e.g. for :func:`~immunescape.predict.calibration_curve`.
-
-    Returns
-    -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
-        As :func:`loco_compare`; ``params`` holds the parameters chosen for each held-out
-        cohort.
-    """
-    rows: list[dict[str, Any]] = []
-    preds: list[pd.DataFrame] = []
-    for i, held in enumerate(cohorts):
-        rest = [c for c in cohorts if c.name != held.name]
-        best, _ = loco_grid_search(rest, param_grid=param_grid)
-        feats = _features_of(best)
-        _check_features([held], feats)
-        X, y, labels = stack_cohorts(rest, features=feats)
-        model = _model(best).fit(X, y, cohort=labels)
-        Xh = held.X[feats]
-        yh = held.y.reindex(held.X.index).to_numpy(dtype=np.int8)
-        score = model.predict_proba(Xh, cohort=[held.name] * len(Xh))[:, 1]
-        res = auc_ci(yh, score, method=ci_method, seed=seed + i)  # type: ignore[arg-type]
-        predicted = (score >= model.threshold_).astype(np.int8)
-        rows.append(
-            {
-                "cohort": held.name,
-                "predictor": model_name,
-                "n": int(yh.size),
-                "n_pos": res.n_pos,
-                "n_neg": res.n_neg,
-                "auc": res.auc,
-                "auc_ci_low": res.low,
-                "auc_ci_high": res.high,
-                "ci_method": ci_method,
-                "p_vs_model": np.nan,
-                "balanced_accuracy": balanced_accuracy(yh, predicted),
-                "brier": brier(yh, score),
-                "threshold": model.threshold_,
-                "params": json.dumps(best, sort_keys=True),
-                "note": "",
-            }
-        )
-        rows.extend(_baseline_rows(held.name, yh, score, held.X, baselines, ci_method, seed + i))
-        preds.append(
-            pd.DataFrame(
-                {
-                    "sample": [str(s) for s in held.X.index],
-                    "cohort": held.name,
-                    "y": yh,
-                    "probability": score,
-                    "predicted": predicted,
-                }
-            )
-        )
-        logger.info("nested LOCO: %s held out, chose %s, AUC %.3f", held.name, best, res.auc)
-    table = pd.DataFrame(rows).reindex(columns=_TABLE)
-    if return_predictions:
-        return table, pd.concat(preds, ignore_index=True)
-    return table
-
-
-def loco_summary(table: pd.DataFrame, *, model_name: str = "model") -> pd.DataFrame:
-    """Mean and median held-out AUC per predictor (cohorts weighted equally).
-
-    Parameters
-    ----------
-    table
-        Output of :func:`loco_compare` or :func:`nested_loco_compare`.
-    model_name
-        Name of the model rows in ``table``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``predictor, n_cohorts, mean_auc, median_auc, min_auc, max_auc, model_better``
-        (cohorts where the model's AUC is higher than the predictor's; NaN for the model).
+        X (index ``cohort:sample``), y (0/1, float), cohort labels.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"cohort": ["a", "a", "b", "b"], "predictor": ["model", "cyt"] * 2,
-    ...                   "auc": [0.7, 0.6, 0.6, 0.65]})
-    >>> loco_summary(t)[["predictor", "mean_auc", "model_better"]]
-      predictor  mean_auc  model_better
-    0     model     0.650           NaN
-    1       cyt     0.625           1.0
+    >>> a = Cohort("a", pd.DataFrame({"cyt": [1.0]}, index=["s1"]), pd.Series([1], index=["s1"]))
+    >>> b = Cohort("b", pd.DataFrame({"tls9": [2.0]}, index=["s1"]), pd.Series([0], index=["s1"]))
+    >>> X, y, c = stack_union([a, b])
+    >>> X
+          cyt  tls9
+    a:s1  1.0   NaN
+    b:s1  NaN   2.0
     """
-    model_auc = dict(
-        zip(
-            table.loc[table["predictor"] == model_name, "cohort"],
-            table.loc[table["predictor"] == model_name, "auc"],
-            strict=True,
-        )
-    )
-    out = []
-    for pred, block in table.groupby("predictor", sort=False):
-        a = block["auc"].dropna()
-        better: float = np.nan
-        if pred != model_name:
-            better = float(
-                sum(
-                    model_auc.get(c, np.nan) > v
-                    for c, v in zip(block["cohort"], block["auc"], strict=True)
-                )
-            )
-        out.append(
-            {
-                "predictor": pred,
-                "n_cohorts": int(a.size),
-                "mean_auc": float(a.mean()) if a.size else np.nan,
-                "median_auc": float(a.median()) if a.size else np.nan,
-                "min_auc": float(a.min()) if a.size else np.nan,
-                "max_auc": float(a.max()) if a.size else np.nan,
-                "model_better": better,
-            }
-        )
-    return pd.DataFrame(out)
+    frames = []
+    for c in cohorts:
+        block = c.X.copy()
+        block.index = [f"{c.name}:{s}" for s in block.index]
+        frames.append(block)
+    X = pd.concat(frames, axis=0, sort=False)
+    y = np.concatenate([c.y.reindex(c.X.index).to_numpy(dtype=float) for c in cohorts])
+    lab = np.concatenate([np.full(c.n, c.name, dtype=object) for c in cohorts])
+    return X, y, lab

@@ -12,46 +12,66 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
-from sklearn.metrics import roc_auc_score
 
 from immunescape._logging import logger
+from immunescape._result import Result
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
-from immunescape.predict._cohorts import BASELINES, Cohort
-from immunescape.predict._robust import CANDIDATES, RobustModel
-from immunescape.stats import auc_ci, brier, calibration_curve, delong_test
+from immunescape.predict._cohorts import Cohort, stack_union
+from immunescape.predict._features import BASELINES, CANDIDATES
+from immunescape.predict._robust import RobustModel
+from immunescape.stats import auc_ci, brier, calibration_curve, delong_test, roc_auc
 
-__all__ = ["paired_cohort_comparison", "robust_loco", "stack_union"]
+__all__ = ["RobustLoco", "paired_cohort_comparison", "robust_loco", "summarise"]
 
 
-def stack_union(cohorts: Sequence[Cohort]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Pool cohorts on the union of their columns (NaN where a cohort lacks a feature).
+@dataclass
+class RobustLoco(Result):
+    """Nested leave-one-cohort-out evaluation of RobustModel candidates (see :func:`robust_loco`).
 
-    Returns
-    -------
-    tuple
-        X (index ``cohort:sample``), y (0/1), cohort labels.
+    The table attributes are named after the files ``immunescape evaluate`` writes.
+
+    Attributes
+    ----------
+    evaluation
+        Cohort x predictor: n, AUC with DeLong CI, paired DeLong p against the model, Brier
+        score of the model and of the training prevalence, candidate, units and calibration.
+    loco_predictions
+        Held-out calibrated probabilities (``cohort, sample_id, y, score, probability,
+        features_used``).
+    loco_choices
+        Candidate and calibration chosen per held-out cohort, with the inner AUCs.
+    loco_summary
+        Mean / median AUC per predictor (:func:`summarise`).
+    reliability
+        Reliability curve of the pooled held-out probabilities.
+    settings
+        ``design``, ``candidates``, ``nested``, ``n_bins``, ``comparison`` (paired test
+        against the best published predictor, :func:`paired_cohort_comparison`),
+        ``pooled_brier`` and ``pooled_brier_prevalence``.
     """
-    frames = []
-    for c in cohorts:
-        block = c.X.copy()
-        block.index = [f"{c.name}:{s}" for s in block.index]
-        frames.append(block)
-    X = pd.concat(frames, axis=0, sort=False)
-    y = np.concatenate([c.y.reindex(c.X.index).to_numpy(dtype=float) for c in cohorts])
-    lab = np.concatenate([np.full(c.n, c.name, dtype=object) for c in cohorts])
-    return X, y, lab
+
+    table_names = ("evaluation", "loco_predictions", "loco_choices", "loco_summary",
+                   "reliability")
+    evaluation: pd.DataFrame
+    loco_predictions: pd.DataFrame
+    loco_choices: pd.DataFrame
+    loco_summary: pd.DataFrame
+    reliability: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
     ok = np.isfinite(s)
     if ok.sum() < 2 or y[ok].min() == y[ok].max():
         return np.nan
-    return float(roc_auc_score(y[ok], s[ok]))
+    return roc_auc(y[ok], s[ok])
 
 
 def _inner_auc(name: str, X: pd.DataFrame, y: np.ndarray, lab: np.ndarray) -> float:
@@ -71,7 +91,7 @@ def robust_loco(
     baselines: Mapping[str, str] = BASELINES,
     nested: bool = True,
     n_bins: int = 5,
-) -> dict[str, Any]:
+) -> RobustLoco:
     """Nested leave-one-cohort-out evaluation of the candidates against published predictors.
 
     Parameters
@@ -79,7 +99,7 @@ def robust_loco(
     cohorts
         At least four labelled cohorts (features may be missing in some).
     candidates
-        Names of :data:`~immunescape.predict._robust.CANDIDATES` (default all). With one
+        Names of :data:`~immunescape.predict.ROBUST_CANDIDATES` (default all). With one
         candidate and ``nested=False`` this is a plain LOCO of that configuration.
     baselines
         Published predictor name -> score feature id.
@@ -90,17 +110,17 @@ def robust_loco(
 
     Returns
     -------
-    dict
-        ``table`` (cohort x predictor: n, AUC with DeLong CI, paired DeLong p against the
-        model, Brier of the model and of the training prevalence), ``predictions`` (held-out
-        calibrated probabilities), ``choices`` (candidate and calibration per held-out
-        cohort, inner AUCs), ``summary`` (mean/median AUC per predictor),
-        ``comparison`` (paired test against the best published predictor), ``reliability``.
+    RobustLoco
+        The evaluation table, held-out predictions, choices, summary and reliability curve;
+        the paired comparison and pooled Brier scores in ``settings``.
     """
     names = list(candidates or CANDIDATES)
+    for name in names:
+        check_choice("candidates", name, CANDIDATES)
+    check_range("n_bins", n_bins, low=1, integer=True)
     if len(cohorts) < 4:
         raise InputError(f"nested leave-one-cohort-out needs at least 4 cohorts, got "
-                         f"{len(cohorts)}", source="--cohort", fix="give more cohorts")
+                         f"{len(cohorts)}", source="cohorts", fix="give more cohorts")
     X, y, lab = stack_union(cohorts)
     rows, preds, choices = [], [], []
     for held in cohorts:
@@ -152,12 +172,20 @@ def robust_loco(
     pooled = predictions.dropna(subset=["probability"])
     rel = calibration_curve(pooled["y"].to_numpy(), pooled["probability"].to_numpy(),
                             n_bins=n_bins, strategy="quantile")
-    return {"table": table, "predictions": predictions, "choices": pd.DataFrame(choices),
-            "summary": summary, "comparison": comparison, "reliability": rel,
-            "pooled_brier": brier(pooled["y"].to_numpy(), pooled["probability"].to_numpy()),
-            "pooled_brier_prevalence": float(np.nansum(
-                table.loc[table.predictor == "model", "brier_prevalence"]
-                * table.loc[table.predictor == "model", "n"]) / pooled.shape[0])}
+    model_rows = table.loc[table.predictor == "model"]
+    settings = {
+        "design": "nested leave-one-cohort-out" if nested and len(names) > 1
+        else "leave-one-cohort-out",
+        "candidates": names,
+        "nested": nested,
+        "n_bins": n_bins,
+        "comparison": comparison,
+        "pooled_brier": brier(pooled["y"].to_numpy(), pooled["probability"].to_numpy()),
+        "pooled_brier_prevalence": float(
+            np.nansum(model_rows["brier_prevalence"] * model_rows["n"]) / pooled.shape[0]
+        ),
+    }
+    return RobustLoco(table, predictions, pd.DataFrame(choices), summary, rel, settings)
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:

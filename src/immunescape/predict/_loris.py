@@ -24,9 +24,8 @@ import hashlib
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
@@ -34,12 +33,17 @@ import pandas as pd
 import yaml
 
 from immunescape._logging import logger
-from immunescape.errors import ImmunescapeWarning, InputError, SchemaError
+from immunescape._resources import REINSTALL, read_resource
+from immunescape._result import Result
+from immunescape._validate import check_choice
+from immunescape.errors import ImmunescapeWarning, InputError, ResourceError
+from immunescape.predict._common import sigmoid
 
 __all__ = [
     "LORIS_INPUTS",
     "LorisModel",
     "LorisParameters",
+    "LorisScores",
     "LorisTerm",
     "PredictorInputWarning",
     "load_loris",
@@ -148,6 +152,28 @@ class LorisParameters:
     sha256: str
 
 
+@dataclass
+class LorisScores(Result):
+    """LORIS scores of a set of patients, with the model and parameter provenance.
+
+    Attributes
+    ----------
+    scores
+        ``sample_id``, ``score`` (the linear predictor S, log-odds) and ``probability``
+        (LORIS = 1 / (1 + exp(-S))); NaN for patients with a missing input.
+    settings
+        ``model``, ``title``, ``coefficients``, ``unknown_cancer_type``, ``citation``,
+        ``doi``, ``licence``, ``parameters_version`` and ``parameters_sha256``.
+    warnings
+        Samples left unscored for missing inputs, or outside the model's scope.
+    """
+
+    table_names = ("scores",)
+    scores: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
 def _term_key(term: LorisTerm) -> str:
     return term.input if term.level is None else f"{term.input}={term.level}"
 
@@ -171,9 +197,9 @@ def load_loris() -> LorisParameters:
     >>> sorted(params.models), params.licence
     (['nsclc', 'pancancer'], 'CC BY-NC 4.0')
     """
-    raw = resources.files("immunescape.predict").joinpath("data/loris.yaml").read_bytes()
-    data = yaml.safe_load(raw)
+    raw = read_resource("immunescape.predict", "loris.yaml")
     try:
+        data = yaml.safe_load(raw)
         models = {}
         for name, spec in data["models"].items():
             terms = tuple(
@@ -211,21 +237,19 @@ def load_loris() -> LorisParameters:
             cancer_type_aliases=aliases,
             sha256=hashlib.sha256(raw).hexdigest(),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SchemaError(
-            f"malformed LORIS parameter file ({exc!r})",
-            source="immunescape/predict/data/loris.yaml",
-            fix="reinstall immunescape",
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise ResourceError(
+            f"the shipped file immunescape.predict/data/loris.yaml is malformed ({exc!r}); "
+            f"{REINSTALL}"
         ) from exc
     for model in models.values():
         unknown = set(model.inputs) - set(LORIS_INPUTS)
         bad_scale = [t for t in model.terms if not t.scale > 0]
         if unknown or bad_scale:
-            raise SchemaError(
-                f"LORIS model {model.name!r} has unknown inputs {sorted(unknown)} or "
-                "non-positive scales",
-                source="immunescape/predict/data/loris.yaml",
-                fix="reinstall immunescape",
+            raise ResourceError(
+                f"the shipped file immunescape.predict/data/loris.yaml: LORIS model "
+                f"{model.name!r} has unknown inputs {sorted(unknown)} or non-positive scales; "
+                f"{REINSTALL}"
             )
     return params
 
@@ -373,7 +397,7 @@ def loris_score(
     columns: Mapping[str, str] | None = None,
     coefficients: Coefficients = "full",
     unknown_cancer_type: UnknownCancerType = "error",
-) -> pd.DataFrame:
+) -> LorisScores:
     """Score patients with LORIS (Chang et al. 2024, Nat Cancer).
 
     Per-sample: each patient's score depends only on his or her own values.
@@ -405,11 +429,12 @@ def loris_score(
 
     Returns
     -------
-    pandas.DataFrame
-        ``sample_id``, ``score`` (the linear predictor S, log-odds) and ``probability``
-        (LORIS = 1 / (1 + exp(-S)), the estimated probability of objective response). Patients
-        with a missing input get NaN and a :class:`PredictorInputWarning`. ``attrs`` holds the
-        model, coefficient set, citation, licence and parameter-file checksum.
+    LorisScores
+        ``scores``: ``sample_id``, ``score`` (the linear predictor S, log-odds) and
+        ``probability`` (LORIS = 1 / (1 + exp(-S)), the estimated probability of objective
+        response). Patients with a missing input get NaN and a :class:`PredictorInputWarning`
+        (also listed in ``warnings``). ``settings`` holds the model, coefficient set,
+        citation, licence and parameter-file checksum.
 
     Raises
     ------
@@ -423,7 +448,7 @@ def loris_score(
     ...     "sample_id": ["p1", "p2"], "TMB": [30.0, 2.0], "Systemic_therapy_history": [0, 1],
     ...     "Albumin": [4.2, 3.1], "NLR": [2.5, 12.0], "Age": [70, 55],
     ...     "CancerType": ["Melanoma", "Pancreatic"]})
-    >>> loris_score(table).round(3)
+    >>> loris_score(table).scores.round(3)
       sample_id  score  probability
     0        p1  1.533        0.822
     1        p2 -2.469        0.078
@@ -434,25 +459,10 @@ def loris_score(
             source="clinical",
             fix="read the clinical table with immunescape.io or pandas first",
         )
+    check_choice("model", model, ModelName)
+    check_choice("coefficients", coefficients, Coefficients)
+    check_choice("unknown_cancer_type", unknown_cancer_type, UnknownCancerType)
     params = load_loris()
-    if model not in params.models:
-        raise InputError(
-            f"unknown LORIS model {model!r}",
-            source="model",
-            fix=f"use one of {', '.join(map(repr, sorted(params.models)))}",
-        )
-    if coefficients not in ("full", "printed"):
-        raise InputError(
-            f"unknown coefficient set {coefficients!r}",
-            source="coefficients",
-            fix="use 'full' (authors' parameters) or 'printed' (four-decimal formula)",
-        )
-    if unknown_cancer_type not in ("error", "reference"):
-        raise InputError(
-            f"unknown option {unknown_cancer_type!r}",
-            source="unknown_cancer_type",
-            fix="use 'error' or 'reference'",
-        )
     spec = params.models[model]
     terms = spec.terms
     if coefficients == "printed":
@@ -530,30 +540,26 @@ def loris_score(
     if ct_missing.any():
         missing_by_input["cancer_type"] = int(ct_missing.sum())
     linear[missing] = np.nan
+    notes = []
     if missing.any():
         detail = ", ".join(f"{k} ({v})" for k, v in missing_by_input.items())
-        warnings.warn(
+        notes.append(
             f"LORIS {model}: {int(missing.sum())} of {n} samples lack an input and get NaN: "
-            f"{detail}",
-            PredictorInputWarning,
-            stacklevel=2,
+            f"{detail}"
         )
     if model == "nsclc":
         ct_col = next((c for c in LORIS_INPUTS["cancer_type"] if c in clinical.columns), None)
         if ct_col is not None:
             other = clinical[ct_col].dropna().astype(str).map(_norm_label) != "nsclc"
             if other.any():
-                warnings.warn(
+                notes.append(
                     f"NSCLC LORIS applied to {int(other.sum())} non-NSCLC sample(s) "
-                    f"(column {ct_col!r}); the model was trained on NSCLC only",
-                    PredictorInputWarning,
-                    stacklevel=2,
+                    f"(column {ct_col!r}); the model was trained on NSCLC only"
                 )
-    with np.errstate(over="ignore"):
-        probability = 1.0 / (1.0 + np.exp(-linear))
-    out = pd.DataFrame({"sample_id": ids, "score": linear, "probability": probability})
-    out.attrs.update(_provenance(params, spec, coefficients, unknown_cancer_type))
-    return out
+    for note in notes:
+        warnings.warn(note, PredictorInputWarning, stacklevel=2)
+    out = pd.DataFrame({"sample_id": ids, "score": linear, "probability": sigmoid(linear)})
+    return LorisScores(out, _provenance(params, spec, coefficients, unknown_cancer_type), notes)
 
 
 def _provenance(

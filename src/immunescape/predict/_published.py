@@ -26,19 +26,47 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._result import Result
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
+from immunescape.expression import Expression
+from immunescape.predict._common import TmbAssay
 from immunescape.predict._loris import LORIS_INPUTS, loris_score
 
-__all__ = ["PUBLISHED_PREDICTORS", "PublishedPredictor", "published_predictors"]
+__all__ = [
+    "PUBLISHED_PREDICTORS",
+    "PublishedPredictions",
+    "PublishedPredictor",
+    "published_predictors",
+]
 
-TmbAssay = Literal["panel", "exome", "genome"]
+
+@dataclass
+class PublishedPredictions(Result):
+    """Scores and calls of the published predictors (see :func:`published_predictors`).
+
+    Attributes
+    ----------
+    predictions
+        Long table ``sample_id, model, score, probability, predicted``.
+    settings
+        ``predictors``: per model, its cut-off, the cut-off's source and its citation (and,
+        where they apply, the TMB assay, the LORIS licence and parameter checksum).
+    warnings
+        LORIS samples left unscored for missing inputs or outside the model's scope.
+    """
+
+    table_names = ("predictions",)
+    predictions: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -285,9 +313,9 @@ def _tide(expression: object, cancer: str, pretreat: bool) -> pd.Series:
             source="expression",
             fix="pass expression= from immunescape.io.read_expression",
         )
-    if hasattr(expression, "columns") and hasattr(expression, "unit"):
-        # an Expression: convert whatever unit it holds to log2(TPM + 1)
-        lin = expression.columns(None, "log2tpm1")  # type: ignore[union-attr]
+    if isinstance(expression, Expression):
+        # convert whatever unit it holds to log2(TPM + 1)
+        lin = expression.columns(None, "log2tpm1")
         log = pd.DataFrame(lin, index=values.index, columns=values.columns)
     else:  # a plain DataFrame is taken to be log2(TPM + 1) already
         log = values.astype(float)
@@ -309,7 +337,7 @@ def published_predictors(
     tmb_assay: TmbAssay | None = None,
     tide_cancer: Literal["Melanoma", "NSCLC", "Other"] = "Other",
     tide_pretreat: bool = False,
-) -> pd.DataFrame:
+) -> PublishedPredictions:
     """Apply the published response predictors, with published calibrations and cut-offs only.
 
     Parameters
@@ -343,11 +371,12 @@ def published_predictors(
 
     Returns
     -------
-    pandas.DataFrame
-        Long table ``sample_id, model, score, probability, predicted``: ``score`` oriented so
-        that higher means more likely to respond; ``probability`` only for LORIS (NaN
-        otherwise); ``predicted`` "R"/"NR" where a published cut-off applies, else <NA>.
-        ``attrs["predictors"]`` holds each model's cut-off, its source and citation.
+    PublishedPredictions
+        ``predictions``: long table ``sample_id, model, score, probability, predicted``:
+        ``score`` oriented so that higher means more likely to respond; ``probability`` only
+        for LORIS (NaN otherwise); ``predicted`` "R"/"NR" where a published cut-off applies,
+        else <NA>. ``settings["predictors"]`` holds each model's cut-off, its source and
+        citation.
 
     Raises
     ------
@@ -359,7 +388,7 @@ def published_predictors(
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"impres": [9.0, 3.0], "cyt": [12.0, 1.5]}, index=["p1", "p2"])
-    >>> published_predictors(s)
+    >>> published_predictors(s).predictions
       sample_id   model  score  probability predicted
     0        p1  impres    9.0          NaN         R
     1        p2  impres    3.0          NaN        NR
@@ -374,12 +403,8 @@ def published_predictors(
                 source="models",
                 fix=f"choose from {', '.join(PUBLISHED_PREDICTORS)}",
             )
-    if tmb_assay is not None and tmb_assay not in ("panel", "exome", "genome"):
-        raise InputError(
-            f"unknown tmb_assay={tmb_assay!r}",
-            source="tmb_assay",
-            fix="use 'panel', 'exome' or 'genome'",
-        )
+    if tmb_assay is not None:
+        check_choice("tmb_assay", tmb_assay, TmbAssay)
     if scores is not None and not isinstance(scores, pd.DataFrame):
         raise InputError(
             f"scores must be a DataFrame, got {type(scores).__name__}",
@@ -402,6 +427,7 @@ def published_predictors(
             tmb_values = tmb_values.dropna()
     blocks: list[pd.DataFrame] = []
     used: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     for name in wanted:
         spec = PUBLISHED_PREDICTORS[name]
         info: dict[str, Any] = {
@@ -447,7 +473,9 @@ def published_predictors(
                 _block(list(tmb_values.index), name, s, np.full(s.size, np.nan), _calls(s, cut))
             )
         elif spec.source == "clinical":
-            which = "pancancer" if name == "loris_pancancer" else "nsclc"
+            which: Literal["pancancer", "nsclc"] = (
+                "pancancer" if name == "loris_pancancer" else "nsclc"
+            )
             if clin is None or (
                 not explicit and not _has_inputs(_with_tmb(clin, tmb_values), which)
             ):
@@ -463,14 +491,15 @@ def published_predictors(
                 table = _nsclc_rows(table)
                 if table is None:
                     continue
-            res = loris_score(table, model=which)  # type: ignore[arg-type]
-            p = res["probability"].to_numpy(dtype=float)
-            info.update({k: res.attrs.get(k) for k in ("licence", "parameters_sha256")})
+            res = loris_score(table, model=which)
+            p = res.scores["probability"].to_numpy(dtype=float)
+            info.update({k: res.settings[k] for k in ("licence", "parameters_sha256")})
+            notes.extend(res.warnings)
             blocks.append(
                 _block(
-                    list(res["sample_id"]),
+                    list(res.scores["sample_id"]),
                     name,
-                    res["score"].to_numpy(dtype=float),
+                    res.scores["score"].to_numpy(dtype=float),
                     p,
                     _calls(p, spec.cutoff),
                 )
@@ -503,8 +532,7 @@ def published_predictors(
         else pd.DataFrame({c: pd.Series(dtype=float) for c in _COLUMNS})
     )
     out["predicted"] = out["predicted"].astype("string")
-    out.attrs["predictors"] = used
-    return out[_COLUMNS]
+    return PublishedPredictions(out[_COLUMNS], {"predictors": used}, notes)
 
 
 def _with_tmb(clin: pd.DataFrame, tmb: pd.Series | None) -> pd.DataFrame:

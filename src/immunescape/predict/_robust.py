@@ -28,100 +28,28 @@ sample with no unit at all cannot be scored.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
-import math
-import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from immunescape._version import __version__
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
+from immunescape.predict._common import NEW_COHORT, RobustStandardize, cohort_labels, sigmoid
+from immunescape.predict._features import CANDIDATES
 from immunescape.stats import choose_threshold
 
-__all__ = [
-    "CANDIDATES",
-    "ROBUST_SCHEMA",
-    "ROBUST_SCHEMA_VERSION",
-    "RobustModel",
-    "robust_from_dict",
-    "robust_to_dict",
-]
+__all__ = ["RobustModel"]
 
-ROBUST_SCHEMA = "immunescape.robust_model"
-ROBUST_SCHEMA_VERSION = 1
+Kind = Literal["consensus", "logistic"]
+Calibration = Literal["auto", "platt", "isotonic"]
 _MAX_UNITS = 8
-
-#: Units: name -> ((feature id, sign), ...). Signs are the published directions (higher
-#: T-cell inflammation, IMPRES, antigen presentation: response; TGF-beta / stromal exclusion:
-#: resistance).
-_T_CELL = (("cyt", 1), ("gep18", 1), ("ifng6", 1), ("gene_CD274", 1), ("expanded_immune18", 1))
-CONCEPTS: dict[str, tuple[tuple[str, int], ...]] = {
-    "t_cell_inflammation": (*_T_CELL, ("cd8_teff", 1), ("gene_CD8A", 1)),
-    "checkpoint_balance": (("impres", 1),),
-    "antigen_presentation": (("ips_mhc", 1), ("apm", 1), ("gene_B2M", 1)),
-    "tgfb_exclusion": (("pan_ftbrs", -1), ("progeny_tgfb", -1), ("mcp_fibroblasts", -1)),
-}
-
-
-def _singles(pairs: Sequence[tuple[str, int]]) -> dict[str, tuple[tuple[str, int], ...]]:
-    return {f: ((f, s),) for f, s in pairs}
-
-
-#: Candidate configurations compared by nested leave-one-cohort-out (name -> parameters).
-CANDIDATES: dict[str, dict[str, Any]] = {
-    "consensus_tcell": {"kind": "consensus", "units": _singles(_T_CELL)},
-    "consensus_tcell_impres": {
-        "kind": "consensus",
-        "units": _singles((*_T_CELL, ("impres", 1))),
-    },
-    "consensus_tcell_impres_ref": {
-        "kind": "consensus",
-        "units": _singles((*_T_CELL, ("impres", 1))),
-        "standardize": "reference",
-    },
-    "logistic_few_C0.01": {
-        "kind": "logistic",
-        "units": _singles(
-            (("impres", 1), ("gep18", 1), ("cyt", 1), ("gene_CD274", 1), ("ips_mhc", 1),
-             ("pan_ftbrs", -1))
-        ),
-        "C": 0.01,
-    },
-    "logistic_few_C0.1": {
-        "kind": "logistic",
-        "units": _singles(
-            (("impres", 1), ("gep18", 1), ("cyt", 1), ("gene_CD274", 1), ("ips_mhc", 1),
-             ("pan_ftbrs", -1))
-        ),
-        "C": 0.1,
-    },
-    "logistic_few_ref_C0.01": {
-        "kind": "logistic",
-        "units": _singles(
-            (("impres", 1), ("gep18", 1), ("cyt", 1), ("gene_CD274", 1), ("ips_mhc", 1),
-             ("pan_ftbrs", -1))
-        ),
-        "C": 0.01,
-        "standardize": "reference",
-    },
-    "concepts_C0.01": {"kind": "logistic", "units": CONCEPTS, "C": 0.01},
-    "concepts_C0.1": {"kind": "logistic", "units": CONCEPTS, "C": 0.1},
-    "consensus_concepts": {"kind": "consensus", "units": CONCEPTS},
-}
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
-
 
 def _key(subset: Sequence[int]) -> str:
     return ",".join(str(i) for i in subset)
@@ -168,22 +96,18 @@ class RobustModel:
         self,
         units: Mapping[str, Sequence[tuple[str, int]]],
         *,
-        kind: str = "consensus",
+        kind: Kind = "consensus",
         C: float = 0.1,
-        standardize: str = "cohort",
+        standardize: RobustStandardize = "cohort",
         min_cohort_size: int = 10,
-        calibration: str = "auto",
+        calibration: Calibration = "auto",
         name: str = "robust",
     ) -> None:
-        if kind not in ("consensus", "logistic"):
-            raise InputError(f"unknown kind {kind!r}", source="kind",
-                             fix="use 'consensus' or 'logistic'")
-        if standardize not in ("cohort", "reference"):
-            raise InputError(f"unknown standardize {standardize!r}", source="standardize",
-                             fix="use 'cohort' or 'reference'")
-        if calibration not in ("auto", "platt", "isotonic"):
-            raise InputError(f"unknown calibration {calibration!r}", source="calibration",
-                             fix="use 'auto', 'platt' or 'isotonic'")
+        check_choice("kind", kind, Kind)
+        check_choice("standardize", standardize, RobustStandardize)
+        check_choice("calibration", calibration, Calibration)
+        check_range("C", C, low=0, low_open=True)
+        check_range("min_cohort_size", min_cohort_size, low=2, integer=True)
         if not units or len(units) > _MAX_UNITS:
             raise InputError(f"a model needs 1 to {_MAX_UNITS} units, got {len(units)}",
                              source="units", fix="group features into fewer units")
@@ -203,6 +127,7 @@ class RobustModel:
         -------
         RobustModel
         """
+        check_choice("name", name, CANDIDATES)
         params = {**CANDIDATES[name], **overrides}
         units = params.pop("units")
         return cls(units, name=name, **params)
@@ -262,16 +187,10 @@ class RobustModel:
                 out[have, u] = np.nanmean(block[have], axis=1)
         return out
 
-    def _labels(self, cohort: object, n: int) -> np.ndarray:
-        if cohort is None:
-            return np.full(n, "<new cohort>", dtype=object)
-        labels = np.asarray(cohort, dtype=object)
-        if labels.ndim == 0:
-            labels = np.full(n, labels.item(), dtype=object)
-        if labels.shape != (n,):
-            raise InputError(f"expected {n} cohort labels, got {labels.shape}", source="cohort",
-                             fix="pass one cohort label per sample")
-        return np.asarray([str(v) for v in labels], dtype=object)
+    @staticmethod
+    def _labels(cohort: object, n: int) -> np.ndarray:
+        labels = cohort_labels(cohort, n)
+        return np.full(n, NEW_COHORT, dtype=object) if labels is None else labels
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -338,7 +257,7 @@ class RobustModel:
                 sort=False).items()},
             "units_without_data": missing,
         }
-        self.submodels_: dict[str, dict[str, Any]] = {}
+        self.submodels_: dict[str, dict[str, Any] | None] = {}
         self.calibrate_ = bool(calibrate)
         self.fitted_ = True
         return self
@@ -374,7 +293,7 @@ class RobustModel:
         if sub is not None and self.calibrate_:
             sub["calibrator"] = self._calibrate(subset)
             sub["threshold"] = self._threshold(subset, sub)
-        self.submodels_[key] = sub  # type: ignore[assignment]
+        self.submodels_[key] = sub
         return sub
 
     def _oof(self, subset: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -494,8 +413,9 @@ class RobustModel:
             for r in rows:
                 used_f[r] = ",".join(
                     f for u in names for f, _ in self.units[u] if np.isfinite(Z[r, fidx[f]]))
-        predicted = pd.array(
-            np.where(np.isnan(prob), None, np.where(prob >= thr, "R", "NR")), dtype="string")
+        calls = np.where(prob >= thr, "R", "NR").astype(object)
+        calls[np.isnan(prob)] = None
+        predicted = pd.array(calls, dtype="string")
         return pd.DataFrame({
             "sample_id": [str(s) for s in X.index],
             "score": score,
@@ -518,20 +438,12 @@ class RobustModel:
         return np.column_stack([1 - p, p])
 
 
-class _quiet:
+@contextmanager
+def _quiet() -> Iterator[None]:
     """Silence numpy's warnings for all-NaN slices (handled explicitly)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        self._err = np.seterr(all="ignore")
-
-    def __exit__(self, *exc: object) -> None:
-        np.seterr(**self._err)
-        self._ctx.__exit__(*exc)
+        yield
 
 
 def _calib_fit(method: str, s: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -546,126 +458,7 @@ def _calib_fit(method: str, s: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 def _calib_apply(cal: Mapping[str, Any], s: np.ndarray) -> np.ndarray:
     s = np.asarray(s, dtype=float)
     if cal["method"] == "platt":
-        return _sigmoid(cal["a"] * s + cal["b"])
+        return sigmoid(cal["a"] * s + cal["b"])
     if cal["method"] == "isotonic":
         return np.interp(s, np.asarray(cal["x"]), np.asarray(cal["y"]))
     return np.full(s.shape, float(cal["value"]))
-
-
-# ---------------------------------------------------------------------- JSON
-def _plain(v: Any) -> Any:
-    if isinstance(v, Mapping):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, list | tuple | np.ndarray):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating | float):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    return v
-
-
-def robust_to_dict(model: RobustModel, *, provenance: Mapping[str, Any] | None = None) -> dict:
-    """JSON document of a fitted model (all sub-models precomputed; no per-patient value).
-
-    Returns
-    -------
-    dict
-    """
-    model.precompute()
-    subs = {k: v for k, v in model.submodels_.items() if v is not None}
-    doc = {
-        "schema": ROBUST_SCHEMA,
-        "schema_version": ROBUST_SCHEMA_VERSION,
-        "immunescape_version": __version__,
-        "model_type": "RobustModel",
-        "name": model.name,
-        "kind": model.kind,
-        "C": model.C,
-        "standardize": model.standardize,
-        "min_cohort_size": model.min_cohort_size,
-        "calibration": model.calibration,
-        "units": {k: [[f, s] for f, s in v] for k, v in model.units.items()},
-        "features": model.features,
-        "reference_statistics": {
-            "note": "used for cohorts smaller than min_cohort_size (and always with "
-            "standardize='reference'): median of the training cohorts' means and median of "
-            "their SDs, on the training scale",
-            "mean": dict(zip(model.features, model.reference_mean_, strict=True)),
-            "scale": dict(zip(model.features, model.reference_scale_, strict=True)),
-        },
-        "unit_statistics": {"mean": model.unit_mean_.tolist(), "scale": model.unit_scale_.tolist()},
-        "prevalence": model.prevalence_,
-        "submodels": {k: {**v, "coef": list(v["coef"])} for k, v in sorted(
-            subs.items(), key=lambda kv: (len(kv[0]), kv[0]))},
-        "training": {**model.training_, **dict(provenance or {})},
-    }
-    return _plain(doc)
-
-
-def robust_from_dict(doc: Mapping[str, Any], *, source: str = "<model>") -> RobustModel:
-    """Rebuild a fitted :class:`RobustModel` from its JSON document (no code is run).
-
-    Returns
-    -------
-    RobustModel
-    """
-    if doc.get("schema") != ROBUST_SCHEMA or doc.get("schema_version") != ROBUST_SCHEMA_VERSION:
-        raise InputError(
-            f"not a supported robust model (schema {doc.get('schema')!r} version "
-            f"{doc.get('schema_version')!r})", source=source,
-            fix="retrain the model with this version of immunescape")
-    try:
-        m = RobustModel({k: [(f, int(s)) for f, s in v] for k, v in doc["units"].items()},
-                        kind=doc["kind"], C=float(doc["C"]), standardize=doc["standardize"],
-                        min_cohort_size=int(doc["min_cohort_size"]),
-                        calibration=doc["calibration"], name=str(doc.get("name", "robust")))
-        ref = doc["reference_statistics"]
-        m.reference_mean_ = np.asarray([np.nan if ref["mean"][f] is None else ref["mean"][f]
-                                        for f in m.features], dtype=float)
-        m.reference_scale_ = np.asarray([ref["scale"][f] for f in m.features], dtype=float)
-        m.unit_mean_ = np.asarray(doc["unit_statistics"]["mean"], dtype=float)
-        m.unit_scale_ = np.asarray(doc["unit_statistics"]["scale"], dtype=float)
-        m.prevalence_ = float(doc["prevalence"])
-        m.submodels_ = {}
-        for k, v in doc["submodels"].items():
-            m.submodels_[k] = {**v, "coef": np.asarray(v["coef"], dtype=float)}
-        m.training_ = dict(doc.get("training", {}))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"model file is malformed ({type(exc).__name__}: {exc})",
-                         source=source, fix="the file is damaged; retrain and save it again"
-                         ) from None
-    if m.unit_mean_.shape != (len(m.units),) or not np.isfinite(m.reference_scale_).all():
-        raise InputError("model statistics are inconsistent with its units", source=source,
-                         fix="the file is damaged; retrain and save it again")
-    m.calibrate_ = True
-    m.fitted_ = True
-    return m
-
-
-def save_robust(model: RobustModel, path: str | os.PathLike[str], *,
-                provenance: Mapping[str, Any] | None = None) -> Path:
-    """Write a fitted model as JSON (same model, same bytes).
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    text = json.dumps(robust_to_dict(model, provenance=provenance), indent=1,
-                      allow_nan=False) + "\n"
-    out = Path(path)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
-    return out
-
-
-def sha256_text(text: str) -> str:
-    """Hex sha256 of a text (UTF-8).
-
-    Returns
-    -------
-    str
-    """
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -16,28 +16,19 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
+from immunescape.predict._common import cohort_labels
 
 __all__ = ["CohortStandardScaler"]
 
 _ALL = "__all__"
+HandleUnknown = Literal["error", "self"]
 
 
-def _cohort_labels(cohort: object, n: int, source: str = "cohort") -> np.ndarray:
-    if cohort is None:
-        return np.full(n, _ALL, dtype=object)
-    labels = np.asarray(cohort, dtype=object)
-    if labels.ndim != 1 or labels.shape[0] != n:
-        raise InputError(
-            f"expected {n} cohort labels (one per row of X), got shape {labels.shape}",
-            source=source,
-            fix="pass one cohort label per sample",
-        )
-    if pd.isna(pd.Series(labels)).any():
-        raise InputError(
-            "missing cohort label(s)", source=source, fix="label every sample with its cohort"
-        )
-    return labels
+def _cohort_labels(cohort: object, n: int) -> np.ndarray:
+    labels = cohort_labels(cohort, n)
+    return np.full(n, _ALL, dtype=object) if labels is None else labels
 
 
 class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -83,7 +74,7 @@ class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         *,
         with_mean: bool = True,
         with_std: bool = True,
-        handle_unknown: Literal["error", "self"] = "error",
+        handle_unknown: HandleUnknown = "error",
     ) -> None:
         self.with_mean = with_mean
         self.with_std = with_std
@@ -110,6 +101,24 @@ class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
             scale = np.ones_like(std)
         return mean, scale
 
+    def _fitted_input(
+        self, X: object, cohort: object, method: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the validated matrix and one cohort label per row (pooled if fitted pooled)."""
+        check_is_fitted(self)
+        Xa = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
+        fitted_single = self.cohorts_.size == 1 and self.cohorts_[0] == _ALL
+        if cohort is None and not fitted_single:
+            raise InputError(
+                "cohort labels are required: the scaler was fitted per cohort",
+                source="cohort",
+                fix=f"pass {method}(X, cohort=labels)",
+            )
+        labels = _cohort_labels(cohort, Xa.shape[0])
+        if fitted_single:
+            labels = np.full(Xa.shape[0], _ALL, dtype=object)
+        return Xa, labels
+
     def fit(self, X: object, y: object = None, *, cohort: object = None) -> CohortStandardScaler:
         """Learn per-cohort means and standard deviations.
 
@@ -127,12 +136,7 @@ class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         CohortStandardScaler
             The fitted transformer.
         """
-        if self.handle_unknown not in ("error", "self"):
-            raise InputError(
-                f"unknown handle_unknown={self.handle_unknown!r}",
-                source="handle_unknown",
-                fix="use 'error' or 'self'",
-            )
+        check_choice("handle_unknown", self.handle_unknown, HandleUnknown)
         Xa = validate_data(self, X, reset=True, dtype=np.float64, ensure_all_finite="allow-nan")
         labels = _cohort_labels(cohort, Xa.shape[0])
         cohorts = pd.unique(pd.Series(labels))
@@ -164,18 +168,7 @@ class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         numpy.ndarray
             The standardised matrix (NaN stays NaN).
         """
-        check_is_fitted(self)
-        Xa = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
-        fitted_single = self.cohorts_.size == 1 and self.cohorts_[0] == _ALL
-        if cohort is None and not fitted_single:
-            raise InputError(
-                "cohort labels are required: the scaler was fitted per cohort",
-                source="cohort",
-                fix="pass transform(X, cohort=labels)",
-            )
-        labels = _cohort_labels(cohort, Xa.shape[0])
-        if cohort is not None and fitted_single:
-            labels = np.full(Xa.shape[0], _ALL, dtype=object)
+        Xa, labels = self._fitted_input(X, cohort, "transform")
         index: dict[Hashable, int] = {c: i for i, c in enumerate(self.cohorts_)}
         out = np.empty_like(Xa)
         for c in pd.unique(pd.Series(labels)):
@@ -212,20 +205,7 @@ class CohortStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator
         numpy.ndarray
             The matrix on its original scale.
         """
-        check_is_fitted(self)
-        Xa = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan")
-        fitted_single = self.cohorts_.size == 1 and self.cohorts_[0] == _ALL
-        if cohort is None and not fitted_single:
-            raise InputError(
-                "cohort labels are required: the scaler was fitted per cohort",
-                source="cohort",
-                fix="pass inverse_transform(X, cohort=labels)",
-            )
-        labels = (
-            np.full(Xa.shape[0], _ALL, dtype=object)
-            if fitted_single
-            else _cohort_labels(cohort, Xa.shape[0])
-        )
+        Xa, labels = self._fitted_input(X, cohort, "inverse_transform")
         index = {c: i for i, c in enumerate(self.cohorts_)}
         out = np.empty_like(Xa)
         for c in pd.unique(pd.Series(labels)):

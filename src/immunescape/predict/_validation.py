@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
 from immunescape._logging import logger
+from immunescape._result import Result
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
+from immunescape.predict._common import ValidationStandardize, cohort_labels
 from immunescape.predict._scaling import CohortStandardScaler
 from immunescape.stats import (
     AucMethod,
@@ -30,11 +33,33 @@ from immunescape.stats import (
     balanced_accuracy,
     brier,
     choose_threshold,
+    roc_auc,
 )
 
-__all__ = ["leave_one_cohort_out", "nested_cv"]
+__all__ = ["Validation", "leave_one_cohort_out", "nested_cv"]
 
-Standardize = Literal["none", "cohort"]
+
+
+@dataclass
+class Validation(Result):
+    """Held-out performance of a classifier, per held-out cohort or outer fold.
+
+    Attributes
+    ----------
+    summary
+        One row per held-out cohort (``cohort``) or outer fold (``fold``): ``n, n_pos,
+        n_neg, auc, auc_ci_low, auc_ci_high, ci_method, balanced_accuracy, brier,
+        threshold`` (``best_params`` for nested cross-validation), ``note``.
+    predictions
+        The held-out predictions: ``sample, cohort`` (``fold``), ``y, score, predicted``.
+    settings
+        The design and the options used.
+    """
+
+    table_names = ("summary", "predictions")
+    summary: pd.DataFrame
+    predictions: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
 
 _SUMMARY = [
     "n",
@@ -91,7 +116,7 @@ def _positive_score(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, bool]:
 
 
 def _scale(
-    standardize: Standardize,
+    standardize: ValidationStandardize,
     X_train: pd.DataFrame,
     c_train: np.ndarray | None,
     X_test: pd.DataFrame,
@@ -99,6 +124,8 @@ def _scale(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     if standardize == "none":
         return X_train, X_test
+    if standardize == "global":
+        c_train = c_test = None
     scaler = CohortStandardScaler(handle_unknown="self")
     tr = scaler.fit_transform(X_train, cohort=c_train)
     te = scaler.transform(X_test, cohort=c_test)
@@ -146,7 +173,7 @@ def _fit_eval(
         res = auc_ci(y_test, score, method=ci_method, alpha=alpha, n_boot=n_boot, seed=seed)
         row.update(auc=res.auc, auc_ci_low=res.low, auc_ci_high=res.high)
     elif n_pos >= 1 and n_neg >= 1:
-        row["auc"] = float(roc_auc_score(y_test, score))
+        row["auc"] = roc_auc(y_test, score)
         row["note"] = "fewer than 2 samples in a class: no interval"
     else:
         row["note"] = "one outcome class only: no AUC or balanced accuracy"
@@ -155,6 +182,38 @@ def _fit_eval(
     if not is_prob:
         row["note"] = (row["note"] + "; " if row["note"] else "") + "no probabilities: no Brier"
     return row, score, predicted
+
+
+def _split(
+    estimator: Any,
+    params: Mapping[str, Any],
+    frame: pd.DataFrame,
+    yy: np.ndarray,
+    labels: np.ndarray | None,
+    train: np.ndarray,
+    test: np.ndarray,
+    *,
+    standardize: ValidationStandardize,
+    seed: int,
+    **opts: Any,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Fit on the ``train`` rows, score the ``test`` rows: summary row and predictions."""
+    c_tr = labels[train] if labels is not None else None
+    c_te = labels[test] if labels is not None else None
+    X_tr, X_te = _scale(standardize, frame.iloc[train], c_tr, frame.iloc[test], c_te)
+    row, score, predicted = _fit_eval(
+        estimator, params, X_tr, yy[train], X_te, yy[test], seed=seed, **opts
+    )
+    pred = pd.DataFrame(
+        {
+            "sample": frame.index[test],
+            "cohort": c_te,
+            "y": yy[test],
+            "score": score,
+            "predicted": predicted,
+        }
+    )
+    return row, pred
 
 
 def _common(
@@ -169,39 +228,13 @@ def _common(
             source="y",
             fix="pass one label per row of X",
         )
-    labels = None
-    if cohort is not None:
-        labels = np.asarray(cohort, dtype=object)
-        if labels.ndim != 1 or labels.size != yy.size:
-            raise InputError(
-                f"expected {yy.size} cohort labels, got shape {labels.shape}",
-                source="cohort",
-                fix="pass one cohort label per sample",
-            )
-        if pd.isna(pd.Series(labels)).any():
-            raise InputError("missing cohort label(s)", source="cohort", fix="label every sample")
-    return frame, yy, labels
+    return frame, yy, cohort_labels(cohort, yy.size)
 
 
 def _options(standardize: str, ci_method: str, threshold_rule: str) -> None:
-    if standardize not in ("none", "cohort"):
-        raise InputError(
-            f"unknown standardize={standardize!r}",
-            source="standardize",
-            fix="use 'none' or 'cohort'",
-        )
-    if ci_method not in ("delong", "bootstrap"):
-        raise InputError(
-            f"unknown ci_method={ci_method!r}",
-            source="ci_method",
-            fix="use 'delong' or 'bootstrap'",
-        )
-    if threshold_rule not in ("youden", "closest_topleft"):
-        raise InputError(
-            f"unknown threshold_rule={threshold_rule!r}",
-            source="threshold_rule",
-            fix="use 'youden' or 'closest_topleft'",
-        )
+    check_choice("standardize", standardize, ValidationStandardize)
+    check_choice("ci_method", ci_method, AucMethod)
+    check_choice("threshold_rule", threshold_rule, ThresholdRule)
 
 
 def leave_one_cohort_out(
@@ -210,14 +243,13 @@ def leave_one_cohort_out(
     *,
     estimator: Any,
     cohort: object,
-    standardize: Standardize = "none",
+    standardize: ValidationStandardize = "none",
     threshold_rule: ThresholdRule = "youden",
     ci_method: AucMethod = "delong",
     alpha: float = 0.05,
     n_boot: int = 2000,
     seed: int = 0,
-    return_predictions: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+) -> Validation:
     """Train on all cohorts but one, test on the one left out; repeat for every cohort.
 
     Parameters
@@ -233,20 +265,20 @@ def leave_one_cohort_out(
     standardize
         ``"cohort"``: z-score every feature within each cohort first
         (:class:`CohortStandardScaler`; training cohorts with their own statistics, the held-out
-        cohort with its own, no labels used). ``"none"``: use X as given.
+        cohort with its own, no labels used). ``"global"``: z-score with the training cohorts'
+        pooled statistics. ``"none"``: use X as given.
     threshold_rule
         Rule of :func:`choose_threshold`, applied to the training cohorts' in-sample scores.
     ci_method, alpha, n_boot, seed
         AUC interval (see :func:`auc_ci`); bootstrap seeds are ``seed + i`` for the i-th cohort.
-    return_predictions
-        Also return the held-out predictions.
 
     Returns
     -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
-        One row per held-out cohort: ``cohort, n, n_pos, n_neg, auc, auc_ci_low, auc_ci_high,
-        ci_method, balanced_accuracy, brier, threshold, note``; with ``return_predictions``,
-        also ``sample, cohort, y, score, predicted`` (``sample`` is the row label of X).
+    Validation
+        ``summary``: one row per held-out cohort: ``cohort, n, n_pos, n_neg, auc, auc_ci_low,
+        auc_ci_high, ci_method, balanced_accuracy, brier, threshold, note``;
+        ``predictions``: ``sample, cohort, y, score, predicted`` (``sample`` is the row label
+        of X).
 
     Examples
     --------
@@ -256,8 +288,8 @@ def leave_one_cohort_out(
     >>> y = np.tile([0, 1], 60)
     >>> X = rng.normal(size=(120, 2)) + y[:, None]
     >>> cohorts = np.repeat(["a", "b", "c"], 40)
-    >>> table = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohorts)
-    >>> list(table["cohort"]), bool((table["auc"] > 0.7).all())
+    >>> res = leave_one_cohort_out(X, y, estimator=LogisticRegression(), cohort=cohorts)
+    >>> list(res.summary["cohort"]), bool((res.summary["auc"] > 0.7).all())
     (['a', 'b', 'c'], True)
     """
     frame, yy, labels = _common(X, y, cohort, estimator)
@@ -271,6 +303,8 @@ def leave_one_cohort_out(
             source="cohort",
             fix="use nested_cv for a single cohort",
         )
+    opts = {"threshold_rule": threshold_rule, "ci_method": ci_method, "alpha": alpha,
+            "n_boot": n_boot}
     rows, preds = [], []
     for i, c in enumerate(cohorts):
         test = labels == c
@@ -281,43 +315,20 @@ def leave_one_cohort_out(
                 source="y",
                 fix="each training set needs responders and non-responders",
             )
-        X_tr, X_te = _scale(
-            standardize,
-            frame.iloc[np.flatnonzero(train)],
-            labels[train],
-            frame.iloc[np.flatnonzero(test)],
-            labels[test],
-        )
-        row, score, predicted = _fit_eval(
-            estimator,
-            {},
-            X_tr,
-            yy[train],
-            X_te,
-            yy[test],
-            threshold_rule=threshold_rule,
-            ci_method=ci_method,
-            alpha=alpha,
-            n_boot=n_boot,
-            seed=seed + i,
+        row, pred = _split(
+            estimator, {}, frame, yy, labels, np.flatnonzero(train), np.flatnonzero(test),
+            standardize=standardize, seed=seed + i, **opts,
         )
         rows.append({"cohort": c, **row})
-        preds.append(
-            pd.DataFrame(
-                {
-                    "sample": frame.index[test],
-                    "cohort": c,
-                    "y": yy[test],
-                    "score": score,
-                    "predicted": predicted,
-                }
-            )
-        )
+        preds.append(pred)
         logger.debug("leave-one-cohort-out: held out %r (n=%d)", c, int(test.sum()))
-    summary = pd.DataFrame(rows, columns=["cohort", *_SUMMARY, "note"])
-    if return_predictions:
-        return summary, pd.concat(preds, ignore_index=True)
-    return summary
+    settings = _settings("leave-one-cohort-out", estimator, standardize, threshold_rule,
+                         ci_method, alpha, n_boot, seed)
+    return Validation(
+        pd.DataFrame(rows, columns=["cohort", *_SUMMARY, "note"]),
+        pd.concat(preds, ignore_index=True),
+        settings,
+    )
 
 
 def _strata(yy: np.ndarray, labels: np.ndarray | None, n_splits: int) -> np.ndarray:
@@ -346,14 +357,13 @@ def nested_cv(
     cohort: object = None,
     outer_splits: int = 5,
     inner_splits: int = 5,
-    standardize: Standardize = "none",
+    standardize: ValidationStandardize = "none",
     threshold_rule: ThresholdRule = "youden",
     ci_method: AucMethod = "delong",
     alpha: float = 0.05,
     n_boot: int = 2000,
     seed: int = 0,
-    return_predictions: bool = False,
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+) -> Validation:
     """Nested cross-validation: hyper-parameters chosen inside, performance measured outside.
 
     The outer loop splits the samples into ``outer_splits`` stratified folds (by cohort x
@@ -379,19 +389,19 @@ def nested_cv(
     standardize
         ``"cohort"``: per-cohort z-scores learnt on each training set and applied to its test
         set (:class:`CohortStandardScaler`), in the inner loop too. Needs ``cohort``.
+        ``"global"``: z-scores with the training set's pooled statistics. ``"none"``: X as
+        given.
     threshold_rule, ci_method, alpha, n_boot
         As in :func:`leave_one_cohort_out`.
     seed
         Seeds the fold shuffles (outer ``seed``, inner ``seed + 1``) and bootstrap intervals.
-    return_predictions
-        Also return the out-of-fold predictions.
 
     Returns
     -------
-    pandas.DataFrame or (pandas.DataFrame, pandas.DataFrame)
-        One row per outer fold: ``fold, n, n_pos, n_neg, auc, auc_ci_low, auc_ci_high,
-        ci_method, balanced_accuracy, brier, threshold, best_params`` (JSON), ``note``; with
-        ``return_predictions``, also ``sample, cohort, fold, y, score, predicted``.
+    Validation
+        ``summary``: one row per outer fold: ``fold, n, n_pos, n_neg, auc, auc_ci_low,
+        auc_ci_high, ci_method, balanced_accuracy, brier, threshold, best_params`` (JSON),
+        ``note``; ``predictions``: ``sample, cohort, fold, y, score, predicted``.
 
     Examples
     --------
@@ -400,9 +410,9 @@ def nested_cv(
     >>> rng = np.random.default_rng(1)
     >>> y = np.tile([0, 1], 50)
     >>> X = rng.normal(size=(100, 3)) + y[:, None]
-    >>> folds = nested_cv(X, y, estimator=LogisticRegression(),
-    ...                   param_grid={"C": [0.1, 1.0]}, outer_splits=3, inner_splits=3)
-    >>> len(folds), bool((folds["auc"] > 0.7).all())
+    >>> res = nested_cv(X, y, estimator=LogisticRegression(),
+    ...                 param_grid={"C": [0.1, 1.0]}, outer_splits=3, inner_splits=3)
+    >>> len(res.summary), bool((res.summary["auc"] > 0.7).all())
     (3, True)
     """
     frame, yy, labels = _common(X, y, cohort, estimator)
@@ -411,15 +421,15 @@ def nested_cv(
         raise InputError(
             "standardize='cohort' needs cohort labels", source="cohort", fix="pass cohort=..."
         )
-    for name, value in (("outer_splits", outer_splits), ("inner_splits", inner_splits)):
-        if not (isinstance(value, int | np.integer) and value >= 2):
-            raise InputError(f"{name} must be an integer >= 2, got {value!r}", source=name)
+    check_range("outer_splits", outer_splits, low=2, integer=True)
+    check_range("inner_splits", inner_splits, low=2, integer=True)
     grid = list(ParameterGrid(param_grid)) if param_grid else [{}]
+    opts = {"threshold_rule": threshold_rule, "ci_method": ci_method, "alpha": alpha,
+            "n_boot": n_boot}
     outer = StratifiedKFold(n_splits=outer_splits, shuffle=True, random_state=seed)
     rows, preds = [], []
     for fold, (tr, te) in enumerate(outer.split(frame, _strata(yy, labels, outer_splits))):
         c_tr = labels[tr] if labels is not None else None
-        c_te = labels[te] if labels is not None else None
         best = grid[0]
         if len(grid) > 1:
             inner = StratifiedKFold(n_splits=inner_splits, shuffle=True, random_state=seed + 1)
@@ -439,37 +449,44 @@ def nested_cv(
                     )
                     model = clone(estimator).set_params(**params).fit(X_itr, yy[tr][itr])
                     s, _ = _positive_score(model, X_iva)
-                    aucs.append(roc_auc_score(yy[tr][iva], s))
+                    aucs.append(roc_auc(yy[tr][iva], s))
                 means.append(float(np.mean(aucs)))
             best = grid[int(np.argmax(means))]
-        X_tr, X_te = _scale(standardize, frame.iloc[tr], c_tr, frame.iloc[te], c_te)
-        row, score, predicted = _fit_eval(
-            estimator,
-            best,
-            X_tr,
-            yy[tr],
-            X_te,
-            yy[te],
-            threshold_rule=threshold_rule,
-            ci_method=ci_method,
-            alpha=alpha,
-            n_boot=n_boot,
-            seed=seed + fold,
+        row, pred = _split(
+            estimator, best, frame, yy, labels, tr, te, standardize=standardize,
+            seed=seed + fold, **opts,
         )
         rows.append({"fold": fold, **row, "best_params": json.dumps(best, default=str)})
-        preds.append(
-            pd.DataFrame(
-                {
-                    "sample": frame.index[te],
-                    "cohort": c_te if c_te is not None else None,
-                    "fold": fold,
-                    "y": yy[te],
-                    "score": score,
-                    "predicted": predicted,
-                }
-            )
-        )
-    summary = pd.DataFrame(rows, columns=["fold", *_SUMMARY, "best_params", "note"])
-    if return_predictions:
-        return summary, pd.concat(preds, ignore_index=True)
-    return summary
+        pred.insert(2, "fold", fold)
+        preds.append(pred)
+    settings = _settings("nested cross-validation", estimator, standardize, threshold_rule,
+                         ci_method, alpha, n_boot, seed)
+    settings.update(outer_splits=outer_splits, inner_splits=inner_splits,
+                    param_grid=param_grid or {})
+    return Validation(
+        pd.DataFrame(rows, columns=["fold", *_SUMMARY, "best_params", "note"]),
+        pd.concat(preds, ignore_index=True),
+        settings,
+    )
+
+
+def _settings(
+    design: str,
+    estimator: Any,
+    standardize: str,
+    threshold_rule: str,
+    ci_method: str,
+    alpha: float,
+    n_boot: int,
+    seed: int,
+) -> dict[str, Any]:
+    return {
+        "design": design,
+        "estimator": repr(estimator),
+        "standardize": standardize,
+        "threshold_rule": threshold_rule,
+        "ci_method": ci_method,
+        "alpha": alpha,
+        "n_boot": n_boot,
+        "seed": seed,
+    }
