@@ -221,7 +221,7 @@ def load_all(data: Path, *, signatures: list[str] | None = None) -> tuple[list[C
                     expr,
                     clin,
                     name=stem,
-                    on_missing="drop_genes",
+                    on_missing="drop",
                     response_map=RESPONSE_MAP,
                     signatures=signatures,
                 )
@@ -241,7 +241,7 @@ def load_all(data: Path, *, signatures: list[str] | None = None) -> tuple[list[C
             clean = Path(tmp) / clin.name
             table.to_csv(clean, sep="\t", index=False)
             try:
-                cohorts.append(load_cohort(expr, clean, name=stem, on_missing="drop_genes",
+                cohorts.append(load_cohort(expr, clean, name=stem, on_missing="drop",
                                            na_values=IMPRES_NA, signatures=signatures))
             except InputError as exc:
                 failed[stem] = str(exc)

@@ -90,11 +90,12 @@ def predict_cmd(
     if model in PUBLISHED_MODELS:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = published_predictors(
+            res = published_predictors(
                 scores, tmb=None if tmb is None else tmb.reset_index(), clinical=clin_table,
                 expression=expr, models=[model], tmb_assay=tmb_assay,
             )
-        run_info["predictor"] = table.attrs.get("predictors", {})
+        table = res.predictions
+        run_info["predictor"] = res.settings.get("predictors", {})
         run_info["warnings"] = [str(w.message) for w in caught]
     else:
         table = _model_predictions(model, scores, tmb, reference=reference, run_info=run_info)
@@ -124,9 +125,10 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | No
     if X.shape[1] == 0:
         raise InputError("a trained or built-in model needs expression (--expr)",
                          fix="give --expr with the samples' expression matrix")
-    table = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
-                          reference=ref_X)
-    missing = table.attrs.get("missing_features", {})
+    pred = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
+                         reference=ref_X)
+    table = pred.predictions
+    missing = pred.settings.get("missing_features", {})
     run_info["features"] = list(getattr(m, "features_", None) or m.features or [])
     run_info["missing_features"] = missing
     if hasattr(m, "threshold_"):
@@ -272,14 +274,14 @@ def evaluate_cmd(
             raise InputError("nested leave-one-cohort-out needs at least four cohorts",
                              fix="give --cohort four times or more, or --model to validate")
         res_loco = robust_loco(cohorts)
-        table = evaluation_table(res_loco["table"])
-        tables = {"loco_predictions.tsv": res_loco["predictions"],
-                  "loco_choices.tsv": res_loco["choices"],
-                  "loco_summary.tsv": res_loco["summary"],
-                  "reliability.tsv": res_loco["reliability"]}
-        extra = {"comparison": res_loco["comparison"],
-                 "pooled_brier": res_loco["pooled_brier"],
-                 "pooled_brier_prevalence": res_loco["pooled_brier_prevalence"]}
+        table = evaluation_table(res_loco.evaluation)
+        tables = {"loco_predictions.tsv": res_loco.loco_predictions,
+                  "loco_choices.tsv": res_loco.loco_choices,
+                  "loco_summary.tsv": res_loco.loco_summary,
+                  "reliability.tsv": res_loco.reliability}
+        extra = {"comparison": res_loco.settings["comparison"],
+                 "pooled_brier": res_loco.settings["pooled_brier"],
+                 "pooled_brier_prevalence": res_loco.settings["pooled_brier_prevalence"]}
         design = "nested leave-one-cohort-out"
     write_outputs(output, tables={"evaluation.tsv": table, **tables},
                   run={"command": argv(), "design": design, **extra,

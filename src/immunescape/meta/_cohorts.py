@@ -79,8 +79,8 @@ def cohort_specs(cohorts: object) -> list[tuple[str, str, str, str | None]]:
      ('gide', 'gide.tsv', 'gide_clin.tsv', None)]
     """
     # The EXPR:CLINICAL[:MAF] grammar and file-name rule are shared with train/evaluate.
+    from immunescape.predict import cohort_name as _cohort_name
     from immunescape.predict import parse_cohort_spec
-    from immunescape.predict._cohorts import _default_name as _cohort_name
 
     if isinstance(cohorts, str | os.PathLike) or not isinstance(cohorts, Sequence | Mapping):
         raise InputError(

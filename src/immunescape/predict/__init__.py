@@ -15,6 +15,7 @@ baselines, candidates), ``_cohorts`` (reading and pooling cohorts), ``_validatio
 
 from immunescape.predict._cohorts import (
     Cohort,
+    cohort_name,
     load_cohort,
     parse_cohort_spec,
     stack_cohorts,
@@ -110,6 +111,7 @@ __all__ = [
     "published_predictors",
     "Cohort",
     "load_cohort",
+    "cohort_name",
     "parse_cohort_spec",
     "stack_cohorts",
     "stack_union",

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from immunescape.io._clinical import SdRule
     from immunescape.io._expression import OnMissing as ExpressionOnMissing
 
-__all__ = ["Cohort", "load_cohort", "parse_cohort_spec", "stack_cohorts", "stack_union"]
+__all__ = [
+    "Cohort", "cohort_name", "load_cohort", "parse_cohort_spec", "stack_cohorts", "stack_union"
+]
 
 _EXPR_SUFFIXES = (".tsv.gz", ".csv.gz", ".txt.gz", ".tsv", ".csv", ".txt", ".parquet", ".h5ad")
 
@@ -74,7 +76,14 @@ class Cohort:
         return [f for f in features if f in self.X.columns and self.X[f].notna().all()]
 
 
-def _default_name(path: str | os.PathLike[str]) -> str:
+def cohort_name(path: str | os.PathLike[str]) -> str:
+    """Name a cohort after its expression file (the one naming rule of every command).
+
+    Examples
+    --------
+    >>> cohort_name("data/Hugo2016_melanoma_PD1_expr_log2tpm.tsv.gz")
+    'Hugo2016_melanoma_PD1'
+    """
     base = Path(path).name
     for suffix in _EXPR_SUFFIXES:
         if base.lower().endswith(suffix):
@@ -122,7 +131,7 @@ def load_cohort(
     maf: str | os.PathLike[str] | None = None,
     name: str | None = None,
     unit: str | None = None,
-    on_missing: ExpressionOnMissing = "drop_genes",
+    on_missing: ExpressionOnMissing = "drop",
     sd_rule: SdRule = "pfs6",
     response_col: str | None = None,
     response_map: Mapping[str, str | None] | None = None,
@@ -156,7 +165,7 @@ def load_cohort(
     name
         Cohort label; default: the expression file name without suffixes.
     unit, on_missing
-        Passed to :func:`~immunescape.io.read_expression` (``on_missing="drop_genes"`` drops
+        Passed to :func:`~immunescape.io.read_expression` (``on_missing="drop"`` drops
         genes with NaN values).
     sd_rule, response_col, response_map, na_values
         Passed to :func:`~immunescape.io.read_clinical` (the response rule).
@@ -185,7 +194,7 @@ def load_cohort(
     from immunescape.io import read_clinical, read_expression
     from immunescape.signatures.runner import score
 
-    label = name or _default_name(expr_path)
+    label = name or cohort_name(expr_path)
     expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing)
     clin = read_clinical(
         clinical_path,
@@ -206,7 +215,7 @@ def load_cohort(
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = score(expr, signatures=signatures, min_cohort=min_cohort_size, seed=seed)
+        result = score(expr, signatures=signatures, min_cohort_size=min_cohort_size, seed=seed)
     coverage_notes = [str(w.message) for w in caught]
     scores = result.scores.copy()
     scores.index = scores.index.astype(str)
@@ -256,7 +265,7 @@ def load_cohort(
             )
         mt = read_maf(maf, columns=maf_columns)
         everyone = list(dict.fromkeys([*labelled, *map(str, mt.samples)]))
-        tmb = compute_tmb(mt, capture_mb=capture_mb, samples=everyone, assay=tmb_assay)
+        tmb = compute_tmb(mt, capture_mb=capture_mb, samples=everyone, tmb_assay=tmb_assay)
         per_mb = tmb.set_index("sample_id")["tmb_per_mb"].reindex(labelled)
         X["tmb"] = per_mb.to_numpy(dtype=float)
         meta["tmb_rule"] = str(tmb["rule"].iloc[0]) if len(tmb) else None

@@ -146,7 +146,8 @@ def external_validation(
     rows: list[dict[str, Any]] = []
     for c in cohorts:
         pred = predict_table(model, c.X, name="model",
-                             cohort=c.name if isinstance(model, RobustModel) else None)
+                             cohort=c.name if isinstance(model, RobustModel) else None
+                             ).predictions
         y = c.y.loc[pred["sample_id"]].to_numpy()
         p = pred["probability"].to_numpy(dtype=float)
         ok = np.isfinite(p)
@@ -204,14 +205,17 @@ def load_cohorts(specs: Sequence[str], **options: Any) -> list[Any]:
     """
     import warnings
 
-    from immunescape.predict import load_cohort, parse_cohort_spec
-    from immunescape.predict._cohorts import _default_name  # the one naming rule
+    from immunescape.predict import (
+        cohort_name,  # the one naming rule
+        load_cohort,
+        parse_cohort_spec,
+    )
 
     if not specs:
         raise InputError("no cohort given", source="--cohort",
                          fix="--cohort EXPR:CLINICAL[:MAF] (repeatable)")
     parsed = [parse_cohort_spec(spec) for spec in specs]
-    names = [_default_name(e) for e, _, _ in parsed]
+    names = [cohort_name(e) for e, _, _ in parsed]
     if len(set(names)) != len(names):
         names = [f"{Path(e).resolve().parent.name}_{n}"
                  for (e, _, _), n in zip(parsed, names, strict=True)]

@@ -20,7 +20,6 @@ The parameters live in ``data/loris.yaml`` (CC BY-NC 4.0, not MIT; see docs/pred
 
 from __future__ import annotations
 
-import hashlib
 import re
 import warnings
 from collections.abc import Mapping
@@ -33,7 +32,7 @@ import pandas as pd
 import yaml
 
 from immunescape._logging import logger
-from immunescape._resources import REINSTALL, read_resource
+from immunescape._resources import REINSTALL, read_resource, resource_sha256
 from immunescape._result import Result
 from immunescape._validate import check_choice
 from immunescape.errors import ImmunescapeWarning, InputError, ResourceError
@@ -235,7 +234,7 @@ def load_loris() -> LorisParameters:
             version=str(data["version"]),
             source={str(k): str(v) for k, v in data["source"].items()},
             cancer_type_aliases=aliases,
-            sha256=hashlib.sha256(raw).hexdigest(),
+            sha256=resource_sha256("immunescape.predict", "loris.yaml"),  # verified on read
         )
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise ResourceError(
