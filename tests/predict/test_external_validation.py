@@ -43,7 +43,7 @@ def test_external_validation_matches_sklearn(cohorts):
     assert set(table["predictor"]) == {"model", *BASELINES}
     for c in cohorts:
         rows = table[table["cohort"] == c.name].set_index("predictor")
-        pred = predict_table(model, c.X)
+        pred = predict_table(model, c.X).predictions
         truth = c.y.loc[pred["sample_id"]].to_numpy()
         p = pred["probability"].to_numpy()
         assert rows.loc["model", "auc"] == pytest.approx(roc_auc_score(truth, p), abs=1e-12)

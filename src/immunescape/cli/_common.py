@@ -95,6 +95,6 @@ def replace_paths(obj: Any, old: str, new: str) -> Any:
 def write_outputs(outdir: Any, **kwargs: Any) -> Any:
     """:func:`immunescape._output.write_outputs` with the shipped resources' versions added."""
     from immunescape._provenance import resource_versions
-    from immunescape.cli._common import write_outputs as write
+    from immunescape._output import write_outputs as write
 
     return write(outdir, resources=resource_versions(), **kwargs)
