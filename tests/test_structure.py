@@ -24,7 +24,7 @@ import pytest
 import immunescape
 
 SRC = Path(immunescape.__file__).parent
-NEUTRAL = {"stats", "tables", "_ranks", "_resources", "_validate", "_result", "errors",
+NEUTRAL = {"stats", "tables", "_ranks", "_resources", "_validate", "_result", "errors", "_vocab",
            "_version", "_logging", "_paths", "_yaml", "_output"}
 MAX_LINES = 600
 

@@ -28,22 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from immunescape._vocab import UNITS, TargetUnit, Unit
 from immunescape.errors import InputError
 
 __all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS", "CENTRED_UNITS"]
-
-Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"]
-#: Units a scoring method can ask for. ``rank`` means any within-sample monotone transform of
-#: the data will do (the values are passed as given).
-TargetUnit = Literal["tpm", "log2tpm1", "rank"]
-UNITS: tuple[str, ...] = (
-    "counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"
-)
 #: Units centred per gene across samples: values are only comparable within a gene, across
 #: the samples of the cohort they were centred in (no TPM, no within-sample gene comparison).
 CENTRED_UNITS: tuple[str, ...] = ("zscore",)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from immunescape._logging import logger
 from immunescape._validate import check_choice
+from immunescape._vocab import Unit
 from immunescape.errors import InputError
 from immunescape.io import OnMissing
 
@@ -68,7 +69,7 @@ def _snake(name: str) -> str:
 def run_pipeline(
     *,
     expr: PathLike | None = None,
-    unit: str | None = None,
+    unit: Unit | None = None,
     genes_in: Literal["rows", "columns"] | None = None,
     log_offset: float | None = None,
     on_missing: OnMissing = "drop",

@@ -94,7 +94,7 @@ def replace_paths(obj: Any, old: str, new: str) -> Any:
 
 def write_outputs(outdir: Any, **kwargs: Any) -> Any:
     """:func:`immunescape._output.write_outputs` with the shipped resources' versions added."""
-    from immunescape._provenance import resource_versions
     from immunescape._output import write_outputs as write
+    from immunescape._provenance import resource_versions
 
     return write(outdir, resources=resource_versions(), **kwargs)

@@ -18,6 +18,7 @@ from typing import Annotated, Literal, TypeVar, cast
 import typer
 
 from immunescape._validate import check_choice
+from immunescape._vocab import Unit
 
 __all__ = [
     "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing", "ResponseRule", "SdRule", "TmbAssay",
@@ -52,7 +53,7 @@ ON_MISSING_HELP = ("drop (default): drop genes with missing values in an express
 
 # ------------------------------------------------------------------------ outputs and inputs
 OutputDirOption = Annotated[Path, typer.Option("-o", "--output", help="Output directory.")]
-UnitOption = Annotated[str | None, typer.Option(help=UNIT_HELP)]
+UnitOption = Annotated[Unit | None, typer.Option(help=UNIT_HELP)]
 GenesInOption = Annotated[
     GenesIn | None, typer.Option("--genes-in", help="'rows' or 'columns' (default: detected).")
 ]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, cast
 
 import typer
 
+from immunescape._vocab import Unit
 from immunescape.cli._common import argv, genomic_files, na_values
 from immunescape.cli._options import (
     CaptureMbOption,
@@ -144,7 +145,7 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | No
     return table
 
 
-def _predict_inputs(*, expr: Path | None, unit: str | None, maf: Path | None,
+def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | None,
                     capture_mb: float | None, tmb_assay: TmbAssay | None,
                     reference: Path | None,
                     on_missing: OnMissing) -> tuple[Any, Any, dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from immunescape._validate import check_range
+from immunescape._vocab import Unit
 from immunescape.cli._common import argv, split_list
 from immunescape.cli._options import (
     GenesInOption,
@@ -120,7 +121,7 @@ def score_cmd(
 
 
 def _score_chunked(
-    expr: Path, output: Path, *, unit: str | None, log_offset: float | None,
+    expr: Path, output: Path, *, unit: Unit | None, log_offset: float | None,
     signatures: list[Path] | None, only: str | None, reference: Path | None,
     min_coverage: float | None, seed: int, workers: int | None, memory_limit: str | None,
     scheduler: str | None, block_rows: int | None,

@@ -21,6 +21,7 @@ import pandas as pd
 from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape._validate import check_choice, check_range
+from immunescape._vocab import Unit
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
@@ -30,6 +31,7 @@ from immunescape.compare._common import (
 )
 from immunescape.errors import InputError
 from immunescape.io import OnMissing
+from immunescape.io._clinical import SdRule
 from immunescape.meta._cohorts import (
     cohort_specs,
     label_counts,
@@ -157,11 +159,11 @@ def _extra_features(
 def meta_analysis(
     cohorts: Sequence[str | tuple[str, ...]] | Mapping[str, str | tuple[str, ...]],
     *,
-    unit: str | None = None,
+    unit: Unit | None = None,
     on_missing: OnMissing = "drop",
     response_col: str | None = None,
     response_rule: ResponseRule = "recist",
-    sd_rule: str = "pfs6",
+    sd_rule: SdRule = "pfs6",
     response_map: Mapping[str, str | None] | None = None,
     sample_col: str | None = None,
     time_col: str | None = None,

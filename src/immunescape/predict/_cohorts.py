@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
+from immunescape._vocab import Unit
 from immunescape.errors import InputError
 from immunescape.predict._common import TmbAssay
 
@@ -130,7 +131,7 @@ def load_cohort(
     *,
     maf: str | os.PathLike[str] | None = None,
     name: str | None = None,
-    unit: str | None = None,
+    unit: Unit | None = None,
     on_missing: ExpressionOnMissing = "drop",
     sd_rule: SdRule = "pfs6",
     response_col: str | None = None,

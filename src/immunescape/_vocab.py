@@ -1,0 +1,17 @@
+"""Vocabularies of expression units, importable without the scientific stack.
+
+:data:`Unit` is what a user's expression file may hold (``--unit``); :data:`TargetUnit` what a
+scoring method asks :class:`immunescape.expression.Expression` for.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+__all__ = ["Unit", "TargetUnit", "UNITS"]
+
+Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"]
+#: Units a scoring method can ask for. ``rank`` means any within-sample monotone transform of
+#: the data will do (the values are passed as given).
+TargetUnit = Literal["tpm", "log2tpm1", "rank"]
+UNITS: tuple[str, ...] = get_args(Unit)
