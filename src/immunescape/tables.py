@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pandas is imported when a table is written, not for the voc
 __all__ = [
     "TABLE_SPECS",
     "TableSpec",
+    "META_SPECS",
     "FEATURE_COLUMNS",
     "MECHANISM_STATUSES",
     "MechanismStatus",
@@ -208,6 +209,47 @@ TABLE_SPECS: dict[str, TableSpec] = {
         ("sample_id", "model", "feature", "contribution"),
         ("value",),
         "per-patient drivers: sample_id, model, feature, contribution",
+    ),
+}
+
+
+#: Tables written by ``meta`` (kept apart from the per-run tables: the report shows them in
+#: their own section).
+META_SPECS: dict[str, TableSpec] = {
+    "meta": TableSpec(
+        ("feature", "measure", "method", "subgroup_by", "subgroup", "k", "estimate", "se"),
+        (
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "q_value",
+            "tau2",
+            "i2",
+            "q_p",
+            "q_between",
+            "q_between_df",
+            "q_between_p",
+            "loo_min",
+            "loo_max",
+            "loo_influential",
+            "n_same_direction",
+            "replication",
+            "kind",
+        ),
+        "meta.tsv",
+    ),
+    "meta_cohorts": TableSpec(
+        ("cohort", "feature", "measure", "estimate", "se", "pooled"),
+        ("ci_low", "ci_high", "n_r", "n_nr", "p_value", "cancer_type", "treatment_class"),
+        "meta_cohorts.tsv",
+    ),
+    "meta_loo": TableSpec(
+        ("feature", "measure", "method", "left_out", "estimate"), (), "meta_loo.tsv"
+    ),
+    "cohorts": TableSpec(
+        ("cohort", "included"),
+        ("cancer_type", "treatment_class", "n_r", "n_nr", "endpoints", "reason"),
+        "cohorts.tsv",
     ),
 }
 

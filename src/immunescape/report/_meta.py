@@ -19,51 +19,13 @@ from immunescape.report._builder import num_cell, to_float
 from immunescape.report._format import fmt_num, fmt_p, plot_text, text
 from immunescape.report._model import Cell, Column, Table
 from immunescape.report._tables import check_table, table_key
-from immunescape.tables import TableSpec
+from immunescape.tables import META_SPECS
 
 if TYPE_CHECKING:  # pragma: no cover
     from immunescape.report._builder import Builder
 
 __all__ = ["meta_section", "meta_forest", "split_meta_tables", "KEY_FEATURES", "META_SPECS"]
 
-#: Tables of the meta-analysis the report accepts (kept apart from the per-run tables).
-META_SPECS: dict[str, TableSpec] = {
-    "meta": TableSpec(
-        ("feature", "measure", "method", "subgroup_by", "subgroup", "k", "estimate", "se"),
-        (
-            "ci_low",
-            "ci_high",
-            "p_value",
-            "q_value",
-            "tau2",
-            "i2",
-            "q_p",
-            "q_between",
-            "q_between_df",
-            "q_between_p",
-            "loo_min",
-            "loo_max",
-            "loo_influential",
-            "n_same_direction",
-            "replication",
-            "kind",
-        ),
-        "meta.tsv",
-    ),
-    "meta_cohorts": TableSpec(
-        ("cohort", "feature", "measure", "estimate", "se", "pooled"),
-        ("ci_low", "ci_high", "n_r", "n_nr", "p_value", "cancer_type", "treatment_class"),
-        "meta_cohorts.tsv",
-    ),
-    "meta_loo": TableSpec(
-        ("feature", "measure", "method", "left_out", "estimate"), (), "meta_loo.tsv"
-    ),
-    "cohorts": TableSpec(
-        ("cohort", "included"),
-        ("cancer_type", "treatment_class", "n_r", "n_nr", "endpoints", "reason"),
-        "cohorts.tsv",
-    ),
-}
 _OPTIONAL_DEFAULTS = {
     "replication": "",
     "kind": "",
