@@ -25,6 +25,7 @@ from scipy import stats
 from sklearn import metrics as skm
 from statsmodels.stats.multitest import multipletests
 
+from immunescape._validate import check_choice
 from immunescape.errors import InputError
 
 __all__ = [
@@ -224,7 +225,7 @@ def auc_ci(
     y: object,
     score: object,
     *,
-    method: AucMethod = "delong",
+    ci_method: AucMethod = "delong",
     alpha: float = 0.05,
     n_boot: int = 2000,
     seed: int = 0,
@@ -237,7 +238,7 @@ def auc_ci(
         1 for responders (positive class), 0 otherwise.
     score
         Higher means more likely to respond; ties count one half.
-    method
+    ci_method
         ``"delong"``: normal interval with DeLong's variance (as R pROC ``ci.auc``), truncated
         to [0, 1]. ``"bootstrap"``: percentile interval of ``n_boot`` stratified bootstrap
         replicates (responders and non-responders resampled separately, as pROC's default).
@@ -261,7 +262,8 @@ def auc_ci(
     a = _alpha(alpha)
     n_pos, n_neg = _both_classes(yy, 2)
     pos, neg = s[yy == 1], s[yy == 0]
-    if method == "delong":
+    check_choice("ci_method", ci_method, AucMethod)
+    if ci_method == "delong":
         aucs, cov = _delong(pos[None, :], neg[None, :])
         auc = float(aucs[0])
         se = float(np.sqrt(max(cov[0, 0], 0.0)))
@@ -276,7 +278,7 @@ def auc_ci(
             alpha=a,
             se=se,
         )
-    if method == "bootstrap":
+    if ci_method == "bootstrap":
         if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
             raise InputError(
                 f"n_boot must be a positive integer, got {n_boot!r}",
@@ -298,9 +300,7 @@ def auc_ci(
             n_boot=int(n_boot),
             seed=seed,
         )
-    raise InputError(
-        f"unknown method {method!r}", source="method", fix="use 'delong' or 'bootstrap'"
-    )
+    raise AssertionError("unreachable: ci_method was checked")
 
 
 def delong_test(y: object, score1: object, score2: object, *, alpha: float = 0.05) -> DelongTest:

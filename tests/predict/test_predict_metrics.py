@@ -185,9 +185,9 @@ def test_identical_curves_give_z0_p1(asah):
 
 # --------------------------------------------------------------------------- bootstrap
 def test_bootstrap_is_seeded_and_close_to_delong(asah):
-    a = auc_ci(asah["y"], asah["s100b"], method="bootstrap", n_boot=2000, seed=7)
-    b = auc_ci(asah["y"], asah["s100b"], method="bootstrap", n_boot=2000, seed=7)
-    c = auc_ci(asah["y"], asah["s100b"], method="bootstrap", n_boot=2000, seed=8)
+    a = auc_ci(asah["y"], asah["s100b"], ci_method="bootstrap", n_boot=2000, seed=7)
+    b = auc_ci(asah["y"], asah["s100b"], ci_method="bootstrap", n_boot=2000, seed=7)
+    c = auc_ci(asah["y"], asah["s100b"], ci_method="bootstrap", n_boot=2000, seed=8)
     d = auc_ci(asah["y"], asah["s100b"])
     assert a == b
     assert (a.low, a.high) != (c.low, c.high)
@@ -200,9 +200,9 @@ def test_bootstrap_is_seeded_and_close_to_delong(asah):
 def test_bootstrap_of_separated_classes_is_degenerate():
     """Stratified replicates always hold both classes: separated data give AUC 1 every time."""
     y = np.array([0, 0, 0, 1, 1])
-    res = auc_ci(y, [0.1, 0.2, 0.3, 0.8, 0.9], method="bootstrap", n_boot=300, seed=1)
+    res = auc_ci(y, [0.1, 0.2, 0.3, 0.8, 0.9], ci_method="bootstrap", n_boot=300, seed=1)
     assert (res.low, res.auc, res.high) == (1.0, 1.0, 1.0)
-    res = auc_ci(y, [0.9, 0.8, 0.7, 0.1, 0.2], method="bootstrap", n_boot=300, seed=1)
+    res = auc_ci(y, [0.9, 0.8, 0.7, 0.1, 0.2], ci_method="bootstrap", n_boot=300, seed=1)
     assert (res.low, res.auc, res.high) == (0.0, 0.0, 0.0)
 
 
@@ -271,8 +271,8 @@ def test_input_errors_are_one_line():
         (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3]), "expected 4 scores"),
         (lambda: auc_ci([0, 0, 1, 1], [1, np.nan, 3, 4]), "missing or infinite"),
         (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], alpha=5), "alpha must be"),
-        (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], method="hanley"), "unknown method"),
-        (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], method="bootstrap", n_boot=0), "n_boot"),
+        (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], ci_method="hanley"), "unknown value"),
+        (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], ci_method="bootstrap", n_boot=0), "n_boot"),
         (lambda: brier([0, 1], [0.2, 1.4]), r"lie in \[0, 1\]"),
         (lambda: balanced_accuracy([0, 1], [0, 1, 1]), "expected 2 predictions"),
         (lambda: calibration_curve([0, 1], [0.2, 0.4], strategy="x"), "unknown strategy"),

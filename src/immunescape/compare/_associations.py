@@ -152,7 +152,7 @@ def _associations(
         else:
             labels = np.r_[np.ones(r.size, dtype=np.int8), np.zeros(nr.size, dtype=np.int8)]
             res = auc_ci(
-                labels, np.r_[r, nr], method=ci_method, alpha=alpha, n_boot=n_boot, seed=seed
+                labels, np.r_[r, nr], ci_method=ci_method, alpha=alpha, n_boot=n_boot, seed=seed
             )
             p = float(stats.mannwhitneyu(r, nr, alternative="two-sided", method="auto").pvalue)
             note = "constant feature" if np.ptp(np.r_[r, nr]) == 0 else ""

@@ -207,7 +207,7 @@ def cohort_effects(
         if np.isfinite(a["auc"]):
             r, nr = v[ok & is_r], v[ok & is_nr]
             labels = np.r_[np.ones(r.size, dtype=np.int8), np.zeros(nr.size, dtype=np.int8)]
-            row["se"] = auc_ci(labels, np.r_[r, nr], method="delong", alpha=alpha).se
+            row["se"] = auc_ci(labels, np.r_[r, nr], ci_method="delong", alpha=alpha).se
             if not row["se"] > 0:
                 row["note"] = (row["note"] + "; " if row["note"] else "") + (
                     "DeLong variance 0 (complete separation): not pooled"

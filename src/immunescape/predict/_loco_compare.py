@@ -130,7 +130,7 @@ def loco_grid_search(
 def _auc_row(
     cohort: str, predictor: str, y: np.ndarray, score: np.ndarray, ci_method: AucMethod, seed: int
 ) -> dict[str, Any]:
-    res = auc_ci(y, score, method=ci_method, seed=seed)
+    res = auc_ci(y, score, ci_method=ci_method, seed=seed)
     return {
         "cohort": cohort,
         "predictor": predictor,

@@ -170,7 +170,7 @@ def _fit_eval(
         "note": "",
     }
     if n_pos >= 2 and n_neg >= 2:
-        res = auc_ci(y_test, score, method=ci_method, alpha=alpha, n_boot=n_boot, seed=seed)
+        res = auc_ci(y_test, score, ci_method=ci_method, alpha=alpha, n_boot=n_boot, seed=seed)
         row.update(auc=res.auc, auc_ci_low=res.low, auc_ci_high=res.high)
     elif n_pos >= 1 and n_neg >= 1:
         row["auc"] = roc_auc(y_test, score)
