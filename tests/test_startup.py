@@ -83,6 +83,7 @@ def test_c_loader_reads_the_shipped_yaml_as_the_python_loader():
     root = Path(SRC) / "immunescape"
     files = sorted((root / "kb" / "data").glob("*.yaml"))
     files += sorted((root / "signatures" / "data").glob("*.yaml"))
+    files += sorted((root / "genomics" / "data").glob("*.yaml"))
     assert files
     for f in files:
         text = f.read_text(encoding="utf-8")

@@ -1,74 +1,108 @@
-"""MAF variant classes and the Sequence Ontology -> MAF mapping (:func:`classify_variants`)."""
+"""MAF variant classes and the Sequence Ontology -> MAF mapping (:func:`classify_variants`).
+
+The vocabularies (MAF classes in severity order, the class sets, the accepted column names)
+are data, in the shipped file ``genomics/data/maf_vocabulary.yaml``, read once at import
+through :func:`immunescape._resources.read_resource` (so a damaged file raises
+:class:`~immunescape.errors.ResourceError`).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from immunescape.errors import InputError
+from immunescape._resources import REINSTALL, read_resource
+from immunescape._yaml import YAMLError, safe_load
+from immunescape.errors import InputError, ResourceError
 from immunescape.genomics._reading import read_shipped_table
 
 __all__ = [
     "classify_variants", "so_terms", "MAF_CLASSES", "NONSYNONYMOUS", "TRUNCATING", "MISSENSE",
-    "INFRAME",
+    "INFRAME", "MAF_COLUMNS",
 ]  # fmt: skip
 
-#: MAF Variant_Classification values, most severe first (the order decides which row of a
-#: duplicated variant is kept).
-MAF_CLASSES: tuple[str, ...] = (
-    "Nonsense_Mutation",
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Translation_Start_Site",
-    "Nonstop_Mutation",
-    "In_Frame_Del",
-    "In_Frame_Ins",
-    "Missense_Mutation",
-    "Splice_Region",
-    "Silent",
-    "De_novo_Start_InFrame",
-    "De_novo_Start_OutOfFrame",
-    "5'UTR",
-    "3'UTR",
-    "RNA",
-    "Intron",
-    "5'Flank",
-    "3'Flank",
-    "IGR",
-    "Targeted_Region",
-)
-#: Protein-changing classes: the common TMB definition (maftools' non-synonymous classes).
-NONSYNONYMOUS = frozenset(
-    {
-        "Missense_Mutation",
-        "Nonsense_Mutation",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "In_Frame_Del",
-        "In_Frame_Ins",
-        "Splice_Site",
-        "Nonstop_Mutation",
-        "Translation_Start_Site",
+_FILE = "maf_vocabulary.yaml"
+_SETS = ("nonsynonymous", "truncating", "missense", "inframe")
+#: Canonical mutation fields whose column names ``maf_vocabulary.yaml`` must give.
+_FIELDS = (
+    "sample_id", "gene", "variant_class", "hgvsp", "hgvsc", "chrom", "start", "end", "ref",
+    "alt", "t_depth", "t_alt_count",
+)  # fmt: skip
+
+
+def _broken(problem: str) -> ResourceError:
+    return ResourceError(
+        f"the shipped file immunescape.genomics/data/{_FILE} {problem}; {REINSTALL}"
+    )
+
+
+def _strings(value: object, what: str) -> list[str]:
+    """Return ``value`` if it is a non-empty list of distinct names, else raise ResourceError."""
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v for v in value)
+        or len(set(value)) != len(value)
+    ):
+        raise _broken(f"must give {what} as a list of distinct names")
+    return value
+
+
+def _load_vocabulary() -> dict[str, Any]:
+    """Read and check ``genomics/data/maf_vocabulary.yaml`` (checksum verified).
+
+    Returns the MAF classes (a tuple, most severe first), the class sets (frozensets) and the
+    accepted column names per field (a dict of tuples, file order); raises only
+    :class:`~immunescape.errors.ResourceError` for a missing, corrupt or malformed file.
+    """
+    try:
+        doc = safe_load(read_resource("immunescape.genomics", _FILE).decode("utf-8"))
+    except (YAMLError, UnicodeDecodeError) as exc:
+        raise _broken(f"cannot be parsed ({exc.__class__.__name__})") from None
+    if not isinstance(doc, Mapping):
+        raise _broken("must be a mapping with maf_classes, class_sets and maf_columns")
+    classes = tuple(_strings(doc.get("maf_classes"), "maf_classes"))
+    sets = doc.get("class_sets")
+    if not isinstance(sets, Mapping) or set(sets) != set(_SETS):
+        raise _broken(f"must give the class sets {', '.join(_SETS)}")
+    class_sets: dict[str, frozenset[str]] = {}
+    for name in _SETS:
+        members = frozenset(_strings(sets[name], f"class set {name!r}"))
+        if not members <= set(classes):
+            raise _broken(f"puts classes outside maf_classes in class set {name!r}")
+        class_sets[name] = members
+    columns = doc.get("maf_columns")
+    if not isinstance(columns, Mapping) or not columns:
+        raise _broken("must give maf_columns as a mapping of field -> column names")
+    if not all(isinstance(k, str) for k in columns) or not set(_FIELDS) <= set(columns):
+        raise _broken(f"must give the column names of the fields {', '.join(_FIELDS)}")
+    return {
+        "classes": classes,
+        "sets": class_sets,
+        "columns": {k: tuple(_strings(v, f"the columns of {k!r}")) for k, v in columns.items()},
     }
-)
+
+
+_VOCABULARY = _load_vocabulary()
+
+#: MAF Variant_Classification values (GDC MAF specification), most severe first (the order
+#: decides which row of a duplicated variant is kept); data: ``maf_vocabulary.yaml``.
+MAF_CLASSES: tuple[str, ...] = _VOCABULARY["classes"]
+#: Protein-changing classes: the common TMB definition (maftools' non-synonymous classes).
+NONSYNONYMOUS: frozenset[str] = _VOCABULARY["sets"]["nonsynonymous"]
 #: Classes that truncate or abolish the protein: nonsense, frameshift, canonical splice site,
 #: start lost, stop lost (nonstop).
-TRUNCATING = frozenset(
-    {
-        "Nonsense_Mutation",
-        "Frame_Shift_Del",
-        "Frame_Shift_Ins",
-        "Splice_Site",
-        "Translation_Start_Site",
-        "Nonstop_Mutation",
-    }
-)
-MISSENSE = frozenset({"Missense_Mutation"})
-INFRAME = frozenset({"In_Frame_Del", "In_Frame_Ins"})
+TRUNCATING: frozenset[str] = _VOCABULARY["sets"]["truncating"]
+MISSENSE: frozenset[str] = _VOCABULARY["sets"]["missense"]
+INFRAME: frozenset[str] = _VOCABULARY["sets"]["inframe"]
+#: Accepted column names per canonical mutation field, in order of preference (GDC/TCGA MAF
+#: first); data: ``maf_vocabulary.yaml``. Re-exported by :mod:`immunescape.genomics.mutations`.
+MAF_COLUMNS: dict[str, tuple[str, ...]] = _VOCABULARY["columns"]
 _SEVERITY = {c: i for i, c in enumerate(MAF_CLASSES)}
 
 

@@ -4,7 +4,8 @@ A :class:`MutationTable` has one row per (sample, variant) with canonical column
 (``sample_id``, ``gene``, ``variant_class`` as a MAF ``Variant_Classification``, parsed HGVSp,
 alleles, read counts) plus every extra column of the input. Variant classes may be given as
 MAF classes or as Sequence Ontology consequence terms (VEP/SnpEff, combined with ``&``); the
-SO -> MAF mapping is the data file ``genomics/data/so_terms.tsv``.
+SO -> MAF mapping is the data file ``genomics/data/so_terms.tsv``; the MAF classes and the
+accepted column names (:data:`MAF_COLUMNS`) are in ``genomics/data/maf_vocabulary.yaml``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from immunescape.genomics._variant_classes import (
     _SEVERITY,
     INFRAME,
     MAF_CLASSES,
+    MAF_COLUMNS,
     MISSENSE,
     NONSYNONYMOUS,
     TRUNCATING,
@@ -64,30 +66,6 @@ OnMalformedHgvs = Literal["warn", "raise", "blank"]
 MALFORMED_HGVS_OPTIONS: tuple[str, ...] = get_args(OnMalformedHgvs)
 
 
-#: Accepted column names per canonical field, in order of preference (GDC/TCGA MAF first).
-MAF_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sample_id": ("Tumor_Sample_Barcode", "sample_id", "Sample", "sample", "Patient",
-                  "icgc_sample_id"),
-    "gene": ("Hugo_Symbol", "gene", "Gene", "Hugo Symbol", "SYMBOL", "gene_affected"),
-    "variant_class": (
-        "Variant_Classification",
-        "variant_class",
-        "Variant Classification",
-        "Consequence",
-        "consequence_type",
-    ),
-    "hgvsp": ("HGVSp_Short", "HGVSp", "HGVS_p", "Protein_Change", "protein_change", "aa_change",
-              "amino_acid_change", "aa_mutation"),
-    "hgvsc": ("HGVSc", "HGVS_c", "cDNA_Change", "cds_mutation"),
-    "chrom": ("Chromosome", "chrom", "chr", "chromosome"),
-    "start": ("Start_Position", "Start_position", "start", "Start", "pos", "Position",
-              "chromosome_start"),
-    "end": ("End_Position", "End_position", "end", "End", "chromosome_end"),
-    "ref": ("Reference_Allele", "ref", "Ref", "mutated_from_allele"),
-    "alt": ("Tumor_Seq_Allele2", "alt", "Alt", "Tumor_Seq_Allele", "mutated_to_allele"),
-    "t_depth": ("t_depth", "Tcov", "tumor_depth", "total_read_count"),
-    "t_alt_count": ("t_alt_count", "Tac", "tumor_alt_count", "mutant_allele_read_count"),
-}
 _REQUIRED = ("sample_id", "gene", "variant_class")
 _INTS = ("start", "end", "t_depth", "t_alt_count")
 _NA_TEXT = ("NA", "N/A", "NaN", "nan", ".", "-", "")
