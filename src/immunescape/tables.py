@@ -65,6 +65,11 @@ class TableSpec:
     description: str = ""
     aliases: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Required then optional columns: the order producers write them in."""
+        return self.required + self.optional
+
 
 #: The descriptive columns of ``features.tsv`` (one row per scored feature), in order.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -92,12 +97,12 @@ TABLE_SPECS: dict[str, TableSpec] = {
             "clinical_evidence",
             "reason",
             "mechanism_name",
-            "name",
             "effect",
             "level",
             "evidence_ids",
         ),
         "mechanisms.tsv",
+        aliases=(("name", "mechanism_name"),),
     ),
     "mechanism_info": TableSpec(
         ("mechanism_id",),

@@ -40,12 +40,11 @@ import pandas as pd
 
 from immunescape._result import Result
 from immunescape._validate import check_choice
-from immunescape.kb import KnowledgeBase, load_kb
-from immunescape.kb.loader import LEVEL_ORDER
+from immunescape.kb import LEVEL_ORDER, KnowledgeBase, load_kb
 from immunescape.kb.schema import Mechanism, RuleBlock
 from immunescape.mechanisms._evidence import Evidence
 from immunescape.mechanisms._rules import Evaluator, join_items
-from immunescape.tables import MechanismStatus
+from immunescape.tables import TABLE_SPECS, MechanismStatus
 
 __all__ = ["call_mechanisms", "MechanismCalls", "CALL_COLUMNS", "WEIGHTS"]
 
@@ -53,23 +52,9 @@ __all__ = ["call_mechanisms", "MechanismCalls", "CALL_COLUMNS", "WEIGHTS"]
 WEIGHTS = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
 PRESENT_AT = 0.6
 INFERENCE_CAP = 0.5
-#: Columns of ``mechanisms.tsv`` in output order: the table contract's columns
-#: (``immunescape.tables.TABLE_SPECS["mechanisms"]``) as the engine writes them, then the
-#: mechanism's effect, the strongest evidence level behind the call and its evidence ids.
-CALL_COLUMNS = [
-    "sample_id",
-    "mechanism_id",
-    "status",
-    "strength",
-    "dna_evidence",
-    "rna_evidence",
-    "clinical_evidence",
-    "reason",
-    "mechanism_name",
-    "effect",
-    "level",
-    "evidence_ids",
-]
+#: Columns of ``mechanisms.tsv`` in output order, from the table contract
+#: (``immunescape.tables.TABLE_SPECS["mechanisms"]``).
+CALL_COLUMNS = list(TABLE_SPECS["mechanisms"].columns)
 _KINDS = {"dna": "DNA", "rna": "RNA", "clinical": "clinical"}
 
 
