@@ -55,7 +55,7 @@ def test_score_writes_the_contracted_outputs(tmp_path, capsys):
     run = json.loads((out / "run.json").read_text())
     assert run["software"]["name"] == "immunescape"
     assert {"gene_table", "signature_registry", "progeny"} <= set(run["resources"])
-    assert run["command"][:2] == ["immunescape", "score"] or run["command"][0] == "immunescape"
+    assert run["command"][:2] == ["immunescape", "score"]
     assert any("gep18" in w for w in run["warnings"])  # low coverage is reported
 
 
@@ -426,3 +426,33 @@ def test_compare_command_and_one_group_refusal(sim_cohorts, tmp_path, capsys):
                         str(only_r), "-o", str(out2))
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert not out2.exists()
+
+
+def test_predict_tide_receives_the_read_matrix(tmp_path, capsys, monkeypatch):
+    """``predict --model tide`` hands TIDE the expression it read, log2(TPM+1) centred per gene."""
+    import importlib.machinery
+    import sys
+    import types
+
+    seen = {}
+
+    def fake_tide(centred, *, cancer, pretreat, vthres):
+        seen["frame"] = centred
+        return pd.DataFrame({"TIDE": centred.mean(axis=0)})
+
+    pkg = types.ModuleType("tidepy")
+    pkg.__spec__ = importlib.machinery.ModuleSpec("tidepy", None)
+    pred = types.ModuleType("tidepy.pred")
+    pred.TIDE = fake_tide
+    monkeypatch.setitem(sys.modules, "tidepy", pkg)
+    monkeypatch.setitem(sys.modules, "tidepy.pred", pred)
+    m = _matrix()
+    expr = _write(tmp_path, m)
+    code, _, err = _run(capsys, "predict", "--expr", str(expr), "--unit", "tpm",
+                        "--model", "tide", "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    # independent reference: log2(TPM + 1) of the file, each gene centred across samples
+    log = np.log2(m.astype(float) + 1.0)
+    expected = log.sub(log.mean(axis=1), axis=0)
+    got = seen["frame"].loc[expected.index, expected.columns]
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=1e-4)

@@ -20,6 +20,7 @@ from pathlib import Path
 import typer
 
 from immunescape._logging import logger
+from immunescape.cli import _common
 from immunescape.cli.compare import compare_cmd
 from immunescape.cli.demo import demo_cmd
 from immunescape.cli.genomics import genomics_cmd
@@ -154,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.ERROR)
     try:
-        _guard_inputs(list(sys.argv[1:] if argv is None else argv))
-        app(args=argv, prog_name="immunescape", standalone_mode=False)
+        args = list(sys.argv[1:] if argv is None else argv)
+        _common._ARGS[:] = args
+        _guard_inputs(args)
+        app(args=args, prog_name="immunescape", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

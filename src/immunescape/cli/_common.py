@@ -7,10 +7,13 @@ from typing import Any
 
 from immunescape.errors import InputError
 
+#: The arguments :func:`immunescape.cli.main` was called with (set by ``main``).
+_ARGS: list[str] = []
+
 
 def argv() -> list[str]:
     """Return the command line as run, for run.json."""
-    return ["immunescape", *sys.argv[1:]]
+    return ["immunescape", *_ARGS]
 
 
 def split_list(text: str | None) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, NamedTuple, cast
 
 import typer
 
@@ -84,22 +84,23 @@ def predict_cmd(
         from immunescape.io import read_clinical
 
         clin_table = read_clinical(clinical, na_values=na_values(na_values_))
-    scores, tmb, inputs = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
-                                          tmb_assay=tmb_assay, reference=reference,
-                                          on_missing=on_missing_value(on_missing))
+    read = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
+                           tmb_assay=tmb_assay, reference=reference,
+                           on_missing=on_missing_value(on_missing))
+    scores, tmb, inputs = read.scores, read.tmb, read.inputs
     run_info: dict[str, Any] = {"command": argv(), "model": model}
     if model in PUBLISHED_MODELS:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = published_predictors(
                 scores, tmb=None if tmb is None else tmb.reset_index(), clinical=clin_table,
-                expression=expr, models=[model], tmb_assay=tmb_assay,
+                expression=read.matrix, models=[model], tmb_assay=tmb_assay,
             )
         table = res.predictions
         run_info["predictor"] = res.settings.get("predictors", {})
         run_info["warnings"] = [str(w.message) for w in caught]
     else:
-        table = _model_predictions(model, scores, tmb, reference=reference, run_info=run_info)
+        table = _model_predictions(model, scores, tmb, reference=read.reference, run_info=run_info)
     if inputs:
         run_info["inputs"] = inputs
     write_outputs(output, tables={"predictions.tsv": table.set_index("sample_id")},
@@ -107,7 +108,7 @@ def predict_cmd(
     typer.echo(f"{len(table)} predictions ({model}) -> {output}")
 
 
-def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | None,
+def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Any,
                        run_info: dict[str, Any]) -> Any:
     """Predictions of the built-in model or a model file; notes go into ``run_info``."""
     from immunescape.predict import load_builtin_model, load_model, predict_table
@@ -117,12 +118,11 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | No
     X = model_features(scores, tmb=None if tmb is None else tmb["tmb_per_mb"])
     ref_X = None
     if reference is not None:  # standardise on the reference cohort (e.g. one patient)
-        from immunescape.io import read_expression
         from immunescape.signatures.runner import score
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ref_X = score(read_expression(reference)[0]).scores
+            ref_X = score(reference).scores
     if X.shape[1] == 0:
         raise InputError("a trained or built-in model needs expression (--expr)",
                          fix="give --expr with the samples' expression matrix")
@@ -145,14 +145,24 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Path | No
     return table
 
 
+class _Inputs(NamedTuple):
+    """What ``predict`` read: scores, TMB, notes for run.json, the matrix and the reference."""
+
+    scores: Any
+    tmb: Any
+    inputs: dict[str, Any]
+    matrix: Any
+    reference: Any
+
+
 def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | None,
                     capture_mb: float | None, tmb_assay: TmbAssay | None,
                     reference: Path | None,
-                    on_missing: OnMissing) -> tuple[Any, Any, dict[str, Any]]:
+                    on_missing: OnMissing) -> _Inputs:
     """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
     import pandas as pd
 
-    scores = tmb = None
+    scores = tmb = matrix = ref = None
     inputs: dict[str, Any] = {}
     if expr is not None:
         from immunescape.io import read_expression
@@ -178,7 +188,7 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | None,
                         tmb_assay=tmb_assay)
         tmb = pd.DataFrame(t).set_index("sample_id")
         inputs["maf"] = {"path": str(maf), "samples": len(mt.samples)}
-    return scores, tmb, inputs
+    return _Inputs(scores, tmb, inputs, matrix, ref)
 
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,

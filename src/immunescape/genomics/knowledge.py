@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from immunescape.errors import SchemaError
+from immunescape._resources import REINSTALL, read_resource
+from immunescape.errors import ResourceError, SchemaError
 
 __all__ = [
     "Role",
@@ -210,10 +210,6 @@ class GeneKnowledge(BaseModel):
         return list(self.genes)
 
 
-def _default_path() -> Path:
-    return Path(str(resources.files("immunescape") / "kb" / "data" / "genes.yaml"))
-
-
 def load_gene_knowledge(path: str | Path | None = None) -> GeneKnowledge:
     """Load and validate the gene knowledge file.
 
@@ -244,18 +240,29 @@ def load_gene_knowledge(path: str | Path | None = None) -> GeneKnowledge:
 
 @cache
 def _load_default() -> GeneKnowledge:
-    return _load(_default_path())
+    """Load the shipped file, checked against its sha256 (any fault: a broken install)."""
+    text = read_resource("immunescape.kb", "genes.yaml").decode("utf-8")
+    try:
+        return _parse(text, source="immunescape.kb/data/genes.yaml")
+    except SchemaError as exc:
+        raise ResourceError(f"{exc}; {REINSTALL}") from None
 
 
 def _load(p: Path) -> GeneKnowledge:
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise SchemaError(f"cannot be read ({exc})", source=str(p), fix="check the path") from None
+    return _parse(text, source=str(p))
+
+
+def _parse(text: str, *, source: str) -> GeneKnowledge:
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise SchemaError(
-            f"is not valid YAML ({first})", source=str(p), fix="fix the YAML syntax"
+            f"is not valid YAML ({first})", source=source, fix="fix the YAML syntax"
         ) from None
     try:
         return GeneKnowledge.model_validate(raw)
@@ -264,6 +271,6 @@ def _load(p: Path) -> GeneKnowledge:
         where = ".".join(str(x) for x in err["loc"])
         raise SchemaError(
             f"breaks the gene knowledge schema at {where}: {err['msg']}",
-            source=str(p),
+            source=source,
             fix="see the schema in immunescape.genomics.knowledge and kb/data/genes.yaml",
         ) from None

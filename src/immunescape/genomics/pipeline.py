@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape._resources import read_resource, resource_sha256
+from immunescape._resources import resource_sha256
 from immunescape._result import Result
 from immunescape.errors import ImmunescapeWarning, InputError
 from immunescape.genomics._reading import PathLike
@@ -106,15 +104,9 @@ class GenomicsResult(Result):
         return out
 
 
-def _sha256(package: str, *parts: str) -> str:
-    path = resources.files(package).joinpath(*parts)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _shipped_sha256(name: str) -> str:
-    # read (and so verify) the file, then report its recorded digest
-    read_resource("immunescape.genomics", name)
-    return resource_sha256("immunescape.genomics", name)
+def _shipped_sha256(name: str, package: str = "immunescape.genomics") -> str:
+    # the recorded digest; the loaders that used the file verified it through read_resource
+    return resource_sha256(package, name)
 
 
 def _load(obj: Any, kind: type, reader: Any, **kwargs: Any) -> Any:
@@ -357,7 +349,7 @@ def run_genomics(
     prov["resources"] = {
         "gene_knowledge": {
             "file": "kb/data/genes.yaml",
-            "sha256": _sha256("immunescape", "kb", "data", "genes.yaml"),
+            "sha256": _shipped_sha256("genes.yaml", "immunescape.kb"),
         }
         if knowledge is None
         else {"file": "user-supplied GeneKnowledge"},
