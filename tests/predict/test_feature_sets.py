@@ -105,16 +105,3 @@ def test_malformed_file_with_a_matching_checksum_is_refused(monkeypatch, old, ne
     with pytest.raises(ResourceError, match="malformed.*reinstall") as err:
         _reload_with(monkeypatch, broken, sidecar=True)
     assert not isinstance(err.value, InputError)
-
-
-def test_reload_gives_identical_values():
-    _features._load.cache_clear()
-    try:
-        assert _features._load() == (
-            FEATURE_SETS,
-            BASELINES,
-            _features.CONCEPTS,
-            ROBUST_CANDIDATES,
-        )
-    finally:
-        _features._load.cache_clear()

@@ -119,7 +119,7 @@ class Signature(BaseModel):
             raise ValueError("method single_gene needs exactly one gene")
         if m not in ("gene_pairs", "ips", "progeny") and not (self.genes or self.genes_down):
             raise ValueError(f"method {m} needs 'genes'")
-        if m == "jerby_oe" and not (self.genes and self.genes_down) and not self.genes:
+        if m == "jerby_oe" and not self.genes:
             raise ValueError("method jerby_oe needs 'genes' (up) and optionally 'genes_down'")
         return self
 
