@@ -291,8 +291,9 @@ class RobustModel:
             return None
         sub = self._fit_sub(subset, np.ones(self.y_.size, dtype=bool))
         if sub is not None and self.calibrate_:
-            sub["calibrator"] = self._calibrate(subset)
-            sub["threshold"] = self._threshold(subset, sub)
+            oof = self._oof(subset)  # one set of cross-cohort refits serves both
+            sub["calibrator"] = self._calibrate(oof)
+            sub["threshold"] = self._threshold(oof, sub)
         self.submodels_[key] = sub
         return sub
 
@@ -312,8 +313,8 @@ class RobustModel:
         ok = np.isfinite(scores)
         return scores[ok], self.y_[ok], self.cohort_[ok]
 
-    def _calibrate(self, subset: tuple[int, ...]) -> dict[str, Any]:
-        s, y, lab = self._oof(subset)
+    def _calibrate(self, oof: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict[str, Any]:
+        s, y, lab = oof
         if s.size < 10 or y.min() == y.max():
             return {"method": "prevalence", "value": self.prevalence_}
         methods = ["platt", "isotonic"] if self.calibration == "auto" else [self.calibration]
@@ -334,8 +335,10 @@ class RobustModel:
         cal["n"] = int(s.size)
         return cal
 
-    def _threshold(self, subset: tuple[int, ...], sub: Mapping[str, Any]) -> float:
-        s, y, _ = self._oof(subset)
+    def _threshold(
+        self, oof: tuple[np.ndarray, np.ndarray, np.ndarray], sub: Mapping[str, Any]
+    ) -> float:
+        s, y, _ = oof
         if s.size < 4 or y.min() == y.max():
             return 0.5
         p = _calib_apply(sub["calibrator"], s)
