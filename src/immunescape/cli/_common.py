@@ -96,8 +96,12 @@ def replace_paths(obj: Any, old: str, new: str) -> Any:
 
 
 def write_outputs(outdir: Any, **kwargs: Any) -> Any:
-    """:func:`immunescape._output.write_outputs` with the shipped resources' versions added."""
+    """:func:`immunescape._output.write_outputs` with the shipped resources' versions added.
+
+    A run document that already lists them (made for the report) is not asked again.
+    """
     from immunescape._output import write_outputs as write
     from immunescape._provenance import resource_versions
 
-    return write(outdir, resources=resource_versions(), **kwargs)
+    resources = kwargs.get("run", {}).get("resources") or resource_versions()
+    return write(outdir, resources=resources, **kwargs)

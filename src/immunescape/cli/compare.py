@@ -131,7 +131,9 @@ def compare_cmd(
             capture_mb=capture_mb, dna_samples="all" if maf is not None else "maf", seed=seed,
             progress=step,
         )
-        count_table = _count_table(counts) if counts is not None else None
+        # with --counts alone the pipeline has just read the counts: use that matrix
+        count_table = (None if counts is None else
+                       _count_table(counts, pipe.expression if expr is None else None))
         clin = pipe.clinical
         if clin is None:  # pragma: no cover - run_pipeline always reads the clinical table
             raise InputError("no clinical table", source=str(clinical))
@@ -191,15 +193,16 @@ def _cut(cut: str) -> Literal["median", "optimal"] | float:
         raise InputError(f"--cut must be median, optimal or a number, not {cut!r}") from None
 
 
-def _count_table(counts: Path) -> Any:
+def _count_table(counts: Path, c_expr: Any = None) -> Any:
     """Raw integer counts (genes x samples) for DESeq2, refused when not exactly held."""
     import numpy as np
 
     from immunescape.io import read_expression
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        c_expr, _ = read_expression(counts, unit="counts")
+    if c_expr is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            c_expr, _ = read_expression(counts, unit="counts")
     if float(np.nanmax(c_expr.matrix)) >= 2**24:
         raise InputError(
             "counts above 16,777,216 cannot be held exactly",
