@@ -2,10 +2,15 @@
 
 from immunescape.mechanisms._engine import CALL_COLUMNS, MechanismCalls, call_mechanisms
 from immunescape.mechanisms._evidence import Evidence, percentile_table
-from immunescape.mechanisms._phenotype import PHENOTYPE_COLUMNS, immune_phenotypes
+from immunescape.mechanisms._phenotype import (
+    PHENOTYPE_CLASSES,
+    PHENOTYPE_COLUMNS,
+    immune_phenotypes,
+)
 from immunescape.mechanisms._rules import ordinal
 
 __all__ = [
+    "PHENOTYPE_CLASSES",
     "CALL_COLUMNS",
     "Evidence",
     "MechanismCalls",

@@ -10,7 +10,6 @@ classes (with a test of subgroup difference), and leaving out one cohort at a ti
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from immunescape.compare._common import (
 from immunescape.errors import InputError
 from immunescape.io import OnMissing
 from immunescape.io._clinical import SdRule
+from immunescape.mechanisms import PHENOTYPE_CLASSES
 from immunescape.meta._cohorts import (
     cohort_specs,
     label_counts,
@@ -41,6 +41,7 @@ from immunescape.meta._cohorts import (
 from immunescape.meta._effects import COHORT_COLUMNS, cohort_effects
 from immunescape.meta._pool import METHODS, Method
 from immunescape.meta._pooled import pool_effects
+from immunescape.pipeline import _snake
 
 __all__ = ["MetaResult", "meta_analysis"]
 
@@ -104,14 +105,14 @@ def _extra_features(
             if "sample_id" in ph
             else ph["immune_phenotype"].astype(str)
         )
-        called = p[p.isin(["inflamed", "excluded", "desert"])]
+        called = p[p.isin(PHENOTYPE_CLASSES)]
         if not called.empty:
             ind = pd.DataFrame(
                 {
                     f"phenotype:{lv}": (p == lv)
                     .astype(float)
-                    .where(p.isin(["inflamed", "excluded", "desert"]))
-                    for lv in ("inflamed", "excluded", "desert")
+                    .where(p.isin(PHENOTYPE_CLASSES))
+                    for lv in PHENOTYPE_CLASSES
                 }
             )
             parts.append(ind)
@@ -120,7 +121,7 @@ def _extra_features(
         col = (
             tmb_col
             if tmb_col in clin.columns
-            else re.sub(r"[^0-9a-z]+", "_", tmb_col.strip().lower()).strip("_")
+            else _snake(tmb_col)
         )
         if col in clin.columns:
             t = pd.to_numeric(clin[col], errors="coerce")
