@@ -4,14 +4,17 @@ HGNC symbols (checked with the offline resolver, an independent table)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
+import immunescape.kb
 from immunescape.errors import SchemaError
 from immunescape.genes import resolve_identifiers
 from immunescape.genomics import load_gene_knowledge
-from immunescape.genomics.knowledge import _default_path
+
+_SHIPPED = Path(immunescape.kb.__file__).parent / "data" / "genes.yaml"
 
 CONTRACT_IDS = {
     "ifng_pathway_loss",
@@ -94,7 +97,7 @@ def test_mechanism_ids_are_contract_ids_or_flagged_additions():
     ],
 )  # fmt: skip
 def test_schema_errors(tmp_path, patch, match):
-    data = yaml.safe_load(_default_path().read_text())
+    data = yaml.safe_load(_SHIPPED.read_text())
     patch(data)
     p = tmp_path / "genes.yaml"
     p.write_text(yaml.safe_dump(data))
@@ -103,3 +106,25 @@ def test_schema_errors(tmp_path, patch, match):
     msg = str(err.value)
     assert msg.startswith(str(p)) and "\n" not in msg
     assert re.search(match, msg), msg
+
+
+def test_damaged_shipped_file_is_a_broken_installation(monkeypatch):
+    """The packaged genes.yaml is checked against its sha256: a flipped byte is ResourceError."""
+    from immunescape import _resources
+    from immunescape.errors import InputError, ResourceError
+    from immunescape.genomics import knowledge
+
+    real = _resources._read
+
+    def corrupt(package: str, name: str) -> bytes:
+        data = real(package, name)
+        return data[:-2] + b"#\n" if name == "genes.yaml" else data
+
+    knowledge._load_default.cache_clear()
+    monkeypatch.setattr(_resources, "_read", corrupt)
+    try:
+        with pytest.raises(ResourceError, match="corrupt.*reinstall") as err:
+            load_gene_knowledge()
+        assert not isinstance(err.value, InputError)
+    finally:
+        knowledge._load_default.cache_clear()

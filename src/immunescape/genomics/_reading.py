@@ -13,7 +13,7 @@ import pandas as pd
 
 from immunescape._resources import read_resource
 from immunescape.errors import InputError
-from immunescape.io._files import check_file, read_text, sniff_delimiter
+from immunescape.io._files import read_text_file, sniff_delimiter
 
 __all__ = [
     "read_table", "frame_with_rows", "pick_columns", "normalise_chrom", "check_chromosomes",
@@ -21,35 +21,6 @@ __all__ = [
 ]  # fmt: skip
 
 PathLike = str | os.PathLike[str]
-
-
-#: Starts of binary formats users give by mistake (checked after gzip decompression).
-_BINARY_MAGIC = {"PAR1": "parquet", "\x89HDF": "HDF5/h5ad", "PK\x03\x04": "zip/Excel"}
-
-
-def _check_and_decode(path: PathLike, *, what: str) -> tuple[Path, str, list[str]]:
-    """Check a file exists and is text (optionally gzip); return it decoded with LF endings.
-
-    The file checks and the decoding are those of every immunescape reader
-    (:func:`immunescape.io._files.check_file`, :func:`~immunescape.io._files.read_text`); the
-    format is decided by content, not by the name (LOHHLA writes tab-separated ``.xls``).
-    """
-    p = check_file(path)
-    with open(p, "rb") as handle:
-        gz = handle.read(2) == b"\x1f\x8b"
-    text, warnings = read_text(p, gz=gz)
-    for magic, kind in _BINARY_MAGIC.items():
-        if text.startswith(magic):
-            raise InputError(
-                f"is a {kind} file, but a {what} must be a delimited text table",
-                source=str(p),
-                fix="export it as a tab-separated text file",
-            )
-    if "\x00" in text[:4096]:
-        raise InputError(
-            "is a binary file", source=str(p), fix=f"give the {what} as a tab-separated text file"
-        )
-    return p, text, warnings
 
 
 def read_table(
@@ -88,7 +59,7 @@ def read_table(
     >>> read_table(f, what="MAF")[0].to_dict("records")
     [{'Hugo_Symbol': 'B2M', 'Tumor_Sample_Barcode': 'S1'}]
     """
-    p, text, warnings = _check_and_decode(path, what=what)
+    p, text, warnings = read_text_file(path, what=what)
     # drop leading comment lines (GDC MAF '#version gdc-1.0.0'), keep everything after
     start = 0
     while text.startswith("#", start):

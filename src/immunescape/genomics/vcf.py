@@ -26,7 +26,6 @@ Rules (documented in ``docs/genomics.md``):
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import tempfile
@@ -50,6 +49,7 @@ from immunescape.genomics._vcf_records import (
     vep_alleles,
 )
 from immunescape.genomics.mutations import MutationTable, OnMalformedHgvs, so_terms
+from immunescape.io._files import read_text_file
 
 __all__ = ["read_vcf", "write_maf", "VCF_FILTERS", "VcfFilter"]
 
@@ -84,21 +84,10 @@ def _captured_stderr() -> Iterator[list[str]]:
             lines.extend(tmp.read().decode("utf-8", "replace").splitlines())
 
 
-def _open_text(p: Path) -> list[str]:
-    raw = p.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(
-                f"cannot be decompressed ({exc})", source=str(p), fix="check the file is complete"
-            ) from None
-    return raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-
 def _repaired_copy(p: Path, directory: str) -> tuple[Path, list[str]]:
     """Write a copy whose header htslib accepts: log lines before it dropped, fileformat added."""
-    lines = _open_text(p)
+    _, text, _warnings = read_text_file(p, what="VCF")
+    lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.startswith("#")), None)
     chrom = next((i for i, line in enumerate(lines) if line.startswith("#CHROM")), None)
     if first is None or chrom is None:
