@@ -25,7 +25,7 @@ from scipy import stats
 from sklearn import metrics as skm
 from statsmodels.stats.multitest import multipletests
 
-from immunescape._validate import check_choice
+from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
 
 AucMethod = Literal["delong", "bootstrap"]
 ThresholdRule = Literal["youden", "closest_topleft"]
+CalibrationStrategy = Literal["uniform", "quantile"]
 
 _BOOT_CHUNK = 20_000_000  # elements per bootstrap block (about 160 MB of float64)
 
@@ -175,13 +176,7 @@ def _both_classes(y: np.ndarray, minimum: int, source: str = "y") -> tuple[int, 
 
 
 def _alpha(alpha: float) -> float:
-    if not (isinstance(alpha, int | float) and 0.0 < float(alpha) < 1.0):
-        raise InputError(
-            f"alpha must be between 0 and 1, got {alpha!r}",
-            source="alpha",
-            fix="use e.g. alpha=0.05 for a 95% interval",
-        )
-    return float(alpha)
+    return float(check_range("alpha", alpha, low=0, high=1, low_open=True, high_open=True))
 
 
 # --------------------------------------------------------------------------- DeLong kernel
@@ -279,12 +274,8 @@ def auc_ci(
             se=se,
         )
     if ci_method == "bootstrap":
-        if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
-            raise InputError(
-                f"n_boot must be a positive integer, got {n_boot!r}",
-                source="n_boot",
-                fix="use e.g. n_boot=2000",
-            )
+        check_range("n_boot", int(n_boot) if isinstance(n_boot, np.integer) else n_boot,
+                    low=1, integer=True)
         rng = np.random.default_rng(seed)
         boots = _bootstrap_aucs(pos, neg, int(n_boot), rng)
         low, high = np.quantile(boots, [a / 2.0, 1.0 - a / 2.0])
@@ -387,6 +378,7 @@ def choose_threshold(
     >>> round(t.threshold, 3), round(t.sensitivity, 3), round(t.specificity, 3)
     (0.6, 0.667, 1.0)
     """
+    check_choice("rule", rule, ThresholdRule)
     yy = _labels(y_train, "y_train")
     s = _scores(score_train, yy.size, "score_train")
     n_pos, n_neg = _both_classes(yy, 1, "y_train")
@@ -398,14 +390,8 @@ def choose_threshold(
     spec = np.searchsorted(neg, cands, side="left") / n_neg  # share of neg < cand
     if rule == "youden":
         value = sens + spec - 1.0
-    elif rule == "closest_topleft":
+    else:  # closest_topleft
         value = -((1.0 - sens) ** 2 + (1.0 - spec) ** 2)
-    else:
-        raise InputError(
-            f"unknown threshold rule {rule!r}",
-            source="rule",
-            fix="use 'youden' or 'closest_topleft'",
-        )
     best = np.flatnonzero(np.isclose(value, value.max(), rtol=0.0, atol=1e-12))[-1]
     return Threshold(
         threshold=float(cands[best]),
@@ -484,7 +470,7 @@ def calibration_curve(
     probability: object,
     *,
     n_bins: int = 10,
-    strategy: Literal["uniform", "quantile"] = "uniform",
+    strategy: CalibrationStrategy = "uniform",
 ) -> pd.DataFrame:
     """Observed response rate against mean predicted probability, per probability bin.
 
@@ -506,18 +492,13 @@ def calibration_curve(
     """
     yy = _labels(y)
     p = _probabilities(probability, yy.size)
-    if not (isinstance(n_bins, int | np.integer) and n_bins >= 1):
-        raise InputError(
-            f"n_bins must be a positive integer, got {n_bins!r}", source="n_bins", fix="e.g. 10"
-        )
+    check_range("n_bins", int(n_bins) if isinstance(n_bins, np.integer) else n_bins,
+                low=1, integer=True)
+    check_choice("strategy", strategy, CalibrationStrategy)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
-    elif strategy == "quantile":
+    else:  # quantile
         edges = np.percentile(p, np.linspace(0.0, 100.0, n_bins + 1))
-    else:
-        raise InputError(
-            f"unknown strategy {strategy!r}", source="strategy", fix="use 'uniform' or 'quantile'"
-        )
     ids = np.searchsorted(edges[1:-1], p)
     total = np.bincount(ids, minlength=n_bins)
     sums = np.bincount(ids, weights=p, minlength=n_bins)

@@ -241,7 +241,7 @@ def test_threshold_rules_and_midpoints():
     s2 = [1.0, 2.0, 4.0, 6.0, 3.0, 5.0, 7.0, 8.0]
     assert choose_threshold(y2, s2).threshold == 6.5
     assert choose_threshold(y2, s2, rule="closest_topleft").threshold == 4.5
-    with pytest.raises(InputError, match="unknown threshold rule"):
+    with pytest.raises(InputError, match="rule: unknown value"):
         choose_threshold(y, s, rule="f1")  # type: ignore[arg-type]
 
 
@@ -270,12 +270,12 @@ def test_input_errors_are_one_line():
         (lambda: auc_ci([0, 0, 0, 1], [1, 2, 3, 4]), "at least 2 responder"),
         (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3]), "expected 4 scores"),
         (lambda: auc_ci([0, 0, 1, 1], [1, np.nan, 3, 4]), "missing or infinite"),
-        (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], alpha=5), "alpha must be"),
+        (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], alpha=5), "alpha: must be a number > 0"),
         (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], ci_method="hanley"), "unknown value"),
         (lambda: auc_ci([0, 0, 1, 1], [1, 2, 3, 4], ci_method="bootstrap", n_boot=0), "n_boot"),
         (lambda: brier([0, 1], [0.2, 1.4]), r"lie in \[0, 1\]"),
         (lambda: balanced_accuracy([0, 1], [0, 1, 1]), "expected 2 predictions"),
-        (lambda: calibration_curve([0, 1], [0.2, 0.4], strategy="x"), "unknown strategy"),
+        (lambda: calibration_curve([0, 1], [0.2, 0.4], strategy="x"), "strategy: unknown value"),
     ]
     for call, match in cases:
         with pytest.raises(InputError, match=match) as err:
