@@ -1,4 +1,4 @@
-"""Vocabularies of expression units, importable without the scientific stack.
+"""Vocabularies of units and option values, importable without the scientific stack.
 
 :data:`Unit` is what a user's expression file may hold (``--unit``); :data:`TargetUnit` what a
 scoring method asks :class:`immunescape.expression.Expression` for.
@@ -8,10 +8,25 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["Unit", "TargetUnit", "UNITS"]
+__all__ = [
+    "Unit", "TargetUnit", "UNITS", "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing",
+    "ResponseRule", "TmbAssay", "TmbRule", "VcfFilter", "SdRule", "DnaSamples",
+]
 
 Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"]
 #: Units a scoring method can ask for. ``rank`` means any within-sample monotone transform of
 #: the data will do (the values are passed as given).
 TargetUnit = Literal["tpm", "log2tpm1", "rank"]
 UNITS: tuple[str, ...] = get_args(Unit)
+
+#: Option value sets shared by the API and the command line (one definition each).
+CiMethod = Literal["delong", "bootstrap"]
+GenesIn = Literal["rows", "columns"]
+OnMalformedHgvs = Literal["warn", "raise", "blank"]
+OnMissing = Literal["error", "drop"]
+ResponseRule = Literal["recist", "binary"]
+TmbAssay = Literal["exome", "panel", "genome"]
+TmbRule = Literal["nonsynonymous", "all_coding"]
+VcfFilter = Literal["pass", "all"]
+SdRule = Literal["pfs6", "nr", "r", "exclude"]
+DnaSamples = Literal["maf", "all"]

@@ -26,6 +26,7 @@ from sklearn import metrics as skm
 from statsmodels.stats.multitest import multipletests
 
 from immunescape._validate import check_choice, check_range
+from immunescape._vocab import CiMethod as AucMethod
 from immunescape.errors import InputError
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
     "roc_auc",
 ]
 
-AucMethod = Literal["delong", "bootstrap"]
 ThresholdRule = Literal["youden", "closest_topleft"]
 CalibrationStrategy = Literal["uniform", "quantile"]
 

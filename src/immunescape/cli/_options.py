@@ -18,7 +18,17 @@ from typing import Annotated, Literal, TypeVar, cast
 import typer
 
 from immunescape._validate import check_choice
-from immunescape._vocab import Unit
+from immunescape._vocab import (
+    CiMethod,
+    GenesIn,
+    OnMalformedHgvs,
+    OnMissing,
+    ResponseRule,
+    SdRule,
+    TmbAssay,
+    Unit,
+    VcfFilter,
+)
 
 __all__ = [
     "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing", "ResponseRule", "SdRule", "TmbAssay",
@@ -26,16 +36,6 @@ __all__ = [
 ]
 
 # ------------------------------------------------------------------------ value sets
-CiMethod = Literal["delong", "bootstrap"]
-GenesIn = Literal["rows", "columns"]
-OnMalformedHgvs = Literal["warn", "raise", "blank"]
-OnMissing = Literal["error", "drop"]
-ResponseRule = Literal["recist", "binary"]
-TmbAssay = Literal["exome", "panel", "genome"]
-TmbRule = Literal["nonsynonymous", "all_coding"]
-VcfFilter = Literal["pass", "all"]
-SdRule = Literal["pfs6", "nr", "r", "exclude"]
-DnaSamples = Literal["maf", "all"]
 KbKind = Literal["all", "mechanisms", "countermeasures", "evidence"]
 
 UNIT_HELP = (

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from immunescape._vocab import TmbRule
 from immunescape.cli._common import argv, genomic_files
 from immunescape.cli._options import (
     CaptureMbOption,
@@ -24,7 +25,6 @@ from immunescape.cli._options import (
     PanelMbOption,
     SegmentsOption,
     TmbAssayOption,
-    TmbRule,
     TumourSampleOption,
     VcfFilterOption,
     VcfOption,

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
+from immunescape._vocab import DnaSamples
 from immunescape.cli._common import genomic_files, pipeline_outputs, progress, response_map
 from immunescape.cli._options import (
     CaptureMbOption,
     CbioportalOption,
     CnaOption,
-    DnaSamples,
     GenesInOption,
     GenomeBuildOption,
     HlaLohOption,

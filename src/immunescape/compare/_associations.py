@@ -19,13 +19,14 @@ NaN statistics and a note, and left out of the multiple-testing correction.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from immunescape._validate import check_choice
+from immunescape._vocab import CiMethod
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
@@ -54,7 +55,6 @@ ASSOCIATION_COLUMNS = [
     "direction",
 ]
 
-CiMethod = Literal["delong", "bootstrap"]
 TEST_NAME = "Mann-Whitney U, two-sided (scipy.stats.mannwhitneyu, method='auto')"
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
 from immunescape._validate import check_choice
+from immunescape._vocab import OnMalformedHgvs
 from immunescape.errors import InputError
 from immunescape.genomics._reading import (
     PathLike,
@@ -62,7 +63,6 @@ __all__ = [
 #: Values of ``on_malformed_hgvs`` / ``--malformed-hgvs``: ``warn`` (default) reads a minority
 #: of malformed HGVSp values as missing and lists their rows (a majority is refused: the column
 #: is probably something else); ``raise`` refuses any; ``blank`` reads any number as missing.
-OnMalformedHgvs = Literal["warn", "raise", "blank"]
 MALFORMED_HGVS_OPTIONS: tuple[str, ...] = get_args(OnMalformedHgvs)
 
 

@@ -24,19 +24,18 @@ A ``patients`` mapping adds a ``patient_id`` column so callers can aggregate.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from immunescape._validate import check_choice
+from immunescape._vocab import TmbAssay as Assay
+from immunescape._vocab import TmbRule
 from immunescape.errors import InputError
 from immunescape.genomics.mutations import NONSYNONYMOUS, MutationTable
 
 __all__ = ["compute_tmb", "TMB_RULES", "TmbRule", "Assay"]
 
-TmbRule = Literal["nonsynonymous", "all_coding"]
-Assay = Literal["exome", "panel", "genome"]
 TMB_RULES: dict[str, frozenset[str]] = {
     "nonsynonymous": NONSYNONYMOUS,
     "all_coding": NONSYNONYMOUS | {"Silent"},

@@ -32,13 +32,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 
 from immunescape._validate import check_choice
+from immunescape._vocab import VcfFilter
 from immunescape.errors import InputError
 from immunescape.genomics._reading import PathLike
 from immunescape.genomics._vcf_records import (
@@ -54,7 +55,6 @@ from immunescape.io._files import read_text_file
 __all__ = ["read_vcf", "write_maf", "VCF_FILTERS", "VcfFilter"]
 
 #: Accepted values of ``vcf_filter``.
-VcfFilter = Literal["pass", "all"]
 VCF_FILTERS: tuple[str, ...] = get_args(VcfFilter)
 
 _GENERIC_TUMOUR = {"TUMOR", "TUMOUR", "T", "TUMOR_DNA", "TUMOUR_DNA"}

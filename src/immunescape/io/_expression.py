@@ -60,13 +60,14 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
 from immunescape._validate import check_choice
+from immunescape._vocab import OnMissing
 from immunescape.errors import InputError
 from immunescape.expression import Expression, Unit
 from immunescape.io._files import check_file, detect_format
@@ -78,7 +79,6 @@ from immunescape.io._units import UnitCall, check_unit, matrix_stats
 __all__ = ["read_expression", "InputReport", "OnMissing"]
 
 #: What to do with genes holding missing values: refuse them, or drop them and go on.
-OnMissing = Literal["error", "drop"]
 _MAX_LISTED = 5
 
 

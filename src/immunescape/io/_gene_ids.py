@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from immunescape._vocab import GenesIn
 from immunescape.io._grid import Grid
 from immunescape.io._report import InputReport
 
 __all__ = ["GenesIn", "collapse", "orientation", "resolve_genes"]
 
-GenesIn = Literal["rows", "columns"]
 _DETECT_SAMPLE = 2000
 
 

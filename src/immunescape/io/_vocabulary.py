@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from immunescape._resources import REINSTALL, read_resource
+from immunescape._vocab import SdRule
 from immunescape._yaml import YAMLError, safe_load
 from immunescape.errors import ResourceError
 
@@ -22,7 +23,6 @@ __all__ = [
     "SdRule", "TO_MONTHS", "TimeUnit", "UNIT_COLUMN_NAMES", "UNIT_SUFFIXES",
 ]  # fmt: skip
 
-SdRule = Literal["pfs6", "nr", "r", "exclude"]
 TimeUnit = Literal["days", "weeks", "months", "years"]
 
 #: A Julian month: 365.25 / 12 = 30.4375 days.

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape._validate import check_choice, check_range
-from immunescape._vocab import Unit
+from immunescape._vocab import ResponseRule, Unit
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
@@ -45,7 +45,6 @@ from immunescape.pipeline import _snake
 
 __all__ = ["MetaResult", "meta_analysis"]
 
-ResponseRule = Literal["recist", "binary"]
 
 
 @dataclass

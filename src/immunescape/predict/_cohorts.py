@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape._vocab import Unit
+from immunescape._vocab import TmbAssay, Unit
 from immunescape.errors import InputError
-from immunescape.predict._common import TmbAssay
 
 if TYPE_CHECKING:
     from immunescape.io._clinical import SdRule

@@ -33,9 +33,7 @@ ModelStandardize = Literal["cohort", "global"]  # ResponseModel
 RobustStandardize = Literal["cohort", "reference"]  # RobustModel
 ValidationStandardize = Literal["none", "cohort", "global"]  # leave_one_cohort_out, nested_cv
 #: What to do with missing features.
-OnMissing = Literal["error", "drop"]
 #: Capture assay of a TMB value (the TMB >= 10/Mb cut-off is defined on panel TMB).
-TmbAssay = Literal["panel", "exome", "genome"]
 
 #: Label of the samples of a cohort not seen in training, when none is given.
 NEW_COHORT = "<new cohort>"

@@ -26,11 +26,11 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from immunescape._logging import logger
 from immunescape._validate import check_choice, check_range
+from immunescape._vocab import OnMissing
 from immunescape.errors import InputError
 from immunescape.predict._common import (
     NEW_COHORT,
     ModelStandardize,
-    OnMissing,
     cohort_labels,
     listing,
     sigmoid,

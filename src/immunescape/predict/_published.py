@@ -35,9 +35,9 @@ import pandas as pd
 from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape._validate import check_choice
+from immunescape._vocab import TmbAssay
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape.predict._common import TmbAssay
 from immunescape.predict._loris import LORIS_INPUTS, loris_score
 
 __all__ = [
