@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the shipped reference distributions (``reference_v1.json``) from real cohorts.
+"""Build the shipped reference distributions (``reference_v2.json``) from real cohorts.
 
 Usage::
 
@@ -32,7 +32,7 @@ scale (``log2(TPM + 1)`` for gene levels, the registry's per-sample scores as
   ``(k + 0.5) / 100``, k = 0..99, of every per-sample registry score.
 
 The JSON is written with sorted keys and values rounded to 5 significant digits, and its
-sha256 next to it (``reference_v1.json.sha256``); the package verifies it when reading.
+sha256 next to it (``reference_v2.json.sha256``); the package verifies it when reading.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-VERSION = "1"
+VERSION = "2"
 MIN_GROUP = 30
 COHORTS = {  # file stem -> (reference group, study, therapy)
     "Riaz2017_melanoma_PD1": ("melanoma", "Riaz et al. 2017, Cell 171:934", "anti-PD-1"),

@@ -105,6 +105,18 @@ def test_reference_lists_cohorts_groups_and_licence():
     assert (q.diff().dropna() >= 0).all().all()  # quantiles are monotone
 
 
+def test_reference_covers_every_per_sample_registry_score():
+    """A per-sample score added to the registry needs the reference rebuilt (else it silently
+    falls back to within-cohort percentiles for one patient): the script must have been rerun."""
+    from immunescape.signatures.registry import load_registry
+
+    per_sample = {s.id for s in load_registry() if s.scope == "per_sample"}
+    # pan-cancer pools every cohort; a cancer-type group may lack a score its few cohorts
+    # cannot compute (msi_pairs on the kidney cohort's gene set)
+    missing = per_sample - set(reference_score_table("pan_cancer").columns)
+    assert not missing, sorted(missing)
+
+
 # ----------------------------------------------------------------------------- model maths
 def test_probabilities_equal_scikit_learn_predict_proba():
     from sklearn.linear_model import LogisticRegression

@@ -28,7 +28,7 @@ STATES = {  # planted state -> (mechanism, statuses that count as a call)
     "tgfb_high": ("tgfb_exclusion", {"present"}),
     "axl_high": ("mitf_low_axl_high", {"present"}),
 }
-SCORES = ["wnt_target", "progeny_wnt", "gene_BATF3", "mcp_cd8_t_cells", "pan_ftbrs",
+SCORES = ["gene_AXIN2", "gene_NKD1", "progeny_wnt", "gene_BATF3", "mcp_cd8_t_cells", "pan_ftbrs",
           "mcp_fibroblasts", "cd8_teff", "progeny_tgfb", "gene_MITF", "gene_AXL"]
 N = 400
 
@@ -64,10 +64,12 @@ def at_prevalence(request, reference):
     return request.param, *_calls(request.param, reference, seed)
 
 
-#: Known shortfall: the registry's WNT target set (EFNB3, MYC, TCF12, VEGFA; PC1) carries
-#: little of the beta-catenin programme (AXIN2, NKD1, LGR5... are not in it), so at 50 %
-#: prevalence recall is 0.82 and at 5 % precision 0.84. Strict: fixing it must lift this mark.
-WNT_SHORTFALL = {0.05, 0.50}
+#: Known shortfall: at 5 % prevalence the Wnt rule's precision is 0.875 (21 planted, 24 called).
+#: The three extra calls are tumours the simulator did not plant but whose latent Wnt activity
+#: (drawn from the inactive mode's tail) lies beyond the reference's 99.5th percentile, so no
+#: reading of RNA against that reference can reject them; the test below checks exactly that.
+#: Strict: a change that lifts precision here must lift this mark.
+WNT_SHORTFALL = {0.05}
 
 
 @pytest.mark.parametrize("state", sorted(STATES))
@@ -75,7 +77,7 @@ def test_rna_only_state_recall_and_precision(at_prevalence, state, request):
     prevalence, cohort, calls = at_prevalence
     if state == "wnt_active" and prevalence in WNT_SHORTFALL:
         request.applymarker(pytest.mark.xfail(
-            strict=True, reason="registry WNT target set too weak (see WNT_SHORTFALL)"))
+            strict=True, reason="unplanted Wnt-high tumours beyond the reference (WNT_SHORTFALL)"))
     mech, ok = STATES[state]
     t = calls.table
     status = t[t.mechanism_id == mech].set_index("sample_id")["status"].reindex(
@@ -92,6 +94,19 @@ def test_rna_only_state_recall_and_precision(at_prevalence, state, request):
     if mech == "wnt_beta_catenin":
         assert not (status == "present").any()  # RNA alone never establishes Wnt activation
     assert calls.percentile_basis == "reference"
+
+
+def test_wnt_calls_beyond_the_planted_ones_are_wnt_high_against_the_reference(at_prevalence):
+    """Every Wnt call on an unplanted tumour has a latent Wnt programme above the reference's
+    99.5th percentile (the rule's threshold), i.e. it is the inactive mode's tail, not noise."""
+    prevalence, cohort, calls = at_prevalence
+    ref = _quiet(simulate_cohort, N, seed=101, prevalence=dict.fromkeys(STATES, 0.0))
+    limit = ref.latent["wnt_bcatenin"].quantile(0.995)
+    t = calls.table
+    status = t[t.mechanism_id == "wnt_beta_catenin"].set_index("sample_id")["status"].reindex(
+        cohort.truth.index)
+    extra = status.isin(STATES["wnt_active"][1]) & ~cohort.truth["wnt_active"].astype(bool)
+    assert (cohort.latent.loc[extra, "wnt_bcatenin"] > limit).all()
 
 
 def test_no_state_planted_nothing_called(reference):

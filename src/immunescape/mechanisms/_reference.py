@@ -5,7 +5,7 @@ next to it. They are read through :func:`immunescape._resources.read_resource`, 
 the checksum on every read: an edited, truncated or missing file raises
 :class:`~immunescape.errors.ResourceError` (exit code 1, "reinstall") rather than being used.
 
-``reference_v1.json`` (built by ``scripts/build_phenotype_reference.py`` from the
+``reference_v2.json`` (built by ``scripts/build_phenotype_reference.py`` from the
 whole-transcriptome PredictioR cohorts in ``../shared/data/predictior_icb``; only summary
 statistics are stored, never patient values):
 
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 _PACKAGE = "immunescape.mechanisms"
-REFERENCE_FILE = "reference_v1.json"
+REFERENCE_FILE = "reference_v2.json"
 MODEL_FILE = "phenotype_model_v1.json"
 #: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
 N_QUANTILES = 100
@@ -92,7 +92,7 @@ def load_shipped(name: str) -> dict[str, Any]:
     Examples
     --------
     >>> load_shipped(REFERENCE_FILE)["version"]
-    '1'
+    '2'
     """
     return _read_checked(name)
 
