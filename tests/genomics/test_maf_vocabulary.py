@@ -92,6 +92,16 @@ def test_the_shipped_file_reloads_to_the_same_objects():
     again = vc._load_vocabulary()
     assert again["classes"] == vc.MAF_CLASSES
     assert again["columns"] == vc.MAF_COLUMNS
+    assert again["missing"] == vc.MISSING_VALUES
+
+
+def test_missing_values_are_what_genomic_tools_write():
+    # the empty cell (GDC MAF, pandas), R's NA (maftools, FACETS), NaN (numpy text), the VCF
+    # missing value "." (vcf2maf count columns), VEP's "-", and N/A / NULL / None exports;
+    # never "?" (HGVS p.? = effect unknown) nor clinical words such as "unknown"
+    upper = {v.upper() for v in vc.MISSING_VALUES}
+    assert upper == {"", "NA", "N/A", "NAN", "NULL", "NONE", ".", "-"}
+    assert "?" not in upper and "UNKNOWN" not in upper
 
 
 def test_corrupted_file_is_a_resource_error(monkeypatch):
@@ -115,6 +125,8 @@ def test_corrupted_file_is_a_resource_error(monkeypatch):
         (b"  - Intron\n", b"  - Intron\n  - Intron\n", "distinct"),
         (b"  t_alt_count:", b"  t_altcount:", "fields"),
         (b"  hgvsc: [HGVSc,", b"  hgvsc: [1,", "columns of 'hgvsc'"),
+        (b'".", "-"]', b'".", "-", "na"]', "missing_values"),
+        (b'missing_values: [""', b'missing_values: [1', "missing_values"),
     ],
 )
 def test_malformed_file_with_a_valid_checksum_is_a_resource_error(monkeypatch, old, new, message):

@@ -23,7 +23,7 @@ from immunescape.genomics._reading import read_shipped_table
 
 __all__ = [
     "classify_variants", "so_terms", "MAF_CLASSES", "NONSYNONYMOUS", "TRUNCATING", "MISSENSE",
-    "INFRAME", "MAF_COLUMNS",
+    "INFRAME", "MAF_COLUMNS", "MISSING_VALUES",
 ]  # fmt: skip
 
 _FILE = "maf_vocabulary.yaml"
@@ -56,8 +56,9 @@ def _strings(value: object, what: str) -> list[str]:
 def _load_vocabulary() -> dict[str, Any]:
     """Read and check ``genomics/data/maf_vocabulary.yaml`` (checksum verified).
 
-    Returns the MAF classes (a tuple, most severe first), the class sets (frozensets) and the
-    accepted column names per field (a dict of tuples, file order); raises only
+    Returns the MAF classes (a tuple, most severe first), the class sets (frozensets), the
+    accepted column names per field (a dict of tuples, file order) and the missing-value
+    tokens (a tuple); raises only
     :class:`~immunescape.errors.ResourceError` for a missing, corrupt or malformed file.
     """
     try:
@@ -81,10 +82,19 @@ def _load_vocabulary() -> dict[str, Any]:
         raise _broken("must give maf_columns as a mapping of field -> column names")
     if not all(isinstance(k, str) for k in columns) or not set(_FIELDS) <= set(columns):
         raise _broken(f"must give the column names of the fields {', '.join(_FIELDS)}")
+    missing = doc.get("missing_values")
+    if (
+        not isinstance(missing, list)
+        or not missing
+        or not all(isinstance(v, str) for v in missing)
+        or len({v.strip().upper() for v in missing}) != len(missing)
+    ):
+        raise _broken("must give missing_values as a list of distinct strings")
     return {
         "classes": classes,
         "sets": class_sets,
         "columns": {k: tuple(_strings(v, f"the columns of {k!r}")) for k, v in columns.items()},
+        "missing": tuple(missing),
     }
 
 
@@ -103,6 +113,10 @@ INFRAME: frozenset[str] = _VOCABULARY["sets"]["inframe"]
 #: Accepted column names per canonical mutation field, in order of preference (GDC/TCGA MAF
 #: first); data: ``maf_vocabulary.yaml``. Re-exported by :mod:`immunescape.genomics.mutations`.
 MAF_COLUMNS: dict[str, tuple[str, ...]] = _VOCABULARY["columns"]
+#: Cell values every genomic table reader reads as missing (trimmed, any letter case); data:
+#: ``maf_vocabulary.yaml``, which says which tool writes which. Used through
+#: :func:`immunescape.genomics._numeric.parse_numeric`.
+MISSING_VALUES: tuple[str, ...] = _VOCABULARY["missing"]
 _SEVERITY = {c: i for i, c in enumerate(MAF_CLASSES)}
 
 
