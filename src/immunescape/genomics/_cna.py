@@ -11,6 +11,7 @@ import pandas as pd
 
 from immunescape._validate import check_choice
 from immunescape.errors import InputError
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics._reading import (
     PathLike,
     frame_with_rows,
@@ -103,14 +104,14 @@ class GeneCNA(SampleTable):
 
 
 def _as_gistic(values: pd.Series, *, source: str, column: str) -> pd.Series:
-    num = pd.to_numeric(values, errors="coerce")
-    bad = values.notna() & num.isna()
-    if bad.any():
+    col = parse_numeric(values)
+    if col.bad.any():
         raise InputError(
-            f"column {column!r} has non-numeric calls such as {values[bad].iloc[0]!r}",
+            f"column {column!r} has non-numeric calls such as {col.shown()}",
             source=source,
-            fix="give GISTIC-style integer calls -2, -1, 0, 1, 2",
+            fix="give GISTIC-style integer calls -2, -1, 0, 1, 2 (NA where not called)",
         )
+    num = col.numbers
     finite = num.dropna()
     if len(finite) and (((finite % 1) != 0).any() or (finite.abs() > 2).any()):
         example = finite[((finite % 1) != 0) | (finite.abs() > 2)].iloc[0]
@@ -199,17 +200,17 @@ def _long(df: pd.DataFrame, *, columns: Mapping[str, str] | None, source: str) -
         out["gistic"] = pd.array([pd.NA] * len(out), dtype="Int64")
     for key in ("total_cn", "minor_cn"):
         if key in found:
-            txt = df[found[key]].astype("string").str.strip()
-            txt = txt.where(~txt.str.upper().isin(["NA", "NAN", "."]), pd.NA)
-            num = pd.to_numeric(txt, errors="coerce")
-            bad = num.isna() & txt.notna()
-            if bad.any() or (num < 0).any():
+            col = parse_numeric(df[found[key]])
+            num = col.numbers
+            if col.bad.any() or (num < 0).any():
+                example = col.shown() or repr(float(num[num < 0].iloc[0]))
                 raise InputError(
-                    f"column {found[key]!r} ({key}) must hold non-negative numbers",
+                    f"column {found[key]!r} ({key}) must hold non-negative numbers, not "
+                    f"{example}",
                     source=source,
-                    fix="give absolute copy numbers (0, 1, 2, ...)",
+                    fix="give absolute copy numbers (0, 1, 2, ...; NA where not estimated)",
                 )
-            out[key] = num.astype(float)
+            out[key] = num
         else:
             out[key] = np.nan
     if "loh" in found:

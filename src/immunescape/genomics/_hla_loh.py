@@ -9,6 +9,7 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.genomics._hla_alleles import _LOCI, normalise_allele
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics._reading import (
     PathLike,
     frame_with_rows,
@@ -132,16 +133,14 @@ def hla_loh_from_frame(
         long["sample_id"] = sample_id
     long["sample_id"] = long["sample_id"].astype("string").str.strip().astype(object)
     for c in ("copy_number", "p_value"):
-        txt = long[c].astype("string").str.strip()
-        num = pd.to_numeric(txt, errors="coerce")
-        bad = num.isna() & txt.notna() & ~txt.str.upper().isin(["NA", "NAN", ""])
-        if bad.any():
+        col = parse_numeric(long[c])
+        if col.bad.any():
             raise InputError(
-                f"HLA LOH column {c} has non-numeric values such as {txt[bad].iloc[0]!r}",
+                f"HLA LOH column {c} has non-numeric values such as {col.shown()}",
                 source=source,
                 fix="give numbers (NA when not estimable)",
             )
-        long[c] = num.astype(float)
+        long[c] = col.numbers
     parsed = [normalise_allele(v) for v in long["allele_input"]]
     long["locus"] = [p[0] for p in parsed]
     long["allele"] = [p[1] for p in parsed]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics._reading import (
     PathLike,
     check_chromosomes,
@@ -108,17 +109,15 @@ class Segments(SampleTable):
             if key not in found:
                 out[key] = np.nan
                 continue
-            txt = df[found[key]].astype("string").str.strip()
-            num = pd.to_numeric(txt, errors="coerce")
-            bad = num.isna() & txt.notna() & ~txt.str.upper().isin(["NA", "NAN", ""])
-            if bad.any():
+            col = parse_numeric(df[found[key]])
+            if col.bad.any():
                 raise InputError(
                     f"column {found[key]!r} ({key}) has non-numeric values such as "
-                    f"{txt[bad].iloc[0]!r}",
+                    f"{col.shown()}",
                     source=source,
                     fix="give numbers (NA for missing)",
                 )
-            out[key] = num.astype(float)
+            out[key] = col.numbers
         if out[["start", "end"]].isna().any().any():
             raise InputError(
                 "some segments have no start or end position",
