@@ -10,6 +10,7 @@ import pandas as pd
 
 from immunescape.errors import InputError
 from immunescape.genomics._cna import _GENE_NAMES, GeneCNA
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics._reading import (
     PathLike,
     normalise_chrom,
@@ -75,14 +76,17 @@ def read_gene_coords(
         }
     )
     for key in ("start", "end"):
-        num = pd.to_numeric(df[found[key]], errors="coerce")
-        if num.isna().any():
+        col = parse_numeric(df[found[key]])
+        if col.bad.any() or col.numbers.isna().any():
+            what = f"non-numeric positions such as {col.shown()}" if col.bad.any() else (
+                f"missing positions (data row {int(np.flatnonzero(col.numbers.isna())[0]) + 1})"
+            )
             raise InputError(
-                f"column {found[key]!r} ({key}) has missing or non-numeric positions",
+                f"column {found[key]!r} ({key}) has {what}",
                 source=str(path),
                 fix="give integer positions for every gene",
             )
-        out[key] = num.astype(np.int64)
+        out[key] = col.numbers.astype(np.int64)
     if resolve_genes:
         out["gene"], _ = _resolve_genes(out["gene"])
     return out.drop_duplicates("gene").reset_index(drop=True)

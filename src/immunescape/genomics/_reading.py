@@ -87,6 +87,9 @@ def read_table(
             io.BytesIO(body.encode("utf-8")),
             sep=delim,
             dtype=dtype,
+            # only the empty cell is missing here: "-" is an allele in MAF allele columns and
+            # "NA" a gene panel id in cBioPortal files; numeric columns are read with the
+            # shared missing-value list by genomics._numeric.parse_numeric
             keep_default_na=False,
             na_values=[""],
             low_memory=False,

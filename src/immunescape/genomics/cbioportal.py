@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape.errors import InputError
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics._reading import PathLike, read_table
 from immunescape.genomics.copynumber import (
     LOG2_DEEP_DELETION,
@@ -140,7 +141,18 @@ def _log2_to_calls(path: Path) -> GeneCNA:
     df, _ = read_table(path, what="cBioPortal log2 copy-number file")
     gene = "Hugo_Symbol" if "Hugo_Symbol" in df.columns else df.columns[0]
     samples = [c for c in df.columns if c not in (gene, "Entrez_Gene_Id", "Cytoband")]
-    values = df[samples].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    parsed = {s: parse_numeric(df[s]) for s in samples}
+    bad = next((s for s, col in parsed.items() if col.bad.any()), None)
+    if bad is not None:
+        raise InputError(
+            f"column {bad!r} of the log2 copy-number file has non-numeric values such as "
+            f"{parsed[bad].shown()}",
+            source=str(path),
+            fix="give log2 ratios (NA for missing)",
+        )
+    values = np.column_stack([parsed[s].numbers.to_numpy() for s in samples]) if samples else (
+        np.empty((len(df), 0))
+    )
     with np.errstate(invalid="ignore"):
         calls = np.select(
             [values < LOG2_DEEP_DELETION, values < LOG2_LOSS, values >= np.log2(2.5),
@@ -281,6 +293,10 @@ def read_cbioportal(
         gm, _ = read_table(matrix, what="gene panel matrix")
         col = "mutations" if "mutations" in gm.columns else None
         if col is not None and "SAMPLE_ID" in gm.columns:
+            # gene panel ids, not numbers: "NA" (cBioPortal file formats: the sample was not
+            # profiled on a gene panel) and "WES" (whole exome) are values with a meaning here,
+            # no panel restriction (the exome capture size), so they are named explicitly
+            # rather than read with the genomic missing-value list
             for s, p in zip(gm["SAMPLE_ID"], gm[col], strict=True):
                 study.sample_panel[str(s)] = None if pd.isna(p) or p in ("NA", "WES") else str(p)
     if study.mutations is not None and study.panels:

@@ -5,7 +5,8 @@ parentheses): substitutions ``V600E``, ``Val600Glu``, ``R661*``, ``Arg661Ter``, 
 ``G12=``; frameshifts ``K12fs``, ``Lys12ArgfsTer5``, ``K12Rfs*5``; deletions, insertions,
 duplications and delins with an optional range ``D32_S45del``, ``E746_A750delinsQ``; stop-loss
 extensions ``*393Wext*?``; MAF splice notation ``X123_splice``; and the empty markers ``=``,
-``?``, ``0``. Missing values (empty, ``.``, ``NA``) are allowed. Anything else is malformed.
+``?``, ``0``. Missing values (empty, ``.``, ``NA``, ``-``: the genomic tables' shared list in
+``genomics/data/maf_vocabulary.yaml``) are allowed. Anything else is malformed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from immunescape.genomics._numeric import MISSING_UPPER
 from immunescape.genomics.knowledge import _AA3 as _AA3_TO_1
 from immunescape.genomics.knowledge import three_to_one
 
@@ -47,7 +49,9 @@ _FS = re.compile(rf"^(?:{_AA})?fs(?:(?:\*|Ter|X)(?:\d+|\?)?)?$")
 _EXT = re.compile(rf"^(?:{_AA})?ext(?:(?:\*|Ter|X)?(?:\d+|\?)?)?$")
 _INDEL = re.compile(rf"^(?P<op>delins|del|ins|dup)(?:(?:{_AA})+|\d+)?$")
 _CODE3 = re.compile(r"[A-Z][a-z]{2}")
-_MISSING = {"", ".", "NA", "N/A", "NAN", "NONE", "NULL", "-"}
+#: Missing HGVSp values: the genomic tables' shared list (``maf_vocabulary.yaml``, upper-cased).
+#: "=", "?" and "0" are HGVS values (no change, effect unknown, no protein), never missing.
+_MISSING = MISSING_UPPER
 
 
 def _one_letter(text: str) -> str:

@@ -21,6 +21,7 @@ from immunescape._logging import logger
 from immunescape._validate import check_choice
 from immunescape._vocab import OnMalformedHgvs
 from immunescape.errors import InputError
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics._reading import (
     PathLike,
     check_chromosomes,
@@ -68,28 +69,6 @@ MALFORMED_HGVS_OPTIONS: tuple[str, ...] = get_args(OnMalformedHgvs)
 
 _REQUIRED = ("sample_id", "gene", "variant_class")
 _INTS = ("start", "end", "t_depth", "t_alt_count")
-_NA_TEXT = ("NA", "N/A", "NaN", "nan", ".", "-", "")
-
-
-def _to_numbers(values: pd.Series) -> pd.Series:
-    """Whole numbers parsed by Arrow in one pass; anything else through ``pd.to_numeric``.
-
-    Arrow's string -> int64 cast refuses the whole column at the first non-integer, and then
-    pandas' coercing parser gives NaN for the offenders (the caller names them).
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if values.dtype == object:
-        try:
-            arr = pc.cast(pa.array(values.to_numpy(dtype=object), type=pa.string(),
-                                   from_pandas=True), pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
-            pass
-        else:
-            return pd.Series(arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
-                             index=values.index)  # fmt: skip
-    return pd.to_numeric(values, errors="coerce")
 
 
 def _as_int64(num: pd.Series) -> pd.Series:
@@ -177,10 +156,9 @@ class MutationTable(SampleTable):
             )
         for key in _INTS:
             if key in out:
-                if out[key].dtype == object:
-                    out[key] = out[key].where(~out[key].isin(_NA_TEXT), np.nan)
-                num = _to_numbers(out[key])
-                frac = num.notna() & (num.astype(float) % 1 != 0)
+                col = parse_numeric(out[key])
+                num = col.numbers
+                frac = num.notna() & (num % 1 != 0)
                 if frac.any():
                     raise InputError(
                         f"column {found[key]!r} ({key}) has a value that is not a whole number "
@@ -188,13 +166,12 @@ class MutationTable(SampleTable):
                         source=source,
                         fix="give whole numbers, or map another column",
                     )
-                nonnum = num.isna() & out[key].notna()
-                if nonnum.any():
-                    example = out[key][nonnum].iloc[0]
+                if col.bad.any():
                     raise InputError(
-                        f"column {found[key]!r} ({key}) has non-numeric values such as {example!r}",
+                        f"column {found[key]!r} ({key}) has non-numeric values such as "
+                        f"{col.shown()}",
                         source=source,
-                        fix="give whole numbers, or map another column",
+                        fix="give whole numbers (NA where unknown), or map another column",
                     )
                 neg = num < 0
                 if neg.any():

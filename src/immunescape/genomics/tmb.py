@@ -32,6 +32,7 @@ from immunescape._validate import check_choice
 from immunescape._vocab import TmbAssay as Assay
 from immunescape._vocab import TmbRule
 from immunescape.errors import InputError
+from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics.mutations import NONSYNONYMOUS, MutationTable
 
 __all__ = ["compute_tmb", "TMB_RULES", "TmbRule", "Assay"]
@@ -168,15 +169,20 @@ def compute_tmb(
                 fix="name a per-mutation column with neoantigen counts or true/false",
             )
         raw = d[neoantigen_column]
+        # true/false and yes/no are values here (a per-mutation neoantigen flag: 1 or 0), read
+        # before the numbers; missing cells (the shared genomic list) count 0
         text = raw.astype("string").str.strip().str.lower()
         boolish = text.map({"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0})
-        num = pd.to_numeric(raw, errors="coerce").where(boolish.isna(), boolish)
-        bad = num.isna() & raw.notna() & ~text.isin(["", "na", "nan", "."])
+        col = parse_numeric(raw)
+        num = col.numbers.where(boolish.isna(), boolish)
+        bad = col.bad & boolish.isna()
         if bad.any() or (num < 0).any():
+            example = raw[bad].iloc[0] if bad.any() else num[num < 0].iloc[0]
             raise InputError(
-                f"neoantigen column {neoantigen_column!r} must hold counts (>= 0) or true/false",
+                f"neoantigen column {neoantigen_column!r} must hold counts (>= 0) or true/false, "
+                f"not {example!r}",
                 source=mutations.source,
-                fix="give the number of predicted neoantigens per mutation",
+                fix="give the number of predicted neoantigens per mutation (NA where unknown)",
             )
         load = num.fillna(0).groupby(d["sample_id"]).sum().reindex(sample_list, fill_value=0)
         out["neoantigen_load"] = load.to_numpy()
