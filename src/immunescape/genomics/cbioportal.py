@@ -134,6 +134,7 @@ class CBioPortalStudy:
 def _clinical(path: Path) -> pd.DataFrame:
     df, _ = read_table(path, what="cBioPortal clinical file")
     df.columns = [c.strip() for c in df.columns]
+    # clinical attributes, not genomic numbers: cBioPortal's own markers for a value not given
     return df.replace({"[Not Available]": np.nan, "[Not Applicable]": np.nan, "NA": np.nan})
 
 
