@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -29,6 +29,9 @@ from immunescape._validate import check_choice
 from immunescape._vocab import Unit
 from immunescape.errors import InputError
 from immunescape.io import OnMissing
+
+if TYPE_CHECKING:  # the genomics package is imported when genomic inputs are given
+    from immunescape.genomics import GeneCNA, MutationTable, Segments
 
 __all__ = ["PipelineResult", "run_pipeline"]
 
@@ -73,12 +76,12 @@ def run_pipeline(
     genes_in: Literal["rows", "columns"] | None = None,
     log_offset: float | None = None,
     on_missing: OnMissing = "drop",
-    maf: PathLike | None = None,
-    cna: PathLike | None = None,
-    segments: PathLike | None = None,
+    maf: PathLike | MutationTable | None = None,
+    cna: PathLike | GeneCNA | None = None,
+    segments: PathLike | Segments | None = None,
     hla: PathLike | None = None,
     hla_loh: PathLike | None = None,
-    clinical: PathLike | None = None,
+    clinical: PathLike | pd.DataFrame | None = None,
     clinical_columns: Mapping[str, Any] | None = None,
     sd_rule: Literal["pfs6", "nr", "r", "exclude"] = "pfs6",
     capture_mb: float | None = None,
@@ -106,11 +109,14 @@ def run_pipeline(
         ``"drop"`` (default): drop genes with missing values in the expression matrix,
         listed and warned about; or ``"error"`` (see :func:`immunescape.io.read_expression`).
     maf, cna, segments, hla, hla_loh, capture_mb, tmb_assay, genome_build
-        Genomic inputs (see :func:`immunescape.genomics.run_genomics`); ``capture_mb`` is
+        Genomic inputs (see :func:`immunescape.genomics.run_genomics`): files, or for
+        ``maf``/``cna``/``segments`` the tables their readers return; ``capture_mb`` is
         required with a MAF.
     clinical, clinical_columns, sd_rule
-        Clinical table, explicit column names (``sample_col``, ``response_col``,
-        ``recist_col``, ``os_time_col``, ...) and the rule for stable disease.
+        Clinical table (a file, or a DataFrame with a sample id column), options of
+        :func:`immunescape.io.read_clinical` (column names ``sample_col``, ``response_col``,
+        ``recist_col``, ``os_time_col``, ...; ``source``, the table's name in messages) and
+        the rule for stable disease.
     dna_samples
         ``"maf"``: only samples with a MAF row were sequenced; ``"all"``: every expression
         sample was sequenced.
@@ -238,6 +244,9 @@ def run_pipeline(
     if any(x is not None for x in (maf, cna, segments, hla, hla_loh)):
         step("calling genomic events")
         from immunescape.genomics import (
+            GeneCNA,
+            MutationTable,
+            Segments,
             read_cna,
             read_hla,
             read_hla_loh,
@@ -246,9 +255,11 @@ def run_pipeline(
             run_genomics,
         )
 
-        mt = read_maf(maf, on_malformed_hgvs=on_malformed_hgvs) if maf is not None else None
-        cn = read_cna(cna) if cna is not None else None
-        seg = read_segments(segments) if segments is not None else None
+        mt = maf if maf is None or isinstance(maf, MutationTable) else read_maf(
+            maf, on_malformed_hgvs=on_malformed_hgvs)
+        cn = cna if cna is None or isinstance(cna, GeneCNA) else read_cna(cna)
+        seg = segments if segments is None or isinstance(segments, Segments) \
+            else read_segments(segments)
         geno = read_hla(hla) if hla is not None else None
         loh = read_hla_loh(hla_loh) if hla_loh is not None else None
         sequenced: list[str] | None = None
@@ -300,7 +311,8 @@ def run_pipeline(
             raise InputError(
                 "no DNA sample id matches an expression sample id (e.g. DNA "
                 f"{sorted(dna_samples_all)[0]!r} vs expression {expr_samples[0]!r})",
-                source=str(maf or cna or hla or segments),
+                source=next(getattr(x, "source", str(x)) for x in (maf, cna, hla, segments)
+                            if x is not None),
                 fix="use the same sample ids in every input",
             )
     all_samples = list(dict.fromkeys(expr_samples + sorted(dna_samples_all - set(expr_samples))))
@@ -324,7 +336,7 @@ def run_pipeline(
             raise InputError(
                 f"none of the {len(clin_table)} clinical sample ids matches a molecular sample "
                 f"id (e.g. clinical {clin_table.index[0]!r} vs {all_samples[0]!r})",
-                source=str(clinical),
+                source=ct.source,
                 fix="use the same sample ids as the expression/MAF columns, or name the id "
                 "column with --sample-col",
             )

@@ -1,7 +1,10 @@
 """meta_analysis end to end on simulated cohorts, checked against independent computations.
 
-* Per-cohort AUCs and DeLong intervals equal ``compare``'s ``associations.tsv`` on the same
-  cohort, and per-cohort Cox log HRs equal ``compare``'s ``survival.tsv``.
+* Per-cohort rows (:func:`cohort_effects`): AUC against scikit-learn ``roc_auc_score``, its
+  DeLong standard error and interval against the structural components of DeLong et al. 1988
+  computed here by loops, the p-value against scipy's Mann-Whitney U, the log odds ratio per
+  SD against scikit-learn's logistic regression and the log HR per SD against statsmodels'
+  Cox model (``PHReg``, Efron ties).
 * Pooled DerSimonian-Laird estimates equal statsmodels ``combine_effects`` applied directly to
   the per-cohort rows; leave-one-out rows equal pooling without that cohort; BH q-values equal
   statsmodels ``multipletests(fdr_bh)``.
@@ -25,11 +28,9 @@ from statsmodels.stats.multitest import multipletests
 
 from immunescape import meta_analysis
 from immunescape.cli import main
-from immunescape.compare import compare_cohort
 from immunescape.datasets import simulate_cohort, write_cohort
 from immunescape.errors import InputError
 from immunescape.meta import pool, pool_effects
-from immunescape.pipeline import run_pipeline
 from immunescape.report import render_report
 
 N_GENES = 2500
@@ -77,47 +78,97 @@ def test_cohort_with_one_class_is_listed_and_left_out(result):
     assert any("allr" in w for w in result.warnings)
 
 
-def test_per_cohort_auc_and_cox_equal_compare(result, cohorts):
-    per = result.tables["meta_cohorts"]
-    for name in ("c0", "c2"):
-        e, c, _ = cohorts[name]
-        pipe = run_pipeline(expr=e, clinical=c)
-        t = pipe.tables
-        cmp = compare_cohort(
-            pipe.clinical,
-            scores=t["scores.tsv"],
-            feature_info=t["features.tsv"].reset_index(),
-            mechanisms=t["mechanisms.tsv"],
-            draw_figures=False,
-        )
-        assoc = cmp.tables["associations"].set_index("feature")
-        mine = per[(per["cohort"] == name) & (per["measure"] == "auc")].set_index("feature")
-        shared = assoc.index.intersection(mine.index)
-        assert len(shared) > 100
-        for col_a, col_m in (
-            ("auc", "estimate"),
-            ("auc_ci_low", "ci_low"),
-            ("auc_ci_high", "ci_high"),
-            ("p_value", "p_value"),
-        ):
-            np.testing.assert_allclose(
-                mine.loc[shared, col_m].to_numpy(float),
-                assoc.loc[shared, col_a].to_numpy(float),
-                rtol=0,
-                atol=1e-12,
-                equal_nan=True,
-            )
-        assert (mine.loc[shared, "n_r"] == assoc.loc[shared, "n_r"]).all()
-        surv = cmp.tables["survival"]
-        surv = surv[(surv["endpoint"] == "OS") & (surv["model"] == "univariable")]
-        surv = surv.set_index("feature")
-        cox = per[(per["cohort"] == name) & (per["measure"] == "log_hr:OS")].set_index("feature")
-        ok = surv.index[np.isfinite(surv["hr"].to_numpy(float))].intersection(cox.index)
-        np.testing.assert_allclose(
-            cox.loc[ok, "estimate"].to_numpy(float),
-            np.log(surv.loc[ok, "hr"].to_numpy(float)),
-            atol=1e-10,
-        )
+def _delong_se(pos, neg) -> float:
+    """DeLong's standard error of the AUC, by loops over all pairs, from the structural
+    components of DeLong, DeLong & Clarke-Pearson 1988 (Biometrics 44:837): psi = 1 / 0.5 / 0,
+    V10(X_i) = mean_j psi(X_i, Y_j), V01(Y_j) = mean_i psi(X_i, Y_j),
+    Var = S10 / m + S01 / n with sample (n - 1) variances."""
+    psi = [[1.0 if x > y else 0.5 if x == y else 0.0 for y in neg] for x in pos]
+    v10 = [sum(row) / len(neg) for row in psi]
+    v01 = [sum(psi[i][j] for i in range(len(pos))) / len(pos) for j in range(len(neg))]
+    return float(np.sqrt(np.var(v10, ddof=1) / len(pos) + np.var(v01, ddof=1) / len(neg)))
+
+
+@pytest.fixture(scope="module")
+def effects_input():
+    rng = np.random.default_rng(11)
+    n = 40
+    ids = [f"s{i}" for i in range(n)]
+    y = pd.Series(np.where(rng.random(n) < 0.45, "R", "NR"), index=ids)
+    r = (y == "R").to_numpy()
+    feats = pd.DataFrame(
+        {
+            "smooth": rng.normal(size=n) + 0.8 * r,
+            "tied": rng.integers(0, 4, size=n).astype(float) + r,  # many ties
+            "gappy": rng.normal(size=n) - 0.5 * r,
+            "separating": np.where(r, 5.0, 0.0) + rng.normal(scale=0.1, size=n),
+            "rare": np.nan,
+        },
+        index=ids,
+    )
+    feats.loc[feats.index[::4], "gappy"] = np.nan
+    feats.loc[y.index[r][:2], "rare"] = [1.0, 2.0]  # two responders only: not tested
+    feats.loc[y.index[~r][:5], "rare"] = [0.5, 1.5, 2.5, 3.5, 4.5]
+    lin = -0.7 * feats["smooth"].to_numpy()
+    clin = pd.DataFrame(
+        {
+            "os_months": np.round(rng.exponential(20 * np.exp(lin)), 1) + 0.1,
+            "os_event": (rng.random(n) < 0.75).astype(int),
+        },
+        index=ids,
+    )
+    return feats, y, clin
+
+
+def test_cohort_effects_against_independent_references(effects_input):
+    """AUC against scikit-learn, DeLong SE and interval against the 1988 definition written
+    above, p-value against scipy's Mann-Whitney U, log OR against scikit-learn's unpenalised
+    logistic regression and log HR against statsmodels' Cox model (Efron ties)."""
+    from scipy import stats
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from immunescape.meta import cohort_effects
+
+    feats, y, clin = effects_input
+    kinds = dict.fromkeys(feats.columns, "signature")
+    out = cohort_effects(
+        feats, y, clin, cohort="sim", kinds=kinds, endpoints=[("OS", "os_months", "os_event")]
+    )
+    z = stats.norm.ppf(0.975)
+    for feat in ("smooth", "tied", "gappy", "separating"):
+        x = feats[feat].to_numpy(float)
+        ok = np.isfinite(x)
+        lab = (y == "R").to_numpy()[ok].astype(int)
+        xs = x[ok]
+        pos, neg = xs[lab == 1], xs[lab == 0]
+        auc = roc_auc_score(lab, xs)
+        se = _delong_se(pos, neg)
+        row = out[(out["feature"] == feat) & (out["measure"] == "auc")].iloc[0]
+        assert (row["n_r"], row["n_nr"]) == (pos.size, neg.size)
+        assert row["estimate"] == pytest.approx(auc, abs=1e-12)
+        assert row["se"] == pytest.approx(se, rel=1e-10, abs=1e-14)
+        assert row["ci_low"] == pytest.approx(max(0.0, auc - z * se), abs=1e-10)
+        assert row["ci_high"] == pytest.approx(min(1.0, auc + z * se), abs=1e-10)
+        p = stats.mannwhitneyu(pos, neg, alternative="two-sided", method="auto").pvalue
+        assert row["p_value"] == pytest.approx(p, rel=1e-12)
+        assert bool(row["pooled"]) is (se > 0)
+        if feat == "separating":
+            assert se == 0 and "DeLong variance 0" in row["note"]
+            continue
+        lo = out[(out["feature"] == feat) & (out["measure"] == "log_or")].iloc[0]
+        zx = (xs - xs.mean()) / xs.std(ddof=1)
+        sk = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(zx[:, None], lab)
+        assert lo["estimate"] == pytest.approx(sk.coef_[0, 0], rel=1e-5)
+        hr = out[(out["feature"] == feat) & (out["measure"] == "log_hr:OS")].iloc[0]
+        t, e = clin["os_months"].to_numpy()[ok], clin["os_event"].to_numpy()[ok]
+        cox = PHReg(t, zx[:, None], status=e, ties="efron").fit()
+        assert hr["estimate"] == pytest.approx(cox.params[0], rel=1e-5)
+        assert hr["se"] == pytest.approx(cox.bse[0], rel=1e-4)
+    rare = out[(out["feature"] == "rare") & (out["measure"] == "auc")].iloc[0]
+    assert np.isnan(rare["estimate"]) and np.isnan(rare["se"]) and not rare["pooled"]
+    assert "not tested" in rare["note"]
 
 
 def test_pooled_dl_equals_statsmodels_on_cohort_rows(result):

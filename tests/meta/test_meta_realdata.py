@@ -3,10 +3,10 @@
 Three small cohorts (Hugo 2016 melanoma anti-PD-1, Jung 2019 NSCLC anti-PD-1, Zhao 2019 GBM
 anti-PD-1) go through the API. Checked against independent computations on the same data:
 
-* every per-cohort AUC, DeLong interval and p-value equals ``compare``'s
-  ``associations.tsv`` on that cohort (the same pipeline path);
-* the CD274 AUC equals scikit-learn's ``roc_auc_score`` on log2(TPM + 1) of CD274 read
-  directly from the file, with the PredictioR response labels;
+* the CD274 and CXCL9 AUCs of every cohort equal scikit-learn's ``roc_auc_score`` on
+  log2(TPM + 1) read directly from the file, with the PredictioR response labels, and their
+  DeLong standard errors and intervals equal the structural components of DeLong et al. 1988
+  computed here by loops;
 * the pooled DerSimonian-Laird estimates equal statsmodels ``combine_effects`` on the
   per-cohort rows.
 """
@@ -18,12 +18,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.meta_analysis import combine_effects
 
 from immunescape import meta_analysis
-from immunescape.compare import compare_cohort
-from immunescape.pipeline import run_pipeline
 
 pytestmark = pytest.mark.realdata
 COHORTS = ("Hugo2016_melanoma_PD1", "Jung2019_NSCLC_PD1_males", "Zhao2019_GBM_PD1")
@@ -61,49 +60,36 @@ def test_cohorts_and_subgroups(real):
     assert (tmb["replication"] == "not_pooled").all()
 
 
-def test_per_cohort_aucs_equal_compare(real):
-    res, specs = real
-    per = res.tables["meta_cohorts"]
-    for name, (e, c) in specs.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pipe = run_pipeline(expr=e, clinical=c)
-            t = pipe.tables
-            cmp = compare_cohort(
-                pipe.clinical,
-                scores=t["scores.tsv"],
-                feature_info=t["features.tsv"].reset_index(),
-                mechanisms=t["mechanisms.tsv"],
-                draw_figures=False,
-            )
-        assoc = cmp.tables["associations"].set_index("feature")
-        mine = per[(per["cohort"] == name) & (per["measure"] == "auc")].set_index("feature")
-        shared = assoc.index.intersection(mine.index)
-        assert len(shared) >= 100
-        for a, m in (("auc", "estimate"), ("auc_ci_low", "ci_low"), ("auc_ci_high", "ci_high")):
-            np.testing.assert_allclose(
-                mine.loc[shared, m].to_numpy(float),
-                assoc.loc[shared, a].to_numpy(float),
-                atol=1e-12,
-                equal_nan=True,
-            )
+def _delong_se(pos, neg) -> float:
+    """DeLong's SE from the structural components (DeLong et al. 1988), by loops."""
+    psi = [[1.0 if x > y else 0.5 if x == y else 0.0 for y in neg] for x in pos]
+    v10 = [sum(row) / len(neg) for row in psi]
+    v01 = [sum(psi[i][j] for i in range(len(pos))) / len(pos) for j in range(len(neg))]
+    return float(np.sqrt(np.var(v10, ddof=1) / len(pos) + np.var(v01, ddof=1) / len(neg)))
 
 
-def test_cd274_auc_against_sklearn(real, shared_data):
+@pytest.mark.parametrize("cohort", COHORTS)
+@pytest.mark.parametrize("gene", ["CD274", "CXCL9"])
+def test_gene_auc_and_delong_against_sklearn_and_definition(real, cohort, gene):
     res, specs = real
     per = res.tables["meta_cohorts"]
-    e, c = specs["Hugo2016_melanoma_PD1"]
+    e, c = specs[cohort]
     expr = pd.read_csv(e, sep="\t", index_col="gene")
     clin = pd.read_csv(c, sep="\t", index_col="sample_id")
     y = clin["response"].dropna()
-    x = np.log2(2.0 ** expr.loc["CD274", y.index] - 0.001 + 1.0)  # log2(TPM + 1)
-    ref = roc_auc_score((y == "R").astype(int), x)
-    mine = per[
-        (per["cohort"] == "Hugo2016_melanoma_PD1")
-        & (per["feature"] == "gene_CD274")
-        & (per["measure"] == "auc")
-    ]
-    assert float(mine["estimate"].iloc[0]) == pytest.approx(ref, abs=1e-12)
+    y = y[y.index.isin(expr.columns)]
+    x = np.log2(2.0 ** expr.loc[gene, y.index].to_numpy(float) - 0.001 + 1.0)  # log2(TPM + 1)
+    lab = (y == "R").to_numpy().astype(int)
+    auc = roc_auc_score(lab, x)
+    se = _delong_se(x[lab == 1], x[lab == 0])
+    z = stats.norm.ppf(0.975)
+    mine = per[(per["cohort"] == cohort) & (per["feature"] == f"gene_{gene}")]
+    mine = mine[mine["measure"] == "auc"].iloc[0]
+    assert (mine["n_r"], mine["n_nr"]) == (int(lab.sum()), int((lab == 0).sum()))
+    assert float(mine["estimate"]) == pytest.approx(auc, abs=1e-12)
+    assert float(mine["se"]) == pytest.approx(se, rel=1e-10)
+    assert float(mine["ci_low"]) == pytest.approx(max(0.0, auc - z * se), abs=1e-10)
+    assert float(mine["ci_high"]) == pytest.approx(min(1.0, auc + z * se), abs=1e-10)
 
 
 def test_pooled_dl_equals_statsmodels(real):

@@ -54,16 +54,10 @@ def progress() -> Any:
 
 
 def genomic_files(**kwargs: Any) -> dict[str, Any]:
-    """Read --vcf/--cbioportal into temporary MAF/CNA/clinical files the commands take."""
-    import atexit
-    import shutil
-    import tempfile
-
+    """Read --vcf/--cbioportal into the mutation/CNA/segment/clinical tables the commands take."""
     from immunescape.genomics.inputs import prepare_genomic_inputs
 
-    tmp = tempfile.mkdtemp(prefix="immunescape-genomics-")
-    atexit.register(shutil.rmtree, tmp, True)
-    return prepare_genomic_inputs(tmp, **kwargs)
+    return prepare_genomic_inputs(**kwargs)
 
 
 def pipeline_outputs(

@@ -155,7 +155,7 @@ class _Inputs(NamedTuple):
     reference: Any
 
 
-def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | None,
+def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | None,
                     capture_mb: float | None, tmb_assay: TmbAssay | None,
                     reference: Path | None,
                     on_missing: OnMissing) -> _Inputs:
@@ -178,16 +178,16 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | None,
         inputs["expression"] = {"path": str(expr), "unit": matrix.unit,
                                 "samples": len(matrix.samples), "warnings": list(report.warnings)}
     if maf is not None:
-        from immunescape.genomics import compute_tmb, read_maf
+        from immunescape.genomics import MutationTable, compute_tmb, read_maf
 
-        mt = read_maf(maf)
+        mt = maf if isinstance(maf, MutationTable) else read_maf(maf)  # --vcf: read already
         samples = list(dict.fromkeys([*(scores.index if scores is not None else []),
                                       *map(str, mt.samples)]))
         # compute_tmb refuses a missing capture_mb with one clear line
         t = compute_tmb(mt, capture_mb=cast(float, capture_mb), samples=samples,
                         tmb_assay=tmb_assay)
         tmb = pd.DataFrame(t).set_index("sample_id")
-        inputs["maf"] = {"path": str(maf), "samples": len(mt.samples)}
+        inputs["maf"] = {"path": mt.source, "samples": len(mt.samples)}
     return _Inputs(scores, tmb, inputs, matrix, ref)
 
 

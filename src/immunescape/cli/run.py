@@ -117,6 +117,7 @@ def run_cmd(
             "response_col": response_col,
             "recist_col": recist_col,
             "response_map": response_map(response_map_),
+            "source": g["clinical_source"] if cbioportal is not None else None,
         }.items()
         if v
     }

@@ -124,6 +124,35 @@ def _associations(
     >>> round(float(t["p_value"].iloc[0]), 4)
     0.4
     """
+    table, settings = _associations_se(
+        features,
+        response,
+        ci_method=ci_method,
+        min_per_group=min_per_group,
+        alpha=alpha,
+        n_boot=n_boot,
+        seed=seed,
+        feature_info=feature_info,
+    )
+    return table.drop(columns="auc_se"), settings
+
+
+def _associations_se(
+    features: pd.DataFrame,
+    response: pd.Series,
+    *,
+    ci_method: CiMethod = "delong",
+    min_per_group: int = 3,
+    alpha: float = 0.05,
+    n_boot: int = 2000,
+    seed: int = 0,
+    feature_info: pd.DataFrame | pd.Series | dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`_associations` with a last column ``auc_se``: DeLong's standard error of the AUC.
+
+    NaN for the bootstrap and for untested features. The meta-analysis weighs each cohort's
+    AUC by it, from the same :func:`~immunescape.stats.auc_ci` call as the interval.
+    """
     check_choice("ci_method", ci_method, CiMethod)
     X = numeric_features(features)
     y = response_labels(response)
@@ -146,6 +175,7 @@ def _associations(
                 auc_ci_low=np.nan,
                 auc_ci_high=np.nan,
                 p_value=np.nan,
+                auc_se=np.nan,
                 note=f"not tested: {r.size} responders and {nr.size} non-responders with a "
                 f"value (minimum {min_per_group})",
             )
@@ -156,7 +186,14 @@ def _associations(
             )
             p = float(stats.mannwhitneyu(r, nr, alternative="two-sided", method="auto").pvalue)
             note = "constant feature" if np.ptp(np.r_[r, nr]) == 0 else ""
-            row.update(auc=res.auc, auc_ci_low=res.low, auc_ci_high=res.high, p_value=p, note=note)
+            row.update(
+                auc=res.auc,
+                auc_ci_low=res.low,
+                auc_ci_high=res.high,
+                p_value=p,
+                auc_se=res.se,
+                note=note,
+            )
         rows.append(row)
 
     table = pd.DataFrame(rows)
@@ -171,7 +208,7 @@ def _associations(
         "delong" if ci_method == "delong" else f"bootstrap (n_boot={n_boot}, seed={seed})"
     )
     table["test"] = TEST_NAME
-    table = table[ASSOCIATION_COLUMNS + extra]
+    table = table[[*ASSOCIATION_COLUMNS, *extra, "auc_se"]]
     table[["n_r", "n_nr"]] = table[["n_r", "n_nr"]].astype(int)
     table = sort_by_p(table)
     settings = {

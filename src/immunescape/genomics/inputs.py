@@ -1,8 +1,10 @@
-"""Command-line ``--vcf`` and ``--cbioportal`` inputs turned into the files the commands read.
+"""Command-line ``--vcf`` and ``--cbioportal`` inputs turned into the tables the commands use.
 
-VCFs and cBioPortal studies are read once here and written, in a temporary folder, as the MAF /
-gene-level copy-number / clinical files that ``run``, ``genomics``, ``compare`` and ``predict``
-already take, so every command accepts them in the same way.
+VCFs and cBioPortal studies are read once here, into the objects the readers of the other
+inputs give (:class:`MutationTable`, :class:`GeneCNA`, :class:`Segments`, and the clinical
+attributes as a text table for :func:`immunescape.io.read_clinical`), which ``run``,
+``genomics``, ``compare`` and ``predict`` take in place of their ``--maf`` / ``--cna`` /
+``--segments`` / ``--clinical`` files. Nothing is written to disk and nothing read twice.
 """
 
 from __future__ import annotations
@@ -62,7 +64,6 @@ def parse_panel_mb(values: Sequence[str] | None) -> dict[str, float]:
 
 
 def prepare_genomic_inputs(
-    tmpdir: str | Path,
     *,
     maf: Path | None = None,
     vcf: Sequence[str] | None = None,
@@ -77,15 +78,19 @@ def prepare_genomic_inputs(
     clinical: Path | None = None,
     genome_build: str | None = None,
 ) -> dict[str, Any]:
-    """Read ``--vcf`` and ``--cbioportal`` inputs and return the paths/options to pass on.
+    """Read ``--vcf`` and ``--cbioportal`` inputs and return the inputs/options to pass on.
 
     ``on_malformed_hgvs`` is passed to the MAF and VCF readers.
 
     Returns
     -------
     dict
-        ``maf``, ``cna``, ``segments``, ``clinical``, ``capture_mb``, ``genome_build`` and
-        ``notes`` (what was read), with the user's own paths kept where given.
+        ``maf`` (a :class:`MutationTable` when VCFs or a study were read: the study's or
+        VCFs' mutations stacked after the ``--maf`` file's), ``cna`` (:class:`GeneCNA`),
+        ``segments`` (:class:`Segments`), ``clinical`` (the study's sample and patient
+        attributes as a text table with a ``sample_id`` column) and ``clinical_source``
+        (its name for messages), ``capture_mb``, ``genome_build`` and ``notes`` (what was
+        read); the user's own paths are kept where given.
 
     Raises
     ------
@@ -93,12 +98,11 @@ def prepare_genomic_inputs(
         Any unreadable input, or ``--tumour-sample`` with several VCFs.
     """
     from immunescape.genomics.mutations import read_maf
-    from immunescape.genomics.vcf import read_vcf, write_maf
+    from immunescape.genomics.vcf import read_vcf
 
-    tmp = Path(tmpdir)
     out: dict[str, Any] = {"maf": maf, "cna": cna, "segments": segments, "clinical": clinical,
-                           "capture_mb": capture_mb, "genome_build": genome_build,
-                           "notes": []}  # fmt: skip
+                           "clinical_source": None, "capture_mb": capture_mb,
+                           "genome_build": genome_build, "notes": []}  # fmt: skip
     tables = []
     if cbioportal is not None:
         from immunescape.genomics.cbioportal import read_cbioportal
@@ -111,21 +115,14 @@ def prepare_genomic_inputs(
                 capture_mb=capture_mb, panel_mb=parse_panel_mb(panel_mb)
             )
         if study.cna is not None and cna is None:
-            p = tmp / "cbioportal_cna.tsv"
-            study.cna.data.to_csv(p, sep="\t", index=False)
-            out["cna"] = p
+            out["cna"] = study.cna
         if study.segments is not None and segments is None:
-            p = tmp / "cbioportal_segments.tsv"
-            study.segments.data.rename(columns={"sample_id": "ID", "log2": "seg.mean"}).to_csv(
-                p, sep="\t", index=False
-            )
-            out["segments"] = p
+            out["segments"] = study.segments
         if study.clinical is not None and clinical is None:
-            p = tmp / "cbioportal_clinical.tsv"
-            study.clinical.reset_index().rename(columns={"SAMPLE_ID": "sample_id"}).to_csv(
-                p, sep="\t", index=False
+            out["clinical"] = study.clinical.reset_index().rename(
+                columns={"SAMPLE_ID": "sample_id"}
             )
-            out["clinical"] = p
+            out["clinical_source"] = f"{cbioportal} (cBioPortal clinical attributes)"
         if genome_build is None:
             out["genome_build"] = study.genome_build
     if vcf:
@@ -146,5 +143,5 @@ def prepare_genomic_inputs(
     if tables:
         mt = combine_mutations(tables)
         out["notes"] += list(mt.notes)
-        out["maf"] = write_maf(mt, tmp / "mutations.maf")
+        out["maf"] = mt
     return out

@@ -431,8 +431,8 @@ _MAF_NAMES = {
 def write_maf(mutations: MutationTable, path: PathLike) -> Path:
     r"""Write a mutation table as a tab-separated MAF (the canonical columns, MAF names).
 
-    Used by the command line to hand VCF or cBioPortal mutations to every command that takes
-    ``--maf``. Variant classes are written as MAF classes, HGVSp as read.
+    For other tools that read MAFs (the commands take VCF mutations in memory). Variant
+    classes are written as MAF classes, HGVSp as read.
 
     Parameters
     ----------

@@ -167,9 +167,26 @@ class ClinicalTable(Result):
 
 
 # ------------------------------------------------------------------------------ reading
-def _read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[str]]:
+def _text_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Give a table in memory the form :func:`read_string_table` gives a file's.
+
+    Text cells (missing ones empty), stripped column names, a default index.
+    """
+    df = table.reset_index(drop=True).astype(object)
+    df = df.where(df.notna(), "").map(lambda v: v if isinstance(v, str) else str(v))
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_table(
+    path: str | os.PathLike[str] | pd.DataFrame, source: str
+) -> tuple[pd.DataFrame, list[str]]:
     """Read the table with every cell as text; remove GEO 'key: value' prefixes."""
-    df, warnings = read_string_table(path, what="clinical table")
+    warnings: list[str] = []
+    if isinstance(path, pd.DataFrame):
+        df = _text_frame(path)
+    else:
+        df, warnings = read_string_table(path, what="clinical table")
     for col in df.columns:
         if df[col].dtype != object:
             continue
@@ -183,7 +200,7 @@ def _read_table(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, list[str]]:
                             "(GEO characteristics) was removed")
     if len(df) == 0:
         raise InputError(
-            "the table has a header but no rows", source=str(path), fix="give one row per sample"
+            "the table has a header but no rows", source=source, fix="give one row per sample"
         )
     return df, warnings
 
@@ -264,7 +281,7 @@ def _merge_repeated_rows(
 
 # --------------------------------------------------------------------------- the reader
 def read_clinical(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | pd.DataFrame,
     *,
     sample_col: str | None = None,
     response_col: str | None = None,
@@ -279,6 +296,7 @@ def read_clinical(
     time_unit: TimeUnit | None = None,
     response_map: Mapping[str, str | None] | None = None,
     na_values: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> ClinicalTable:
     r"""Read a clinical table and harmonise response and survival.
 
@@ -288,8 +306,9 @@ def read_clinical(
     Parameters
     ----------
     path
-        TSV/CSV/TXT (delimiter sniffed, any line endings, optionally ``.gz``) or parquet.
-        Never modified.
+        TSV/CSV/TXT (delimiter sniffed, any line endings, optionally ``.gz``) or parquet;
+        or a table already in memory (a DataFrame with the sample ids in a column, as in a
+        file; cells are read as text, missing ones as empty). Never modified.
     sample_col, response_col, recist_col
         Column names overriding detection (sample ids; binary response; RECIST best response).
     os_time_col, os_event_col, os_censor_col
@@ -306,6 +325,9 @@ def read_clinical(
         PD, NE, R, NR or NA, e.g. ``{"long-survival": "NR"}``.
     na_values
         Extra values meaning "missing" in every column.
+    source
+        What the table is called in messages and ``provenance["file"]`` (default: the path,
+        or ``"clinical table"`` for a DataFrame).
 
     Returns
     -------
@@ -328,8 +350,12 @@ def read_clinical(
     ['R', 'NR', 'R']
     >>> read_clinical(f, sd_rule="exclude").response.tolist()
     [<NA>, <NA>, 'R']
+    >>> t = pd.DataFrame({"ID": ["A", "B"], "recist": ["PD", None]})
+    >>> read_clinical(t, source="my table").response.tolist()
+    ['NR', <NA>]
     """
-    source = str(path)
+    if source is None:
+        source = "clinical table" if isinstance(path, pd.DataFrame) else str(path)
     check_choice("sd_rule", sd_rule, SdRule)
     if time_unit is not None:
         check_choice("time_unit", time_unit, TimeUnit)
@@ -337,7 +363,7 @@ def read_clinical(
     extra_na = {token(str(v)) for v in (na_values or [])} | {
         str(v).strip().lower() for v in (na_values or [])
     }
-    df, warnings = _read_table(path)
+    df, warnings = _read_table(path, source)
     prov: dict[str, Any] = {"file": source, "warnings": warnings}
 
     # ---- samples

@@ -5,8 +5,8 @@ Rows of ``meta_cohorts.tsv``, one per cohort x feature x measure:
 ``auc``
     :func:`immunescape.compare.associations` (the ``associations.tsv`` of ``immunescape
     compare`` on the same cohort): AUC = P(score_R > score_NR), DeLong interval and the
-    Mann-Whitney p-value; ``se`` is the square root of DeLong's variance
-    (:func:`immunescape.stats.auc_ci`), the weight of the cohort when pooling.
+    Mann-Whitney p-value; ``se`` is the square root of DeLong's variance from the same
+    :func:`immunescape.stats.auc_ci` call, the weight of the cohort when pooling.
 ``log_or``
     Logistic regression of the response (R = 1) on the feature standardised within the
     cohort (sample SD, n - 1, over the labelled samples with a value): the log odds ratio of
@@ -28,10 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from immunescape.compare._associations import associations
-from immunescape.compare._common import NON_RESPONDER, RESPONDER
+from immunescape.compare._associations import _associations_se
+from immunescape.compare._common import RESPONDER
 from immunescape.compare._survival import survival
-from immunescape.stats import auc_ci
 
 __all__ = ["COHORT_COLUMNS", "cohort_effects", "logistic_per_sd"]
 
@@ -166,7 +165,7 @@ def cohort_effects(
         the row has a finite estimate and a positive standard error.
     """
     rows: list[dict[str, Any]] = []
-    assoc = associations(
+    assoc, _ = _associations_se(
         features,
         response,
         ci_method="delong",
@@ -178,7 +177,6 @@ def cohort_effects(
     X = features.loc[shared]
     y = response.loc[shared]
     is_r = (y == RESPONDER).to_numpy()
-    is_nr = (y == NON_RESPONDER).to_numpy()
     for a in assoc.to_dict("records"):
         feat = a["feature"]
         v = X[feat].to_numpy(dtype=float)
@@ -192,7 +190,7 @@ def cohort_effects(
             "n": int(a["n_r"]) + int(a["n_nr"]),
             "n_events": np.nan,
         }
-        # AUC exactly as compare's associations.tsv; DeLong SE for the pooling weight
+        # AUC, interval and SE from compare's one auc_ci call; the SE is the pooling weight
         row = {
             **base,
             "measure": "auc",
@@ -200,18 +198,14 @@ def cohort_effects(
             "ci_low": a["auc_ci_low"],
             "ci_high": a["auc_ci_high"],
             "p_value": a["p_value"],
-            "se": np.nan,
+            "se": a["auc_se"],
             "sd": np.nan,
             "note": a["note"],
         }
-        if np.isfinite(a["auc"]):
-            r, nr = v[ok & is_r], v[ok & is_nr]
-            labels = np.r_[np.ones(r.size, dtype=np.int8), np.zeros(nr.size, dtype=np.int8)]
-            row["se"] = auc_ci(labels, np.r_[r, nr], ci_method="delong", alpha=alpha).se
-            if not row["se"] > 0:
-                row["note"] = (row["note"] + "; " if row["note"] else "") + (
-                    "DeLong variance 0 (complete separation): not pooled"
-                )
+        if np.isfinite(a["auc"]) and not row["se"] > 0:
+            row["note"] = (row["note"] + "; " if row["note"] else "") + (
+                "DeLong variance 0 (complete separation): not pooled"
+            )
         rows.append(row)
         lo_row = {**base, "measure": "log_or"}
         if a["n_r"] < min_per_group or a["n_nr"] < min_per_group:
