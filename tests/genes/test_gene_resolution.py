@@ -84,6 +84,42 @@ def test_ccl3l1_and_ccl3l3_are_distinct_current_genes():
     assert row["candidates"] == ("CCL3L1", "CCL3L3")
 
 
+@pytest.mark.parametrize(
+    ("ensembl", "symbol", "also_linked"),
+    [
+        # HGNC records list these Ensembl gene ids for the gene (genenames.org "Ensembl
+        # gene ID"); NCBI also links them to a read-through or a provisional LOC record
+        ("ENSG00000213809", "KLRK1", "KLRC4-KLRK1"),
+        ("ENSG00000213999", "MEF2B", "BORCS8-MEF2B"),
+        ("ENSG00000184012", "TMPRSS2", "LOC124905021"),
+        ("ENSG00000145391", "SETD7", "LOC105377622"),
+        ("ENSG00000004866", "ST7", "ST7-OT3"),
+    ],
+)
+def test_ensembl_id_shared_with_a_derived_record_resolves_to_its_gene(
+    ensembl, symbol, also_linked
+):
+    table = gene_table()
+    linked = set(table.loc[table["ensembl"].str.split("|").map(lambda e: ensembl in e), "symbol"])
+    assert linked == {symbol, also_linked}
+    for given in (ensembl, f"{ensembl}.7"):
+        row = resolve_identifiers([given]).table.iloc[0]
+        assert (row["symbol"], row["status"]) == (symbol, "ensembl")
+
+
+@pytest.mark.parametrize(
+    ("ensembl", "candidates"),
+    [
+        ("ENSG00000205571", ("SMN1", "SMN2")),  # paralog copies: a true tie
+        # Ensembl's TRGC1; the protein-coding TARP is no better a guess
+        ("ENSG00000211689", ("TARP", "TRGC1")),
+    ],
+)
+def test_ensembl_id_of_two_genes_stays_ambiguous(ensembl, candidates):
+    row = resolve_identifiers([ensembl]).table.iloc[0]
+    assert (row["symbol"], row["status"], row["candidates"]) == (None, "ambiguous", candidates)
+
+
 def _listing(alias: str) -> set[str]:
     """Symbols of the genes whose NCBI synonyms include ``alias``."""
     table = gene_table()
@@ -188,22 +224,52 @@ def test_current_symbol_wins_over_previous_symbol_of_another_gene():
     assert not set(previous["previous"]) & set(gene_table()["symbol"])
 
 
-def test_exact_alias_beats_case_insensitive_previous_symbol():
-    # "hK3" is an exact alias of KLK3; an exact match of any kind beats every folded one
-    row = resolve_identifiers(["hK3"]).table.iloc[0]
-    assert (row["symbol"], row["status"], row["case_insensitive"]) == ("KLK3", "alias", False)
+@pytest.mark.parametrize(
+    ("given", "symbol", "alias_of"),
+    [
+        # lower-case symbols (R/Seurat exports) that NCBI also lists as another gene's synonym
+        ("elk3", "ELK3", "KCNH8"),
+        ("magoh", "MAGOH", "MAGOHB"),
+        ("slit2", "SLIT2", "SLIT3"),
+        ("emb", "EMB", "XPO1"),
+        # mouse-style spellings
+        ("Alb", "ALB", "FBF1"),
+        ("Fli1", "FLI1", "FLII"),
+    ],
+)
+def test_symbol_in_any_case_beats_exact_alias_of_another_gene(given, symbol, alias_of):
+    table = gene_table().set_index("symbol")
+    # the fact that made the old precedence fail: the exact spelling is another gene's synonym
+    assert given in table.loc[alias_of, "aliases"].split("|")
+    row = resolve_identifiers([given]).table.iloc[0]
+    assert (row["symbol"], row["status"], row["case_insensitive"]) == (symbol, "symbol", True)
+
+
+def test_every_case_variant_of_a_symbol_resolves_to_that_symbol():
+    # independent of the resolver's indexes: every NCBI synonym that equals a current symbol
+    # of the table up to case, and is not itself a current symbol, names that symbol's gene
+    table = gene_table()
+    by_upper = {s.upper(): s for s in table["symbol"]}
+    current = set(table["symbol"])
+    synonyms = {a for cell in table["aliases"] for a in cell.split("|") if a}
+    variants = sorted(a for a in synonyms if a not in current and a.upper() in by_upper)
+    assert len(variants) >= 50  # 62 in org.Hs.eg.db 3.16
+    res = resolve_identifiers(variants)
+    assert res.symbols == [by_upper[v.upper()] for v in variants]
+    assert res.table["case_insensitive"].all()
 
 
 def test_current_symbol_wins_over_alias_of_another_gene():
     table = gene_table().set_index("symbol")
     # MTTP (microsomal triglyceride transfer protein) is also NCBI's synonym of MT-TP
     assert "MTTP" in table.loc["MT-TP", "aliases"].split("|")
-    # HK3 (hexokinase 3) is, upper-cased, also KLK3's alias "hK3"
+    # HK3 (hexokinase 3) is, upper-cased, also KLK3's alias "hK3"; a current symbol in any
+    # case comes before every alias, so "hK3" is HK3 too
     assert "hK3" in table.loc["KLK3", "aliases"].split("|")
     res = resolve_identifiers(["MTTP", "HK3", "hK3", "hk3"])
-    assert res.symbols == ["MTTP", "HK3", "KLK3", "HK3"]
-    assert res.table["status"].tolist() == ["symbol", "symbol", "alias", "symbol"]
-    assert res.table["case_insensitive"].tolist() == [False, False, False, True]
+    assert res.symbols == ["MTTP", "HK3", "HK3", "HK3"]
+    assert res.table["status"].tolist() == ["symbol"] * 4
+    assert res.table["case_insensitive"].tolist() == [False, False, True, True]
 
 
 def test_case_insensitive_fallback():

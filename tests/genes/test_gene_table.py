@@ -81,7 +81,7 @@ def test_table_structure():
     # no gene lists its own symbol among its aliases
     own = table.apply(lambda row: row["symbol"] in row["aliases"].split("|"), axis=1)
     assert not own.any()
-    # rule 6 of the module docs relies on this: upper-cased symbols identify one symbol
+    # rule 5 of the module docs relies on this: upper-cased symbols identify one symbol
     upper = table.drop_duplicates("symbol")["symbol"].str.upper()
     assert upper.is_unique
 

@@ -36,39 +36,60 @@ by the first rule that applies. The ``status`` column names the rule that resolv
    out of date (TCGA ``SLC35E2|728661`` is SLC35E2B).
 2. *Ensembl gene ids* (``ENSG...``): a version suffix (``.14``) and GENCODE's ``_PAR_Y``
    suffix are removed and the id is looked up in NCBI's Ensembl cross-references; status
-   ``ensembl``. An Ensembl id linked to genes with different symbols is ``ambiguous``; an
-   unknown one (many GENCODE lncRNAs and novel genes) is ``unresolved``. A ``_PAR_Y`` row
-   resolves to the same gene as its X copy, so both appear in :attr:`GeneResolution.duplicated`.
+   ``ensembl``. NCBI links some Ensembl ids to an HGNC gene and also to a record derived
+   from it: a provisional ``LOC`` record without an HGNC symbol (ENSG00000184012 to TMPRSS2
+   and LOC124905021, ENSG00000145391 to SETD7 and LOC105377622) or a record named after the
+   gene plus another part joined by ``-``: a read-through (ENSG00000213809 to KLRK1 and
+   KLRC4-KLRK1, ENSG00000213999 to MEF2B and BORCS8-MEF2B) or an overlapping/intronic
+   transcript (``ST7-OT3``, ``CACNA1C-IT2``). The table does not say which link is the
+   primary one, so the derived records are set aside and the id resolves to the gene left,
+   the gene whose own Ensembl id it is (169 of the 350 shared ids). An Ensembl id still
+   linked to genes with different symbols is ``ambiguous`` (paralog copies such as
+   CCL3L1/CCL3L3, SMN1/SMN2, HLA-DQA1/HLA-DQA2 on alternate haplotypes; no "prefer the
+   protein-coding gene" rule: NCBI links ENSG00000211689, Ensembl's TRGC1, to the
+   protein-coding TARP too); an unknown one (many GENCODE lncRNAs and novel genes) is
+   ``unresolved``. A ``_PAR_Y`` row resolves to the same gene as its X copy, so both appear
+   in :attr:`GeneResolution.duplicated`.
 3. *Entrez ids* (ASCII digits only): looked up; status ``entrez``; unknown ids (for example
    discontinued ones) are ``unresolved``. No alias consists of digits only, so digits are
    never read as a symbol.
 
 Symbols follow HGNC's order of precedence (the rule of genenames.org's multi-symbol checker:
-an approved symbol, then a previous symbol, then an alias symbol), exact matches first:
+an approved symbol, then a previous symbol, then an alias symbol). A current symbol is
+recognised in any case before any previous symbol or alias is tried:
 
 4. *Current symbols*, exact (case-sensitive) match; status ``symbol``. A current symbol always
    wins over the same text being a previous symbol or alias of another gene (``MTTP`` stays
    MTTP although NCBI lists it as a synonym of MT-TP; ``CCL3L1`` stays CCL3L1).
-5. *HGNC previous symbols*, exact match; status ``previous``. A previous symbol of exactly one
+5. *Current symbols*, case-insensitive match (``cd274``, ``Cd274``); status ``symbol`` with
+   ``case_insensitive`` True. Upper-cased current symbols are unique in this release (no two
+   symbols differ only in case), so the match names one gene. This rule comes before the
+   exact previous symbols and aliases because a case variant of a symbol is, in expression
+   matrices, that gene written in lower case (an R/Seurat export) or in mouse style: NCBI
+   lists 62 mixed- or lower-case synonyms that equal another gene's symbol up to case
+   (``elk3`` of KCNH8, ``magoh`` of MAGOHB, ``slit2`` of SLIT3, ``emb`` of XPO1, ``Met`` of
+   RNMT and SLTM, ``Alb`` of FBF1, ``Fli1`` of FLII), and an exact-alias-first rule gave such
+   rows the wrong gene while the real gene vanished. The price: the few protein-style
+   spellings among them (``hK3``, an alias of KLK3 for kallikrein 3) now resolve to the
+   symbol (HK3).
+6. *HGNC previous symbols*, exact match; status ``previous``. A previous symbol of exactly one
    gene resolves to it even when NCBI also lists it as an alias of other genes: ``CD97`` is
    ADGRE5 (alias of ADGRE2), ``TAZ`` is TAFAZZIN (alias of WWTR1), ``NOV`` is CCN3, ``GARS``
    is GARS1, ``SARS`` is SARS1, ``HN1`` is JPT1. A previous symbol of several genes is a
    true tie: ``ambiguous``, with the genes as ``candidates`` (HGNC lists ``QARS`` among the
    previous symbols of QARS1 and of EPRS1, ``B3GNT1`` among those of B3GNT2 and B4GAT1).
-6. *Aliases* (every other NCBI synonym), exact match. When every gene listing the alias has
+7. *Aliases* (every other NCBI synonym), exact match. When every gene listing the alias has
    the same symbol the alias resolves, status ``alias``. When several symbols list it, the
    id is ``ambiguous``, ``symbol`` is None and ``candidates`` lists them. No tie-break is
    applied: a "prefer the single protein-coding candidate" rule was tried and picked the
    wrong gene for real matrix ids that name a pseudogene or lncRNA (``FAM25B``, an NCBI
    synonym of FAM25G and of the pseudogene FAM25BP, is the previous symbol of FAM25BP, and
-   the VanDenEnde 2021 matrix carries FAM25B and FAM25G as separate rows; rule 5 now settles
+   the VanDenEnde 2021 matrix carries FAM25B and FAM25G as separate rows; rule 6 now settles
    it). Ambiguous ids are left for the caller to report.
-7. *Current symbols*, case-insensitive match (``cd274``); status ``symbol`` with
-   ``case_insensitive`` True. Upper-cased current symbols are unique in this release.
-8. *HGNC previous symbols*, case-insensitive match; as rule 5, with ``case_insensitive``
+8. *HGNC previous symbols*, case-insensitive match; as rule 6, with ``case_insensitive``
    True (``c10ORF54`` is VSIR).
-9. *Aliases*, case-insensitive match; as rule 6, with ``case_insensitive`` True. Exact matches
-   always beat case-insensitive ones: ``hK3`` is an alias of KLK3, ``HK3`` and ``hk3`` are HK3.
+9. *Aliases*, case-insensitive match; as rule 7, with ``case_insensitive`` True. Among
+   previous symbols and aliases, exact matches beat case-insensitive ones.
 10. Anything else is ``unresolved`` (for example GENCODE clone names such as ``RP11-51F16.8``
     or ``AC004381.6``, which NCBI does not carry).
 

@@ -178,9 +178,9 @@ def _resolve_single(text: str) -> _Result:
         return (symbol, "symbol", _NO_CANDIDATES, False)
     upper = text.upper()
     return (
-        _look_up(index.previous, text, "previous", False)
+        _look_up(index.symbol_upper, upper, "symbol", True)
+        or _look_up(index.previous, text, "previous", False)
         or _look_up(index.alias, text, "alias", False)
-        or _look_up(index.symbol_upper, upper, "symbol", True)
         or _look_up(index.previous_upper, upper, "previous", True)
         or _look_up(index.alias_upper, upper, "alias", True)
         or _UNRESOLVED

@@ -16,6 +16,7 @@ import functools
 import gzip
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +117,48 @@ def _lookup(keys: list[str], symbols: list[str]) -> _Lookup:
     return _Lookup(unique, {key: tuple(sorted(found)) for key, found in several.items()})
 
 
+#: NCBI's provisional records ("LOC" + Entrez id): genes without an HGNC-approved symbol.
+_PROVISIONAL = re.compile(r"LOC\d+")
+
+
+def _own_genes(candidates: tuple[str, ...]) -> list[str]:
+    """Return the candidates of a shared Ensembl id left once derived records are set aside.
+
+    NCBI links some Ensembl gene ids to an HGNC gene and also to a record derived from it: a
+    provisional ``LOC`` record (TMPRSS2 and LOC124905021), or a record named after the gene
+    plus another part joined by ``-``: a read-through (``KLRC4-KLRK1`` beside KLRK1,
+    ``BORCS8-MEF2B`` beside MEF2B), an overlapping or intronic transcript (``ST7-OT3``,
+    ``CACNA1C-IT2``). The derived records are dropped; the Ensembl id is the gene's own.
+
+    Examples
+    --------
+    >>> _own_genes(("KLRC4-KLRK1", "KLRK1")), _own_genes(("LOC124905021", "TMPRSS2"))
+    (['KLRK1'], ['TMPRSS2'])
+    >>> _own_genes(("CCL3L1", "CCL3L3"))
+    ['CCL3L1', 'CCL3L3']
+    """
+    named = [c for c in candidates if not _PROVISIONAL.fullmatch(c)]
+    return [
+        c
+        for c in named
+        if not any(o != c and (c.startswith(o + "-") or c.endswith("-" + o)) for o in named)
+    ]
+
+
+def _ensembl_lookup(keys: list[str], symbols: list[str]) -> _Lookup:
+    """Ensembl id -> symbol; a shared id goes to the one gene :func:`_own_genes` leaves."""
+    found = _lookup(keys, symbols)
+    unique = dict(found.unique)
+    ambiguous: dict[str, tuple[str, ...]] = {}
+    for key, candidates in found.ambiguous.items():
+        own = _own_genes(candidates)
+        if len(own) == 1:
+            unique[key] = own[0]
+        else:
+            ambiguous[key] = candidates
+    return _Lookup(unique, ambiguous)
+
+
 @dataclass(frozen=True)
 class _Index:
     """Lookup dictionaries built once from the table."""
@@ -145,7 +188,7 @@ def _index() -> _Index:
         previous_upper=_lookup([p.upper() for p in former], former_symbols),
         alias=_lookup(aliases, symbols),
         alias_upper=_lookup([a.upper() for a in aliases], symbols),
-        ensembl=_lookup(table["ensembl"].tolist(), symbols),
+        ensembl=_ensembl_lookup(table["ensembl"].tolist(), symbols),
         entrez=dict(zip(table["entrez"].tolist(), symbols, strict=True)),
     )
 
