@@ -19,7 +19,7 @@ from pathlib import Path
 
 import typer
 
-from immunescape._logging import logger
+from immunescape._logging import console, logger
 from immunescape.cli import _common
 from immunescape.cli.compare import compare_cmd
 from immunescape.cli.demo import demo_cmd
@@ -154,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         handler.setFormatter(logging.Formatter("immunescape: %(levelname)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.ERROR)
+        shown = logging.StreamHandler(sys.stderr)  # warnings the user must see, e.g. gene
+        shown.setFormatter(logging.Formatter("immunescape: warning: %(message)s"))  # ids
+        console.addHandler(shown)  # taken from a fallback column (also in run.json)
+        console.setLevel(logging.WARNING)
+        console.propagate = False
     try:
         args = list(sys.argv[1:] if argv is None else argv)
         _common._ARGS[:] = args

@@ -25,7 +25,16 @@ column when at least half of its identifiers resolve (case-sensitively); otherwi
 candidate in which most resolve is (e.g. GCT ``Description`` next to probe ids). Rows the
 identifier column leaves unresolved or ambiguous are tried in the other candidates, most
 resolving first (e.g. a retired Ensembl id whose ``gene_name`` still resolves). The report
-names the column used and how many rows a fallback column resolved.
+names the column used and how many rows a fallback column resolved; each such row is listed
+under ``renamed`` with its ``column``, and a warning (also shown by the command line on
+stderr) gives their number per column, because a fallback column substitutes identifiers
+the user did not put in the identifier column.
+
+A column of row numbers is never an identifier column: integers counting up from 0 (the
+index ``DataFrame.to_csv`` writes by default, also with gaps after filtering; 0 is no
+Entrez id) or exactly 1, 2, ..., n (at least 3 values). It is ignored with a warning; read
+as Entrez ids it would give unresolved rows another gene's name. A file whose only gene
+identifiers are row numbers is refused.
 
 Orientation
 -----------
@@ -39,9 +48,10 @@ Gene identifiers and duplicates
 Identifiers go through :func:`immunescape.genes.resolve_identifiers`. Unresolved and
 ambiguous identifiers are dropped from the matrix but never silently: the report lists them
 (ambiguous ones with their candidate symbols). When several rows map to one current symbol,
-one row is kept: an exact, case-sensitive current-symbol match beats alias, previous-symbol,
-case-insensitive, Ensembl and Entrez matches; among equals the row with the highest mean
-expression (in the unit of the file, over all samples) is kept, then the first one. The
+one row is kept: an exact, case-sensitive current-symbol match beats a current symbol in
+another case (``cd274``), which beats alias, previous-symbol, Ensembl and Entrez matches (so
+a lower-cased matrix keeps the rows of the original); among equals the row with the highest
+mean expression (in the unit of the file, over all samples) is kept, then the first one. The
 report lists, per symbol, the kept identifier and the dropped ones.
 
 Values and units
@@ -65,13 +75,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from immunescape._logging import logger
+from immunescape._logging import console, logger
 from immunescape._validate import check_choice
 from immunescape._vocab import OnMissing
 from immunescape.errors import InputError
 from immunescape.expression import Expression, Unit
 from immunescape.io._files import check_file, detect_format
-from immunescape.io._gene_ids import GenesIn, collapse, orientation, resolve_genes
+from immunescape.io._gene_ids import (
+    GenesIn,
+    collapse,
+    drop_row_numbers,
+    orientation,
+    resolve_genes,
+)
 from immunescape.io._grid import load_grid
 from immunescape.io._report import InputReport
 from immunescape.io._units import UnitCall, check_unit, matrix_stats
@@ -199,6 +215,12 @@ def read_expression(
             )
     del grid
     _check_samples(samples, sample_axis, source)
+    gene_candidates, numbered = drop_row_numbers(gene_candidates, source)
+    if numbered:
+        report.warnings.append(
+            "column(s) holding row numbers (0, 1, 2, ... or 1, 2, ..., n), not gene ids, "
+            f"ignored: {', '.join(repr(n) for n in numbered)}"
+        )
     gene_ids = [str(v) if v is not None else "" for v in next(iter(gene_candidates.values()))]
 
     X, gene_candidates, gene_ids = _nonfinite(
@@ -220,6 +242,7 @@ def read_expression(
                         | resolved & (table["input"].astype(str) != table["symbol"]).to_numpy()]
     report.renamed = {str(i): {"symbol": str(sym), "rule": str(rule)} for i, sym, rule in
                       renamed[["input", "symbol", "status"]].itertuples(index=False, name=None)}
+    loud = _fallback_warning(table, genes.id_column, report)
     report.unresolved = table.loc[table["status"] == "unresolved", "input"].tolist()
     amb = table[table["status"] == "ambiguous"]
     report.ambiguous = {
@@ -262,7 +285,7 @@ def read_expression(
         + "; ".join(call.evidence[1:]),
     ]
     for message in report.warnings:
-        logger.warning("%s", message)
+        (console if message in loud else logger).warning("%s: %s", source, message)
     expression = Expression(
         values,
         unit=call.unit,
@@ -271,6 +294,27 @@ def read_expression(
         notes=notes,
     )
     return expression, report
+
+
+def _fallback_warning(table: pd.DataFrame, id_column: str, report: InputReport) -> set[str]:
+    """Warn about rows resolved through a fallback column; name the column per row.
+
+    Returns the warning (a set of zero or one message) the command line must show.
+    """
+    via = table.loc[table["symbol"].notna() & (table["via"] != id_column)]
+    if via.empty:
+        return set()
+    for given, column in via[["input", "via"]].itertuples(index=False, name=None):
+        if str(given) in report.renamed:
+            report.renamed[str(given)]["column"] = str(column)
+    counts = via["via"].value_counts()
+    columns = ", ".join(f"{n} by {name!r}" for name, n in counts.items())
+    message = (
+        f"gene ids resolved through a fallback column: {len(via)} rows whose identifier in "
+        f"{id_column!r} did not resolve ({columns}; listed under 'renamed' with their column)"
+    )
+    report.warnings.append(message)
+    return {message}
 
 
 def _check_samples(samples: list[str], axis: str, source: str) -> None:

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from immunescape._vocab import GenesIn
+from immunescape.errors import InputError
 from immunescape.io._grid import Grid
 from immunescape.io._report import InputReport
 
-__all__ = ["GenesIn", "collapse", "orientation", "resolve_genes"]
+__all__ = ["GenesIn", "collapse", "drop_row_numbers", "orientation", "resolve_genes"]
 
 _DETECT_SAMPLE = 2000
 
@@ -61,9 +62,63 @@ def _axis_rate(candidates: dict[str, list[Any]]) -> tuple[float, str, int, int]:
     return best
 
 
+def row_numbers(ids: Sequence[Any]) -> bool:
+    """Tell whether a column holds row numbers rather than identifiers.
+
+    Row numbers are integers counting up from 0 (a pandas index written by ``to_csv``, also
+    after rows were filtered out: 0 is no Entrez id) or exactly 1, 2, ..., n (R row names,
+    spreadsheet numbering), at least 3 values.
+
+    Examples
+    --------
+    >>> row_numbers(["0", "1", "2", "5"]), row_numbers(["1", "2", "3"])
+    (True, True)
+    >>> row_numbers(["1", "2", "9"]), row_numbers(["7157", "29126", "3458"])
+    (False, False)
+    """
+    texts = ["" if v is None else str(v).strip() for v in ids]
+    if len(texts) < 3 or not all(t.isascii() and t.isdigit() for t in texts):
+        return False
+    numbers = np.array([int(t) for t in texts])
+    if numbers[0] == 0:
+        return bool((np.diff(numbers) > 0).all())
+    return bool(np.array_equal(numbers, np.arange(1, len(numbers) + 1)))
+
+
+def drop_row_numbers(
+    candidates: dict[str, list[Any]], source: str
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """Remove candidate identifier columns that hold row numbers; return the rest and them.
+
+    Raises
+    ------
+    InputError
+        If every candidate column holds row numbers (no gene identifiers at all).
+    """
+    numbered = [name for name, ids in candidates.items() if row_numbers(ids)]
+    if not numbered:
+        return candidates, []
+    kept = {name: ids for name, ids in candidates.items() if name not in numbered}
+    if not kept:
+        raise InputError(
+            f"the identifiers in {numbered[0]!r} are row numbers "
+            f"({', '.join(str(v) for v in candidates[numbered[0]][:3])}, ...), not gene ids",
+            source=source,
+            fix="write the gene identifiers as the first column (pandas: "
+            "df.set_index('gene').to_csv(...), or to_csv(index=False) with a gene column)",
+        )
+    return kept, numbered
+
+
+def _id_columns(candidates: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Candidate identifier columns of one axis, row-number columns left out."""
+    kept = {name: ids for name, ids in candidates.items() if not row_numbers(ids)}
+    return kept or {next(iter(candidates)): []}
+
+
 def orientation(grid: Grid, genes_in: GenesIn | None, source: str) -> tuple[GenesIn, str]:
-    rows = {grid.row_label: grid.row_ids, **grid.row_annot}
-    cols = {"<column names>": grid.col_ids, **grid.col_annot}
+    rows = _id_columns({grid.row_label: grid.row_ids, **grid.row_annot})
+    cols = _id_columns({"<column names>": grid.col_ids, **grid.col_annot})
     r_rate, r_name, r_hits, r_n = _axis_rate(rows)
     c_rate, c_name, c_hits, c_n = _axis_rate(cols)
     evidence = (
@@ -127,10 +182,10 @@ def collapse(X: np.ndarray, table: pd.DataFrame, report: InputReport) -> np.ndar
     """Return the column positions kept, one per current symbol (rule in the module docs)."""
     resolved = np.flatnonzero(table["symbol"].notna().to_numpy())
     symbols = table["symbol"].to_numpy()[resolved].astype(str)
-    exact = (table["status"].to_numpy()[resolved] == "symbol") & ~table[
-        "case_insensitive"
-    ].to_numpy(dtype=bool)[resolved]
-    rank = np.where(exact, 0, 1)
+    is_symbol = table["status"].to_numpy()[resolved] == "symbol"
+    folded = table["case_insensitive"].to_numpy(dtype=bool)[resolved]
+    # exact current symbol, then current symbol in another case, then any other rule
+    rank = np.where(is_symbol & ~folded, 0, np.where(is_symbol, 1, 2))
     dup_mask = pd.Series(symbols).duplicated(keep=False).to_numpy()
     means = np.zeros(len(resolved))
     if dup_mask.any():
@@ -150,12 +205,13 @@ def collapse(X: np.ndarray, table: pd.DataFrame, report: InputReport) -> np.ndar
         for symbol, members in groups.items():
             kept_rank = rank[members[0]]
             dropped_ranks = {int(rank[m]) for m in members[1:]}
+            match = "exact symbol match" if kept_rank == 0 else "symbol match in another case"
             if dropped_ranks == {kept_rank}:
                 rule = "highest mean expression"
             elif kept_rank not in dropped_ranks:
-                rule = "exact symbol match"
+                rule = match
             else:
-                rule = "exact symbol match, then highest mean expression"
+                rule = f"{match}, then highest mean expression"
             report.collapsed[symbol] = {
                 "kept": str(inputs[resolved[members[0]]]),
                 "dropped": [str(inputs[resolved[m]]) for m in members[1:]],

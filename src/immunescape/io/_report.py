@@ -34,7 +34,8 @@ class InputReport:
     renamed
         Every identifier that was not an exact current symbol: the symbol it resolved to and
         the rule that resolved it (previous, alias, ensembl, entrez, or symbol when only the
-        case differed).
+        case differed); rows resolved through a fallback identifier column also name that
+        ``column``.
     resolution
         Number of identifiers per resolution status (symbol, alias, previous, ensembl, entrez,
         unresolved, ambiguous).
