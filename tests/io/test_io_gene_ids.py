@@ -106,7 +106,7 @@ def test_fallback_column_use_is_warned_and_listed_per_row(tmp_path, caplog):
     }
     assert "column" not in report.renamed["ENSG00000120217.14"]
     warned = [w for w in report.warnings if "fallback column" in w]
-    assert len(warned) == 1 and "1 rows" in warned[0] and "'gene_name'" in warned[0]
+    assert len(warned) == 1 and "1 row(s)" in warned[0] and "'gene_name'" in warned[0]
     # the warning goes to the logger the command line always shows
     shown = [r for r in caplog.records if r.name == "immunescape.console"]
     assert len(shown) == 1 and "fallback column" in shown[0].getMessage()

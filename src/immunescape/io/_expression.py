@@ -310,7 +310,7 @@ def _fallback_warning(table: pd.DataFrame, id_column: str, report: InputReport) 
     counts = via["via"].value_counts()
     columns = ", ".join(f"{n} by {name!r}" for name, n in counts.items())
     message = (
-        f"gene ids resolved through a fallback column: {len(via)} rows whose identifier in "
+        f"gene ids resolved through a fallback column: {len(via)} row(s) whose identifier in "
         f"{id_column!r} did not resolve ({columns}; listed under 'renamed' with their column)"
     )
     report.warnings.append(message)
