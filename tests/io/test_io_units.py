@@ -173,7 +173,7 @@ def test_declared_tpm_on_deep_integer_counts_is_an_error():
     assert np.median(x.sum(axis=1)) > 2e7
     with pytest.raises(UnitError, match="every value is an integer") as info:
         check_unit(matrix_stats(x), "tpm", source="counts.tsv")
-    assert "--unit counts" in str(info.value)
+    assert "unit='counts'" in str(info.value)
 
 
 def test_declared_tpm_on_rounded_tpm_or_shallow_integers_only_warns():
@@ -197,7 +197,7 @@ def test_per_gene_z_scores_are_refused_without_a_declared_unit():
     assert stats.centred_per_gene
     with pytest.raises(UnitError, match="centred per gene") as info:
         detect_unit(stats, source="z.tsv")
-    assert "--unit zscore" in str(info.value)
+    assert "unit='zscore'" in str(info.value)
     assert check_unit(stats, "zscore").unit == "zscore"
 
 

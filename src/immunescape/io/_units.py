@@ -308,7 +308,7 @@ def detect_unit(stats: MatrixStats, *, source: str = "<memory>") -> UnitCall:
                 f"{stats.n_centred_genes} of {stats.n_varying_genes} genes have a mean within "
                 "half a standard deviation of 0",
                 source=source,
-                fix="declare the unit zscore (--unit zscore; unit='zscore') if the values are "
+                fix="declare unit='zscore' if the values are "
                 "centred per gene, or give uncentred expression (counts, TPM or log2 of them)",
             )
         call.unit = "log2tpm"
@@ -519,7 +519,7 @@ def _check_declared(stats: MatrixStats, unit: Unit, call: UnitCall, *, source: s
                     f"{float(stats.sample_sums.max()):.3g} (median {median:.3g}; TPM sums to "
                     "1e6): these are read counts",
                     source=source,
-                    fix="declare the unit counts (--unit counts; unit='counts'), or leave the "
+                    fix="declare unit='counts', or leave the "
                     "unit unset to detect it",
                 )
         if stats.all_integer:
