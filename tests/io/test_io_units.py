@@ -199,6 +199,8 @@ def test_per_gene_z_scores_are_refused_without_a_declared_unit():
         detect_unit(stats, source="z.tsv")
     assert "unit='zscore'" in str(info.value)
     assert check_unit(stats, "zscore").unit == "zscore"
+    declared = check_unit(stats, "log2tpm")  # taken at its word, with a warning
+    assert declared.unit == "log2tpm" and any("centred" in w for w in declared.warnings)
 
 
 def test_centred_detection_does_not_catch_log2_with_a_negative_floor():

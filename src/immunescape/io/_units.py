@@ -41,6 +41,7 @@ Declared units are checked against the data (:class:`~immunescape.errors.UnitErr
   never chosen by detection (centred data are refused, rule 1), only declared.
 * ``log2tpm``, ``log2counts``: a maximum above 30 (values are not logged); with an explicit
   ``log_offset``, values below ``log2(log_offset)`` (impossible for ``log2(x + offset)``).
+  Values centred per gene only warn (the declaration is taken at its word).
 * A ``log_offset`` for a linear unit is an :class:`~immunescape.errors.InputError`.
 """
 
@@ -465,6 +466,12 @@ def _check_declared(stats: MatrixStats, unit: Unit, call: UnitCall, *, source: s
                 source=source,
                 fix="declare the linear unit the data are in (counts, tpm, fpkm, normalized) "
                 "or leave unit unset to detect it",
+            )
+        if stats.centred_per_gene:
+            call.warnings.append(
+                f"{unit} declared but {stats.n_centred_genes} of {stats.n_varying_genes} genes "
+                "have a mean within half a standard deviation of 0: centred per gene? "
+                "(declare zscore if so)"
             )
         return
     if stats.n_negative:
