@@ -186,7 +186,7 @@ def test_orientation_override(tmp_path):
     assert report.orientation_given and report.genes_in == "columns"
     _same(expr, table)
     # forcing the wrong axis leaves no gene: an error, not a silent empty matrix
-    with pytest.raises(InputError, match="resolves to a human gene"):
+    with pytest.raises(InputError, match="the genes are in the columns"):
         read_expression(path, genes_in="rows")
 
 

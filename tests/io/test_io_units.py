@@ -164,3 +164,47 @@ def test_bad_offset_values(bad):
 def test_unknown_unit_name():
     with pytest.raises(InputError, match="unit: unknown value 'rpkm'; fix: use one of 'counts'"):
         check_unit(matrix_stats(_tpm()), "rpkm")
+
+
+# ------------------------------------------- integer counts declared TPM; centred matrices
+def test_declared_tpm_on_deep_integer_counts_is_an_error():
+    # read counts: Poisson draws at ~2.5e7 reads per sample, far from a TPM sum of 1e6
+    x = RNG.poisson(_tpm(n_genes=6000) * 25).astype(float)
+    assert np.median(x.sum(axis=1)) > 2e7
+    with pytest.raises(UnitError, match="every value is an integer") as info:
+        check_unit(matrix_stats(x), "tpm", source="counts.tsv")
+    assert "unit='counts'" in str(info.value)
+
+
+def test_declared_tpm_on_rounded_tpm_or_shallow_integers_only_warns():
+    rounded = np.round(_tpm())  # integer TPM still sums to ~1e6
+    call = check_unit(matrix_stats(rounded), "tpm")
+    assert call.unit == "tpm" and any("integer" in w for w in call.warnings)
+    panel = np.round(_tpm(n_genes=6000)[:, :300])  # a panel: sums far below 1e6
+    assert check_unit(matrix_stats(panel), "tpm").unit == "tpm"
+
+
+def test_declared_tpm_on_fractional_values_summing_below_1e6_is_accepted():
+    # a filtered transcriptome or a panel of TPM values: sums below 1e6, no complaint
+    x = _tpm()[:, :2000]
+    assert check_unit(matrix_stats(x), "tpm").unit == "tpm"
+
+
+def test_per_gene_z_scores_are_refused_without_a_declared_unit():
+    logged = np.log2(_tpm(n_samples=30, n_genes=800) + 1)
+    z = (logged - logged.mean(axis=0)) / logged.std(axis=0, ddof=1)
+    stats = matrix_stats(z[:, logged.std(axis=0) > 0])
+    assert stats.centred_per_gene
+    with pytest.raises(UnitError, match="centred per gene") as info:
+        detect_unit(stats, source="z.tsv")
+    assert "unit='zscore'" in str(info.value)
+    assert check_unit(stats, "zscore").unit == "zscore"
+    declared = check_unit(stats, "log2tpm")  # taken at its word, with a warning
+    assert declared.unit == "log2tpm" and any("centred" in w for w in declared.warnings)
+
+
+def test_centred_detection_does_not_catch_log2_with_a_negative_floor():
+    x = np.round(np.log2(_tpm(n_samples=30) + 0.001), 4)  # like PredictioR: floor -9.9658
+    stats = matrix_stats(x)
+    assert stats.n_negative and not stats.centred_per_gene
+    assert detect_unit(stats).unit == "log2tpm"

@@ -7,10 +7,15 @@ its gene identifiers resolved by :mod:`immunescape.io._gene_ids` and its unit se
 Layout
 ------
 Text (TSV/CSV/semicolon/pipe, delimiter sniffed, optionally gzip-compressed; GCT's two
-leading lines are skipped), parquet and h5ad are read. In text and parquet the **first column**
-(or a stored index) holds the identifiers of the rows and the header holds the identifiers of
-the columns; in h5ad ``obs_names`` identify the rows (samples by the AnnData convention) and
-``var_names`` the columns.
+leading lines and leading ``#`` comment lines, e.g. featureCounts', are skipped), parquet and
+h5ad are read. Unnamed, all-empty last columns (a delimiter ending every line) are dropped
+with a warning. A one-sample Salmon (``quant.sf``/``quant.genes.sf``), RSEM (``.results``) or
+kallisto (``abundance.tsv``) table is read as one sample, its ``TPM`` column, named after the
+file (after its folder when the file name is the tool's default). GEO series matrices
+(``!Series_`` lines) are refused: give the table between their begin and end markers. In
+text and parquet the **first column** (or a stored index) holds the identifiers of the rows
+and the header holds the identifiers of the columns; in h5ad ``obs_names`` identify the rows
+(samples by the AnnData convention) and ``var_names`` the columns.
 
 Annotation columns
 ------------------
@@ -56,9 +61,10 @@ report lists, per symbol, the kept identifier and the dropped ones.
 
 Values and units
 ----------------
-Empty cells and NaN are missing values: by default (``on_missing="drop"``) the genes
-holding them are dropped, listed in the report and warned about (an error if that would drop
-more than half of the genes); ``on_missing="error"`` refuses them. Infinite values are not
+Empty cells and NaN are missing values: a sample without any value is refused (its name
+given); otherwise, by default (``on_missing="drop"``), the genes holding them are dropped,
+listed in the report and warned about (an error if that would drop more than half of the
+genes); ``on_missing="error"`` refuses them. Infinite values are not
 missing values but a transformation error (``-inf`` is log2(0)) and are always refused.
 The unit and log offset are declared or detected on the whole matrix (all rows, before
 unresolved identifiers are removed, so TPM sums are intact), following the rules in
@@ -224,7 +230,8 @@ def read_expression(
     gene_ids = [str(v) if v is not None else "" for v in next(iter(gene_candidates.values()))]
 
     X, gene_candidates, gene_ids = _nonfinite(
-        X, samples, gene_candidates, gene_ids, on_missing, report, source
+        X, samples, gene_candidates, gene_ids, on_missing, report, source,
+        "column" if chosen == "rows" else "row",
     )
     genes = resolve_genes(gene_candidates, source)
     table = genes.table
@@ -345,11 +352,22 @@ def _nonfinite(
     on_missing: OnMissing,
     report: InputReport,
     source: str,
+    kind: str = "column",
 ) -> tuple[np.ndarray, dict[str, list[Any]], list[str]]:
     finite = np.isfinite(X)
     if finite.all():
         return X, candidates, gene_ids
     bad = ~finite
+    empty = np.flatnonzero(np.isnan(X).all(axis=1)) if X.shape[1] > 1 else np.array([], int)
+    if len(empty):
+        shown = ", ".join(repr(samples[i]) for i in empty[:_MAX_LISTED])
+        more = f" and {len(empty) - _MAX_LISTED} more" if len(empty) > _MAX_LISTED else ""
+        raise InputError(
+            f"{len(empty)} sample {kind}(s) hold no value at all (every cell empty): "
+            f"{shown}{more}",
+            source=source,
+            fix=f"remove the empty {kind}(s) from the file",
+        )
     n_nan = int(np.isnan(X).sum())
     n_posinf = int(np.isposinf(X).sum())
     n_neginf = int(np.isneginf(X).sum())

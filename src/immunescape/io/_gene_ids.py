@@ -126,11 +126,38 @@ def orientation(grid: Grid, genes_in: GenesIn | None, source: str) -> tuple[Gene
         f"column identifiers ({c_name}): {c_hits} of {c_n} ({c_rate:.1%})"
     )
     if genes_in is not None:
+        _check_given(genes_in, (r_rate, r_hits, r_n), (c_rate, c_hits, c_n), source)
         return genes_in, f"given as genes_in={genes_in!r}; {evidence}"
     if r_rate == 0 and c_rate == 0:
         return "rows", evidence  # the no-gene error is raised after resolution, with details
     chosen: GenesIn = "rows" if r_rate >= c_rate else "columns"
     return chosen, f"detected: {evidence}; genes in {chosen}"
+
+
+#: A declared orientation is refused when at most this share of its identifiers are genes
+#: while at least half of the other axis's are.
+_GIVEN_AXIS_MAX_RATE = 0.2
+
+
+def _check_given(
+    genes_in: GenesIn,
+    rows: tuple[float, int, int],
+    cols: tuple[float, int, int],
+    source: str,
+) -> None:
+    """Refuse a declared orientation whose axis holds almost no genes while the other does."""
+    given, other = (rows, cols) if genes_in == "rows" else (cols, rows)
+    if given[0] > _GIVEN_AXIS_MAX_RATE or other[0] < 0.5:
+        return
+    right: GenesIn = "columns" if genes_in == "rows" else "rows"
+    where = {"rows": "row identifiers (first column)", "columns": "column names (header)"}
+    raise InputError(
+        f"genes_in={genes_in!r} given but only {given[1]} of {given[2]} {where[genes_in]} are "
+        f"genes, while {other[1]} of {other[2]} {where[right]} checked are: the genes are in "
+        f"the {right}",
+        source=source,
+        fix=f"give genes_in={right!r}, or leave it unset to detect it",
+    )
 
 
 @dataclass

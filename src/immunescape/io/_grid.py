@@ -131,8 +131,66 @@ def _split_columns(df: pd.DataFrame, names: list[str], source: str) -> Grid:
     )
 
 
+def _drop_trailing_empty(df: pd.DataFrame, names: list[str], warn: list[str]) -> pd.DataFrame:
+    """Drop unnamed, all-empty last columns (a delimiter at the end of every line)."""
+    n = df.shape[1]
+    while n > 2 and (not names[n - 1] or names[n - 1].startswith("Unnamed: ")) and bool(
+        df.iloc[:, n - 1].isna().all()
+    ):
+        n -= 1
+    if n < df.shape[1]:
+        warn.append(
+            f"{df.shape[1] - n} unnamed empty column(s) at the end of the lines dropped (a "
+            "delimiter ends every line)"
+        )
+        del names[n:]
+        df = df.iloc[:, :n]
+    return df
+
+
+#: Single-sample quantification tables: normalised column names that mark them, and the
+#: tool. The ``TPM`` column is read as the sample.
+_QUANT_LAYOUTS = (
+    ({"length", "effectivelength", "tpm", "numreads"}, "Salmon quant.sf"),
+    ({"length", "effectivelength", "expectedcount", "tpm"}, "RSEM .results"),
+    ({"length", "efflength", "estcounts", "tpm"}, "kallisto abundance.tsv"),
+)
+_GENERIC_STEMS = {"", "quant", "quantgenes", "abundance", "genes", "isoforms"}
+
+
+def _quant_sample_name(path: Path) -> str:
+    """Name the sample of a one-sample quantification file after it, else its folder."""
+    stem = path.name
+    for suffix in (".gz", ".sf", ".tsv", ".txt", ".results"):
+        stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
+    for suffix in (".genes", ".isoforms", ".quant"):
+        stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
+    if norm_name(stem) in _GENERIC_STEMS:
+        stem = path.resolve().parent.name or stem
+    return stem
+
+
+def _quant_layout(
+    df: pd.DataFrame, names: list[str], path: Path, warn: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the TPM column of a Salmon/RSEM/kallisto table, as one sample named after it."""
+    normed = [norm_name(n) for n in names]
+    for marks, tool in _QUANT_LAYOUTS:
+        if marks <= set(normed[1:]):
+            j = normed.index("tpm")
+            sample = _quant_sample_name(path)
+            warn.append(
+                f"{tool} layout: one sample, its TPM column read as sample {sample!r} (the "
+                "other columns are not samples)"
+            )
+            return df.iloc[:, [0, j]], [names[0], sample]
+    return df, names
+
+
 def _load_text(path: Path, gz: bool, source: str) -> Grid:
     df, raw_names, delimiter, warn = read_numeric_text(path, gz=gz, source=source)
+    df = _drop_trailing_empty(df, raw_names, warn)
+    df, raw_names = _quant_layout(df, raw_names, path, warn)
     if df.shape[1] < 2:
         raise InputError(
             f"only one column found with delimiter {delimiter_name(delimiter)}",

@@ -38,6 +38,33 @@ def _parse_error(exc: pd.errors.ParserError, delimiter: str, source: str) -> Inp
     )
 
 
+def _comment_lines(head: str, delimiter: str) -> int:
+    r"""Count the leading '#' lines that are comments, not a header (e.g. featureCounts').
+
+    A leading line starting with '#' is a comment when it splits into another number of
+    fields than the first line that does not start with '#' (a header such as
+    ``#gene<TAB>S1<TAB>S2`` splits like the rows below it and is kept).
+
+    Examples
+    --------
+    >>> _comment_lines("# Program:featureCounts v2\nGeneid\tLength\tS1\nA\t1\t2\n", "\t")
+    1
+    >>> _comment_lines("#gene\tS1\tS2\nCD274\t1\t2\n", "\t")
+    0
+    """
+    lines = head.split("\n")
+    n = 0
+    while n < len(lines) - 1 and lines[n].startswith("#"):
+        n += 1
+    if n == 0 or n >= len(lines) - 1:
+        return 0
+    width = len(lines[n].split(delimiter))
+    k = 0
+    while k < n and len(lines[k].split(delimiter)) != width:
+        k += 1
+    return k
+
+
 def _no_table(source: str) -> InputError:
     return InputError("no table in the file", source=source, fix="give a table with a header line")
 
@@ -200,16 +227,28 @@ def read_numeric_text(
     (['', 'S1', 'S2'], ',', (1, 3))
     """
     head = read_head(path, gz=gz)
+    if head.startswith(("!Series_", "!Sample_")) or "\n!series_matrix_table_begin" in head:
+        raise InputError(
+            "is a GEO series matrix ('!Series_' header lines), not a plain expression table",
+            source=source,
+            fix="keep only the table between '!series_matrix_table_begin' and "
+            "'!series_matrix_table_end' (e.g. GEOquery's exprs()), with gene symbols or "
+            "Ensembl ids as row names",
+        )
     skip = 2 if head.startswith("#1.2") else 0  # GCT: version line and dimensions line
     body = head.split("\n", skip)[-1] if skip else head
     delimiter = sniff_delimiter(body, source=source)
+    warn: list[str] = []
+    if not skip:
+        skip = _comment_lines(head, delimiter)
+        if skip:
+            warn.append(f"{path.name}: {skip} leading comment line(s) starting with '#' skipped")
     options: dict[str, Any] = {
         "sep": delimiter,
         "skiprows": skip,
         "compression": "gzip" if gz else None,
         "skip_blank_lines": True,
     }
-    warn: list[str] = []
 
     def _read(encoding: str, **extra: Any) -> pd.DataFrame:
         return pd.read_csv(path, encoding=encoding, **options, **extra)

@@ -4,7 +4,10 @@ Detection rules (first match wins; the evidence is recorded in the input report)
 ----------------------------------------------------------------------------------
 1. Negative values and a maximum <= 30: **log2tpm**. A maximum above 30 with negative values
    fits no unit (linear units cannot be negative, log2 values of expression stay below 30)
-   and raises :class:`~immunescape.errors.UnitError`.
+   and raises :class:`~immunescape.errors.UnitError`. So do values centred per gene (over at
+   least 3 samples, 80 % of the varying genes have a mean within half a standard deviation
+   of 0, and the minimum is no repeated floor): z-scores or log-ratios are not log2
+   expression; declare ``zscore``.
 2. Every value an integer and a maximum > 30: **counts**. All integers with a maximum <= 30
    are also called counts, with a warning (log2 values are almost never all integers).
 3. A maximum <= 30 (no negatives, not all integers): **log2tpm**.
@@ -30,13 +33,15 @@ Declared units are checked against the data (:class:`~immunescape.errors.UnitErr
 ------------------------------------------------------------------------------------
 * ``counts``: negative values; non-integer values. (All integers but max <= 30: warning.)
 * ``tpm``, ``fpkm``: negative values; data that look log2-scaled (max <= 30 with more than
-  half of the values non-integer): declared linear, the data are logged. ``tpm`` samples
-  summing above 1e6 (+1 %) only warn (merged duplicates can do that).
+  half of the values non-integer): declared linear, the data are logged. ``tpm`` on integer
+  data (max > 30) whose median sample sum exceeds 1.1e6: read counts, declare ``counts``.
+  Other ``tpm`` samples summing above 1e6 (+1 %) only warn (merged duplicates can do that).
 * ``normalized``: negative values; log-looking data only warn (arbitrary linear scales exist).
 * ``zscore`` (centred per gene, e.g. z-scores or NanoString log-ratios): any sign accepted;
-  never detected, only declared.
+  never chosen by detection (centred data are refused, rule 1), only declared.
 * ``log2tpm``, ``log2counts``: a maximum above 30 (values are not logged); with an explicit
   ``log_offset``, values below ``log2(log_offset)`` (impossible for ``log2(x + offset)``).
+  Values centred per gene only warn (the declaration is taken at its word).
 * A ``log_offset`` for a linear unit is an :class:`~immunescape.errors.InputError`.
 """
 
@@ -59,6 +64,12 @@ LOG_MAX = 30.0
 FPKM_MIN_GENES = 5000
 #: A floor is a zero floor when at least this fraction of the values sits on it.
 FLOOR_MIN_FRACTION = 0.001
+#: Integer data declared TPM are refused as counts when the median sample sum exceeds this.
+TPM_INTEGER_MAX_SUM = 1.1e6
+#: Per-gene centring: at least this share of the varying genes has a mean within half a
+#: standard deviation of 0, over at least this many samples.
+CENTRED_MIN_FRACTION = 0.8
+CENTRED_MIN_SAMPLES = 3
 _FLOOR_TOL = 1e-3
 _BLOCK = 1024
 
@@ -76,6 +87,8 @@ class MatrixStats:
     n_floor: int
     sample_sums: np.ndarray
     example_non_integer: float | None = None
+    n_varying_genes: int = 0
+    n_centred_genes: int = 0
 
     @property
     def n_values(self) -> int:
@@ -91,6 +104,20 @@ class MatrixStats:
     def floor_fraction(self) -> float:
         """Fraction of the values equal to the minimum (within 1e-3)."""
         return self.n_floor / self.n_values if self.n_values else 0.0
+
+    @property
+    def centred_per_gene(self) -> bool:
+        """True when most genes vary around a mean of 0 (z-scores, log-ratios).
+
+        A repeated floor (log2 of zeros plus an offset) marks log2 expression, not centring,
+        however low most genes are.
+        """
+        return (
+            not self.floor_repeated
+            and self.n_samples >= CENTRED_MIN_SAMPLES
+            and self.n_varying_genes > 0
+            and self.n_centred_genes >= CENTRED_MIN_FRACTION * self.n_varying_genes
+        )
 
     @property
     def floor_repeated(self) -> bool:
@@ -116,6 +143,9 @@ def matrix_stats(values: np.ndarray) -> MatrixStats:
     >>> s = matrix_stats(np.array([[0.0, 2.0], [1.5, 4.0]]))
     >>> s.minimum, s.maximum, s.n_non_integer, s.sample_sums.tolist()
     (0.0, 4.0, 1, [2.0, 5.5])
+    >>> z = matrix_stats(np.array([[-1.0, 0.5], [0.0, -0.8], [1.0, 0.3]]))
+    >>> z.n_varying_genes, z.n_centred_genes, z.centred_per_gene
+    (2, 2, True)
     """
     n_samples, n_genes = values.shape
     if values.size == 0:
@@ -125,6 +155,8 @@ def matrix_stats(values: np.ndarray) -> MatrixStats:
     n_negative = n_non_integer = n_floor = 0
     example: float | None = None
     sums = np.empty(n_samples, dtype=np.float64)
+    gene_sum = np.zeros(n_genes, dtype=np.float64)
+    gene_sq = np.zeros(n_genes, dtype=np.float64)
     for start in range(0, n_samples, _BLOCK):
         block = values[start : start + _BLOCK]
         n_negative += int(np.count_nonzero(block < 0))
@@ -135,8 +167,15 @@ def matrix_stats(values: np.ndarray) -> MatrixStats:
         n_non_integer += n_frac
         n_floor += int(np.count_nonzero(block <= minimum + _FLOOR_TOL))
         sums[start : start + _BLOCK] = block.sum(axis=1, dtype=np.float64)
+        gene_sum += block.sum(axis=0, dtype=np.float64)
+        gene_sq += np.square(block, dtype=np.float64).sum(axis=0)
+    mean = gene_sum / n_samples
+    sd = np.sqrt(np.maximum(gene_sq / n_samples - mean**2, 0.0))
+    varying = sd > 1e-6 * np.maximum(1.0, np.abs(mean))
+    centred = varying & (np.abs(mean) <= 0.5 * sd)
     return MatrixStats(
-        n_samples, n_genes, minimum, maximum, n_negative, n_non_integer, n_floor, sums, example
+        n_samples, n_genes, minimum, maximum, n_negative, n_non_integer, n_floor, sums, example,
+        n_varying_genes=int(varying.sum()), n_centred_genes=int(centred.sum()),
     )
 
 
@@ -262,6 +301,16 @@ def detect_unit(stats: MatrixStats, *, source: str = "<memory>") -> UnitCall:
                 "neither a linear unit (no negatives) nor log2 (max <= 30)",
                 source=source,
                 fix="give uncentred, unscaled expression (counts, TPM, FPKM or log2 of them)",
+            )
+        if stats.centred_per_gene:
+            raise UnitError(
+                f"the values look centred per gene (z-scores or log-ratios), not log2 "
+                f"expression: {stats.n_negative / stats.n_values:.0%} are negative and "
+                f"{stats.n_centred_genes} of {stats.n_varying_genes} genes have a mean within "
+                "half a standard deviation of 0",
+                source=source,
+                fix="declare unit='zscore' if the values are "
+                "centred per gene, or give uncentred expression (counts, TPM or log2 of them)",
             )
         call.unit = "log2tpm"
         call.evidence.append(
@@ -418,6 +467,12 @@ def _check_declared(stats: MatrixStats, unit: Unit, call: UnitCall, *, source: s
                 fix="declare the linear unit the data are in (counts, tpm, fpkm, normalized) "
                 "or leave unit unset to detect it",
             )
+        if stats.centred_per_gene:
+            call.warnings.append(
+                f"{unit} declared but {stats.n_centred_genes} of {stats.n_varying_genes} genes "
+                "have a mean within half a standard deviation of 0: centred per gene? "
+                "(declare zscore if so)"
+            )
         return
     if stats.n_negative:
         raise UnitError(
@@ -462,5 +517,17 @@ def _check_declared(stats: MatrixStats, unit: Unit, call: UnitCall, *, source: s
                 f"tpm declared but {int(high.sum())} samples sum above 1e6 (max "
                 f"{_g(float(stats.sample_sums.max()))}); TPM sums to 1e6 per sample"
             )
+        if stats.all_integer and stats.maximum > LOG_MAX:
+            median = float(np.median(stats.sample_sums))
+            if median > TPM_INTEGER_MAX_SUM:
+                raise UnitError(
+                    f"unit 'tpm' declared but every value is an integer and the samples sum "
+                    f"to {float(stats.sample_sums.min()):.3g}-"
+                    f"{float(stats.sample_sums.max()):.3g} (median {median:.3g}; TPM sums to "
+                    "1e6): these are read counts",
+                    source=source,
+                    fix="declare unit='counts', or leave the "
+                    "unit unset to detect it",
+                )
         if stats.all_integer:
             call.warnings.append("tpm declared but every value is an integer: counts?")

@@ -1,0 +1,150 @@
+"""read_expression on layouts users export by mistake or from common tools.
+
+Each file is built by hand here; the expectation is what the file holds (which axis carries
+the genes, which column is empty, which tool wrote it), not an earlier output of the reader.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from immunescape.io import read_expression
+
+GENES = [
+    "CD274", "PDCD1", "CTLA4", "GZMA", "PRF1", "CD8A", "CD8B", "IFNG", "CXCL9", "CXCL10",
+    "HLA-A", "B2M", "JAK1", "JAK2", "STAT1", "TAP1", "CD3E", "FOXP3", "LAG3", "HAVCR2",
+]  # fmt: skip
+SAMPLES = ["tumour_1", "tumour_2", "tumour_3", "tumour_4", "tumour_5"]
+RNG = np.random.default_rng(5)
+
+
+def _counts() -> pd.DataFrame:
+    """Genes x samples integer counts."""
+    data = RNG.poisson(300, size=(len(GENES), len(SAMPLES))).astype(float)
+    return pd.DataFrame(data, index=pd.Index(GENES, name="gene"), columns=SAMPLES)
+
+
+# -------------------------------------------------------------- wrong --genes-in given
+def test_genes_in_columns_given_for_genes_in_rows_is_refused(tmp_path, raises_input_error):
+    path = tmp_path / "rows.tsv"
+    _counts().to_csv(path, sep="\t")
+    raises_input_error(
+        lambda: read_expression(path, genes_in="columns"),
+        path,
+        "genes_in='columns'",
+        "20 of 20",
+        "genes_in='rows'",
+    )
+
+
+def test_genes_in_rows_given_for_genes_in_columns_is_refused(tmp_path, raises_input_error):
+    path = tmp_path / "cols.tsv"
+    _counts().T.rename_axis("sample").to_csv(path, sep="\t")
+    raises_input_error(
+        lambda: read_expression(path, genes_in="rows"), path, "genes_in='columns'"
+    )
+
+
+def test_right_genes_in_given_is_accepted(tmp_path):
+    path = tmp_path / "rows.tsv"
+    table = _counts()
+    table.to_csv(path, sep="\t")
+    expr, report = read_expression(path, genes_in="rows")
+    assert report.genes_in == "rows" and list(expr.genes) == GENES
+
+
+# ------------------------------------------------------------ export artefacts and tools
+def test_trailing_delimiter_on_every_line_is_dropped_with_a_warning(tmp_path):
+    table = _counts()
+    path = tmp_path / "trail.tsv"
+    text = table.to_csv(sep="\t")
+    path.write_text("".join(line + "\t\n" for line in text.splitlines()))
+    expr, report = read_expression(path)
+    assert list(expr.samples) == SAMPLES and list(expr.genes) == GENES
+    np.testing.assert_array_equal(expr.values.loc[SAMPLES, GENES].to_numpy(), table.T.to_numpy())
+    assert any("unnamed empty column" in w for w in report.warnings)
+
+
+def test_named_empty_sample_column_is_refused_by_name(tmp_path, raises_input_error):
+    table = _counts()
+    table["Pt99"] = np.nan
+    path = tmp_path / "na_col.tsv"
+    table.to_csv(path, sep="\t")
+    message = raises_input_error(lambda: read_expression(path), path, "'Pt99'", "remove")
+    assert "genes hold missing values" not in message
+
+
+def test_empty_sample_row_of_a_samples_x_genes_table_is_named(tmp_path, raises_input_error):
+    table = _counts().T.rename_axis("sample")
+    table.loc["Pt99"] = np.nan
+    path = tmp_path / "na_row.tsv"
+    table.to_csv(path, sep="\t")
+    raises_input_error(lambda: read_expression(path), path, "'Pt99'", "row")
+
+
+def test_featurecounts_output_with_its_comment_line(tmp_path):
+    # featureCounts writes '# Program:...' then Geneid Chr Start End Strand Length <bams>
+    table = _counts()
+    bams = [f"/data/bam/{s}.bam" for s in SAMPLES]
+    lines = [
+        '# Program:featureCounts v2.0.1; Command:"featureCounts" "-a" "genes.gtf" "-o" "x"',
+        "\t".join(["Geneid", "Chr", "Start", "End", "Strand", "Length", *bams]),
+    ]
+    for gene, row in table.iterrows():
+        cells = [str(int(v)) for v in row]
+        lines.append("\t".join([gene, "chr1;chr1", "10;50", "40;90", "+;+", "71", *cells]))
+    path = tmp_path / "counts.txt"
+    path.write_text("\n".join(lines) + "\n")
+    expr, report = read_expression(path)
+    assert list(expr.samples) == bams and expr.unit == "counts"
+    np.testing.assert_array_equal(expr.values.loc[bams, GENES].to_numpy(), table.T.to_numpy())
+    assert "Length" in report.annotation_columns
+    assert any("comment line" in w for w in report.warnings)
+
+
+def test_hash_header_line_is_kept_as_the_header(tmp_path):
+    path = tmp_path / "hash.tsv"
+    _counts().rename_axis("#gene").to_csv(path, sep="\t")
+    expr, _ = read_expression(path)
+    assert list(expr.samples) == SAMPLES
+
+
+def test_salmon_quant_genes_sf_is_one_sample_from_its_tpm_column(tmp_path):
+    tpm = np.linspace(1.0, 20.0, len(GENES))
+    tpm = tpm / tpm.sum() * 1e6
+    quant = pd.DataFrame(
+        {
+            "Name": GENES,
+            "Length": 2000,
+            "EffectiveLength": 1800.0,
+            "TPM": tpm,
+            "NumReads": np.round(tpm / 10) + 0.0,
+        }
+    )
+    folder = tmp_path / "Pt7"
+    folder.mkdir()
+    path = folder / "quant.genes.sf"
+    quant.to_csv(path, sep="\t", index=False)
+    expr, report = read_expression(path)
+    assert list(expr.samples) == ["Pt7"] and expr.unit == "tpm"
+    np.testing.assert_allclose(expr.values.loc["Pt7", GENES].to_numpy(), tpm, rtol=1e-6)
+    assert any("Salmon" in w for w in report.warnings)
+    named = tmp_path / "Pt8.genes.results"  # RSEM, sample in the file name
+    rsem = quant.rename(columns={"Name": "gene_id", "NumReads": "expected_count"})
+    rsem.rename(columns={"Length": "length", "EffectiveLength": "effective_length"}).assign(
+        FPKM=1.0
+    ).to_csv(named, sep="\t", index=False)
+    expr, _ = read_expression(named)
+    assert list(expr.samples) == ["Pt8"]
+
+
+def test_geo_series_matrix_is_refused_by_name(tmp_path, raises_input_error):
+    path = tmp_path / "GSE1_series_matrix.txt"
+    body = "\n".join(f'"{g}"\t1.5\t2.5' for g in GENES)
+    path.write_text(
+        '!Series_title\t"x"\n!Sample_title\t"a"\t"b"\n!series_matrix_table_begin\n'
+        f'"ID_REF"\t"a"\t"b"\n{body}\n!series_matrix_table_end\n'
+    )
+    raises_input_error(lambda: read_expression(path), path, "GEO series matrix",
+                       "series_matrix_table_begin")
