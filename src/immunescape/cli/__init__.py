@@ -108,9 +108,10 @@ def _guard_inputs(args: list[str]) -> None:
 
     Values of ``-o/--output`` are outputs, not inputs; ``--cohort`` specs are split on ':'.
     An output that is itself one of the inputs (e.g. ``train -o expression.tsv``) is refused
-    here, before any work is done; output directories are checked when written.
+    here, before any work is done, and so is an existing output directory that may not be
+    replaced (it is checked again when written).
     """
-    from immunescape._paths import protect_inputs
+    from immunescape._paths import check_output_dir, protect_inputs
 
     inputs: list[str] = []
     outputs: list[str] = []
@@ -145,6 +146,8 @@ def _guard_inputs(args: list[str]) -> None:
         if Path(out).resolve() in resolved:
             raise InputError("the output is also an input; writing it would replace it",
                              source=out, fix="choose another path for -o")
+        if args[:1] != ["train"] and Path(out).is_dir():  # refuse before the work, not after
+            check_output_dir(out)
 
 
 def main(argv: list[str] | None = None) -> int:
