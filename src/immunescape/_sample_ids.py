@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from immunescape.errors import InputError
 
-__all__ = ["check_input_samples", "example_pair"]
+__all__ = ["check_input_samples", "example_pair", "unmatched_samples_note"]
 
 
 def example_pair(ids: Iterable[str], others: Iterable[str]) -> tuple[str, str]:
@@ -88,3 +88,48 @@ def check_input_samples(
     shown = ", ".join(repr(s) for s in unmatched[:3])
     return (f"{option} {source}: {len(unmatched)} of {len(mine)} sample ids are not samples of "
             f"the {others_name} (e.g. {shown}); they are kept as samples with this input only")
+
+
+def unmatched_samples_note(
+    unmatched: Iterable[str], others: Iterable[str], *, total: int, what: str, missing: str,
+    consequence: str,
+) -> str | None:
+    """Describe samples dropped for want of a match, and whether another case would match them.
+
+    Parameters
+    ----------
+    unmatched
+        The ids that found no partner (e.g. expression samples without a clinical row).
+    others
+        The ids of the other side that found no partner (e.g. unmatched clinical ids).
+    total
+        How many ids ``unmatched`` was taken from.
+    what, missing, consequence
+        Words for the message: ``"expression"``, ``"clinical row"``, ``"left out"``.
+
+    Returns
+    -------
+    str or None
+        The warning (None when nothing is unmatched).
+
+    Examples
+    --------
+    >>> unmatched_samples_note(["Pt12", "Pt14"], ["pt12", "pt14"], total=4, what="expression",
+    ...                        missing="clinical row", consequence="are left out")
+    "2 of 4 expression samples have no clinical row and are left out (e.g. 'Pt12', 'Pt14'); \
+2 of them match a clinical id in another case (e.g. 'Pt12' vs 'pt12'): make the ids' case agree"
+    """
+    lost = list(dict.fromkeys(str(s) for s in unmatched))
+    if not lost:
+        return None
+    folded: dict[str, str] = {}
+    for s in others:
+        folded.setdefault(str(s).casefold(), str(s))
+    cased = [(s, folded[s.casefold()]) for s in lost if s.casefold() in folded]
+    note = (f"{len(lost)} of {total} {what} samples have no {missing} and {consequence} "
+            f"(e.g. {', '.join(repr(s) for s in lost[:3])})")
+    if cased:
+        note += (f"; {len(cased)} of them match a {missing.split()[0]} id in another case (e.g. "
+                 f"{cased[0][0]!r} vs "
+                 f"{cased[0][1]!r}): make the ids' case agree")
+    return note

@@ -379,12 +379,16 @@ def run_pipeline(
                 fix="use the same sample ids as the expression/MAF columns, or name the id "
                 "column with --sample-col",
             )
-        unmatched = sorted(set(all_samples) - matched)
-        if unmatched:
-            run["warnings"].append(
-                f"{len(unmatched)} molecular sample(s) have no clinical row (e.g. "
-                f"{', '.join(unmatched[:3])})")
         extra_clin = sorted(set(clin_table.index) - set(all_samples))
+        from immunescape._sample_ids import unmatched_samples_note
+
+        note = unmatched_samples_note(
+            sorted(set(all_samples) - matched), extra_clin, total=len(all_samples),
+            what="molecular", missing="clinical row",
+            consequence="get no response or survival data")
+        if note:  # the user must see it at once: these samples are silently out of analyses
+            run["warnings"].append(note)
+            out.notices.append(note)
         if extra_clin:
             run["warnings"].append(
                 f"{len(extra_clin)} clinical row(s) match no molecular sample and are ignored "

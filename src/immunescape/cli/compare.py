@@ -134,6 +134,8 @@ def compare_cmd(
         # with --counts alone the pipeline has just read the counts: use that matrix
         count_table = (None if counts is None else
                        _count_table(counts, pipe.expression if expr is None else None))
+        for msg in pipe.notices:
+            typer.echo(f"immunescape: warning: {msg}", err=True)
         clin = pipe.clinical
         if clin is None:  # pragma: no cover - run_pipeline always reads the clinical table
             raise InputError("no clinical table", source=str(clinical))

@@ -194,11 +194,19 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None) -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``."""
+    from immunescape.predict._cohorts import unmatched_note
     from immunescape.predict._external import load_cohorts
 
-    return load_cohorts(specs, capture_mb=capture_mb, seed=seed,
-                        on_missing=on_missing_value(on_missing),
-                        na_values=na_values(na_values_))
+    cohorts = load_cohorts(specs, capture_mb=capture_mb, seed=seed,
+                           on_missing=on_missing_value(on_missing),
+                           na_values=na_values(na_values_))
+    for c in cohorts:  # samples silently out of the evaluation: say so at once
+        m = c.meta
+        note = unmatched_note(m["expression_only"], m["clinical_only"],
+                              total=m["n_expression_samples"])
+        if note:
+            typer.echo(f"immunescape: warning: cohort {c.name}: {note}", err=True)
+    return cohorts
 
 
 def train_cmd(
