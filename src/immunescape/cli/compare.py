@@ -134,8 +134,6 @@ def compare_cmd(
         # with --counts alone the pipeline has just read the counts: use that matrix
         count_table = (None if counts is None else
                        _count_table(counts, pipe.expression if expr is None else None))
-        for msg in pipe.notices:
-            typer.echo(f"immunescape: warning: {msg}", err=True)
         clin = pipe.clinical
         if clin is None:  # pragma: no cover - run_pipeline always reads the clinical table
             raise InputError("no clinical table", source=str(clinical))
@@ -177,6 +175,8 @@ def compare_cmd(
         write_outputs(output, tables={f"{k}.tsv": v for k, v in res.tables.items()},
                       texts={"report.html": html},
                       writers=writers, run=run_doc)
+    for msg in pipe.notices:  # after success: an error stays the one line printed
+        typer.echo(f"immunescape: warning: {msg}", err=True)
     a = res.associations
     n_sig = 0 if a is None else int((a["q_value"] < 0.05).sum())
     typer.echo(f"compare: {0 if a is None else len(a)} features tested, {n_sig} with q < 0.05 "

@@ -194,19 +194,23 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None) -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``."""
-    from immunescape.predict._cohorts import unmatched_note
     from immunescape.predict._external import load_cohorts
 
-    cohorts = load_cohorts(specs, capture_mb=capture_mb, seed=seed,
-                           on_missing=on_missing_value(on_missing),
-                           na_values=na_values(na_values_))
-    for c in cohorts:  # samples silently out of the evaluation: say so at once
+    return load_cohorts(specs, capture_mb=capture_mb, seed=seed,
+                        on_missing=on_missing_value(on_missing),
+                        na_values=na_values(na_values_))
+
+
+def _echo_dropped(cohorts: list[Any]) -> None:
+    """Print, after success, the samples each cohort left out for want of a clinical row."""
+    from immunescape.predict._cohorts import unmatched_note
+
+    for c in cohorts:
         m = c.meta
         note = unmatched_note(m["expression_only"], m["clinical_only"],
                               total=m["n_expression_samples"])
         if note:
             typer.echo(f"immunescape: warning: cohort {c.name}: {note}", err=True)
-    return cohorts
 
 
 def train_cmd(
@@ -249,6 +253,7 @@ def train_cmd(
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
+    _echo_dropped(cohorts)
     typer.echo(f"trained on {len(y)} samples from {len(cohorts)} cohort(s) -> {output}")
 
 
@@ -305,4 +310,5 @@ def evaluate_cmd(
     write_outputs(output, tables={"evaluation.tsv": table, **tables},
                   run={"command": argv(), "design": design, **extra,
                        "cohorts": {c.name: c.meta for c in cohorts}})
+    _echo_dropped(cohorts)
     typer.echo(f"{design}: {len(table)} rows -> {output}/evaluation.tsv")
