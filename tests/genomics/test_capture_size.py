@@ -37,4 +37,5 @@ def test_the_command_line_exits_2_with_one_line(make_maf, tmp_path, capsys):
                  "-o", str(tmp_path / "out")])
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert code == 2 and len(err) == 1 and "not megabases" in err[0]
+    assert err[0].startswith("immunescape: error: --capture-mb: ")
     assert not (tmp_path / "out").exists()

@@ -77,6 +77,8 @@ def _cli_message(text: str, args: list[str] | None = None) -> str:
     >>> _cli_message("recist_col='nope': no such column; fix: pass recist_col as one of these",
     ...              ["compare", "--response-col", "x"])
     '--response-col nope: no such column; fix: give --response-col as one of these'
+    >>> _cli_message("capture_mb: capture size 0 is not positive")
+    '--capture-mb: capture size 0 is not positive'
     """
     if "--recist-col" not in (args or []) and any(
             a.split("=")[0] == "--response-col" for a in args or []):
@@ -92,6 +94,7 @@ def _cli_message(text: str, args: list[str] | None = None) -> str:
         return f"{flag} {value}".rstrip() if flag.startswith("--") and " " not in flag else flag
 
     names = "|".join(sorted(CLI_SPELLING, key=len, reverse=True))
+    text = re.sub(rf"^({names}): ", lambda m: f"{CLI_SPELLING[m.group(1)]}: ", text)
     text = re.sub(rf"\bpass ({names}) as\b", lambda m: f"give {CLI_SPELLING[m.group(1)]} as",
                   text)
     text = re.sub(rf"\b({names})=('[^']*'|\"[^\"]*\"|[\w.\-]+|\.\.\.)?", option, text)
