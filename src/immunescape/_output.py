@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from immunescape._paths import RUN_JSON, check_output_dir, protect_inputs
+from immunescape._paths import RUN_JSON, check_output_dir, list_files, protect_inputs
 from immunescape._version import __version__
 from immunescape.errors import InputError
 from immunescape.tables import write_tsv
@@ -55,9 +55,11 @@ def write_outputs(
     """Write tables (TSV), JSON documents and run.json into ``outdir`` atomically.
 
     Everything is written into a temporary sibling directory first and renamed into place
-    at the end, so a failed run never leaves a partial output directory. An existing output
-    directory is replaced only if it holds a previous immunescape run (a run.json written by
-    immunescape) and none of the inputs (see :func:`check_output_dir`).
+    at the end, so a failed run never leaves a partial output directory. run.json lists the
+    files written (``files_written``). An existing output directory is replaced only if it
+    holds a previous immunescape run (a run.json written by immunescape), none of the inputs
+    and nothing but the files that run.json lists (see :func:`check_output_dir`): a file or
+    folder the user added is never deleted.
 
     Parameters
     ----------
@@ -75,7 +77,7 @@ def write_outputs(
         Contents of run.json; the software version is added.
     resources
         Versions and checksums of the shipped resources used (the command-line interface
-        passes :func:`immunescape._provenance.resource_versions`), written last in run.json.
+        passes :func:`immunescape._provenance.resource_versions`), written after ``run``.
 
     Returns
     -------
@@ -112,10 +114,13 @@ def write_outputs(
             "python": sys.version.split()[0],
             **dict(run),
             **({"resources": dict(resources)} if resources is not None else {}),
+            # what a later run may replace: nothing else in this directory is ever deleted
+            "files_written": [f for f in list_files(tmp) if f != RUN_JSON],
         }
         (tmp / RUN_JSON).write_text(
             json.dumps(to_jsonable(run_doc), indent=2) + "\n", encoding="utf-8"
         )
+        check_output_dir(out)  # again: nothing of the user's may have arrived meanwhile
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
             os.rename(out, old / out.name)

@@ -7,8 +7,10 @@ CLI (``immunescape run``) writes the tables and ``report.html``; rendering never
 
 Sample identity across inputs: expression columns, the MAF's ``Tumor_Sample_Barcode``, the
 copy-number/HLA sample columns and the clinical ``sample_id`` must use the same ids. A
-clinical table that matches none of the molecular samples is an error; partial overlaps are
-warnings naming the unmatched ids. A sample absent from the MAF is taken as *not sequenced*
+clinical table that matches none of the molecular samples is an error, and so is a DNA input
+(MAF, copy number, segments, HLA, HLA LOH) that matches none of the expression samples (or,
+without expression, of the other DNA inputs); partial overlaps are warnings naming the
+unmatched ids. A sample absent from the MAF is taken as *not sequenced*
 unless ``dna_samples="all"`` says that every expression sample was sequenced (then samples
 without a MAF row have no mutation, TMB 0).
 """
@@ -56,6 +58,9 @@ class PipelineResult:
         The harmonised clinical table (sample_id, response, ...) or None.
     expression
         The expression matrix as read (for later steps such as differential expression).
+    notices
+        The warnings (also in ``run``) a user must see at once, e.g. sample ids of an input
+        that match no other input: the command line prints them.
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -63,10 +68,34 @@ class PipelineResult:
     run: dict[str, Any] = field(default_factory=dict)
     clinical: pd.DataFrame | None = None
     expression: Any = None
+    notices: list[str] = field(default_factory=list)
 
 
 def _snake(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def _check_dna_samples(
+    dna: list[tuple[str, str, set[str]]], expr_samples: list[str]
+) -> list[str]:
+    """Refuse a DNA input whose ids match none of the run's samples; warn on a partial match.
+
+    The run's samples are the expression samples, or without expression those of the other
+    DNA inputs (then a partial match is normal and not reported).
+    """
+    from immunescape._sample_ids import check_input_samples
+
+    notes = []
+    for option, source, ids in dna if expr_samples else dna[::-1]:  # the MAF is blamed last
+        if expr_samples:
+            others, name = set(expr_samples), "expression matrix"
+        else:
+            others = set().union(*(i for o, _, i in dna if o != option))
+            name = "other DNA inputs"
+        note = check_input_samples(ids, others, option=option, source=source, others_name=name)
+        if note and expr_samples:  # without expression, DNA inputs often cover subsets
+            notes.append(note)
+    return notes
 
 
 def run_pipeline(
@@ -294,6 +323,16 @@ def run_pipeline(
             if loh is not None:
                 have |= set(loh["sample_id"].astype(str))
             inputs["hla"] = have
+        own: list[tuple[str, Any, Any]] = [
+            ("--maf", mt, None if mt is None else mt.samples),
+            ("--cna", cn, None if cn is None else cn.samples),
+            ("--segments", seg, None if seg is None else seg.samples),
+            ("--hla", hla, None if geno is None else geno.samples),
+            ("--hla-loh", hla_loh, None if loh is None else loh["sample_id"])]
+        out.notices += _check_dna_samples(
+            [(o, getattr(x, "source", None) or str(x), {str(v) for v in ids})
+             for o, x, ids in own if ids is not None], expr_samples)
+        run["warnings"] += out.notices
     dna_samples_all = set().union(*(inputs.get(k, set()) for k in
                                     ("mutations", "cna", "segments", "hla")))
     if expr_samples and dna_samples_all:
@@ -340,12 +379,16 @@ def run_pipeline(
                 fix="use the same sample ids as the expression/MAF columns, or name the id "
                 "column with --sample-col",
             )
-        unmatched = sorted(set(all_samples) - matched)
-        if unmatched:
-            run["warnings"].append(
-                f"{len(unmatched)} molecular sample(s) have no clinical row (e.g. "
-                f"{', '.join(unmatched[:3])})")
         extra_clin = sorted(set(clin_table.index) - set(all_samples))
+        from immunescape._sample_ids import unmatched_samples_note
+
+        note = unmatched_samples_note(
+            sorted(set(all_samples) - matched), extra_clin, total=len(all_samples),
+            what="molecular", missing="clinical row",
+            consequence="get no response or survival data")
+        if note:  # the user must see it at once: these samples are silently out of analyses
+            run["warnings"].append(note)
+            out.notices.append(note)
         if extra_clin:
             run["warnings"].append(
                 f"{len(extra_clin)} clinical row(s) match no molecular sample and are ignored "

@@ -69,8 +69,21 @@ CLI_SPELLING = {
 }  # fmt: skip
 
 
-def _cli_message(text: str) -> str:
-    """Spell library parameters in an error message as their command-line options."""
+def _cli_message(text: str, args: list[str] | None = None) -> str:
+    """Spell library parameters in an error message as their command-line options.
+
+    ``compare`` and ``meta`` pass ``--response-col`` on as ``recist_col`` (with
+    ``--response-rule recist``): it is named as the option the user gave.
+
+    >>> _cli_message("recist_col='nope': no such column; fix: pass recist_col as one of these",
+    ...              ["compare", "--response-col", "x"])
+    '--response-col nope: no such column; fix: give --response-col as one of these'
+    >>> _cli_message("capture_mb: capture size 0 is not positive")
+    '--capture-mb: capture size 0 is not positive'
+    """
+    if "--recist-col" not in (args or []) and any(
+            a.split("=")[0] == "--response-col" for a in args or []):
+        text = re.sub(r"\brecist_col\b", "response_col", text)
     text = re.sub(r"response_map=\{'([^']*)': '([^']*)'\}", r"--response-map '\1=\2'", text)
     text = text.replace("with response_map (", "with --response-map (").replace(
         "response_col/recist_col", "--response-col/--recist-col")
@@ -82,6 +95,9 @@ def _cli_message(text: str) -> str:
         return f"{flag} {value}".rstrip() if flag.startswith("--") and " " not in flag else flag
 
     names = "|".join(sorted(CLI_SPELLING, key=len, reverse=True))
+    text = re.sub(rf"^({names}): ", lambda m: f"{CLI_SPELLING[m.group(1)]}: ", text)
+    text = re.sub(rf"\bpass ({names}) as\b", lambda m: f"give {CLI_SPELLING[m.group(1)]} as",
+                  text)
     text = re.sub(rf"\b({names})=('[^']*'|\"[^\"]*\"|[\w.\-]+|\.\.\.)?", option, text)
     snake = "|".join(sorted((n for n in CLI_SPELLING if "_" in n), key=len, reverse=True))
     return re.sub(rf"\b({snake})(?= (?:must|is|needs|should))",
@@ -109,9 +125,10 @@ def _guard_inputs(args: list[str]) -> None:
 
     Values of ``-o/--output`` are outputs, not inputs; ``--cohort`` specs are split on ':'.
     An output that is itself one of the inputs (e.g. ``train -o expression.tsv``) is refused
-    here, before any work is done; output directories are checked when written.
+    here, before any work is done, and so is an existing output directory that may not be
+    replaced (it is checked again when written).
     """
-    from immunescape._paths import protect_inputs
+    from immunescape._paths import check_output_dir, protect_inputs
 
     inputs: list[str] = []
     outputs: list[str] = []
@@ -146,6 +163,8 @@ def _guard_inputs(args: list[str]) -> None:
         if Path(out).resolve() in resolved:
             raise InputError("the output is also an input; writing it would replace it",
                              source=out, fix="choose another path for -o")
+        if args[:1] != ["train"] and Path(out).is_dir():  # refuse before the work, not after
+            check_output_dir(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"immunescape: error: {' '.join(str(exc).split())}", err=True)
         return 1
     except ImmunescapeError as exc:
-        typer.echo(f"immunescape: error: {_cli_message(' '.join(str(exc).split()))}", err=True)
+        typer.echo(f"immunescape: error: {_cli_message(' '.join(str(exc).split()), args)}",
+                   err=True)
         return 2
     except KeyboardInterrupt:
         return 130

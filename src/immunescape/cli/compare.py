@@ -175,6 +175,8 @@ def compare_cmd(
         write_outputs(output, tables={f"{k}.tsv": v for k, v in res.tables.items()},
                       texts={"report.html": html},
                       writers=writers, run=run_doc)
+    for msg in pipe.notices:  # after success: an error stays the one line printed
+        typer.echo(f"immunescape: warning: {msg}", err=True)
     a = res.associations
     n_sig = 0 if a is None else int((a["q_value"] < 0.05).sum())
     typer.echo(f"compare: {0 if a is None else len(a)} features tested, {n_sig} with q < 0.05 "

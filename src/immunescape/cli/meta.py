@@ -88,6 +88,8 @@ def meta_cmd(
     m = res.meta
     top = m[(m["subgroup_by"] == "all") & (m["method"] == "REML") & (m["measure"] == "log_or")]
     n_rep = int((top["replication"] == "replicates").sum())
+    n_pooled = int(top["estimate"].notna().sum())
+    need = "" if n_pooled else f" (pooling needs {min_cohorts} cohorts with an estimate)"
     typer.echo(f"meta: {res.settings['n_cohorts_pooled']} of {res.settings['n_cohorts']} "
-               f"cohorts pooled, {len(top)} features, {n_rep} replicate (log OR, q < 0.05) "
-               f"-> {output}")
+               f"cohorts usable, {n_pooled} of {len(top)} features pooled{need}, {n_rep} "
+               f"replicate (log OR, q < 0.05) -> {output}")

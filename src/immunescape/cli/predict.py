@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, NamedTuple, cast
 import typer
 
 from immunescape._vocab import Unit
-from immunescape.cli._common import argv, genomic_files, na_values
+from immunescape.cli._common import argv, genomic_files, na_values, response_map
 from immunescape.cli._options import (
     CaptureMbOption,
     CohortCaptureMbOption,
@@ -20,6 +20,9 @@ from immunescape.cli._options import (
     OnMissing,
     OnMissingOption,
     OutputDirOption,
+    ResponseColOption,
+    ResponseMapOption,
+    SdRuleOption,
     TmbAssay,
     TmbAssayOption,
     UnitOption,
@@ -192,13 +195,31 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
-             na_values_: str | None) -> list[Any]:
-    """Load the ``--cohort`` specifications of ``train`` and ``evaluate``."""
+             na_values_: str | None, response_col: str | None = None,
+             response_map_: str | None = None, sd_rule: str = "pfs6") -> list[Any]:
+    """Load the ``--cohort`` specifications of ``train`` and ``evaluate``.
+
+    The clinical options (``--response-col``, ``--response-map``, ``--sd-rule``) apply to
+    every cohort's clinical table, as in ``compare``.
+    """
     from immunescape.predict._external import load_cohorts
 
     return load_cohorts(specs, capture_mb=capture_mb, seed=seed,
                         on_missing=on_missing_value(on_missing),
-                        na_values=na_values(na_values_))
+                        na_values=na_values(na_values_), response_col=response_col,
+                        response_map=response_map(response_map_), sd_rule=sd_rule)
+
+
+def _echo_dropped(cohorts: list[Any]) -> None:
+    """Print, after success, the samples each cohort left out for want of a clinical row."""
+    from immunescape.predict._cohorts import unmatched_note
+
+    for c in cohorts:
+        m = c.meta
+        note = unmatched_note(m["expression_only"], m["clinical_only"],
+                              total=m["n_expression_samples"])
+        if note:
+            typer.echo(f"immunescape: warning: cohort {c.name}: {note}", err=True)
 
 
 def train_cmd(
@@ -218,6 +239,9 @@ def train_cmd(
     na_values_: NaValuesOption = None,
     capture_mb: CohortCaptureMbOption = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    response_col: ResponseColOption = None,
+    response_map_: ResponseMapOption = None,
+    sd_rule: SdRuleOption = "pfs6",
 ) -> None:
     """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
 
@@ -230,7 +254,8 @@ def train_cmd(
     if output.exists() and output.is_dir():
         raise InputError("is a directory", source=str(output), fix="give a .json file path")
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
-                       na_values_=na_values_)
+                       na_values_=na_values_, response_col=response_col,
+                       response_map_=response_map_, sd_rule=sd_rule)
     feats: Any = features if features in FEATURE_SETS else split_list(features)
     X, y, labels = stack_cohorts(cohorts)
     model = ResponseModel(features=feats, penalty=penalty, C=c, l1_ratio=l1_ratio)
@@ -241,6 +266,7 @@ def train_cmd(
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
+    _echo_dropped(cohorts)
     typer.echo(f"trained on {len(y)} samples from {len(cohorts)} cohort(s) -> {output}")
 
 
@@ -256,6 +282,9 @@ def evaluate_cmd(
     on_missing: OnMissingOption = "drop",
     na_values_: NaValuesOption = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    response_col: ResponseColOption = None,
+    response_map_: ResponseMapOption = None,
+    sd_rule: SdRuleOption = "pfs6",
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
 
@@ -272,7 +301,8 @@ def evaluate_cmd(
     from immunescape.predict._external import evaluation_table, external_validation
 
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
-                       na_values_=na_values_)
+                       na_values_=na_values_, response_col=response_col,
+                       response_map_=response_map_, sd_rule=sd_rule)
     extra: dict[str, Any] = {}
     tables: dict[str, Any] = {}
     if model is not None:
@@ -297,4 +327,5 @@ def evaluate_cmd(
     write_outputs(output, tables={"evaluation.tsv": table, **tables},
                   run={"command": argv(), "design": design, **extra,
                        "cohorts": {c.name: c.meta for c in cohorts}})
+    _echo_dropped(cohorts)
     typer.echo(f"{design}: {len(table)} rows -> {output}/evaluation.tsv")

@@ -151,6 +151,8 @@ def run_cmd(
         write_outputs(
             output, tables=result.tables, documents=result.documents, texts=texts, run=run_doc
         )
+    for msg in result.notices:
+        typer.echo(f"immunescape: warning: {msg}", err=True)
     mech = result.tables["mechanisms.tsv"]
     n_present = int((mech["status"] == "present").sum())
     typer.echo(

@@ -43,6 +43,11 @@ TMB_RULES: dict[str, frozenset[str]] = {
 }
 
 
+#: No assay sequences more than a human genome (GRCh38: about 3,100 Mb); a larger "capture
+#: size" is a size in bases (or kilobases) given as megabases.
+GENOME_MB_MAX = 3300.0
+
+
 def _capture(capture_mb: object, samples: list[str]) -> pd.Series:
     if capture_mb is None:
         raise InputError(
@@ -72,6 +77,16 @@ def _capture(capture_mb: object, samples: list[str]) -> pd.Series:
             f"capture size {example!r} is not a positive number of megabases",
             source="capture_mb",
             fix="give the assay's sequenced territory in Mb (> 0), e.g. 38.0",
+        )
+    huge = num > GENOME_MB_MAX
+    if huge.any():
+        example = float(num[huge].iloc[0])
+        shown = f"{example:,.0f}" if example >= 1e5 else f"{example:g}"
+        raise InputError(
+            f"capture size {shown} Mb is larger than a whole human genome (about "
+            f"3,100 Mb): it looks like bases, not megabases",
+            source="capture_mb",
+            fix=f"give megabases, e.g. {example / 1e6:g} for {example:,.0f} bases",
         )
     return num.astype(float)
 

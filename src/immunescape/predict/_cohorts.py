@@ -250,7 +250,11 @@ def load_cohort(
         "coverage_warnings": list(result.warnings),
         "warnings": list(clin.provenance.get("warnings", []))
         + list(report.warnings)
-        + coverage_notes,
+        + coverage_notes
+        + [n for n in [unmatched_note(
+            [s for s in in_expr if s not in clin_ids],
+            [str(s) for s in clin.samples if str(s) not in set(in_expr)],
+            total=len(in_expr))] if n],
         "features": [],
     }
     if maf is not None:
@@ -436,3 +440,19 @@ def stack_union(cohorts: Sequence[Cohort]) -> tuple[pd.DataFrame, np.ndarray, np
     y = np.concatenate([c.y.reindex(c.X.index).to_numpy(dtype=float) for c in cohorts])
     lab = np.concatenate([np.full(c.n, c.name, dtype=object) for c in cohorts])
     return X, y, lab
+
+
+def unmatched_note(expression_only: list[str], clinical_only: list[str], *,
+                   total: int) -> str | None:
+    """Return the warning for expression samples left out for want of a clinical row.
+
+    Examples
+    --------
+    >>> unmatched_note(["Pt2"], ["pt2"], total=2)  # doctest: +ELLIPSIS
+    "1 of 2 expression samples have no clinical row and are left out (e.g. 'Pt2'); 1 of them ..."
+    """
+    from immunescape._sample_ids import unmatched_samples_note
+
+    return unmatched_samples_note(expression_only, clinical_only, total=total,
+                                  what="expression", missing="clinical row",
+                                  consequence="are left out")
