@@ -1,4 +1,4 @@
-"""immunescape.stats.roc_auc (rank AUC) against scikit-learn's roc_auc_score (an independent implementation)."""
+"""immunescape.stats.roc_auc (rank AUC) against scikit-learn's roc_auc_score (independent)."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
+from immunescape._ranks import rank_columns, rank_rows, rank_rows_many, rank_tables
 from immunescape.errors import InputError
 from immunescape.expression import Expression
-from immunescape._ranks import rank_columns, rank_rows, rank_rows_many, rank_tables
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.methods.rank import ssgsea_es, ssgsea_scores
 from immunescape.signatures.schema import Signature
