@@ -148,3 +148,19 @@ def test_lower_case_matrix_keeps_the_rows_of_the_original(tmp_path):
     assert expr.values["KCNH8"].tolist() == [9, 9, 9]
     assert report.collapsed["CD274"]["kept"] == "cd274"
     assert report.collapsed["CD274"]["rule"] == "symbol match in another case"
+
+
+def test_a_failing_command_prints_its_error_line_only(tmp_path):
+    """The fallback-column warning is held until the command succeeds: when the command then
+    fails (an unknown signature, checked after the matrix was read), stderr is the one error
+    line."""
+    path = _fallback_file(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "immunescape.cli", "score", str(path), "-o",
+         str(tmp_path / "out"), "--only", "cyt,no_such_signature"],
+        capture_output=True, text=True, timeout=300, env=dict(os.environ), check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("immunescape: error: ")
+    assert "no_such_signature" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -167,6 +167,22 @@ def _guard_inputs(args: list[str]) -> None:
             check_output_dir(out)
 
 
+class _Pending(logging.Handler):
+    """Hold log records as ``immunescape: warning: ...`` lines until the command succeeded."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"immunescape: warning: {' '.join(record.getMessage().split())}")
+
+    def flush_to_stderr(self) -> None:
+        for line in dict.fromkeys(self.lines):  # the same warning once
+            typer.echo(line, err=True)
+        self.lines.clear()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to exit codes (2 input, 1 internal)."""
     if not logging.getLogger().handlers and not logger.handlers:
@@ -174,17 +190,22 @@ def main(argv: list[str] | None = None) -> int:
         handler.setFormatter(logging.Formatter("immunescape: %(levelname)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.ERROR)
-        shown = logging.StreamHandler(sys.stderr)  # warnings the user must see, e.g. gene
-        shown.setFormatter(logging.Formatter("immunescape: warning: %(message)s"))  # ids
-        console.addHandler(shown)  # taken from a fallback column (also in run.json)
-        console.setLevel(logging.WARNING)
-        console.propagate = False
+    # Warnings the user must see (records of the ``console`` logger, e.g. gene ids taken from
+    # a fallback column, samples left out) are held and printed after the command succeeds,
+    # so that a failing command prints its one error line and nothing else.
+    pending = _Pending()
+    console.addHandler(pending)
+    console.setLevel(logging.WARNING)
+    propagate, console.propagate = console.propagate, False
     try:
         args = list(sys.argv[1:] if argv is None else argv)
         _common._ARGS[:] = args
         _guard_inputs(args)
         app(args=args, prog_name="immunescape", standalone_mode=False)
+        pending.flush_to_stderr()
     except typer.Exit as exc:
+        if not exc.exit_code:
+            pending.flush_to_stderr()
         return int(exc.exit_code or 0)
     except typer.Abort:
         typer.echo("immunescape: aborted", err=True)
@@ -215,5 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return 1
+    finally:
+        console.removeHandler(pending)
+        console.propagate = propagate
     return 0
 

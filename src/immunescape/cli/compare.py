@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from immunescape._logging import console
 from immunescape._validate import check_choice
 from immunescape.cli._common import argv, genomic_files, progress, response_map, split_list
 from immunescape.cli._options import (
@@ -175,8 +176,8 @@ def compare_cmd(
         write_outputs(output, tables={f"{k}.tsv": v for k, v in res.tables.items()},
                       texts={"report.html": html},
                       writers=writers, run=run_doc)
-    for msg in pipe.notices:  # after success: an error stays the one line printed
-        typer.echo(f"immunescape: warning: {msg}", err=True)
+    for msg in pipe.notices:  # printed once the command has succeeded (cli.main)
+        console.warning(msg)
     a = res.associations
     n_sig = 0 if a is None else int((a["q_value"] < 0.05).sum())
     typer.echo(f"compare: {0 if a is None else len(a)} features tested, {n_sig} with q < 0.05 "

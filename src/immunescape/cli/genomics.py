@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from immunescape._logging import console
 from immunescape._vocab import TmbRule
 from immunescape.cli._common import argv, genomic_files
 from immunescape.cli._options import (
@@ -141,6 +142,6 @@ def _check_expression_ids(expr: Path, tables: dict) -> list[str]:
             fix="use the same sample ids in the expression columns and the genomic files",
         )
     notes = check_sample_overlap(sorted(genomic), [str(s) for s in e.samples])
-    for msg in notes:
-        typer.echo(f"immunescape: warning: {msg}", err=True)
+    for msg in notes:  # printed once the command has succeeded (cli.main)
+        console.warning(msg)
     return list(notes)

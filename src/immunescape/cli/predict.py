@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal, NamedTuple, cast
 
 import typer
 
-from immunescape._vocab import Unit
+from immunescape._logging import console
+from immunescape._vocab import SdRule, Unit
 from immunescape.cli._common import argv, genomic_files, na_values, response_map
 from immunescape.cli._options import (
     CaptureMbOption,
@@ -196,7 +197,7 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None, response_col: str | None = None,
-             response_map_: str | None = None, sd_rule: str = "pfs6") -> list[Any]:
+             response_map_: str | None = None, sd_rule: SdRule = "pfs6") -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``.
 
     The clinical options (``--response-col``, ``--response-map``, ``--sd-rule``) apply to
@@ -219,7 +220,7 @@ def _echo_dropped(cohorts: list[Any]) -> None:
         note = unmatched_note(m["expression_only"], m["clinical_only"],
                               total=m["n_expression_samples"])
         if note:
-            typer.echo(f"immunescape: warning: cohort {c.name}: {note}", err=True)
+            console.warning("cohort %s: %s", c.name, note)  # printed after success (cli.main)
 
 
 def train_cmd(

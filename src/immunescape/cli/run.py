@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from immunescape._logging import console
 from immunescape._vocab import DnaSamples
 from immunescape.cli._common import genomic_files, pipeline_outputs, progress, response_map
 from immunescape.cli._options import (
@@ -151,8 +152,8 @@ def run_cmd(
         write_outputs(
             output, tables=result.tables, documents=result.documents, texts=texts, run=run_doc
         )
-    for msg in result.notices:
-        typer.echo(f"immunescape: warning: {msg}", err=True)
+    for msg in result.notices:  # printed once the command has succeeded (cli.main)
+        console.warning(msg)
     mech = result.tables["mechanisms.tsv"]
     n_present = int((mech["status"] == "present").sum())
     typer.echo(
