@@ -346,14 +346,7 @@ def run_pipeline(
             run["warnings"].append(
                 f"{len(only_rna)} expression sample(s) have no DNA data (e.g. "
                 f"{', '.join(only_rna[:3])}); DNA evidence is not assessable for them")
-        if not (set(expr_samples) & dna_samples_all):
-            raise InputError(
-                "no DNA sample id matches an expression sample id (e.g. DNA "
-                f"{sorted(dna_samples_all)[0]!r} vs expression {expr_samples[0]!r})",
-                source=next(getattr(x, "source", str(x)) for x in (maf, cna, hla, segments)
-                            if x is not None),
-                fix="use the same sample ids in every input",
-            )
+        # (no overlap at all is refused per input above, by _check_dna_samples)
     all_samples = list(dict.fromkeys(expr_samples + sorted(dna_samples_all - set(expr_samples))))
 
     # ------------------------------------------------------------------ clinical
