@@ -40,9 +40,13 @@ def _quiet(fn, *a, **k):
 
 
 @pytest.fixture(scope="module")
-def reference():
-    ref = _quiet(simulate_cohort, N, seed=101, prevalence=dict.fromkeys(STATES, 0.0))
-    values = ref.expression.copy()
+def reference_cohort():
+    return _quiet(simulate_cohort, N, seed=101, prevalence=dict.fromkeys(STATES, 0.0))
+
+
+@pytest.fixture(scope="module")
+def reference(reference_cohort):
+    values = reference_cohort.expression.copy()
     values.index = ["REF" + s for s in values.index]
     return Expression(values, unit="tpm")
 
@@ -96,12 +100,12 @@ def test_rna_only_state_recall_and_precision(at_prevalence, state, request):
     assert calls.percentile_basis == "reference"
 
 
-def test_wnt_calls_beyond_the_planted_ones_are_wnt_high_against_the_reference(at_prevalence):
+def test_wnt_calls_beyond_the_planted_ones_are_wnt_high_against_the_reference(
+        at_prevalence, reference_cohort):
     """Every Wnt call on an unplanted tumour has a latent Wnt programme above the reference's
     99.5th percentile (the rule's threshold), i.e. it is the inactive mode's tail, not noise."""
     prevalence, cohort, calls = at_prevalence
-    ref = _quiet(simulate_cohort, N, seed=101, prevalence=dict.fromkeys(STATES, 0.0))
-    limit = ref.latent["wnt_bcatenin"].quantile(0.995)
+    limit = reference_cohort.latent["wnt_bcatenin"].quantile(0.995)
     t = calls.table
     status = t[t.mechanism_id == "wnt_beta_catenin"].set_index("sample_id")["status"].reindex(
         cohort.truth.index)
