@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the shipped reference distributions (``reference_v2.json``) from real cohorts.
+"""Build the shipped reference distributions (``reference_v3.json``) from real cohorts.
 
 Usage::
 
@@ -15,6 +15,14 @@ Nathanson 2017 (melanoma, anti-CTLA-4), Miao 2018 (clear-cell RCC, anti-PD-1), J
 (NSCLC, anti-PD-1), Snyder 2017 (urothelial, anti-PD-L1), Zhao 2019 (GBM, anti-PD-1), Padron
 2022 (PDAC, chemo-immunotherapy). Targeted panels (``*_panel*``) are skipped: TPM over a panel
 is not on the whole-transcriptome scale. Cite the original studies.
+
+Quality check: tumours failing the housekeeping check the package applies to every user's
+matrix (:func:`immunescape.mechanisms._reference.housekeeping_failures`: three or more of
+the eleven uniformly expressed housekeeping genes of Eisenberg & Levanon 2013 below 1 TPM)
+are left out and listed under ``excluded``. In the PredictioR files this is every Snyder 2017
+tumour (C1orf43, CHMP2A, VPS29 and others at about 0 TPM, B2M and HLA-A 3-4 log2 units below
+every other cohort: its gene quantification is not on the others' scale); it was part of
+version 2 and pulled the pan-cancer antigen-presentation genes down.
 
 What is computed
 ----------------
@@ -32,7 +40,7 @@ scale (``log2(TPM + 1)`` for gene levels, the registry's per-sample scores as
   ``(k + 0.5) / 100``, k = 0..99, of every per-sample registry score.
 
 The JSON is written with sorted keys and values rounded to 5 significant digits, and its
-sha256 next to it (``reference_v2.json.sha256``); the package verifies it when reading.
+sha256 next to it (``reference_v3.json.sha256``); the package verifies it when reading.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-VERSION = "2"
+VERSION = "3"
 MIN_GROUP = 30
 COHORTS = {  # file stem -> (reference group, study, therapy)
     "Riaz2017_melanoma_PD1": ("melanoma", "Riaz et al. 2017, Cell 171:934", "anti-PD-1"),
@@ -78,18 +86,31 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from immunescape.io import read_expression
     from immunescape.mechanisms._phenotype import PHENOTYPE_GENES
+    from immunescape.mechanisms._reference import housekeeping_failures
     from immunescape.signatures.registry import load_registry
     from immunescape.signatures.runner import score
 
     data = Path(args.data)
     registry = load_registry()
     per_sample = [s for s in registry if s.scope == "per_sample"]
-    genes_rows, score_rows, cohorts = [], [], []
+    genes_rows, score_rows, cohorts, excluded = [], [], [], []
     for stem, (group, study, therapy) in COHORTS.items():
         path = data / f"{stem}_expr_log2tpm.tsv.gz"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             expr, _ = read_expression(path)  # default: genes with missing values dropped
+        bad = housekeeping_failures(expr)
+        if bad:
+            first, low = next(iter(bad.items()))
+            excluded.append({"cohort": stem, "n": len(bad), "reason": "housekeeping check "
+                             f"failed (e.g. {first}: {', '.join(low)} below 1 TPM)"})
+            print(f"{stem}: {len(bad)} samples fail the housekeeping check", file=sys.stderr)
+            keep = [x for x in expr.samples if x not in bad]
+            if not keep:
+                continue
+            expr = expr.subset(keep)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             res = score(expr, signatures=per_sample)
         g = expr.has(PHENOTYPE_GENES)
         lv = pd.DataFrame(expr.columns(g, "log2tpm1"), index=expr.samples, columns=g)
@@ -113,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "version": VERSION, "file": f"reference_v{VERSION}.json",
         "built_by": "scripts/build_phenotype_reference.py",
-        "licence": LICENCE, "cohorts": cohorts, "min_group": MIN_GROUP,
+        "licence": LICENCE, "cohorts": cohorts, "excluded": excluded, "min_group": MIN_GROUP,
         "scale": {"genes": "log2(TPM + 1), TPM over the whole transcriptome",
                   "signatures": "immunescape.signatures.score output on whole-transcriptome "
                                 "TPM (per-sample scores only)"},

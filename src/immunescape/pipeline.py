@@ -409,6 +409,11 @@ def run_pipeline(
     else:
         reference_used.pop("scores", None)
     run["reference"] = reference_used
+    if "housekeeping check" in reference_used["basis"]:  # the user must see it at once
+        why = reference_used["basis"].removeprefix("analysed cohort only (")[:-1]
+        note = f"expression: {why}; RNA percentiles and phenotypes are within the cohort"
+        run["warnings"].append(note)
+        out.notices.append(note)
     events = g.get("genomic_events")
     if events is not None:
         events = events.assign(sample_id=events["sample_id"].astype(str))
@@ -452,20 +457,17 @@ def _reference_for_run(expression: Any, scores: pd.DataFrame | None, reference: 
         return {"basis": "none (no expression)"}
     if reference is not None:
         return {"basis": "user reference cohort", "file": str(reference)}
-    from immunescape.expression import CENTRED_UNITS
-    from immunescape.mechanisms._phenotype import WHOLE_TRANSCRIPTOME_GENES
     from immunescape.mechanisms._reference import (
         REFERENCE_FILE,
         reference_group,
         reference_score_table,
         shipped_reference,
+        shipped_reference_applies,
     )
 
-    if expression.unit in CENTRED_UNITS:
-        return {"basis": "analysed cohort only (centred data: z-scores are within-cohort)"}
-    if expression.shape[1] < WHOLE_TRANSCRIPTOME_GENES:
-        return {"basis": f"analysed cohort only ({expression.shape[1]} genes: a panel is not on "
-                "the shipped whole-transcriptome scale; give --reference for a fixed one)"}
+    applies, why = shipped_reference_applies(expression)
+    if not applies:
+        return {"basis": f"analysed cohort only ({why})"}
     doc = shipped_reference()
     group = reference_group(cancer_type)
     return {"basis": "shipped reference", "file": REFERENCE_FILE, "version": doc["version"],

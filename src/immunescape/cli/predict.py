@@ -105,6 +105,7 @@ def predict_cmd(
         run_info["warnings"] = [str(w.message) for w in caught]
     else:
         table = _model_predictions(model, scores, tmb, reference=read.reference, run_info=run_info)
+        _warn_off_scale(read.matrix, table, run_info)
     if inputs:
         run_info["inputs"] = inputs
     write_outputs(output, tables={"predictions.tsv": table.set_index("sample_id")},
@@ -145,8 +146,30 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Any,
             "(column features_used; fallback: "
             + ("the sub-model fitted without them" if not hasattr(m, "threshold_") else
                "cohort-mean imputation") + ")"]
-        typer.echo(f"warning: {run_info['warnings'][0]}", err=True)
+        console.warning(run_info["warnings"][0])  # printed after success (cli.main)
     return table
+
+
+def _warn_off_scale(matrix: Any, table: Any, run_info: dict[str, Any]) -> None:
+    """Warn about samples off the training cohorts' TPM scale.
+
+    Only samples standardised with the model's stored statistics are affected (a cohort of
+    >= 10 samples is z-scored on itself); off-scale means failing the housekeeping check.
+    """
+    if matrix is None or "standardisation" not in table:
+        return
+    from immunescape.mechanisms._reference import housekeeping_failures
+
+    fixed = set(table.loc[table["standardisation"].eq("reference"), "sample_id"].astype(str))
+    bad = [s for s in housekeeping_failures(matrix) if s in fixed]
+    if bad:
+        note = (f"{len(bad)} sample(s) standardised with the model's reference statistics fail "
+                f"the housekeeping check (e.g. {bad[0]}: housekeeping genes below 1 TPM): "
+                "their values are not on the training cohorts' TPM scale and their "
+                "probabilities are unreliable; predict them with their cohort (>= 10 "
+                "samples) or --reference from the same pipeline")
+        run_info.setdefault("warnings", []).append(note)
+        console.warning(note)  # printed after success (cli.main)
 
 
 class _Inputs(NamedTuple):

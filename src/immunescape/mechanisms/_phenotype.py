@@ -16,7 +16,9 @@ genes' z-scores *on a fixed scale* (:data:`FEATURES`): ``z = (log2(TPM + 1) - me
 with the mean and sd of the gene in
 
 1. the ``--reference`` cohort when one is given;
-2. else, for whole-transcriptome TPM (at least :data:`WHOLE_TRANSCRIPTOME_GENES` genes), the
+2. else, for whole-transcriptome TPM (at least :data:`WHOLE_TRANSCRIPTOME_GENES` genes whose
+   samples all pass the housekeeping check,
+   :func:`~immunescape.mechanisms._reference.shipped_reference_applies`), the
    shipped reference (:mod:`immunescape.mechanisms._reference`; the cancer type's own group
    when shipped, pan-cancer otherwise): a cohort of only inflamed tumours is called inflamed;
 3. for centred data (``unit="zscore"``) the values as given: they are z-scores within the
@@ -48,10 +50,12 @@ from immunescape._result import Result
 from immunescape.expression import CENTRED_UNITS, Expression
 from immunescape.mechanisms._reference import (
     MODEL_FILE,
+    WHOLE_TRANSCRIPTOME_GENES,
     load_shipped,
     reference_gene_stats,
     reference_group,
     shipped_reference,
+    shipped_reference_applies,
 )
 
 __all__ = [
@@ -67,8 +71,6 @@ __all__ = [
 ]
 
 PHENOTYPE_CLASSES = ("inflamed", "excluded", "desert")
-#: Fewest genes for a matrix to count as whole transcriptome (comparable with the reference).
-WHOLE_TRANSCRIPTOME_GENES = 10000
 #: Fewest samples for within-cohort centring of a panel.
 MIN_COHORT = 20
 
@@ -181,11 +183,17 @@ def phenotype_gene_z(
                               f"{MIN_COHORT} are needed")
         stats = pd.DataFrame({"mean": r.mean(), "sd": r.std(ddof=1)})
         scale = f"reference cohort ({reference.source}, n={len(r)})"
-    elif expression.shape[1] >= WHOLE_TRANSCRIPTOME_GENES:
+    elif (applies := shipped_reference_applies(expression))[0]:
         group = reference_group(cancer_type)
         stats = reference_gene_stats(group)
         n = shipped_reference()["groups"][group]["n"]
         scale = f"shipped reference ({group}, n={n}, {shipped_reference()['file']})"
+    elif expression.shape[1] >= WHOLE_TRANSCRIPTOME_GENES:  # fails the housekeeping check
+        why = applies[1]
+        if len(idx) < MIN_COHORT:
+            return None, "", f"{why} (>= {MIN_COHORT} samples)"
+        stats = pd.DataFrame({"mean": x.mean(), "sd": x.std(ddof=1)})
+        scale = f"analysed cohort ({why.split(', so ')[0]}; cohort-relative)"
     elif len(idx) >= MIN_COHORT:
         stats = pd.DataFrame({"mean": x.mean(), "sd": x.std(ddof=1)})
         scale = (f"analysed cohort (panel of {expression.shape[1]} genes: TPM over a panel is "

@@ -5,7 +5,7 @@ next to it. They are read through :func:`immunescape._resources.read_resource`, 
 the checksum on every read: an edited, truncated or missing file raises
 :class:`~immunescape.errors.ResourceError` (exit code 1, "reinstall") rather than being used.
 
-``reference_v2.json`` (built by ``scripts/build_phenotype_reference.py`` from the
+``reference_v3.json`` (built by ``scripts/build_phenotype_reference.py`` from the
 whole-transcriptome PredictioR cohorts in ``../shared/data/predictior_icb``; only summary
 statistics are stored, never patient values):
 
@@ -23,6 +23,13 @@ to ``log2(TPM + 1)`` by the expression reader exactly as a user's file is). A us
 is comparable when it holds TPM (or log2 TPM) over the whole transcriptome; TPM renormalised
 over a panel, counts per million of a panel or centred values are not, and the callers fall
 back to within-cohort comparisons for them (and say so).
+
+Whether the shipped reference applies to a matrix is decided in one place,
+:func:`shipped_reference_applies`: whole-transcriptome (at least
+:data:`WHOLE_TRANSCRIPTOME_GENES` genes), not centred, and every sample passing the
+housekeeping check (:func:`housekeeping_failures`): a sample in which uniformly expressed
+housekeeping genes read (almost) zero was quantified on another scale or with broken gene
+identifiers, and its percentiles against a fixed reference would be artefacts.
 
 ``phenotype_model_v1.json`` (built by ``scripts/build_phenotype_model.py`` from the IMvigor210
 development subset): multinomial logistic regression coefficients per feature set, with the
@@ -49,13 +56,30 @@ __all__ = [
     "reference_group",
     "reference_score_table",
     "N_QUANTILES",
+    "WHOLE_TRANSCRIPTOME_GENES",
+    "HOUSEKEEPING_GENES",
+    "housekeeping_failures",
+    "shipped_reference_applies",
 ]
 
 _PACKAGE = "immunescape.mechanisms"
-REFERENCE_FILE = "reference_v2.json"
+REFERENCE_FILE = "reference_v3.json"
 MODEL_FILE = "phenotype_model_v1.json"
 #: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
 N_QUANTILES = 100
+#: Fewest genes for a matrix to count as whole transcriptome (comparable with the reference).
+WHOLE_TRANSCRIPTOME_GENES = 10000
+#: The eleven most uniformly and strongly expressed human housekeeping genes across tissues
+#: (Eisenberg & Levanon 2013, Trends Genet 29:569-574, PMID 23810203). In every
+#: whole-transcriptome tumour of the reference cohorts each reads at least 3.6 TPM.
+HOUSEKEEPING_GENES: tuple[str, ...] = ("C1orf43", "CHMP2A", "EMC7", "GPI", "PSMB2", "PSMB4",
+                                       "RAB7A", "REEP5", "SNRPD3", "VCP", "VPS29")
+#: A sample fails the check when at least this many housekeeping genes read below
+#: ``HOUSEKEEPING_MIN_TPM`` ...
+HOUSEKEEPING_MAX_LOW = 3
+HOUSEKEEPING_MIN_TPM = 1.0
+#: ... and the check needs at least this many of them in the matrix.
+HOUSEKEEPING_MIN_PRESENT = 8
 
 #: Cancer-type words (lower case) -> reference group name.
 CANCER_TYPE_ALIASES: dict[str, str] = {
@@ -92,7 +116,7 @@ def load_shipped(name: str) -> dict[str, Any]:
     Examples
     --------
     >>> load_shipped(REFERENCE_FILE)["version"]
-    '2'
+    '3'
     """
     return _read_checked(name)
 
@@ -139,3 +163,75 @@ def reference_gene_stats(group: str) -> pd.DataFrame:
     """Per-gene ``mean`` and ``sd`` of log2(TPM + 1) in the shipped reference ``group``."""
     genes = shipped_reference()["genes"][group]
     return pd.DataFrame(genes, index=["mean", "sd"]).T
+
+
+def housekeeping_failures(expression: Any) -> dict[str, list[str]]:
+    """Return the samples whose uniformly expressed housekeeping genes read (almost) zero.
+
+    A tumour expresses every gene of :data:`HOUSEKEEPING_GENES` (at least 3.6 TPM in each of
+    the 256 whole-transcriptome reference tumours); a sample in which
+    :data:`HOUSEKEEPING_MAX_LOW` or more of them read below :data:`HOUSEKEEPING_MIN_TPM` TPM
+    was quantified with broken gene identifiers or on another scale (a PredictioR cohort
+    reads C1orf43, CHMP2A and VPS29 at about 0 TPM in all of its 22 tumours).
+
+    Parameters
+    ----------
+    expression
+        An :class:`~immunescape.expression.Expression`. Centred data and matrices holding
+        fewer than :data:`HOUSEKEEPING_MIN_PRESENT` of the genes are not checked (empty
+        result).
+
+    Returns
+    -------
+    dict
+        Failing sample -> the housekeeping genes it reads below the threshold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from immunescape.expression import Expression
+    >>> tpm = pd.DataFrame(50.0, index=["ok", "bad"], columns=list(HOUSEKEEPING_GENES))
+    >>> tpm.loc["bad", ["C1orf43", "CHMP2A", "VPS29"]] = 0.2
+    >>> housekeeping_failures(Expression(tpm, unit="tpm"))
+    {'bad': ['C1orf43', 'CHMP2A', 'VPS29']}
+    """
+    from immunescape.expression import CENTRED_UNITS
+
+    if expression.unit in CENTRED_UNITS:
+        return {}
+    genes = expression.has(HOUSEKEEPING_GENES)
+    if len(genes) < HOUSEKEEPING_MIN_PRESENT:
+        return {}
+    level = expression.columns(genes, "log2tpm1")
+    low = level < np.log2(HOUSEKEEPING_MIN_TPM + 1.0)
+    out = {}
+    for i in np.flatnonzero(low.sum(axis=1) >= HOUSEKEEPING_MAX_LOW):
+        out[str(expression.samples[i])] = [g for g, x in zip(genes, low[i], strict=True) if x]
+    return out
+
+
+def shipped_reference_applies(expression: Any) -> tuple[bool, str]:
+    """Whether ``expression`` can be read against the shipped reference, and why not.
+
+    Returns
+    -------
+    (applies, reason)
+        ``reason`` (empty when it applies) says why the analysed cohort is used instead.
+    """
+    from immunescape.expression import CENTRED_UNITS
+
+    if expression.unit in CENTRED_UNITS:
+        return False, "centred data: z-scores are within-cohort"
+    n_genes = expression.shape[1]
+    if n_genes < WHOLE_TRANSCRIPTOME_GENES:
+        return False, (f"{n_genes} genes: a panel is not on the shipped whole-transcriptome "
+                       "scale; give --reference for a fixed one")
+    bad = housekeeping_failures(expression)
+    if bad:
+        first = next(iter(bad))
+        return False, (f"{len(bad)} of {expression.shape[0]} samples fail the housekeeping "
+                       f"check (e.g. {first}: {', '.join(bad[first])} below "
+                       f"{HOUSEKEEPING_MIN_TPM:g} TPM), so the values are not on the "
+                       "reference's TPM scale (gene identifiers or quantification); give "
+                       "--reference from the same pipeline for a fixed one")
+    return True, ""
