@@ -139,6 +139,23 @@ def test_salmon_quant_genes_sf_is_one_sample_from_its_tpm_column(tmp_path):
     assert list(expr.samples) == ["Pt8"]
 
 
+def test_quant_tpm_column_is_read_as_tpm_even_when_it_does_not_sum_to_a_million(tmp_path):
+    """Salmon's gene-level TPM of a subset of genes (or after dropping transcripts) sums to
+    less than 1e6: the column says TPM, so the values are kept, not rescaled as FPKM."""
+    tpm = np.linspace(1.0, 20.0, len(GENES)) * 7.0  # sums to far below 1e6
+    quant = pd.DataFrame({"Name": GENES, "Length": 2000, "EffectiveLength": 1800.0,
+                          "TPM": tpm, "NumReads": np.round(tpm) + 0.0})
+    path = tmp_path / "Pt9.quant.sf"
+    quant.to_csv(path, sep="\t", index=False)
+    expr, report = read_expression(path)
+    assert expr.unit == "tpm"
+    np.testing.assert_allclose(expr.values.loc["Pt9", GENES].to_numpy(), tpm, rtol=1e-6)
+    assert any("named by the file's column" in e for e in report.unit_evidence)
+    # a unit the user declares still wins over the column name
+    expr, _ = read_expression(path, unit="normalized")
+    assert expr.unit == "normalized"
+
+
 def test_geo_series_matrix_is_refused_by_name(tmp_path, raises_input_error):
     path = tmp_path / "GSE1_series_matrix.txt"
     body = "\n".join(f'"{g}"\t1.5\t2.5' for g in GENES)

@@ -11,7 +11,8 @@ leading lines and leading ``#`` comment lines, e.g. featureCounts', are skipped)
 h5ad are read. Unnamed, all-empty last columns (a delimiter ending every line) are dropped
 with a warning. A one-sample Salmon (``quant.sf``/``quant.genes.sf``), RSEM (``.results``) or
 kallisto (``abundance.tsv``) table is read as one sample, its ``TPM`` column, named after the
-file (after its folder when the file name is the tool's default). GEO series matrices
+file (after its folder when the file name is the tool's default), in unit ``tpm`` as the column
+says (not rescaled when a gene-level subset sums to less than 1e6) unless a unit is given. GEO series matrices
 (``!Series_`` lines) are refused: give the table between their begin and end markers. In
 text and parquet the **first column** (or a stored index) holds the identifiers of the rows
 and the header holds the identifiers of the columns; in h5ad ``obs_names`` identify the rows
@@ -76,7 +77,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -219,6 +220,7 @@ def read_expression(
             report.warnings.append(
                 "sample annotation columns ignored: " + ", ".join(grid.row_annot)
             )
+    unit_named = grid.unit_named
     del grid
     _check_samples(samples, sample_axis, source)
     gene_candidates, numbered = drop_row_numbers(gene_candidates, source)
@@ -275,7 +277,13 @@ def read_expression(
             "under 'ambiguous' with their candidate symbols)"
         )
 
+    named = unit is None and unit_named is not None
+    if named:  # the file names it (a Salmon/RSEM/kallisto TPM column): checked as declared
+        unit = cast(Unit, unit_named)
     call = check_unit(matrix_stats(X), unit, log_offset=log_offset, source=source)
+    if named:
+        call.evidence = [e.replace("declared", "named by the file's column")
+                         for e in call.evidence]
     _unit_to_report(call, report)
 
     keep = collapse(X, table, report)

@@ -57,6 +57,8 @@ class Grid:
     annotation_columns: list[str] = field(default_factory=list)
     delimiter: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The unit the file itself names (the ``TPM`` column of a Salmon/RSEM/kallisto table).
+    unit_named: str | None = None
 
 
 def _id_text(values: pd.Series) -> list[str | None]:
@@ -172,8 +174,11 @@ def _quant_sample_name(path: Path) -> str:
 
 def _quant_layout(
     df: pd.DataFrame, names: list[str], path: Path, warn: list[str]
-) -> tuple[pd.DataFrame, list[str]]:
-    """Keep the TPM column of a Salmon/RSEM/kallisto table, as one sample named after it."""
+) -> tuple[pd.DataFrame, list[str], str | None]:
+    """Keep the TPM column of a Salmon/RSEM/kallisto table, as one sample named after it.
+
+    Returns the table, its column names and the tool whose layout it is (None if none).
+    """
     normed = [norm_name(n) for n in names]
     for marks, tool in _QUANT_LAYOUTS:
         if marks <= set(normed[1:]):
@@ -181,16 +186,16 @@ def _quant_layout(
             sample = _quant_sample_name(path)
             warn.append(
                 f"{tool} layout: one sample, its TPM column read as sample {sample!r} (the "
-                "other columns are not samples)"
+                "other columns are not samples; unit tpm, as the column is named)"
             )
-            return df.iloc[:, [0, j]], [names[0], sample]
-    return df, names
+            return df.iloc[:, [0, j]], [names[0], sample], tool
+    return df, names, None
 
 
 def _load_text(path: Path, gz: bool, source: str) -> Grid:
     df, raw_names, delimiter, warn = read_numeric_text(path, gz=gz, source=source)
     df = _drop_trailing_empty(df, raw_names, warn)
-    df, raw_names = _quant_layout(df, raw_names, path, warn)
+    df, raw_names, tool = _quant_layout(df, raw_names, path, warn)
     if df.shape[1] < 2:
         raise InputError(
             f"only one column found with delimiter {delimiter_name(delimiter)}",
@@ -200,6 +205,7 @@ def _load_text(path: Path, gz: bool, source: str) -> Grid:
     grid = _split_columns(df, raw_names, source)
     grid.delimiter = delimiter
     grid.warnings.extend(warn)
+    grid.unit_named = "tpm" if tool else None
     return grid
 
 
