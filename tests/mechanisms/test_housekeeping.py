@@ -165,3 +165,58 @@ def test_predict_warns_when_a_small_cohort_fails_the_check(tmp_path, capsys):
     assert any("housekeeping" in w for w in doc["warnings"])
     code, err, doc = run("good", None)
     assert code == 0 and "housekeeping" not in err
+
+
+# ----------------------------------------------------------------------------- units
+def test_read_counts_are_not_read_against_the_tpm_reference():
+    tpm = _tpm_matrix(3).values
+    counts = Expression((tpm * 30).round(), unit="counts")
+    applies, why = shipped_reference_applies(counts)
+    assert not applies and why.startswith("unit counts: read counts scale to counts per million")
+    t = immune_phenotypes(Expression(counts.values.iloc[:1], unit="counts")).table
+    assert t["immune_phenotype"].isna().all() and "unit counts" in t["not_assessable"].iloc[0]
+    assert shipped_reference_applies(Expression(tpm, unit="tpm"))[0]
+    assert shipped_reference_applies(Expression(np.log2(tpm + 1), unit="log2tpm"))[0]
+    assert not shipped_reference_applies(Expression(tpm, unit="normalized"))[0]
+
+
+@pytest.mark.realdata
+def test_counts_of_real_tumours_read_high_on_long_genes_against_the_tpm_reference(shared_data):
+    """Riaz 2017: the IMPRES authors' read counts and PredictioR's TPM of the same 46
+    pre-treatment tumours. As counts per million against the TPM reference, the stromal
+    features read high (long genes); within the cohort, the calls agree better with the
+    TPM-based calls than the counts read against the reference do."""
+    from immunescape.io import read_expression
+    from immunescape.mechanisms._phenotype import phenotype_features
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counts, _ = read_expression(shared_data / "impres_auslander2018_matlab_cohorts"
+                                    / "Riaz2017_IMPRES_TIMCHAN_counts_expr.tsv.gz")
+        tpm, _ = read_expression(
+            shared_data / PREDICTIOR / "Riaz2017_melanoma_PD1_expr_log2tpm.tsv.gz")
+    pre = {s: s.removesuffix("_Pre") for s in counts.samples if s.endswith("_Pre")}
+    pre = {s: p for s, p in pre.items() if p in set(tpm.samples)}
+    assert len(pre) == 46 and counts.unit == "counts" and tpm.unit == "log2tpm"
+    c = Expression(counts.values.loc[list(pre)].rename(index=pre), unit="counts")
+    t = tpm.subset(list(c.samples))
+
+    def ref_z(e: Expression) -> pd.DataFrame:  # the shipped reference, by hand
+        st = reference_gene_stats("pan_cancer")
+        g = [x for x in st.index if x in set(e.genes)]
+        lv = pd.DataFrame(e.columns(g, "log2tpm1"), index=e.samples, columns=g)
+        return (lv - st.loc[g, "mean"]) / st.loc[g, "sd"]
+
+    shift = (phenotype_features(ref_z(c))[0] - phenotype_features(ref_z(t))[0]).mean()
+    assert shift["f_tbrs"] > 0.5 and shift["fibroblasts"] > 0.4  # long stromal genes
+    truth = immune_phenotypes(t).table.set_index("sample_id")["immune_phenotype"]
+    ours = immune_phenotypes(c).table.set_index("sample_id")
+    assert ours["scale"].str.startswith("analysed cohort (unit counts").all()
+    # the same counts per million declared as TPM: read against the shipped reference
+    cpm = Expression(pd.DataFrame(c.columns(None, "tpm"), index=c.samples, columns=c.genes),
+                     unit="tpm")
+    forced = immune_phenotypes(cpm).table.set_index("sample_id")
+    assert forced["scale"].str.startswith("shipped reference").all()
+    agree_within = (ours["immune_phenotype"] == truth).mean()
+    agree_forced = (forced["immune_phenotype"] == truth).mean()
+    assert agree_within > agree_forced, (agree_within, agree_forced)

@@ -16,16 +16,17 @@ genes' z-scores *on a fixed scale* (:data:`FEATURES`): ``z = (log2(TPM + 1) - me
 with the mean and sd of the gene in
 
 1. the ``--reference`` cohort when one is given;
-2. else, for whole-transcriptome TPM (at least :data:`WHOLE_TRANSCRIPTOME_GENES` genes whose
-   samples all pass the housekeeping check,
+2. else, for whole-transcriptome TPM (at least :data:`WHOLE_TRANSCRIPTOME_GENES` genes, a TPM
+   unit, every sample passing the housekeeping check,
    :func:`~immunescape.mechanisms._reference.shipped_reference_applies`), the
    shipped reference (:mod:`immunescape.mechanisms._reference`; the cancer type's own group
    when shipped, pan-cancer otherwise): a cohort of only inflamed tumours is called inflamed;
 3. for centred data (``unit="zscore"``) the values as given: they are z-scores within the
    cohort they were centred in, so the call is relative to that cohort (say so);
-4. for panels (fewer genes: TPM over a panel is not on the whole-transcriptome scale) the
-   analysed cohort itself when it has at least :data:`MIN_COHORT` samples (cohort-relative,
-   reported), else nothing: give ``--reference``.
+4. for panels (fewer genes: TPM over a panel is not on the whole-transcriptome scale), read
+   counts (counts per million keep the gene-length bias) and matrices failing the
+   housekeeping check, the analysed cohort itself when it has at least :data:`MIN_COHORT`
+   samples (cohort-relative, reported), else nothing: give ``--reference``.
 
 Model
 -----
@@ -188,12 +189,13 @@ def phenotype_gene_z(
         stats = reference_gene_stats(group)
         n = shipped_reference()["groups"][group]["n"]
         scale = f"shipped reference ({group}, n={n}, {shipped_reference()['file']})"
-    elif expression.shape[1] >= WHOLE_TRANSCRIPTOME_GENES:  # fails the housekeeping check
+    elif expression.shape[1] >= WHOLE_TRANSCRIPTOME_GENES:  # not TPM, or off its scale
         why = applies[1]
         if len(idx) < MIN_COHORT:
-            return None, "", f"{why} (>= {MIN_COHORT} samples)"
+            return None, "", (f"{why} (>= {MIN_COHORT} samples); or analyse >= {MIN_COHORT} "
+                              "samples together (cohort-relative)")
         stats = pd.DataFrame({"mean": x.mean(), "sd": x.std(ddof=1)})
-        scale = f"analysed cohort ({why.split(', so ')[0]}; cohort-relative)"
+        scale = f"analysed cohort ({why.split(', so ')[0].split('; give ')[0]}; cohort-relative)"
     elif len(idx) >= MIN_COHORT:
         stats = pd.DataFrame({"mean": x.mean(), "sd": x.std(ddof=1)})
         scale = (f"analysed cohort (panel of {expression.shape[1]} genes: TPM over a panel is "

@@ -26,7 +26,8 @@ back to within-cohort comparisons for them (and say so).
 
 Whether the shipped reference applies to a matrix is decided in one place,
 :func:`shipped_reference_applies`: whole-transcriptome (at least
-:data:`WHOLE_TRANSCRIPTOME_GENES` genes), not centred, and every sample passing the
+:data:`WHOLE_TRANSCRIPTOME_GENES` genes), in a TPM unit (:data:`TPM_UNITS`: counts per
+million keep the gene-length bias, so long genes would read high), and every sample passing the
 housekeeping check (:func:`housekeeping_failures`): a sample in which uniformly expressed
 housekeeping genes read (almost) zero was quantified on another scale or with broken gene
 identifiers, and its percentiles against a fixed reference would be artefacts.
@@ -57,6 +58,7 @@ __all__ = [
     "reference_score_table",
     "N_QUANTILES",
     "WHOLE_TRANSCRIPTOME_GENES",
+    "TPM_UNITS",
     "HOUSEKEEPING_GENES",
     "housekeeping_failures",
     "shipped_reference_applies",
@@ -74,6 +76,15 @@ WHOLE_TRANSCRIPTOME_GENES = 10000
 #: whole-transcriptome tumour of the reference cohorts each reads at least 3.6 TPM.
 HOUSEKEEPING_GENES: tuple[str, ...] = ("C1orf43", "CHMP2A", "EMC7", "GPI", "PSMB2", "PSMB4",
                                        "RAB7A", "REEP5", "SNRPD3", "VCP", "VPS29")
+#: Units on the reference's scale: TPM, FPKM (rescaled per sample to TPM) and log2 TPM.
+TPM_UNITS: tuple[str, ...] = ("tpm", "fpkm", "log2tpm")
+_NOT_TPM = {
+    # counts per million keep the gene-length bias TPM removes: in Riaz 2017 (46 tumours with
+    # read counts and TPM) long stromal genes read up to 2.5 reference SDs higher as CPM
+    "counts": "read counts scale to counts per million (gene lengths unknown)",
+    "log2counts": "read counts scale to counts per million (gene lengths unknown)",
+    "normalized": "normalised linear values (e.g. NanoString, microarray) have their own scale",
+}
 #: A sample fails the check when at least this many housekeeping genes read below
 #: ``HOUSEKEEPING_MIN_TPM`` ...
 HOUSEKEEPING_MAX_LOW = 3
@@ -222,6 +233,10 @@ def shipped_reference_applies(expression: Any) -> tuple[bool, str]:
 
     if expression.unit in CENTRED_UNITS:
         return False, "centred data: z-scores are within-cohort"
+    if expression.unit not in TPM_UNITS:
+        return False, (f"unit {expression.unit}: {_NOT_TPM[expression.unit]}, not on the "
+                       "reference's TPM scale; give TPM (e.g. Salmon/RSEM) for a fixed "
+                       "reference, or --reference in the same unit")
     n_genes = expression.shape[1]
     if n_genes < WHOLE_TRANSCRIPTOME_GENES:
         return False, (f"{n_genes} genes: a panel is not on the shipped whole-transcriptome "
