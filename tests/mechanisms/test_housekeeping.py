@@ -220,3 +220,16 @@ def test_counts_of_real_tumours_read_high_on_long_genes_against_the_tpm_referenc
     agree_within = (ours["immune_phenotype"] == truth).mean()
     agree_forced = (forced["immune_phenotype"] == truth).mean()
     assert agree_within > agree_forced, (agree_within, agree_forced)
+
+
+def test_predict_warns_when_a_small_cohort_is_in_counts(tmp_path, capsys):
+    from immunescape.cli import main
+
+    f = tmp_path / "counts.tsv"
+    (_tpm_matrix(3).values * 30).round().T.to_csv(f, sep="\t", index_label="gene")
+    code = main(["predict", "--model", "builtin", "--expr", str(f), "--unit", "counts",
+                 "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "3 sample(s) standardised with the model's reference statistics (log2 TPM) are in " \
+           "unit counts" in err

@@ -154,13 +154,22 @@ def _warn_off_scale(matrix: Any, table: Any, run_info: dict[str, Any]) -> None:
     """Warn about samples off the training cohorts' TPM scale.
 
     Only samples standardised with the model's stored statistics are affected (a cohort of
-    >= 10 samples is z-scored on itself); off-scale means failing the housekeeping check.
+    >= 10 samples is z-scored on itself); off-scale means not in a TPM unit (counts per
+    million keep the gene-length bias) or failing the housekeeping check.
     """
     if matrix is None or "standardisation" not in table:
         return
-    from immunescape.mechanisms._reference import housekeeping_failures
+    from immunescape.mechanisms._reference import TPM_UNITS, housekeeping_failures
 
     fixed = set(table.loc[table["standardisation"].eq("reference"), "sample_id"].astype(str))
+    if fixed and matrix.unit not in TPM_UNITS:
+        note = (f"{len(fixed)} sample(s) standardised with the model's reference statistics "
+                f"(log2 TPM) are in unit {matrix.unit}: their probabilities are unreliable; "
+                "give TPM, predict them with their cohort (>= 10 samples) or give --reference "
+                "in the same unit")
+        run_info.setdefault("warnings", []).append(note)
+        console.warning(note)  # printed after success (cli.main)
+        return
     bad = [s for s in housekeeping_failures(matrix) if s in fixed]
     if bad:
         note = (f"{len(bad)} sample(s) standardised with the model's reference statistics fail "
