@@ -58,6 +58,9 @@ class PipelineResult:
         The harmonised clinical table (sample_id, response, ...) or None.
     expression
         The expression matrix as read (for later steps such as differential expression).
+    reference_scores
+        The ``--reference`` cohort's signature scores, computed together with the analysed
+        samples (None without a reference); ``predict`` standardises on them.
     notices
         The warnings (also in ``run``) a user must see at once, e.g. sample ids of an input
         that match no other input: the command line prints them.
@@ -68,6 +71,7 @@ class PipelineResult:
     run: dict[str, Any] = field(default_factory=dict)
     clinical: pd.DataFrame | None = None
     expression: Any = None
+    reference_scores: pd.DataFrame | None = None
     notices: list[str] = field(default_factory=list)
 
 
@@ -250,7 +254,7 @@ def run_pipeline(
                 joined = _join_reference(expression, ref_expr)
                 res = score(joined, signatures=registry, seed=seed, min_coverage=min_coverage)
                 scores = res.scores.iloc[: len(expr_samples)]
-                ref_scores = res.scores.iloc[len(expr_samples):]
+                ref_scores = out.reference_scores = res.scores.iloc[len(expr_samples):]
             else:
                 res = score(expression, signatures=registry, seed=seed,
                             min_coverage=min_coverage)

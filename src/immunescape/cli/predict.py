@@ -115,19 +115,16 @@ def predict_cmd(
 
 def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Any,
                        run_info: dict[str, Any]) -> Any:
-    """Predictions of the built-in model or a model file; notes go into ``run_info``."""
+    """Predictions of the built-in model or a model file; notes go into ``run_info``.
+
+    ``reference`` is the reference cohort's signature scores (or None).
+    """
     from immunescape.predict import load_builtin_model, load_model, predict_table
     from immunescape.predict._external import model_features
 
     m = load_builtin_model() if name == "builtin" else load_model(name)
     X = model_features(scores, tmb=None if tmb is None else tmb["tmb_per_mb"])
-    ref_X = None
-    if reference is not None:  # standardise on the reference cohort (e.g. one patient)
-        from immunescape.signatures.runner import score
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ref_X = score(reference).scores
+    ref_X = reference  # the reference cohort's scores: standardise on them (e.g. one patient)
     if X.shape[1] == 0:
         raise InputError("a trained or built-in model needs expression (--expr)",
                          fix="give --expr with the samples' expression matrix")
@@ -182,7 +179,11 @@ def _warn_off_scale(matrix: Any, table: Any, run_info: dict[str, Any]) -> None:
 
 
 class _Inputs(NamedTuple):
-    """What ``predict`` read: scores, TMB, notes for run.json, the matrix and the reference."""
+    """What ``predict`` read.
+
+    Scores, TMB, notes for run.json, the matrix and the reference cohort's scores (None
+    without ``--reference``).
+    """
 
     scores: Any
     tmb: Any
@@ -200,19 +201,18 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 
     scores = tmb = matrix = ref = None
     inputs: dict[str, Any] = {}
-    if expr is not None:
-        from immunescape.io import read_expression
-        from immunescape.signatures.runner import score
+    if expr is not None:  # the pipeline's reading and scoring steps (as `score` and `run`)
+        from immunescape.pipeline import run_pipeline
 
-        matrix, report = read_expression(expr, unit=unit,
-                                         on_missing=on_missing)
-        ref = read_expression(reference)[0] if reference is not None else None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            scores = score(matrix, reference=ref).scores
+        res = run_pipeline(expr=expr, unit=unit, on_missing=on_missing, reference=reference,
+                           until="score")
+        matrix, ref = res.expression, res.reference_scores
+        scores = res.tables["scores.tsv"]
         scores.index = scores.index.astype(str)
         inputs["expression"] = {"path": str(expr), "unit": matrix.unit,
-                                "samples": len(matrix.samples), "warnings": list(report.warnings)}
+                                "samples": len(matrix.samples),
+                                "warnings": list(res.documents["input_report.json"]
+                                                 .get("warnings", []))}
     if maf is not None:
         from immunescape.genomics import MutationTable, compute_tmb, read_maf
 
