@@ -148,3 +148,27 @@ def test_out_of_cohort_auc_on_melanoma_cohorts(cohorts):
         aucs.append(roc_auc_score(held.y, m.predict_frame(held.X, cohort=held.name)["score"]))
     # every held-out melanoma cohort is ranked better than chance, as in the model card
     assert min(aucs) > 0.5, aucs
+
+
+def test_one_patient_with_a_reference_gets_its_in_cohort_probability(tmp_path, capsys):
+    """`predict --reference REST` on one patient equals that patient's prediction inside the
+    whole cohort: the patient is scored and standardised together with the same samples."""
+    from immunescape.cli import main
+    from immunescape.datasets import simulate_cohort, write_cohort
+
+    d = write_cohort(simulate_cohort(30, seed=7), tmp_path / "c")
+    expr = pd.read_csv(d / "expression.tsv", sep="\t", index_col=0)
+    one, rest = tmp_path / "one.tsv", tmp_path / "rest.tsv"
+    expr.iloc[:, :1].to_csv(one, sep="\t")
+    expr.iloc[:, 1:].to_csv(rest, sep="\t")
+    assert main(["predict", "--model", "builtin", "--expr", str(d / "expression.tsv"),
+                 "-o", str(tmp_path / "whole")]) == 0
+    assert main(["predict", "--model", "builtin", "--expr", str(one), "--reference", str(rest),
+                 "-o", str(tmp_path / "alone")]) == 0
+    capsys.readouterr()
+    whole = pd.read_csv(tmp_path / "whole" / "predictions.tsv", sep="\t", index_col=0)
+    alone = pd.read_csv(tmp_path / "alone" / "predictions.tsv", sep="\t", index_col=0)
+    pid = expr.columns[0]
+    assert alone.loc[pid, "probability"] == pytest.approx(whole.loc[pid, "probability"],
+                                                          rel=1e-6)
+    assert alone.loc[pid, "features_used"] == whole.loc[pid, "features_used"]
