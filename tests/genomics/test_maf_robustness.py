@@ -183,3 +183,14 @@ def test_row_errors_name_the_file_line(tmp_path):
     with pytest.raises(InputError,
                        match=r"no sample id \(column 'Tumor_Sample_Barcode'; data row 2\)"):
         MutationTable.from_frame(f, resolve_genes=False)
+
+
+def test_rows_sharing_values_with_a_headerless_first_row_are_no_repeated_header(tmp_path):
+    # a VCF given as a MAF: '#' lines are skipped, so the first record becomes the header;
+    # later records share its chromosome, ID, FILTER and FORMAT but are no header
+    p = tmp_path / "calls.vcf"
+    rec = "1\t{}\t.\tA\tG\t50\tPASS\tDP=10\tGT\t0/1\n"
+    p.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+                 + "".join(rec.format(100 + i) for i in range(4)))
+    with pytest.raises(InputError, match="missing required column"):
+        read_maf(p)

@@ -170,11 +170,12 @@ def _refuse_repeated_header(
 ) -> None:
     """Refuse a data row that repeats the column names (files concatenated with headers).
 
-    A row is a header when its first cell is the first column's name and at least half of
-    the named columns hold their own name.
+    A row is a header when every named column holds its own name, and at least two of the
+    names hold a letter (a file without a header line, whose first record pandas takes as
+    the header, would otherwise mistake a duplicated record for one).
     """
     named = [c for c in df.columns if c and not c.startswith("Unnamed:")]
-    if len(named) < 2:
+    if len(named) < 2 or sum(any(ch.isalpha() for ch in c) for c in named) < 2:
         return
     first = df[df.columns[0]]
     if first.dtype != object:
@@ -182,8 +183,7 @@ def _refuse_repeated_header(
     hits = np.flatnonzero(first.astype(str).str.strip().eq(df.columns[0]).to_numpy(dtype=bool))
     for i in hits[:20]:
         row = df.iloc[i]
-        same = sum(str(row[c]).strip() == c for c in named)
-        if 2 * same < len(named):
+        if not all(str(row[c]).strip() == c for c in named):
             continue
         before = ""
         if i > 0 and str(df.iloc[i - 1, 0]).startswith("#"):
