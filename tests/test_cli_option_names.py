@@ -37,3 +37,23 @@ def test_a_missing_response_column_names_the_option_given(command, given, tmp_pa
     assert f"{given} nope: no such column" in err[0] and f"give {given} as" in err[0]
     other = {"--response-col": "--recist-col", "--recist-col": "--response-col"}[given]
     assert other not in err[0] and "recist_col" not in err[0] and "response_col " not in err[0]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--only", "cyt,foo"], "--only: unknown signature id 'foo' (known ids include "),
+    (["--only", "gep,ifng"], "did you mean gep18"),
+    (["--log-offset", "-1"], "--log-offset: must be a number >= 0"),
+    (["--log-offset", "1000"], "fix: drop --log-offset, or"),  # the data are linear
+    (["--log-offset", "1", "LOG"], "or leave --log-offset unset"),  # log2(x + 0.001) < 0
+])  # fmt: skip
+def test_score_options_are_named_as_typed(args, words, tmp_path, capsys):
+    expr, _ = _files(tmp_path)
+    if args[-1] == "LOG":
+        args = args[:-1]
+        m = pd.read_csv(expr, sep="\t", index_col=0)
+        np.log2(m / 100 + 0.001).to_csv(expr, sep="\t")
+    code = main(["score", str(expr), *args, "-o", str(tmp_path / "out")])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert code == 2 and len(err) == 1, err
+    assert words in err[0] and "log_offset" not in err[0] and " only:" not in err[0], err[0]
+    assert "signatures list" in err[0] or "--only" not in args

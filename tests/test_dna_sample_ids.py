@@ -78,6 +78,11 @@ def test_without_expression_an_input_disjoint_from_the_others_is_refused(tmp_pat
     (["Pt101_on", "Pt101_pre"], ["Pt1", "Pt101", "Pt10"], ("Pt101_on", "Pt101")),
     (["pt7"], ["Pt7", "Pt1"], ("pt7", "Pt7")),
     (["S1"], ["Pt1"], ("S1", "Pt1")),
+    # separators differ: the same letters and digits are the closest pair
+    (["TCGA.AB.2802", "TCGA.AB.2805"], ["TCGA-AB-2801", "TCGA-AB-2805"],
+     ("TCGA.AB.2805", "TCGA-AB-2805")),
+    # no id contains another: the most similar pair, not the first of each side
+    (["patient_07", "patient_09"], ["Alpha", "Pat-7"], ("patient_07", "Pat-7")),
 ])
 def test_the_example_pair_shows_look_alike_ids(ids, others, pair):
     assert example_pair(ids, others) == pair
@@ -89,3 +94,46 @@ def test_no_overlap_raises_and_full_overlap_is_silent():
                             others_name="expression matrix")
     assert check_input_samples(["a"], ["a", "b"], option="--cna", source="c.tsv",
                                others_name="expression matrix") is None
+
+
+def _genomics(tmp_path: Path, capsys, loh_ids: list[str], command: str = "genomics"):
+    expr, maf, loh = _inputs(tmp_path, loh_ids)
+    out = tmp_path / f"out_{command}"
+    code = main([command, "--expr", str(expr), "--maf", str(maf), "--capture-mb", "35",
+                 "--tmb-assay", "exome", "--hla-loh", str(loh), "-o", str(out)])
+    return code, capsys.readouterr().err, out
+
+
+def test_genomics_with_expression_refuses_a_dna_input_as_run_does(tmp_path, capsys):
+    # the MAF matches every expression sample, the LOH file none: run refuses it, and so
+    # must genomics --expr (it once checked the union of the DNA inputs and only warned)
+    ids = [f"{s}_pre" for s in SAMPLES]
+    code, err, out = _genomics(tmp_path, capsys, ids)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and not out.exists(), err
+    assert "--hla-loh" in lines[0] and "'Pt1_pre' vs 'Pt1'" in lines[0]
+    run_code, run_err, _ = _genomics(tmp_path, capsys, ids, command="run")
+    assert run_code == 2 and run_err == err  # the same line
+
+
+def test_genomics_with_expression_warns_about_a_partial_dna_input(tmp_path, capsys):
+    code, err, out = _genomics(tmp_path, capsys, ["Pt1", "Pt2", "Pt9"])
+    assert code == 0, err
+    warning = [ln for ln in err.splitlines() if "--hla-loh" in ln]
+    assert len(warning) == 1 and "1 of 3" in warning[0] and "'Pt9'" in warning[0]
+    import json
+
+    run = json.loads((out / "run.json").read_text())
+    assert any("--hla-loh" in w and "'Pt9'" in w for w in run["warnings"])
+    code, err, _ = _genomics(tmp_path, capsys, SAMPLES, command="genomics")
+    assert code == 0 and "warning" not in err, err
+
+
+def test_clinical_ids_matching_no_sample_are_shown_beside_their_look_alike(tmp_path, capsys):
+    expr, _, _ = _inputs(tmp_path, [])
+    clin = tmp_path / "clin.tsv"
+    clin.write_text("sample_id\tbest_response\n" + "".join(
+        f"{s}_x\t{r}\n" for s, r in zip(SAMPLES[::-1], ["CR", "PD"] * 3, strict=True)))
+    code = main(["run", "--expr", str(expr), "--clinical", str(clin), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "(e.g. clinical 'Pt1_x' vs 'Pt1')" in err, err

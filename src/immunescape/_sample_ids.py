@@ -5,6 +5,8 @@ Kept free of numpy and pandas: plain sets of strings in, one-line messages out.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable
 
 from immunescape.errors import InputError
@@ -12,26 +14,46 @@ from immunescape.errors import InputError
 __all__ = ["check_input_samples", "example_pair", "unmatched_samples_note"]
 
 
+def _letters_digits(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
 def example_pair(ids: Iterable[str], others: Iterable[str]) -> tuple[str, str]:
     """Two ids, one from each side, that look alike, to show why they do not match.
 
-    A pair where one id contains the other (any case) is preferred, e.g. ``Pt101_pre`` and
-    ``Pt101``; otherwise the first id of each side.
+    A pair where one id contains the other, compared on letters and digits in any case, is
+    preferred (``Pt101_pre`` and ``Pt101``; ``TCGA.AB.2802`` and ``TCGA-AB-2802``); then the
+    most similar pair (:class:`difflib.SequenceMatcher`); then the first id of each side.
 
     Examples
     --------
     >>> example_pair(["Pt101_on", "Pt101_pre"], ["Pt1", "Pt101"])
     ('Pt101_on', 'Pt101')
+    >>> example_pair(["TCGA.AB.2802", "TCGA.AB.2803"], ["TCGA-AB-2801", "TCGA-AB-2803"])
+    ('TCGA.AB.2803', 'TCGA-AB-2803')
+    >>> example_pair(["patient_07", "patient_09"], ["Pat-7", "S1"])
+    ('patient_07', 'Pat-7')
     >>> example_pair(["S9"], ["Pt1"])
     ('S9', 'Pt1')
     """
     a = sorted({str(s) for s in ids})
     b = sorted({str(s) for s in others})
+    keys_b = [(y, _letters_digits(y)) for y in b[:500]]
     for x in a[:500]:
-        alike = [y for y in b[:500] if y.lower() in x.lower() or x.lower() in y.lower()]
+        kx = _letters_digits(x)
+        alike = [y for y, ky in keys_b if kx and ky and (ky in kx or kx in ky)]
         if alike:
             return x, max(alike, key=len)
-    return a[0], b[0]
+    best, pair = 0.5, (a[0], b[0])  # a pair must share at least half of its letters
+    for x in a[:50]:
+        match = difflib.SequenceMatcher(b=_letters_digits(x), autojunk=False)
+        for y, ky in keys_b:
+            match.set_seq1(ky)  # the second sequence is the one SequenceMatcher indexes
+            if match.real_quick_ratio() > best and match.quick_ratio() > best:
+                ratio = match.ratio()
+                if ratio > best:
+                    best, pair = ratio, (x, y)
+    return pair
 
 
 def check_input_samples(

@@ -369,9 +369,12 @@ def run_pipeline(
         clin_table = data.join(extra)
         matched = set(clin_table.index) & set(all_samples)
         if not matched:
+            from immunescape._sample_ids import example_pair
+
+            x, y = example_pair(clin_table.index, all_samples)
             raise InputError(
                 f"none of the {len(clin_table)} clinical sample ids matches a molecular sample "
-                f"id (e.g. clinical {clin_table.index[0]!r} vs {all_samples[0]!r})",
+                f"id (e.g. clinical {x!r} vs {y!r})",
                 source=ct.source,
                 fix="use the same sample ids as the expression/MAF columns, or name the id "
                 "column with --sample-col",

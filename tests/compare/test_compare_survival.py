@@ -322,6 +322,34 @@ def test_separation_is_reported_not_fitted():
     assert np.isfinite(row["logrank_p"])
 
 
+def test_monotone_likelihood_is_not_a_fit():
+    # one sample alone holds the higher value and is censored before most events: every
+    # partial-likelihood term rises as beta -> -inf, so no finite HR exists (Heinze &
+    # Schemper 2001, Biometrics 57:114). Newton steps shrink as the likelihood flattens, which
+    # once passed for convergence with a standard error of ~3e7 and an upper HR bound that
+    # overflowed exp() (a RuntimeWarning, an error under pytest).
+    ids = [f"s{i}" for i in range(12)]
+    t = np.arange(1.0, 13.0)
+    e = np.ones(12)
+    e[1::3] = 0
+    x = np.zeros(12)
+    x[5], e[5] = 1.0, 0
+    row = survival(pd.DataFrame({"x": x}, index=ids), pd.DataFrame({"t": t, "e": e}, index=ids),
+                   time_col="t", event_col="e").iloc[0]
+    assert np.isnan(row[["hr", "hr_ci_low", "hr_ci_high", "p_value"]].astype(float)).all()
+    assert "did not converge" in row["note"]
+    # a strong but finite effect (higher x, earlier death, two pairs out of order) is still
+    # fitted, as statsmodels fits it
+    x2 = 12.0 - t
+    x2[[2, 3]], x2[[7, 8]] = x2[[3, 2]], x2[[8, 7]]
+    fit = survival(pd.DataFrame({"x": x2}, index=ids), pd.DataFrame({"t": t, "e": e}, index=ids),
+                   time_col="t", event_col="e", scale="unit").iloc[0]
+    b, se, _ = _phreg(t, e, x2[:, None])
+    assert b[0] > 1.5 and fit["hr"] == pytest.approx(np.exp(b[0]), rel=1e-6)
+    assert fit["hr_ci_high"] == pytest.approx(np.exp(b[0] + stats.norm.ppf(0.975) * se[0]),
+                                              rel=1e-6)
+
+
 def test_km_edge_cases_against_lifelines():
     # an event at time 0, ties, and everyone at risk dying at the last time
     t = np.array([0.0, 0, 2, 2, 2, 3, 5, 5, 7, 7])

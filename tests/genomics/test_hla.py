@@ -171,3 +171,75 @@ def test_typer_outputs_and_allele_lists(tmp_path):
                     "HLA-C\thla_c_05_01_01_02\thla_c_03_04_01_01\n")
     assert read_hla(poly, sample_id="T").data["allele"].tolist() == [
         "A*02:01", "A*24:02", "B*44:02", "B*15:01", "C*05:01", "C*03:04"]
+
+
+GENOTYPE = ["A*02:01", "A*24:02", "B*07:02", "B*44:02", "C*07:02", "C*05:01"]
+
+
+@pytest.mark.parametrize("cell", [
+    "A*02:01,A*24:02,B*07:02,B*44:02,C*07:02,C*05:01",
+    "HLA-A*02:01; HLA-A*24:02; HLA-B*07:02; HLA-B*44:02; HLA-C*07:02; HLA-C*05:01",
+    "A*02:01 A*24:02 B*07:02 B*44:02 C*07:02 C*05:01",
+    "A*02:01:01,A*24:02:01,B*07:02:01,B*44:02:01:01,C*07:02:01,C*05:01:01,",
+])  # fmt: skip
+def test_all_alleles_of_a_sample_in_one_cell(tmp_path, cell):
+    # a common export: patient<TAB>hla_class_i with the six alleles in one cell, read as the
+    # same genotype as the long table that lists them one per row
+    p = tmp_path / "hla.tsv"
+    p.write_text(f"patient\thla_class_i\nPt1\t{cell}\nPt2\tA*01:01,A*01:01,B*08:01,B*08:01\n")
+    g = read_hla(p)
+    assert g.data.loc[g.data["sample_id"] == "Pt1", "allele"].tolist() == GENOTYPE
+    long = HLAGenotypes.from_frame(pd.DataFrame({"sample_id": "Pt1", "allele": GENOTYPE}))
+    pd.testing.assert_frame_equal(hla_features(g).iloc[[0]],
+                                  hla_features(long), check_dtype=False)
+    row = hla_features(g).set_index("sample_id").loc["Pt2"]
+    assert bool(row["hla_a_homozygous"]) and pd.isna(row["hla_c_homozygous"])
+
+
+def test_one_cell_lists_per_locus_and_under_an_allele_column(tmp_path):
+    p = tmp_path / "loci.csv"
+    p.write_text("Sample,HLA-A,HLA-B,HLA-C\nPt1,\"A*02:01,A*24:02\",\"B*07:02,B*44:02\","
+                 "\"C*07:02,C*05:01\"\n")
+    assert read_hla(p).data["allele"].tolist() == GENOTYPE
+    p.write_text("Sample,HLA-A,HLA-B,HLA-C\nPt1,\"A*02:01,B*24:02\",\"B*07:02,B*44:02\",C*07:02\n")
+    with pytest.raises(InputError, match="column 'HLA-A' holds allele 'B\\*24:02' of another"):
+        read_hla(p)
+    q = tmp_path / "hla.tsv"  # the list under a column the long layout knows ('hla')
+    q.write_text("sample_id\thla\nPt1\t" + ",".join(GENOTYPE) + "\n")
+    assert read_hla(q).data["allele"].tolist() == GENOTYPE
+
+
+@pytest.mark.parametrize(("cell", "words"), [
+    ("A*02:01,A*24:XX,B*07:02,B*44:02", "'A*24:XX' (first: sample 'Pt1', column 'hla_class_i')"),
+    ("A*02:01,A*24:02,DRB1*04:01,B*07:02", "'DRB1*04:01'"),
+    ("A*02:01,A*24:02,A*03:01,B*07:02", "more than two HLA-A alleles"),
+    ("A*02:01/A*02:06,A*24:02,B*07:02", "'A*02:01/A*02:06'"),
+])  # fmt: skip
+def test_malformed_one_cell_lists_exit_2_with_one_line(tmp_path, capsys, cell, words):
+    from immunescape.cli import main
+
+    p = tmp_path / "hla.tsv"
+    p.write_text(f"patient\thla_class_i\nPt0\tA*01:01,A*03:01\nPt1\t{cell}\n")
+    code = main(["genomics", "--hla", str(p), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_allele_columns_not_found_or_ambiguous(tmp_path, capsys):
+    from immunescape.cli import main
+
+    p = tmp_path / "hla.tsv"
+    p.write_text("patient\tnotes\nPt1\tnot typed\n")
+    code = main(["genomics", "--hla", str(p), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "missing required column(s) for allele" in err
+    assert "columns=" not in err and "one row per sample with columns HLA-A_1" in err
+    p.write_text("patient\ttumour\tnormal\nPt1\tA*02:01,A*24:02\tA*02:01,A*24:02\n")
+    with pytest.raises(InputError, match="'tumour', 'normal' all hold HLA alleles"):
+        read_hla(p)
+    p.write_text("donor\tcenter\thla_class_i\nPt1\tX\tA*02:01,A*24:02\n")  # no sample name
+    with pytest.raises(InputError, match="which column holds the sample ids"):
+        read_hla(p)
+    p.write_text("donor\thla_class_i\nPt1\tA*02:01,A*24:02\n")  # the only other column
+    assert read_hla(p).samples == ["Pt1"]

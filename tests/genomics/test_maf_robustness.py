@@ -35,7 +35,8 @@ def test_minority_of_malformed_hgvsp_is_a_warning_with_rows(tmp_path):
     with pytest.warns(ImmunescapeWarning, match="data rows 6"):
         res = run_genomics(maf=mt, capture_mb=1.0)
     assert res.provenance["inputs"]["maf"]["malformed_hgvsp_rows"] == [6]
-    with pytest.raises(InputError, match="data rows 6"):
+    # read from a file, the refusal names the file line: '#version' line, header, 6th row
+    with pytest.raises(InputError, match=r"\(line 8\)"):
         read_maf(p, on_malformed_hgvs="raise")
 
 
@@ -121,3 +122,75 @@ def test_riaz_table_runs_with_a_warning(riaz_maf, tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert len(read_maf(riaz_maf)) == 28589
+
+
+def _maf_text(rows, comment="#version gdc-1.0.0"):
+    return (comment + "\n" if comment else "") + maf_frame(rows).to_csv(sep="\t", index=False)
+
+
+def test_concatenated_mafs_are_refused_at_the_repeated_header(tmp_path, capsys):
+    # two GDC MAFs joined with cat: line 1 '#version', 2 header, 3-7 rows, 8 '#version',
+    # 9 the header again
+    p = tmp_path / "both.maf"
+    p.write_text(_maf_text(ROWS) + _maf_text(ROWS[:2]))
+    code, err = _cli(capsys, "genomics", "--maf", p, "--capture-mb", "1", "-o", tmp_path / "o")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "line 9 repeats the header line after a '#' line (line 8)" in err
+    assert "concatenate the MAFs without their header lines" in err
+    assert not (tmp_path / "o").exists()
+    # without comment lines, CRLF line endings and gzip: the same line numbers
+    import gzip
+
+    q = tmp_path / "both.maf.gz"
+    q.write_bytes(gzip.compress((_maf_text(ROWS, None) + _maf_text(ROWS[:2], None))
+                                .replace("\n", "\r\n").encode()))
+    with pytest.raises(InputError, match=r"line 7 repeats the header line, as when"):
+        read_maf(q)
+    # the header repeated in other tables read the same way (segments)
+    s = tmp_path / "s.seg"
+    seg = "ID\tchrom\tloc.start\tloc.end\tseg.mean\nS1\t1\t10\t100\t0.1\n"
+    s.write_text(seg + seg)
+    with pytest.raises(InputError, match="line 3 repeats the header line"):
+        read_segments(s)
+
+
+def test_row_errors_name_the_file_line(tmp_path):
+    # '#version' line 1, header line 2, data rows from line 3; a blank line (skipped) after
+    # the second row shifts the later rows by one
+    lines = _maf_text(ROWS).splitlines()
+    p = tmp_path / "m.maf"
+    p.write_text("\n".join(lines[:4] + ["#version 2.4"] + lines[4:]) + "\n")
+    with pytest.raises(InputError, match=r"1 mutation row\(s\) have no sample id .*line 5\); "
+                       r"line 5 is a '#' comment line inside the data"):
+        read_maf(p)
+    f = maf_frame(ROWS)
+    f["Start_Position"] = f["Start_Position"].astype(object)
+    f.loc[3, "Start_Position"] = -4
+    rows = _maf_text([], None).splitlines()[:1] + f.to_csv(sep="\t", index=False).splitlines()[1:]
+    p.write_text("\n".join(rows[:3] + [""] + rows[3:]) + "\n")  # header, 2 rows, blank, ...
+    with pytest.raises(InputError, match=r"negative value \(-4, line 6\)"):
+        read_maf(p)
+    f = maf_frame(ROWS)
+    f.loc[4, "Variant_Classification"] = "Weird_Class"
+    write_maf(p, f)
+    with pytest.raises(InputError, match=r"'Weird_Class' \(1 rows\) \(first: line 7\)"):
+        read_maf(p)
+    # a DataFrame has no file lines: its data rows are named
+    from immunescape.genomics import MutationTable
+
+    f = maf_frame(ROWS)
+    f.loc[1, "Tumor_Sample_Barcode"] = ""
+    with pytest.raises(InputError,
+                       match=r"no sample id \(column 'Tumor_Sample_Barcode'; data row 2\)"):
+        MutationTable.from_frame(f, resolve_genes=False)
+
+
+def test_rows_sharing_values_with_a_headerless_first_row_are_no_repeated_header(tmp_path):
+    # a VCF given as a MAF: '#' lines are skipped, so the first record becomes the header;
+    # later records share its chromosome, ID, FILTER and FORMAT but are no header
+    p = tmp_path / "calls.vcf"
+    rec = "1\t{}\t.\tA\tG\t50\tPASS\tDP=10\tGT\t0/1\n"
+    p.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+                 + "".join(rec.format(100 + i) for i in range(4)))
+    with pytest.raises(InputError, match="missing required column"):
+        read_maf(p)

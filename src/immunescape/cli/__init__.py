@@ -65,7 +65,7 @@ CLI_SPELLING = {
     "tmb_assay": "--tmb-assay", "ci_method": "--ci-method", "response_map": "--response-map",
     "genome_build": "--genome-build", "log_offset": "--log-offset", "genes_in": "--genes-in",
     "sd_rule": "--sd-rule", "min_coverage": "--min-coverage", "reference": "--reference",
-    "unit": "--unit",
+    "unit": "--unit", "only": "--only",
 }  # fmt: skip
 
 
@@ -80,6 +80,8 @@ def _cli_message(text: str, args: list[str] | None = None) -> str:
     '--response-col nope: no such column; fix: give --response-col as one of these'
     >>> _cli_message("capture_mb: capture size 0 is not positive")
     '--capture-mb: capture size 0 is not positive'
+    >>> _cli_message("x.tsv: values below 0; fix: drop log_offset, or leave log_offset unset")
+    'x.tsv: values below 0; fix: drop --log-offset, or leave --log-offset unset'
     """
     if "--recist-col" not in (args or []) and any(
             a.split("=")[0] == "--response-col" for a in args or []):
@@ -100,6 +102,8 @@ def _cli_message(text: str, args: list[str] | None = None) -> str:
                   text)
     text = re.sub(rf"\b({names})=('[^']*'|\"[^\"]*\"|[\w.\-]+|\.\.\.)?", option, text)
     snake = "|".join(sorted((n for n in CLI_SPELLING if "_" in n), key=len, reverse=True))
+    text = re.sub(rf"\b(drop|leave) ({snake})\b",
+                  lambda m: f"{m.group(1)} {CLI_SPELLING[m.group(2)].split(' ')[0]}", text)
     return re.sub(rf"\b({snake})(?= (?:must|is|needs|should))",
                   lambda m: CLI_SPELLING[m.group(1)].split(" ")[0], text)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,7 +31,6 @@ from immunescape.cli._options import (
     VcfOption,
     pick,
 )
-from immunescape.errors import InputError
 
 
 def genomics_cmd(
@@ -62,7 +61,8 @@ def genomics_cmd(
     ] = "nonsynonymous",
     genome_build: GenomeBuildOption = None,
     expr: Annotated[
-        Path | None, typer.Option(help="Expression matrix, only to check sample ids.")
+        Path | None, typer.Option(help="Expression matrix, only to check sample ids: a DNA "
+                                  "input sharing none with it is refused, as by run.")
     ] = None,
     on_malformed_hgvs: OnMalformedHgvsOption = "warn",
     old_assay: OldAssayOption = None,
@@ -88,6 +88,11 @@ def genomics_cmd(
                           genome_build=genome_build)  # fmt: skip
         maf, cna, segments = g["maf"], g["cna"], g["segments"]
         capture_mb, genome_build = g["capture_mb"], g["genome_build"]
+    expr_notes: list[str] = []
+    if expr is not None:  # each DNA input must share samples with the expression, as in run
+        maf, cna, segments, hla, hla_loh, expr_notes = _check_expression_ids(
+            expr, maf=maf, cna=cna, segments=segments, hla=hla, hla_loh=hla_loh,
+            on_malformed_hgvs=on_malformed_hgvs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = run_genomics(
@@ -105,9 +110,7 @@ def genomics_cmd(
             purity=purity,
             ploidy=ploidy,
         )
-    notes = [str(w.message) for w in caught]
-    if expr is not None:
-        notes += _check_expression_ids(expr, res.tables)
+    notes = [str(w.message) for w in caught] + expr_notes
     tables = {}
     for name, t in res.tables.items():
         if name != "genomic_events" and "sample_id" in t.columns:
@@ -122,26 +125,48 @@ def genomics_cmd(
     typer.echo(f"{0 if ev is None else len(ev)} genomic events -> {output}")
 
 
-def _check_expression_ids(expr: Path, tables: dict) -> list[str]:
-    """Refuse genomic ids disjoint from the expression's; warn about partial overlaps."""
-    from immunescape.genomics import check_sample_overlap
+def _check_expression_ids(expr: Path, **inputs: Any) -> tuple[Any, ...]:
+    """Read the DNA inputs and check each one's sample ids against the expression's.
+
+    The check of ``immunescape run`` (:func:`immunescape.pipeline._check_dna_samples`): an
+    input none of whose ids is an expression sample is refused; partial overlaps are warned
+    about. Returns the inputs as read (maf, cna, segments, hla, hla_loh) and the warnings.
+    """
+    from immunescape.genomics import (
+        GeneCNA,
+        MutationTable,
+        Segments,
+        check_sample_overlap,
+        read_cna,
+        read_hla,
+        read_hla_loh,
+        read_maf,
+        read_segments,
+    )
     from immunescape.io import read_expression
+    from immunescape.pipeline import _check_dna_samples
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         e, _ = read_expression(expr)
-    genomic: set[str] = set()
-    for t in tables.values():
-        if "sample_id" in t.columns:
-            genomic |= set(t["sample_id"].astype(str))
-    if genomic and not genomic & {str(s) for s in e.samples}:
-        raise InputError(
-            f"no genomic sample id matches an expression sample id (e.g. "
-            f"{sorted(genomic)[0]!r} vs {str(e.samples[0])!r})",
-            source=str(expr),
-            fix="use the same sample ids in the expression columns and the genomic files",
-        )
-    notes = check_sample_overlap(sorted(genomic), [str(s) for s in e.samples])
+    expr_samples = [str(s) for s in e.samples]
+    maf, cna, segments = inputs["maf"], inputs["cna"], inputs["segments"]
+    if maf is not None and not isinstance(maf, MutationTable):
+        maf = read_maf(maf, on_malformed_hgvs=inputs["on_malformed_hgvs"])
+    if cna is not None and not isinstance(cna, GeneCNA):
+        cna = read_cna(cna)
+    if segments is not None and not isinstance(segments, Segments):
+        segments = read_segments(segments)
+    hla = read_hla(inputs["hla"]) if inputs["hla"] is not None else None
+    loh = read_hla_loh(inputs["hla_loh"]) if inputs["hla_loh"] is not None else None
+    given = [("--maf", maf, maf), ("--cna", cna, cna), ("--segments", segments, segments),
+             ("--hla", inputs["hla"], hla), ("--hla-loh", inputs["hla_loh"], loh)]
+    dna = [(option, str(getattr(arg, "source", arg)),
+            {str(s) for s in (read["sample_id"] if option == "--hla-loh" else read.samples)})
+           for option, arg, read in given if read is not None]  # fmt: skip
+    notes = _check_dna_samples(dna, expr_samples)
     for msg in notes:  # printed once the command has succeeded (cli.main)
         console.warning(msg)
-    return list(notes)
+    genomic = set().union(*(ids for _, _, ids in dna))
+    notes += check_sample_overlap(sorted(genomic), expr_samples)
+    return maf, cna, segments, hla, loh, notes

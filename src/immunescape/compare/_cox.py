@@ -96,6 +96,22 @@ class _Efron:
         return ll, score, info
 
 
+#: How many times its variance at zero a coefficient's variance may grow at the estimate
+#: before the likelihood is taken as monotone (the estimate as infinite): 1e6, a standard
+#: error 1000 times larger than at zero.
+MONOTONE_VARIANCE_RATIO = 1e6
+
+
+def _monotone(cov: np.ndarray, info0: np.ndarray) -> bool:
+    """Whether a coefficient's variance at the estimate dwarfs its variance at zero."""
+    try:
+        var0 = np.diag(np.linalg.inv(info0))
+    except np.linalg.LinAlgError:
+        return False
+    ok = np.isfinite(var0) & (var0 > 0)
+    return bool(np.any(np.diag(cov)[ok] > MONOTONE_VARIANCE_RATIO * var0[ok]))
+
+
 def cox_efron(
     time: np.ndarray,
     event: np.ndarray,
@@ -118,8 +134,18 @@ def cox_efron(
     Returns
     -------
     CoxFit
-        ``converged`` is False after ``max_iter`` iterations or when the information matrix
-        is singular (e.g. a covariate that separates events completely).
+        ``converged`` is False after ``max_iter`` iterations, when the information matrix
+        is singular, or when the likelihood is monotone (e.g. a covariate that separates
+        events completely): then a coefficient has no finite estimate, and Newton steps
+        that shrink only because the likelihood flattens out are no convergence.
+
+    Notes
+    -----
+    Monotone likelihood (Heinze & Schemper 2001, Biometrics 57:114) is recognised by the
+    information collapsing along the way: at a finite maximum the variance of a coefficient
+    stays of the order it has at zero, while towards an infinite one it grows without bound
+    (R ``survival`` warns "coefficient may be infinite" on such fits). A variance more than
+    :data:`MONOTONE_VARIANCE_RATIO` times that at zero marks the fit as not converged.
 
     Examples
     --------
@@ -140,6 +166,7 @@ def cox_efron(
     p = Xc.shape[1]
     beta = np.zeros(p)
     ll, score, info = ef.loglik(beta)
+    info0 = info
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007
@@ -169,6 +196,8 @@ def cox_efron(
         cov = np.full((p, p), np.nan)
         converged = False
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        converged = False
+    elif converged and _monotone(cov, info0):
         converged = False
     return CoxFit(beta, cov, ll, converged, it, ef.X, ef.e, ef.t)
 

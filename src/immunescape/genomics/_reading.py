@@ -16,7 +16,8 @@ from immunescape.errors import InputError
 from immunescape.io._files import read_text_file, sniff_delimiter
 
 __all__ = [
-    "read_table", "frame_with_rows", "pick_columns", "normalise_chrom", "check_chromosomes",
+    "read_table", "read_table_lines", "row_place", "frame_with_rows", "pick_columns",
+    "normalise_chrom", "check_chromosomes",
     "read_shipped_table", "with_sample_col", "PathLike",
 ]  # fmt: skip
 
@@ -30,6 +31,8 @@ def read_table(
 
     Leading comment lines (``#``, as in GDC MAF files) are skipped; old Mac (CR) and Windows
     (CRLF) line endings are accepted; the delimiter (tab, comma, semicolon, pipe) is sniffed.
+    A row repeating the header (files concatenated with their headers) is refused with its
+    line number.
 
     Parameters
     ----------
@@ -58,6 +61,29 @@ def read_table(
     >>> _ = f.write_bytes(b"#version 2.4\rHugo_Symbol\tTumor_Sample_Barcode\rB2M\tS1\r")
     >>> read_table(f, what="MAF")[0].to_dict("records")
     [{'Hugo_Symbol': 'B2M', 'Tumor_Sample_Barcode': 'S1'}]
+    """
+    df, warnings, _ = read_table_lines(path, what=what, numeric=numeric)
+    return df, warnings
+
+
+def read_table_lines(
+    path: PathLike, *, what: str, numeric: Iterable[str] = ()
+) -> tuple[pd.DataFrame, list[str], np.ndarray | None]:
+    r"""Read a table as :func:`read_table` does, with the file line number of every row.
+
+    Returns
+    -------
+    tuple
+        The table, decoding warnings and the 1-based line number in the file of each row
+        (None when a quoted cell spans lines, so that rows and lines cannot be matched).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.maf"
+    >>> _ = f.write_text("#version 2.4\nHugo_Symbol\tTumor_Sample_Barcode\nB2M\tS1\n\nTP53\tS2\n")
+    >>> read_table_lines(f, what="MAF")[2].tolist()
+    [3, 5]
     """
     p, text, warnings = read_text_file(path, what=what)
     # drop leading comment lines (GDC MAF '#version gdc-1.0.0'), keep everything after
@@ -108,7 +134,67 @@ def read_table(
             source=str(p),
             fix=f"give a {what} with at least one row",
         )
-    return df, warnings
+    lines = _row_lines(body, len(df), first=text.count("\n", 0, start) + 2)
+    _refuse_repeated_header(df, lines, source=str(p), what=what)
+    return df, warnings, lines
+
+
+def _row_lines(body: str, n_rows: int, *, first: int) -> np.ndarray | None:
+    """File line of each data row: the lines after the header, blank ones skipped (as pandas).
+
+    ``first`` is the line number of the first line after the header. None when the count of
+    non-blank lines is not the number of rows (a quoted cell spanning lines).
+    """
+    after = body[body.find("\n") + 1:] if "\n" in body else ""
+    if "\n\n" not in after.rstrip("\n") and after.rstrip("\n").count("\n") + 1 == n_rows:
+        return np.arange(first, first + n_rows)  # no blank line: the common case, no split
+    parts = after.split("\n")
+    kept = np.array([i for i, line in enumerate(parts) if line.strip()], dtype=int)
+    return kept + first if kept.size == n_rows else None
+
+
+def row_place(index: int, lines: np.ndarray | None) -> str:
+    """Name a row for a message: its file line when known, else its 1-based data row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row_place(0, np.array([3, 4])), row_place(1, None)
+    ('line 3', 'data row 2')
+    """
+    return f"line {int(lines[index])}" if lines is not None else f"data row {index + 1}"
+
+
+def _refuse_repeated_header(
+    df: pd.DataFrame, lines: np.ndarray | None, *, source: str, what: str
+) -> None:
+    """Refuse a data row that repeats the column names (files concatenated with headers).
+
+    A row is a header when every named column holds its own name, and at least two of the
+    names hold a letter (a file without a header line, whose first record pandas takes as
+    the header, would otherwise mistake a duplicated record for one).
+    """
+    named = [c for c in df.columns if c and not c.startswith("Unnamed:")]
+    if len(named) < 2 or sum(any(ch.isalpha() for ch in c) for c in named) < 2:
+        return
+    first = df[df.columns[0]]
+    if first.dtype != object:
+        return
+    hits = np.flatnonzero(first.astype(str).str.strip().eq(df.columns[0]).to_numpy(dtype=bool))
+    for i in hits[:20]:
+        row = df.iloc[i]
+        if not all(str(row[c]).strip() == c for c in named):
+            continue
+        before = ""
+        if i > 0 and str(df.iloc[i - 1, 0]).startswith("#"):
+            before = f" after a '#' line ({row_place(i - 1, lines)})"
+        raise InputError(
+            f"{row_place(i, lines)} repeats the header line{before}, as when several files "
+            f"are concatenated with their headers",
+            source=source,
+            fix=f"keep one header line: remove the repeated header (and '#') lines, or "
+            f"concatenate the {what}s without their header lines",
+        )
 
 
 def frame_with_rows(

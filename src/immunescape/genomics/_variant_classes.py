@@ -19,7 +19,7 @@ import pandas as pd
 from immunescape._resources import REINSTALL, read_resource
 from immunescape._yaml import YAMLError, safe_load
 from immunescape.errors import InputError, ResourceError
-from immunescape.genomics._reading import read_shipped_table
+from immunescape.genomics._reading import read_shipped_table, row_place
 
 __all__ = [
     "classify_variants", "so_terms", "MAF_CLASSES", "NONSYNONYMOUS", "TRUNCATING", "MISSENSE",
@@ -165,6 +165,7 @@ def classify_variants(
     alt: pd.Series | None = None,
     hgvsc: pd.Series | None = None,
     source: str = "<memory>",
+    lines: np.ndarray | None = None,
 ) -> pd.Series:
     """Map MAF classes or Sequence Ontology consequence terms to MAF classes.
 
@@ -185,6 +186,8 @@ def classify_variants(
         Coding HGVS, used only for frameshifts without alleles.
     source
         File name for messages.
+    lines
+        File line of each value, to name the first bad row (else its data row).
 
     Returns
     -------
@@ -206,8 +209,9 @@ def classify_variants(
     table = so_terms()
     if values.isna().any():
         n = int(values.isna().sum())
+        first = row_place(int(np.flatnonzero(values.isna().to_numpy(dtype=bool))[0]), lines)
         raise InputError(
-            f"{n} mutation row(s) have no variant class",
+            f"{n} mutation row(s) have no variant class (first: {first})",
             source=source,
             fix="fill the variant class column (MAF Variant_Classification or SO terms) "
             "or remove those rows",
@@ -220,8 +224,9 @@ def classify_variants(
         counts = text[text.isin(unknown)].value_counts()
         shown = ", ".join(f"{k!r} ({v} rows)" for k, v in counts.head(4).items())
         more = f" and {len(unknown) - 4} more" if len(unknown) > 4 else ""
+        first = row_place(int(np.flatnonzero(text.isin(unknown).to_numpy(dtype=bool))[0]), lines)
         raise InputError(
-            f"unknown variant class(es) {shown}{more}",
+            f"unknown variant class(es) {shown}{more} (first: {first})",
             source=source,
             fix="use MAF Variant_Classification values (e.g. Missense_Mutation) or Sequence "
             "Ontology terms (e.g. missense_variant); see docs/genomics.md for the list",

@@ -81,8 +81,11 @@ def read_hla(
     line ``--hla SAMPLE=FILE``).
 
     Accepted layouts: *wide*, one row per sample with a sample column and two columns per
-    locus named like ``HLA-A_1``/``HLA-A_2``, ``A1``/``A2`` or ``hla_a_1``; or *long*, one row
-    per allele with ``sample_id`` and ``allele``. Allele names as written by HLA typing tools
+    locus named like ``HLA-A_1``/``HLA-A_2``, ``A1``/``A2`` or ``hla_a_1``; *long*, one row
+    per allele with ``sample_id`` and ``allele``; or *one cell*, a sample column and one
+    column (any name) holding all alleles of a sample separated by commas, semicolons or
+    spaces (``Pt1<TAB>A*02:01,A*24:02,B*07:02,...``), or one such column per locus named
+    ``HLA-A``, ``HLA-B``, ``HLA-C``. Allele names as written by HLA typing tools
     are accepted (``HLA-A*02:01:01``, ``A*0201``, POLYSOLVER ``hla_a_02_01_01``). Give a
     homozygous locus as the same allele twice.
 

@@ -29,7 +29,8 @@ from immunescape.genomics._reading import (
     map_unique,
     normalise_chrom,
     pick_columns,
-    read_table,
+    read_table_lines,
+    row_place,
     with_sample_col,
 )
 from immunescape.genomics._sample_table import SampleTable
@@ -129,8 +130,13 @@ class MutationTable(SampleTable):
         source: str = "<memory>",
         resolve_genes: bool = True,
         on_malformed_hgvs: OnMalformedHgvs = "warn",
+        lines: np.ndarray | None = None,
     ) -> MutationTable:
-        """Build a table from a DataFrame (see :func:`read_maf` for the parameters)."""
+        """Build a table from a DataFrame (see :func:`read_maf` for the parameters).
+
+        ``lines`` gives the file line of each row (set by :func:`read_maf`): messages about
+        a row name its line rather than its data row.
+        """
         check_choice("on_malformed_hgvs", on_malformed_hgvs, OnMalformedHgvs)
         df = frame_with_rows(
             frame, what="mutation table", source=source, deep=False,
@@ -146,13 +152,19 @@ class MutationTable(SampleTable):
         out: dict[str, pd.Series] = {key: df[col] for key, col in found.items()}
         for key in ("sample_id", "gene"):
             out[key] = map_unique(out[key], lambda u: u.astype(str).str.strip())
-        bad = out["sample_id"].isna() | (out["sample_id"] == "")
+        bad = (out["sample_id"].isna() | (out["sample_id"] == "")).to_numpy(dtype=bool)
         if bad.any():
+            rows = np.flatnonzero(bad)
+            places = ", ".join(row_place(int(i), lines) for i in rows[:3])
+            comment = str(df.iloc[rows[0], 0]).startswith("#")
             raise InputError(
-                f"{int(bad.sum())} mutation row(s) have no sample id "
-                f"(column {found['sample_id']!r})",
+                f"{len(rows)} mutation row(s) have no sample id (column "
+                f"{found['sample_id']!r}; {places}{' ...' if len(rows) > 3 else ''})"
+                + (f"; {row_place(int(rows[0]), lines)} is a '#' comment line inside the data, "
+                   "as when files are concatenated" if comment else ""),
                 source=source,
-                fix="fill the sample id of every row or remove those rows",
+                fix="remove the '#' lines after the header" if comment else
+                "fill the sample id of every row or remove those rows",
             )
         for key in _INTS:
             if key in out:
@@ -160,25 +172,27 @@ class MutationTable(SampleTable):
                 num = col.numbers
                 frac = num.notna() & (num % 1 != 0)
                 if frac.any():
+                    first = row_place(int(np.flatnonzero(frac.to_numpy(dtype=bool))[0]), lines)
                     raise InputError(
                         f"column {found[key]!r} ({key}) has a value that is not a whole number "
-                        f"({num[frac].iloc[0]!r})",
+                        f"({float(num[frac].iloc[0])!r}, {first})",
                         source=source,
                         fix="give whole numbers, or map another column",
                     )
                 if col.bad.any():
+                    first = row_place(int(np.flatnonzero(col.bad.to_numpy(dtype=bool))[0]), lines)
                     raise InputError(
                         f"column {found[key]!r} ({key}) has non-numeric values such as "
-                        f"{col.shown()}",
+                        f"{col.shown()} (first: {first})",
                         source=source,
                         fix="give whole numbers (NA where unknown), or map another column",
                     )
                 neg = num < 0
                 if neg.any():
-                    row = int(np.flatnonzero(neg.to_numpy(dtype=bool))[0]) + 1
+                    row = int(np.flatnonzero(neg.to_numpy(dtype=bool))[0])
                     raise InputError(
                         f"column {found[key]!r} ({key}) has a negative value "
-                        f"({out[key][neg].iloc[0]!r}, data row {row})",
+                        f"({out[key][neg].iloc[0]}, {row_place(row, lines)})",
                         source=source,
                         fix="positions and read counts are >= 0; correct or remove the row",
                     )
@@ -193,6 +207,7 @@ class MutationTable(SampleTable):
             alt=out.get("alt"),
             hgvsc=out.get("hgvsc"),
             source=source,
+            lines=lines,
         )
         malformed_rows: list[int] = []
         if "hgvsp" in out:
@@ -213,9 +228,15 @@ class MutationTable(SampleTable):
                     most = "" if on_malformed_hgvs == "raise" else (
                         f" (most of the {n_given} values, so the column is probably not HGVSp)"
                     )
+                    if lines is not None:
+                        rows_txt = ("line " if n_bad == 1 else "lines ") + ", ".join(
+                            str(lines[r - 1]) for r in malformed_rows[:10]) + (
+                            " ..." if len(malformed_rows) > 10 else "")
+                    else:
+                        rows_txt = "data rows " + rows_txt
                     raise InputError(
                         f"{n_bad} value(s) of column {found['hgvsp']!r} are not protein HGVS"
-                        f"{most}, e.g. {shown} (data rows {rows_txt})",
+                        f"{most}, e.g. {shown} ({rows_txt})",
                         source=source,
                         fix="correct them (form p.V600E or p.Val600Glu), map another column, "
                         "or read them as missing with --malformed-hgvs blank "
@@ -369,7 +390,8 @@ def read_maf(
     InputError
         Missing file or required column, no rows, unknown variant classes, malformed HGVSp
         (see ``on_malformed_hgvs``), negative positions or read counts, impossible
-        chromosomes (``chr23``, ``0``, ``25``).
+        chromosomes (``chr23``, ``0``, ``25``), a row repeating the header (concatenated
+        files); a bad row is named by its line in the file.
 
     Examples
     --------
@@ -386,13 +408,14 @@ def read_maf(
     numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
     if columns:
         numeric |= {v for k, v in columns.items() if k in _INTS}
-    df, warnings = read_table(path, what="MAF", numeric=numeric)
+    df, warnings, lines = read_table_lines(path, what="MAF", numeric=numeric)
     mt = MutationTable.from_frame(
         df,
         columns=columns,
         source=str(path),
         resolve_genes=resolve_genes,
         on_malformed_hgvs=on_malformed_hgvs,
+        lines=lines,
     )
     mt.notes.extend(warnings)
     return mt

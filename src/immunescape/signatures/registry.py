@@ -76,8 +76,32 @@ class Registry:
                 fix=f"{hint}list the ids with 'immunescape signatures list'",
             ) from None
 
-    def select(self, ids: Iterable[str]) -> Registry:
-        """Return a registry restricted to ``ids`` (in the order given)."""
+    def select(self, ids: Iterable[str], *, option: str = "only") -> Registry:
+        """Return a registry restricted to ``ids`` (in the order given).
+
+        Unknown ids are refused together, in a message that names ``option`` (the parameter
+        that gave them) and a few known ids.
+
+        Examples
+        --------
+        >>> load_registry().select(["cyt", "gep"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        immunescape.errors.InputError: only: unknown signature id 'gep' (known ids include ...
+        """
+        ids = list(ids)
+        unknown = [i for i in ids if i not in self]
+        if unknown:
+            close = list(dict.fromkeys(
+                k for u in unknown for k in self.ids if u.lower() in k.lower()))[:5]
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            plural = "s" if len(unknown) > 1 else ""
+            raise InputError(
+                f"unknown signature id{plural} {', '.join(repr(u) for u in unknown)} (known ids "
+                f"include {', '.join(self.ids[:5])}; {len(self)} in all)",
+                source=option,
+                fix=f"{hint}list them all with 'immunescape signatures list'",
+            )
         return Registry(tuple(self.get(i) for i in ids), dict(self.files), self.sha256)
 
     def extended(self, extra: Sequence[Signature], *, source: str) -> Registry:
