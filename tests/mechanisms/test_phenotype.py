@@ -400,3 +400,51 @@ def test_phenotype_result_has_the_one_result_shape():
     assert isinstance(res, Result) and list(res.tables) == ["phenotypes"]
     assert res.to_frame() is res.table and res.settings is res.provenance
     assert res.settings["model"]["file"] == MODEL_FILE and res.warnings == []
+
+
+def test_temperature_scales_the_linear_predictor_as_scipy_softmax():
+    from scipy.special import softmax
+
+    rng = np.random.default_rng(3)
+    X, coef, icpt = rng.normal(size=(20, 4)), rng.normal(size=(3, 4)), rng.normal(size=3)
+    for T in (0.2, 1.0, 3.0):
+        np.testing.assert_allclose(_softmax_proba(X, coef, icpt, T),
+                                   softmax((X @ coef.T + icpt) / T, axis=1), rtol=1e-12)
+    # a temperature never changes the most probable class
+    assert (_softmax_proba(X, coef, icpt, 0.2).argmax(1)
+            == _softmax_proba(X, coef, icpt, 5.0).argmax(1)).all()
+
+
+@pytest.mark.realdata
+def test_shipped_temperatures_are_the_documented_inner_cv_fit(dev):
+    """Each feature set's temperature minimises the log loss of the out-of-fold linear
+    predictors of the documented inner split (seed 20180215), recomputed here with
+    scikit-learn's log_loss and a grid over T (independent of the build's optimiser)."""
+    from scipy.special import softmax
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    feats, y = _dev_features(dev)
+    model = load_shipped(MODEL_FILE)
+    classes = model["classes"]
+    for name, spec in model["feature_sets"].items():
+        X = feats[spec["features"]].to_numpy(float)
+        eta = np.empty((len(y), 3))
+        with threadpool_limits(1):
+            for tr, te in StratifiedKFold(5, shuffle=True, random_state=20180215).split(X, y):
+                m = _refit(feats.iloc[tr], y[tr], spec["features"], spec["C"])
+                order = [list(m.classes_).index(c) for c in classes]
+                eta[te] = m.decision_function(X[te])[:, order]
+        srt = [classes.index(c) for c in sorted(classes)]  # log_loss wants sorted columns
+
+        def loss(T, eta=eta, srt=srt):
+            return log_loss(y, softmax(eta / T, axis=1)[:, srt], labels=sorted(classes))
+
+        grid = np.exp(np.linspace(np.log(0.05), np.log(20), 4001))
+        best = grid[int(np.argmin([loss(T) for T in grid]))]
+        assert spec["temperature"] == pytest.approx(best, rel=2e-3), name
+        cal = spec["cv"]["calibration"]
+        # calibrated out-of-fold probabilities beat the class frequencies on both scores
+        assert cal["brier_mean"] < cal["brier_class_frequencies"], name
+        assert cal["log_loss_mean"] < cal["log_loss_class_frequencies"], name

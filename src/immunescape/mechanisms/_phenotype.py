@@ -32,10 +32,12 @@ Model
 -----
 A multinomial logistic regression per feature set (:data:`FEATURE_SETS`), fitted on the
 IMvigor210 development subset (83 bladder tumours with a pathologist's phenotype, z-scored
-panel) by ``scripts/build_phenotype_model.py``, shipped as ``phenotype_model_v1.json``
+panel) by ``scripts/build_phenotype_model.py``, shipped as ``phenotype_model_v2.json``
 (coefficients, not a pickle, checksummed). The first feature set whose every feature has its
 minimum number of genes is used (``feature_set`` column); with none, the sample is
-``not_assessable`` with the reason. The call is the most probable class.
+``not_assessable`` with the reason. The call is the most probable class. Probabilities are
+calibrated by a temperature per feature set (``softmax(eta / T)``, ``T`` fitted on
+cross-validated predictions; it never changes the call).
 """
 
 from __future__ import annotations
@@ -233,8 +235,10 @@ def phenotype_features(z: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     return pd.DataFrame(feats, index=z.index), found
 
 
-def _softmax_proba(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    eta = X @ coef.T + intercept[None, :]
+def _softmax_proba(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                   temperature: float = 1.0) -> np.ndarray:
+    """Class probabilities ``softmax((X coef' + intercept) / temperature)``."""
+    eta = (X @ coef.T + intercept[None, :]) / temperature
     eta -= eta.max(axis=1, keepdims=True)
     p = np.exp(eta)
     return p / p.sum(axis=1, keepdims=True)
@@ -259,7 +263,7 @@ def immune_phenotypes(
     cancer_type
         Picks the shipped reference group (pan-cancer when the type is not shipped).
     model
-        A phenotype model document (default: the shipped ``phenotype_model_v1.json``).
+        A phenotype model document (default: the shipped ``phenotype_model_v2.json``).
     samples
         Samples to report (default: the expression's); samples without expression are
         ``not_assessable``.
@@ -323,7 +327,8 @@ def immune_phenotypes(
                 continue
             rows = X.index[ok.to_numpy()]
             P = _softmax_proba(X.loc[rows].to_numpy(float), np.asarray(spec["coef"], float),
-                               np.asarray(spec["intercept"], float))
+                               np.asarray(spec["intercept"], float),
+                               float(spec.get("temperature", 1.0)))
             for j, c in enumerate(classes):
                 out.loc[rows, f"p_{c}"] = P[:, j]
             out.loc[rows, "immune_phenotype"] = [classes[k] for k in P.argmax(axis=1)]

@@ -32,7 +32,7 @@ housekeeping check (:func:`housekeeping_failures`): a sample in which uniformly 
 housekeeping genes read (almost) zero was quantified on another scale or with broken gene
 identifiers, and its percentiles against a fixed reference would be artefacts.
 
-``phenotype_model_v1.json`` (built by ``scripts/build_phenotype_model.py`` from the IMvigor210
+``phenotype_model_v2.json`` (built by ``scripts/build_phenotype_model.py`` from the IMvigor210
 development subset): multinomial logistic regression coefficients per feature set, with the
 nested cross-validated performance measured when it was built.
 """
@@ -66,7 +66,7 @@ __all__ = [
 
 _PACKAGE = "immunescape.mechanisms"
 REFERENCE_FILE = "reference_v3.json"
-MODEL_FILE = "phenotype_model_v1.json"
+MODEL_FILE = "phenotype_model_v2.json"
 #: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
 N_QUANTILES = 100
 #: Fewest genes for a matrix to count as whole transcriptome (comparable with the reference).
