@@ -123,3 +123,61 @@ def test_two_equally_matching_alternatives_are_refused(tmp_path):
         read_clinical(f, sample_ids=["P1", "P2"])
     assert "'patient', 'subject' match 2 each" in str(err.value)
     assert "--sample-col patient" in str(err.value)
+
+
+# ------------------------------------------------------------------ real cohorts
+ORDINARY = [
+    *[f"predictior_icb/{n}_clinical.tsv" for n in (
+        "Riaz2017_melanoma_PD1", "Hugo2016_melanoma_PD1", "VanAllen2015_melanoma_CTLA4",
+        "Nathanson2017_melanoma_CTLA4", "Miao2018_RCC_PD1", "Jung2019_NSCLC_PD1_males",
+        "Snyder2017_UC_PDL1_males", "Zhao2019_GBM_PD1", "Padron2022_PDAC_PD1",
+        "JerbyArnon2018_melanoma_PD1_panel566", "Hwang2020_NSCLC_PD1_panel383",
+        "Roh2017_melanoma_CTLA4_panel721", "VanDenEnde2021_esophageal_PD1_panel1364")],
+    *[f"impres_auslander2018_matlab_cohorts/{n}_clinical.tsv" for n in (
+        "Hugo2016_IMPRES_FPKM", "Prat2017_GSE93157_IMPRES_NanoString",
+        "TCGA_SKCM_ipilimumab_IMPRES")],
+    "hugo2016/patient_info_with_mutations.txt",
+    "riaz2017_bms038/bms038_clinical_data.csv",
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", ORDINARY)
+def test_real_cohorts_with_one_sample_per_patient_pass_unchanged(shared_data, name):
+    clin = read_clinical(shared_data / name)
+    frame = clin.data.join(clin.extra, rsuffix="_extra")
+    kept, note = keep_one_per_patient(frame, samples=outcome_samples(frame))
+    assert kept is frame and note is None
+
+
+@pytest.mark.realdata
+def test_impres_riaz_pre_and_on_samples_are_one_patient(shared_data):
+    f = shared_data / "impres_auslander2018_matlab_cohorts" / \
+        "Riaz2017_IMPRES_TIMCHAN_counts_clinical.tsv"
+    # independent count, plain pandas: RECIST CR/PR/PD are labelled under the default rule
+    # (SD needs PFS, which this table lacks); patients = sample_u with two such rows or more
+    raw = pd.read_csv(f, sep="\t", dtype=str)
+    lab = raw[raw["response"].isin(["CR", "PR", "PD"])]
+    n_repeated = int((lab["sample_u"].value_counts() > 1).sum())
+    assert n_repeated > 20
+    clin = read_clinical(f)
+    frame = clin.data.join(clin.extra)
+    groups, rule = patient_groups(frame, samples=outcome_samples(frame))
+    assert rule == "patient column 'sample_u'" and len(groups) == n_repeated
+    pre, _ = keep_one_per_patient(frame, rule="pre", samples=outcome_samples(frame))
+    labelled_pre = lab[lab["sample"].str.lower().str.endswith("_pre")]
+    kept = outcome_samples(pre)
+    assert len(kept) == labelled_pre["sample_u"].nunique()
+    assert all(s.lower().endswith("_pre") for s in kept)
+
+
+@pytest.mark.realdata
+def test_bms038_sheet_takes_patient_ids_matching_the_expression(shared_data):
+    expr = shared_data / "predictior_icb" / "Riaz2017_melanoma_PD1_expr_log2tpm.tsv.gz"
+    samples = pd.read_csv(expr, sep="\t", nrows=0).columns[1:].tolist()
+    sheet = shared_data / "riaz2017_bms038" / "bms038_clinical_data.csv"
+    raw = pd.read_csv(sheet, dtype=str)
+    assert not set(raw["Sample"]) & set(samples)  # the first id column matches nothing
+    clin = read_clinical(sheet, sample_ids=samples)
+    assert clin.settings["sample_col"] == "PatientID"
+    assert set(clin.samples) & set(samples) == set(raw["PatientID"]) & set(samples)
