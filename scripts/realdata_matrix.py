@@ -89,6 +89,9 @@ def cases(data: Path, *, train: bool = True) -> list[Case]:
         out.append(Case(name, "score", ["score", expr]))
         out.append(Case(name, "run", ["run", "--expr", expr, "--clinical", clin]))
         out.append(Case(name, "compare", ["compare", "--expr", expr, "--clinical", clin]))
+        if name == "Riaz2017_IMPRES_TIMCHAN_counts":  # pre- and on-treatment samples
+            out.append(Case(name, "compare one-per-patient pre", [
+                "compare", "--expr", expr, "--clinical", clin, "--one-per-patient", "pre"]))
         out.append(Case(name, "predict impres",
                         ["predict", "--model", "impres", "--expr", expr, "--clinical", clin]))
     riaz = data / "riaz2017_bms038"

@@ -10,7 +10,7 @@ from typing import Literal, get_args
 
 __all__ = [
     "Unit", "TargetUnit", "UNITS", "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing",
-    "ResponseRule", "TmbAssay", "TmbRule", "VcfFilter", "SdRule", "DnaSamples",
+    "ResponseRule", "TmbAssay", "TmbRule", "VcfFilter", "SdRule", "DnaSamples", "OnePerPatient",
 ]
 
 Unit = Literal["counts", "tpm", "fpkm", "log2tpm", "log2counts", "normalized", "zscore"]
@@ -30,3 +30,5 @@ TmbRule = Literal["nonsynonymous", "all_coding"]
 VcfFilter = Literal["pass", "all"]
 SdRule = Literal["pfs6", "nr", "r", "exclude"]
 DnaSamples = Literal["maf", "all"]
+#: Which sample of a patient with several the cohort statistics keep (``--one-per-patient``).
+OnePerPatient = Literal["first", "pre", "on"]

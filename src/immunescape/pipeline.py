@@ -131,6 +131,7 @@ def run_pipeline(
     only: Sequence[str] | None = None,
     min_coverage: float | None = None,
     until: Literal["score", "all"] = "all",
+    one_per_patient: Literal["refuse", "first", "pre", "on"] | None = None,
 ) -> PipelineResult:
     """Run the whole per-patient pipeline on the inputs given.
 
@@ -174,6 +175,11 @@ def run_pipeline(
     until
         ``"score"`` stops after reading, validating and scoring the expression (the
         ``score`` command); ``"all"`` (default) runs every step.
+    one_per_patient
+        For statistics across patients (``compare``, ``meta``): ``"refuse"`` a clinical
+        table whose samples with an outcome include several of one patient, or keep one
+        sample per patient (``"first"``, ``"pre"``, ``"on"``; see
+        :func:`immunescape.io._patients.keep_one_per_patient`). None (default): no check.
 
     Returns
     -------
@@ -359,7 +365,8 @@ def run_pipeline(
         step("reading clinical data")
         from immunescape.io import read_clinical
 
-        ct = read_clinical(clinical, sd_rule=sd_rule, **dict(clinical_columns or {}))
+        ct = read_clinical(clinical, sd_rule=sd_rule, sample_ids=all_samples,
+                           **dict(clinical_columns or {}))
         data = ct.data.copy()
         data.index = data.index.astype(str)
         extra = ct.extra.copy()
@@ -394,6 +401,15 @@ def run_pipeline(
                 f"{len(extra_clin)} clinical row(s) match no molecular sample and are ignored "
                 f"(e.g. {', '.join(extra_clin[:3])})")
         clin_table = clin_table.loc[[s for s in clin_table.index if s in set(all_samples)]]
+        if one_per_patient is not None:  # statistics across patients: one sample each
+            from immunescape.io._patients import keep_one_per_patient, outcome_samples
+
+            clin_table, kept_note = keep_one_per_patient(
+                clin_table, rule=one_per_patient, samples=outcome_samples(clin_table),
+                source=ct.source)
+            if kept_note:
+                run["warnings"].append(kept_note)
+                out.notices.append(kept_note)
         inputs["clinical"] = set(clin_table.index)
         run["inputs"]["clinical"] = ct.provenance
         out.clinical = clin_table

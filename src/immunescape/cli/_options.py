@@ -21,6 +21,7 @@ from immunescape._validate import check_choice
 from immunescape._vocab import (
     CiMethod,
     GenesIn,
+    OnePerPatient,
     OnMalformedHgvs,
     OnMissing,
     ResponseRule,
@@ -140,6 +141,13 @@ EventColOption = Annotated[
     str | None, typer.Option("--event-col", help="Survival event column (1 = event).")
 ]
 NaValuesOption = Annotated[str | None, typer.Option("--na-values", help=NA_VALUES_HELP)]
+ONE_PER_PATIENT_HELP = (
+    "Patients with several labelled samples (a patient column such as patient_id, or ids "
+    "differing only by _pre/_on): keep the first sample, the pre- or the on-treatment one "
+    "(default: refuse, as the statistics assume one sample per patient).")
+OnePerPatientOption = Annotated[
+    OnePerPatient | None, typer.Option("--one-per-patient", help=ONE_PER_PATIENT_HELP)
+]
 
 # ------------------------------------------------------------------------ cohorts
 CohortOption = Annotated[

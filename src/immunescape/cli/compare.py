@@ -18,6 +18,7 @@ from immunescape.cli._options import (
     EventColOption,
     MafOption,
     OldCiOption,
+    OnePerPatientOption,
     OutputDirOption,
     ResponseColOption,
     ResponseMapOption,
@@ -53,6 +54,7 @@ def compare_cmd(
     response_map_: ResponseMapOption = None,
     time_col: TimeColOption = None,
     event_col: EventColOption = None,
+    one_per_patient: OnePerPatientOption = None,
     covariates: Annotated[
         str | None, typer.Option(help="Comma-separated clinical covariates (Cox, DE).")
     ] = None,
@@ -131,6 +133,8 @@ def compare_cmd(
             maf=maf, cna=cna, clinical=clinical, clinical_columns=cols, sd_rule=sd_rule,
             capture_mb=capture_mb, dna_samples="all" if maf is not None else "maf", seed=seed,
             progress=step,
+            # a paired design holds patients twice by definition (its unpaired tests use pre)
+            one_per_patient=None if paired else (one_per_patient or "refuse"),
         )
         # with --counts alone the pipeline has just read the counts: use that matrix
         count_table = (None if counts is None else
@@ -138,6 +142,7 @@ def compare_cmd(
         clin = pipe.clinical
         if clin is None:  # pragma: no cover - run_pipeline always reads the clinical table
             raise InputError("no clinical table", source=str(clinical))
+        _require_response(clin, pipe.run.get("inputs", {}).get("clinical", {}), str(clinical))
         step("comparing responders with non-responders")
         t = pipe.tables
         with warnings.catch_warnings(record=True) as caught:
@@ -182,6 +187,24 @@ def compare_cmd(
     n_sig = 0 if a is None else int((a["q_value"] < 0.05).sum())
     typer.echo(f"compare: {0 if a is None else len(a)} features tested, {n_sig} with q < 0.05 "
                f"-> {output}")
+
+
+def _require_response(clin: Any, prov: dict[str, Any], source: str) -> None:
+    """Refuse a clinical table giving no sample a response, naming the file's own columns."""
+    from immunescape.compare._common import short_list
+
+    if "response" in clin.columns and clin["response"].notna().any():
+        return
+    used = [c for c in (prov.get("recist_col"), prov.get("response_col")) if c]
+    what = (f"column {' / '.join(map(repr, used))} gives none of the {len(clin)} matched "
+            "samples a response" if used else "no response or RECIST column was recognised")
+    raise InputError(
+        f"no sample has a response (R or NR): {what} (columns of the file: "
+        f"{short_list(prov.get('columns', []), 15)})",
+        source=source,
+        fix="name the column holding the response with --response-col (RECIST values, or "
+        "R/NR and 1/0 with --response-rule binary) and map other values with --response-map",
+    )
 
 
 def _cut(cut: str) -> Literal["median", "optimal"] | float:

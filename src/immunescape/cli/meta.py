@@ -12,6 +12,7 @@ from immunescape.cli._options import (
     CohortCaptureMbOption,
     CohortOption,
     EventColOption,
+    OnePerPatientOption,
     OnMissingOption,
     OutputDirOption,
     ResponseColOption,
@@ -37,6 +38,7 @@ def meta_cmd(
     response_map_: ResponseMapOption = None,
     time_col: TimeColOption = None,
     event_col: EventColOption = None,
+    one_per_patient: OnePerPatientOption = None,
     capture_mb: CohortCaptureMbOption = None,
     tmb_col: Annotated[
         str | None, typer.Option("--tmb-col", help="Clinical TMB column (mut/Mb) for cohorts "
@@ -76,7 +78,7 @@ def meta_cmd(
             time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,
             genes=split_list(genes),
             cohort_info=cohort_info, min_per_group=min_per_group, min_cohorts=min_cohorts,
-            seed=seed, progress=step,
+            seed=seed, progress=step, one_per_patient=one_per_patient,
         )
         step("writing the report")
         run_doc = {"command": argv(), "meta": {**res.settings, "warnings": res.warnings},

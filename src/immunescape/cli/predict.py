@@ -18,6 +18,7 @@ from immunescape.cli._options import (
     MafOption,
     NaValuesOption,
     OldAssayOption,
+    OnePerPatientOption,
     OnMissing,
     OnMissingOption,
     OutputDirOption,
@@ -229,7 +230,8 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None, response_col: str | None = None,
-             response_map_: str | None = None, sd_rule: SdRule = "pfs6") -> list[Any]:
+             response_map_: str | None = None, sd_rule: SdRule = "pfs6",
+             one_per_patient: str | None = None) -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``.
 
     The clinical options (``--response-col``, ``--response-map``, ``--sd-rule``) apply to
@@ -240,7 +242,8 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missin
     return load_cohorts(specs, capture_mb=capture_mb, seed=seed,
                         on_missing=on_missing_value(on_missing),
                         na_values=na_values(na_values_), response_col=response_col,
-                        response_map=response_map(response_map_), sd_rule=sd_rule)
+                        response_map=response_map(response_map_), sd_rule=sd_rule,
+                        one_per_patient=one_per_patient or "refuse")
 
 
 def _echo_dropped(cohorts: list[Any]) -> None:
@@ -275,6 +278,7 @@ def train_cmd(
     response_col: ResponseColOption = None,
     response_map_: ResponseMapOption = None,
     sd_rule: SdRuleOption = "pfs6",
+    one_per_patient: OnePerPatientOption = None,
 ) -> None:
     """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
 
@@ -288,7 +292,8 @@ def train_cmd(
         raise InputError("is a directory", source=str(output), fix="give a .json file path")
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
-                       response_map_=response_map_, sd_rule=sd_rule)
+                       response_map_=response_map_, sd_rule=sd_rule,
+                       one_per_patient=one_per_patient)
     feats: Any = features if features in FEATURE_SETS else split_list(features)
     X, y, labels = stack_cohorts(cohorts)
     model = ResponseModel(features=feats, penalty=penalty, C=c, l1_ratio=l1_ratio)
@@ -318,6 +323,7 @@ def evaluate_cmd(
     response_col: ResponseColOption = None,
     response_map_: ResponseMapOption = None,
     sd_rule: SdRuleOption = "pfs6",
+    one_per_patient: OnePerPatientOption = None,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
 
@@ -335,7 +341,8 @@ def evaluate_cmd(
 
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
-                       response_map_=response_map_, sd_rule=sd_rule)
+                       response_map_=response_map_, sd_rule=sd_rule,
+                       one_per_patient=one_per_patient)
     extra: dict[str, Any] = {}
     tables: dict[str, Any] = {}
     if model is not None:

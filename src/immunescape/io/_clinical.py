@@ -11,7 +11,8 @@ sample
     sample_id, sample, sample_name, patient_id, patient, subject_id, subject, case_id, case,
     participant_id, id, barcode; an unnamed first column (R row names) as a last resort.
     (In ``bms038_clinical_data.csv`` this picks ``Sample`` = ``Pt1_pre``; pass
-    ``sample_col="PatientID"`` for ``Pt1``.)
+    ``sample_col="PatientID"`` for ``Pt1``, or ``sample_ids``: the expression samples, and
+    the column matching them is used.)
 RECIST
     recist, irrecist, bor, best_overall_response, best_response, mybor, ibor, borrecist.
 response
@@ -72,13 +73,13 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from immunescape._logging import logger
+from immunescape._logging import console, logger
 from immunescape._result import Result
 from immunescape._validate import check_choice
 from immunescape.errors import InputError
@@ -205,7 +206,44 @@ def _read_table(
     return df, warnings
 
 
-def _pick_sample(cols: Columns, sample_col: str | None, prov: dict[str, Any]) -> str:
+def _matching_sample_col(
+    cols: Columns, found: Sequence[str], sample_ids: Collection[str], prov: dict[str, Any]
+) -> str:
+    """Of several sample id columns, the one whose ids match the molecular samples.
+
+    The first column found is kept unless it matches fewer than half as many of
+    ``sample_ids`` as another one (``Sample`` = ``Pt1_pre`` beside ``PatientID`` = ``Pt1``
+    and an expression matrix keyed ``Pt1``); two such columns are ambiguous.
+    """
+    wanted = {str(s) for s in sample_ids}
+    hits = {c: len({cell_text(v) for v in cols.df[c]} & wanted) for c in found}
+    best = max(hits.values())
+    if hits[found[0]] * 2 >= best:
+        return found[0]
+    winners = [c for c in found if hits[c] == best]
+    counts = ", ".join(f"{c!r} {hits[c]}" for c in found)
+    if len(winners) > 1:
+        raise InputError(
+            f"sample id column {found[0]!r} matches {hits[found[0]]} of {len(wanted)} "
+            f"molecular sample ids; {listing(winners)} match {best} each",
+            source=cols.source,
+            fix=f"name the sample id column with --sample-col {winners[0]}",
+        )
+    prov["sample_col"] = winners[0]
+    msg = (f"sample ids taken from column {winners[0]!r}, not {found[0]!r}: its ids match "
+           f"{best} of the {len(wanted)} molecular samples (matches per column: {counts}); "
+           f"--sample-col chooses the column")
+    prov["warnings"].append(msg)
+    console.warning("%s: %s", cols.source, msg)
+    return winners[0]
+
+
+def _pick_sample(
+    cols: Columns,
+    sample_col: str | None,
+    prov: dict[str, Any],
+    sample_ids: Collection[str] | None = None,
+) -> str:
     if sample_col is not None:
         name = cols.explicit(sample_col, "sample_col")
         prov["sample_col"] = name
@@ -215,6 +253,8 @@ def _pick_sample(cols: Columns, sample_col: str | None, prov: dict[str, Any]) ->
         prov["sample_col"] = found[0]
         if len(found) > 1:
             prov["sample_col_alternatives"] = found[1:]
+            if sample_ids is not None:
+                return _matching_sample_col(cols, found, sample_ids, prov)
         return found[0]
     first = cols.df.columns[0]
     if norm_name(first) in ("", "unnamed0", "index", "rownames"):
@@ -297,6 +337,7 @@ def read_clinical(
     response_map: Mapping[str, str | None] | None = None,
     na_values: Sequence[str] | None = None,
     source: str | None = None,
+    sample_ids: Collection[str] | None = None,
 ) -> ClinicalTable:
     r"""Read a clinical table and harmonise response and survival.
 
@@ -328,6 +369,11 @@ def read_clinical(
     source
         What the table is called in messages and ``provenance["file"]`` (default: the path,
         or ``"clinical table"`` for a DataFrame).
+    sample_ids
+        The molecular sample ids the table must match. When ``sample_col`` is not given and
+        several sample id columns are found, the first is used unless another matches at
+        least twice as many of these ids (used instead, with a warning); two such columns
+        are an error asking for ``sample_col``.
 
     Returns
     -------
@@ -364,10 +410,11 @@ def read_clinical(
         str(v).strip().lower() for v in (na_values or [])
     }
     df, warnings = _read_table(path, source)
-    prov: dict[str, Any] = {"file": source, "warnings": warnings}
+    prov: dict[str, Any] = {"file": source, "columns": [str(c) for c in df.columns],
+                            "warnings": warnings}
 
     # ---- samples
-    sample = _pick_sample(Columns(df, source), sample_col, prov)
+    sample = _pick_sample(Columns(df, source), sample_col, prov, sample_ids)
     raw_ids = [cell_text(v) for v in df[sample].tolist()]
     given = (recist_col, response_col, os_time_col, os_event_col, pfs_time_col, pfs_event_col)
     df, ids = _merge_repeated_rows(df, raw_ids, sample=sample, given=given, prov=prov,

@@ -20,7 +20,7 @@ import pandas as pd
 from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape._validate import check_choice, check_range
-from immunescape._vocab import ResponseRule, Unit
+from immunescape._vocab import OnePerPatient, ResponseRule, Unit
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
@@ -39,6 +39,7 @@ from immunescape.meta._cohorts import (
     treatment_class,
 )
 from immunescape.meta._effects import COHORT_COLUMNS, cohort_effects
+from immunescape.meta._overlap import OUTCOME_COLUMNS, CohortSamples, check_shared_patients
 from immunescape.meta._pool import METHODS, Method
 from immunescape.meta._pooled import pool_effects
 from immunescape.pipeline import _snake
@@ -178,6 +179,7 @@ def meta_analysis(
     alpha: float = 0.05,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    one_per_patient: OnePerPatient | None = None,
 ) -> MetaResult:
     """Meta-analyse responders versus non-responders across cohorts, feature by feature.
 
@@ -221,6 +223,10 @@ def meta_analysis(
         Seed of random-background signature scores.
     progress
         Called with the name of each step.
+    one_per_patient
+        A cohort whose labelled samples include several of one patient (pre- and
+        on-treatment biopsies) is refused unless this keeps one per patient: ``"first"``,
+        ``"pre"`` or ``"on"`` (see :func:`immunescape.io._patients.keep_one_per_patient`).
 
     Returns
     -------
@@ -229,7 +235,8 @@ def meta_analysis(
     Raises
     ------
     InputError
-        Unreadable or inconsistent inputs (the message names the cohort). A cohort with one
+        Unreadable or inconsistent inputs (the message names the cohort); two cohorts
+        holding the same samples (same ids with the same data). A cohort with one
         response class or fewer than ``min_per_group`` in a class is not an error: it is
         listed in ``cohorts.tsv`` with the reason and left out of pooling.
     """
@@ -265,6 +272,7 @@ def meta_analysis(
         cols["response_map"] = dict(response_map)
 
     cohort_table: list[dict[str, Any]] = []
+    seen: list[CohortSamples] = []  # labelled samples of the cohorts read so far
     effect_parts: list[pd.DataFrame] = []
     inputs: dict[str, Any] = {}
     for name, e, cl, m in specs:
@@ -287,6 +295,7 @@ def meta_analysis(
                     capture_mb=capture_mb,
                     dna_samples="all" if m is not None else "maf",
                     seed=seed,
+                    one_per_patient=one_per_patient or "refuse",
                 )
         except InputError as exc:
             raise InputError(f"cohort {name}: {exc}") from None
@@ -330,6 +339,13 @@ def meta_analysis(
             y = y.loc[y.index.intersection(feats.index, sort=False)]
         n_r, n_nr = int((y == RESPONDER).sum()), int((y == NON_RESPONDER).sum())
         lab = clin.loc[y.index]
+        labelled = [str(s) for s in y.index[y.isin([RESPONDER, NON_RESPONDER]).to_numpy()]]
+        seen.append(CohortSamples(
+            argument=":".join(str(p) for p in (e, cl, m) if p is not None),
+            expression=None if pipe.expression is None else
+            pipe.expression.values.loc[[s for s in labelled if s in pipe.expression.samples]],
+            outcomes=clin.loc[labelled, [c for c in OUTCOME_COLUMNS if c in clin.columns]]))
+        check_shared_patients(seen[-1], seen[:-1])
         lab = lab.loc[:, ~lab.columns.duplicated()]
         ct_i = info.get(name, {})
         cancer, _ = label_counts(lab["cancer_type"]) if "cancer_type" in lab else (None, {})

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -144,6 +144,7 @@ def load_cohort(
     clinical_features: Sequence[str] = (),
     min_cohort_size: int = 10,
     seed: int = 0,
+    one_per_patient: Literal["refuse", "first", "pre", "on"] = "refuse",
 ) -> Cohort:
     """Read, score and label one cohort for training or evaluation.
 
@@ -180,6 +181,11 @@ def load_cohort(
         Clinical columns (harmonised or extra) to add as numeric features, e.g. ``["age"]``.
     min_cohort_size, seed
         Passed to :func:`~immunescape.signatures.runner.score` (``min_cohort``, ``seed``).
+    one_per_patient
+        Labelled samples of one patient (pre- and on-treatment biopsies) are refused
+        (``"refuse"``, default: the AUCs assume one sample per patient), or one is kept:
+        ``"first"``, ``"pre"`` or ``"on"`` (see
+        :func:`immunescape.io._patients.keep_one_per_patient`).
 
     Returns
     -------
@@ -202,6 +208,7 @@ def load_cohort(
         response_col=response_col,
         response_map=response_map,
         na_values=na_values,
+        sample_ids=[str(s) for s in expr.samples],
     )
     in_expr = [str(s) for s in expr.samples]
     clin_ids = set(map(str, clin.samples))
@@ -229,6 +236,15 @@ def load_cohort(
             source=str(clinical_path),
             fix="check the response/RECIST columns (response_col=, response_map=, sd_rule=)",
         )
+    patient_note = None
+    if labelled:
+        from immunescape.io._patients import keep_one_per_patient
+
+        frame = clin.data.join(clin.extra, rsuffix="_extra")
+        frame.index = frame.index.astype(str)
+        kept, patient_note = keep_one_per_patient(
+            frame.loc[labelled], rule=one_per_patient, source=str(clinical_path))
+        labelled = [s for s in labelled if s in set(kept.index)]
     X = scores.loc[labelled].copy()
     X.index.name = "sample_id"
     meta: dict[str, Any] = {
@@ -254,7 +270,8 @@ def load_cohort(
         + [n for n in [unmatched_note(
             [s for s in in_expr if s not in clin_ids],
             [str(s) for s in clin.samples if str(s) not in set(in_expr)],
-            total=len(in_expr))] if n],
+            total=len(in_expr))] if n]
+        + ([patient_note] if patient_note else []),
         "features": [],
     }
     if maf is not None:
