@@ -7,15 +7,95 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 
 from immunescape.errors import InputError
 
-__all__ = ["check_input_samples", "example_pair", "unmatched_samples_note"]
+__all__ = ["check_input_samples", "example_pair", "mismatch_hint", "rewritten_matches",
+           "unmatched_samples_note"]
 
 
 def _letters_digits(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def _no_leading_zeros(text: str) -> str:
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text)
+
+
+def _r_names(text: str) -> str:
+    """R's ``make.names`` (as ``read.table``/``data.frame`` apply to column names)."""
+    out = re.sub(r"[^0-9A-Za-z._]", ".", text)
+    return "X" + out if re.match(r"[0-9_]|\.[0-9]", out) else out
+
+
+#: Ways the same sample id is commonly rewritten between files, tried in this order:
+#: (name, key); two ids whose keys are equal are "the same id, rewritten".
+_REWRITES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("Unicode normalisation (NFC vs NFD)", lambda t: unicodedata.normalize("NFC", t)),
+    ("letter case", str.casefold),
+    ("R's make.names ('-' or ' ' read as '.', 'X' before a leading digit)", _r_names),
+    ("leading zeros", _no_leading_zeros),
+    ("separators and case", _letters_digits),
+    ("the TCGA barcode level (aliquot or sample vs patient: compare the first 12 characters)",
+     lambda t: _tcga_patient(t) or t),
+)
+
+
+def _tcga_patient(text: str) -> str | None:
+    """``TCGA-XX-XXXX`` of a TCGA barcode at any level (any separator and case), else None."""
+    m = re.match(r"tcga[-._]([0-9a-z]{2})[-._]([0-9a-z]{4})", text.casefold())
+    return f"TCGA-{m.group(1)}-{m.group(2)}".upper() if m else None
+
+
+def mismatch_hint(ids: Iterable[str], others: Iterable[str]) -> str:
+    """``" (N would match but for <rewrite>, e.g. 'a' vs 'b')"``, or ``""`` (no rewrite)."""
+    rewrite = rewritten_matches(ids, others)
+    if rewrite is None:
+        return ""
+    name, pairs = rewrite
+    return (f" ({len(pairs)} would match but for {name}, e.g. {pairs[0][0]!r} vs "
+            f"{pairs[0][1]!r})")
+
+
+def rewritten_matches(unmatched: Iterable[str], others: Iterable[str]
+                      ) -> tuple[str, list[tuple[str, str]]] | None:
+    """Find the first common rewrite under which unmatched ids meet ids of the other side.
+
+    Returns
+    -------
+    (rewrite, pairs) or None
+        The rewrite's description and the pairs (unmatched id, other id) it joins.
+
+    Examples
+    --------
+    >>> rewritten_matches(["Pt01", "Pt02", "S9"], ["Pt1", "Pt2"])[0]
+    'leading zeros'
+    >>> rewritten_matches(["TCGA-EE-A001-06A-11R"], ["TCGA-EE-A001"])[1]
+    [('TCGA-EE-A001-06A-11R', 'TCGA-EE-A001')]
+    >>> rewritten_matches(["TCGA.AB.2802"], ["TCGA-AB-2802"])[1]
+    [('TCGA.AB.2802', 'TCGA-AB-2802')]
+    >>> rewritten_matches(["X123"], ["123"])[0].startswith("R's make.names")
+    True
+    >>> rewritten_matches(["Pt1"], ["Pt2"]) is None
+    True
+    """
+    lost = list(dict.fromkeys(str(x) for x in unmatched))
+    theirs = list(dict.fromkeys(str(x) for x in others))
+    for name, key in _REWRITES:
+        table: dict[str, str] = {}
+        for y in theirs:
+            table.setdefault(key(y), y)
+        if name.startswith("R's"):  # the R side may be either file
+            for y in theirs:
+                table.setdefault(key(_r_names(y)), y)
+            pairs = [(x, table[key(_r_names(x))]) for x in lost if key(_r_names(x)) in table]
+        else:
+            pairs = [(x, table[key(x)]) for x in lost if key(x) in table]
+        if pairs:
+            return name, pairs
+    return None
 
 
 def example_pair(ids: Iterable[str], others: Iterable[str]) -> tuple[str, str]:
@@ -98,9 +178,9 @@ def check_input_samples(
     unmatched = [s for s in mine if s not in theirs]
     if len(unmatched) == len(mine):
         x, y = example_pair(mine, theirs)
+        hint = mismatch_hint(mine, theirs) or f" (e.g. {x!r} vs {y!r})"
         raise InputError(
-            f"none of its {len(mine)} sample ids is a sample of the {others_name} "
-            f"(e.g. {x!r} vs {y!r})",
+            f"none of its {len(mine)} sample ids is a sample of the {others_name}{hint}",
             source=f"{option} {source}",
             fix=f"use the same sample ids in {option} as in the other inputs (rename them in "
             "the file), or leave the option out",
@@ -144,14 +224,15 @@ def unmatched_samples_note(
     lost = list(dict.fromkeys(str(s) for s in unmatched))
     if not lost:
         return None
-    folded: dict[str, str] = {}
-    for s in others:
-        folded.setdefault(str(s).casefold(), str(s))
-    cased = [(s, folded[s.casefold()]) for s in lost if s.casefold() in folded]
     note = (f"{len(lost)} of {total} {what} samples have no {missing} and {consequence} "
             f"(e.g. {', '.join(repr(s) for s in lost[:3])})")
-    if cased:
-        note += (f"; {len(cased)} of them match a {missing.split()[0]} id in another case (e.g. "
-                 f"{cased[0][0]!r} vs "
-                 f"{cased[0][1]!r}): make the ids' case agree")
+    rewrite = rewritten_matches(lost, others)
+    if rewrite is not None:
+        name, pairs = rewrite
+        if name == "letter case":
+            note += (f"; {len(pairs)} of them match a {missing.split()[0]} id in another case "
+                     f"(e.g. {pairs[0][0]!r} vs {pairs[0][1]!r}): make the ids' case agree")
+        else:
+            note += (f"; {len(pairs)} of them match a {missing.split()[0]} id but for {name} "
+                     f"(e.g. {pairs[0][0]!r} vs {pairs[0][1]!r}): make the ids agree")
     return note

@@ -376,12 +376,14 @@ def run_pipeline(
         clin_table = data.join(extra)
         matched = set(clin_table.index) & set(all_samples)
         if not matched:
-            from immunescape._sample_ids import example_pair
+            from immunescape._sample_ids import example_pair, mismatch_hint
 
             x, y = example_pair(clin_table.index, all_samples)
+            hint = mismatch_hint(map(str, clin_table.index), all_samples) \
+                or f" (e.g. clinical {x!r} vs {y!r})"
             raise InputError(
                 f"none of the {len(clin_table)} clinical sample ids matches a molecular sample "
-                f"id (e.g. clinical {x!r} vs {y!r})",
+                f"id{hint}",
                 source=ct.source,
                 fix="use the same sample ids as the expression/MAF columns, or name the id "
                 "column with --sample-col",
