@@ -207,6 +207,19 @@ def test_pancancer_probabilities_equal_authors_published_predictions():
     np.testing.assert_allclose(out["probability"], table["expected"], rtol=1e-12, atol=0)
 
 
+def test_cbioportal_attribute_names_give_the_authors_predictions():
+    """A cBioPortal clinical export names TMB ``TMB_NONSYNONYMOUS``, age ``AGE`` and the
+    cancer type ``CANCER_TYPE``; they are read when the LORIS names are absent."""
+    table = _pan_table(AUTHORS_PAN).rename(
+        columns={"TMB": "TMB_NONSYNONYMOUS", "Age": "AGE", "CancerType": "CANCER_TYPE"})
+    out = loris_score(table.drop(columns="expected")).scores
+    np.testing.assert_allclose(out["probability"], table["expected"], rtol=1e-12, atol=0)
+    # the LORIS name wins over the cBioPortal one (no ambiguity refusal)
+    both = _pan_table(AUTHORS_PAN).assign(TMB_NONSYNONYMOUS=99.0)
+    out = loris_score(both.drop(columns="expected")).scores
+    np.testing.assert_allclose(out["probability"], both["expected"], rtol=1e-12, atol=0)
+
+
 def test_msk2_reference_option_equals_authors_scoring_without_cancer_term():
     table = _pan_table(AUTHORS_MSK2)
     with pytest.raises(InputError, match="without a LORIS calibration term.*CNS"):

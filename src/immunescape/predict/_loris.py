@@ -65,6 +65,14 @@ LORIS_INPUTS: dict[str, tuple[str, ...]] = {
     "pdl1_tps": ("PDL1_TPS(%)", "pdl1_tps"),
 }
 
+#: cBioPortal's clinical attribute names, used only when none of the names above is present
+#: (``TMB_NONSYNONYMOUS`` is cBioPortal's nonsynonymous TMB in mutations per megabase).
+LORIS_FALLBACK_NAMES: dict[str, tuple[str, ...]] = {
+    "tmb": ("TMB_NONSYNONYMOUS",),
+    "age": ("AGE",),
+    "cancer_type": ("CANCER_TYPE",),
+}
+
 # Plausible ranges; values outside them are input errors, not patients.
 _RANGES: dict[str, tuple[float, float, str]] = {
     "tmb": (0.0, np.inf, "mutations per megabase, >= 0"),
@@ -287,12 +295,14 @@ def _resolve_columns(
         if inp in given:
             resolved[inp] = given[inp]
             continue
-        found = [c for c in LORIS_INPUTS[inp] if c in table.columns]
+        found = [c for c in LORIS_INPUTS[inp] if c in table.columns] or [
+            c for c in LORIS_FALLBACK_NAMES.get(inp, ()) if c in table.columns]
         if len(found) > 1:
             raise InputError(
                 f"both columns {found[0]!r} and {found[1]!r} could be {inp!r}",
                 source="clinical",
-                fix=f"choose one with columns={{{inp!r}: {found[0]!r}}}",
+                fix=f"keep one of them in the clinical file (or, in Python, choose with "
+                f"columns={{{inp!r}: {found[0]!r}}})",
             )
         if found:
             resolved[inp] = found[0]
@@ -303,7 +313,8 @@ def _resolve_columns(
         raise InputError(
             f"missing required column(s) for the {model} LORIS model: {listed}",
             source="clinical",
-            fix="add them, or map your own column names with columns={'tmb': 'my_tmb', ...}",
+            fix="add them to the clinical file under one of the names listed (or, in Python, "
+            "map your own column names with columns={'tmb': 'my_tmb', ...})",
         )
     return resolved
 
