@@ -43,3 +43,21 @@ def test_evaluate_runs_the_nested_comparison(four_cohorts, tmp_path, capsys):
     # fewer than four cohorts: one clear line, exit 2
     code = main(["evaluate", "--cohort", four_cohorts[0], "-o", str(tmp_path / "x")])
     assert code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_train_names_the_cohort_that_cannot_score_a_feature(four_cohorts, tmp_path, capsys):
+    """A cohort without GZMA and PRF1 cannot score CYT: train refuses, naming that cohort and
+    the --features that every cohort can score."""
+    expr_path, clin_path = four_cohorts[0].split(":")
+    expr = pd.read_csv(expr_path, sep="\t", index_col=0)
+    lacking = tmp_path / "nocyt.tsv"
+    expr.drop(index=["GZMA", "PRF1"]).to_csv(lacking, sep="\t")
+    code = main(["train", "--cohort", f"{lacking}:{clin_path}", "--cohort", four_cohorts[1],
+                 "--features", "cyt,gene_CD274", "-o", str(tmp_path / "m.json")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--features cyt,gene_CD274: 1 of 2 model features cannot be scored in every training " \
+           "cohort (nocyt: 1 (cyt))" in err
+    assert "--features gene_CD274" in err and not (tmp_path / "m.json").exists()
+    assert main(["train", "--cohort", f"{lacking}:{clin_path}", "--cohort", four_cohorts[1],
+                 "--features", "gene_CD274", "-o", str(tmp_path / "m.json")]) == 0

@@ -295,6 +295,8 @@ def train_cmd(
                        response_map_=response_map_, sd_rule=sd_rule,
                        one_per_patient=one_per_patient)
     feats: Any = features if features in FEATURE_SETS else split_list(features)
+    _check_train_features(list(FEATURE_SETS[feats]) if isinstance(feats, str) else feats,
+                          cohorts, option=features)
     X, y, labels = stack_cohorts(cohorts)
     model = ResponseModel(features=feats, penalty=penalty, C=c, l1_ratio=l1_ratio)
     model.fit(X, y, cohort=labels)
@@ -306,6 +308,29 @@ def train_cmd(
         tmp.unlink(missing_ok=True)
     _echo_dropped(cohorts)
     typer.echo(f"trained on {len(y)} samples from {len(cohorts)} cohort(s) -> {output}")
+
+
+def _check_train_features(names: list[str], cohorts: list[Any], *, option: str) -> None:
+    """Refuse, naming the cohorts, model features that some training cohort cannot score."""
+    lacking = {}
+    for c in cohorts:
+        have = {f for f in c.X.columns if c.X[f].notna().any()}
+        miss = [f for f in names if f not in have]
+        if miss:
+            lacking[c.name] = miss
+    if not lacking:
+        return
+    everywhere = [f for f in names if not any(f in m for m in lacking.values())]
+    worst = max(lacking, key=lambda k: len(lacking[k]))
+    detail = "; ".join(f"{k}: {len(m)} ({', '.join(m[:4])}{', ...' if len(m) > 4 else ''})"
+                       for k, m in lacking.items())
+    fix = f"leave out the cohorts that lack them (e.g. {worst!r})"
+    if everywhere:
+        fix += f", or train on the features every cohort has: --features {','.join(everywhere)}"
+    raise InputError(
+        f"{len(set().union(*lacking.values()))} of {len(names)} model features cannot be "
+        f"scored in every training cohort ({detail})",
+        source=f"--features {option}", fix=fix)
 
 
 def evaluate_cmd(
