@@ -1,0 +1,87 @@
+"""Expression samples without a MAF row: not sequenced (TMB NA) unless --dna-samples all.
+
+``run``, ``predict`` and ``compare`` share one rule (``immunescape.genomics.tmb
+.sequenced_samples``). The expected values are hand counts on a hand-built cohort and
+scikit-learn's ROC AUC on the sequenced samples only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from immunescape.cli import main
+
+GENES = ["GZMA", "PRF1", "CD274", "IFNG", "STAT1", "IDO1", "CXCL9", "CXCL10", "HLA-DRA",
+         "CD8A", "B2M", "ACTB", "GAPDH", "PTEN", "VEGFA"]
+SAMPLES = [f"Pt{i}" for i in range(1, 13)]
+# Pt1..Pt8 sequenced: number of missense calls each; Pt9..Pt12 absent from the MAF
+N_MUT = {"Pt1": 5, "Pt2": 1, "Pt3": 4, "Pt4": 2, "Pt5": 3, "Pt6": 6, "Pt7": 2, "Pt8": 1}
+MUT_GENES = ["BRAF", "TP53", "NRAS", "PTEN", "B2M", "JAK1"]
+RESPONSE = {"Pt1": "PR", "Pt2": "PD", "Pt3": "PD", "Pt4": "PD", "Pt5": "CR", "Pt6": "PD",
+            "Pt7": "PR", "Pt8": "PD", "Pt9": "PD", "Pt10": "PD", "Pt11": "PD", "Pt12": "PR"}
+
+
+@pytest.fixture
+def cohort(tmp_path: Path) -> tuple[Path, Path, Path]:
+    rng = np.random.default_rng(3)
+    expr = tmp_path / "expr.tsv"
+    pd.DataFrame(np.round(np.exp(rng.normal(3, 1.5, (len(GENES), len(SAMPLES)))), 3),
+                 index=GENES, columns=SAMPLES).to_csv(expr, sep="\t", index_label="gene")
+    rows = [(s, MUT_GENES[k], 100 + k) for s, n in N_MUT.items() for k in range(n)]
+    maf = tmp_path / "muts.maf"
+    pd.DataFrame({"Tumor_Sample_Barcode": [r[0] for r in rows],
+                  "Hugo_Symbol": [r[1] for r in rows],
+                  "Chromosome": "1", "Start_Position": [r[2] for r in rows],
+                  "Reference_Allele": "A", "Tumor_Seq_Allele2": "T",
+                  "Variant_Classification": "Missense_Mutation"}).to_csv(maf, sep="\t",
+                                                                         index=False)
+    clin = tmp_path / "clin.tsv"
+    pd.DataFrame({"sample_id": list(RESPONSE), "recist": list(RESPONSE.values())}).to_csv(
+        clin, sep="\t", index=False)
+    return expr, maf, clin
+
+
+def test_predict_tmb_is_na_for_unsequenced_samples(cohort, tmp_path, capsys):
+    expr, maf, _ = cohort
+    for flag, expect_unseq in (([], np.nan), (["--dna-samples", "all"], 0.0)):
+        out = tmp_path / f"p{len(flag)}"
+        code = main(["predict", "--model", "tmb", "--expr", str(expr), "--maf", str(maf),
+                     "--capture-mb", "2", *flag, "-o", str(out)])
+        assert code == 0, capsys.readouterr().err
+        p = pd.read_csv(out / "predictions.tsv", sep="\t").set_index("sample_id")["score"]
+        assert set(p.index) == set(SAMPLES)
+        for s, n in N_MUT.items():
+            assert p[s] == pytest.approx(n / 2)
+        for s in ("Pt9", "Pt10", "Pt11", "Pt12"):
+            assert (np.isnan(p[s]) if np.isnan(expect_unseq) else p[s] == expect_unseq)
+        err = capsys.readouterr().err
+        assert ("--dna-samples all" in err) == (not flag)
+
+
+def test_compare_tmb_auc_on_sequenced_samples_only(cohort, tmp_path, capsys):
+    expr, maf, clin = cohort
+    out = tmp_path / "c"
+    code = main(["compare", "--clinical", str(clin), "--expr", str(expr), "--maf", str(maf),
+                 "--capture-mb", "2", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert "--dna-samples all" in capsys.readouterr().err
+    a = pd.read_csv(out / "associations.tsv", sep="\t").set_index("feature").loc["tmb_per_mb"]
+    y = [RESPONSE[s] in ("CR", "PR") for s in N_MUT]
+    assert (a["n_r"], a["n_nr"]) == (3, 5)
+    assert a["auc"] == pytest.approx(roc_auc_score(y, list(N_MUT.values())))
+    muts = pd.read_csv(out / "mutations.tsv", sep="\t")
+    assert set(muts["n_r"] + muts["n_nr"]) == {8}  # the unsequenced are not wild-type
+    # --dna-samples all: the four without a MAF row are sequenced, TMB 0 and wild-type
+    out2 = tmp_path / "c2"
+    assert main(["compare", "--clinical", str(clin), "--expr", str(expr), "--maf", str(maf),
+                 "--capture-mb", "2", "--dna-samples", "all", "-o", str(out2)]) == 0
+    a2 = pd.read_csv(out2 / "associations.tsv", sep="\t").set_index("feature").loc["tmb_per_mb"]
+    tmb_all = [N_MUT.get(s, 0) for s in RESPONSE]
+    y_all = [r in ("CR", "PR") for r in RESPONSE.values()]
+    assert (a2["n_r"], a2["n_nr"]) == (4, 8)
+    assert a2["auc"] == pytest.approx(roc_auc_score(y_all, tmb_all))
