@@ -266,6 +266,11 @@ class MutationTable(SampleTable):
         table = pd.DataFrame(columns_out, index=df.index)
         if not table.index.equals(pd.RangeIndex(len(table))):
             table = table.reset_index(drop=True)
+        no_hgvsc = "hgvsc" not in table or table["hgvsc"].isna().all()
+        if ("start" not in table or table["start"].isna().all()) and no_hgvsc and table[
+                "hgvsp_short"].isna().all():
+            notes.append("no positions (Chromosome/Start_Position) and no HGVS change: every "
+                         "row counts as one mutation (duplicated rows cannot be recognised)")
         logger.info("%s: %d mutations in %d samples", source, len(table),
                     table["sample_id"].nunique())  # fmt: skip
         return cls(data=table, source=source, columns=dict(found), notes=notes,
@@ -293,7 +298,9 @@ class MutationTable(SampleTable):
         """Return the table with one row per variant, and the number of rows dropped.
 
         Among duplicate rows of one variant the most severe class is kept (MAF order); the
-        result is cached, so TMB and event calls share one pass.
+        result is cached, so TMB and event calls share one pass. A variant is identified by
+        :meth:`variant_key_columns`; without positions, a row with no HGVS change is never
+        merged (each such row counts as one mutation).
 
         Examples
         --------
@@ -311,9 +318,17 @@ class MutationTable(SampleTable):
         if cached is not None and cached[0] is self.data:
             return cached[1], cached[2]
         cols = self.variant_key_columns()
+        keys = self.data[cols]
+        if "start" not in cols:
+            # without positions a row names its variant only by its HGVS change; rows lacking
+            # it are each one mutation (identical gene/class rows are, in TCGA MAFs, distinct
+            # positions: merging them undercounts TMB)
+            weak = keys[cols[2:]].isna().any(axis=1) if cols[2:] else pd.Series(True, keys.index)
+            if weak.any():
+                keys = keys.assign(_row=np.where(weak, np.arange(len(keys)), -1))
         severity = self.data["variant_class"].map(_SEVERITY).to_numpy()
         order = np.argsort(severity, kind="stable")
-        dup_sorted = self.data.iloc[order].duplicated(subset=cols, keep="first").to_numpy()
+        dup_sorted = keys.iloc[order].duplicated(keep="first").to_numpy()
         drop = np.zeros(len(self.data), dtype=bool)
         drop[order[dup_sorted]] = True
         if not drop.any():
