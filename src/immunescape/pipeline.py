@@ -295,7 +295,7 @@ def run_pipeline(
         )
 
         mt = maf if maf is None or isinstance(maf, MutationTable) else read_maf(
-            maf, on_malformed_hgvs=on_malformed_hgvs)
+            maf, on_malformed_hgvs=on_malformed_hgvs, allow_empty=dna_samples == "all")
         cn = cna if cna is None or isinstance(cna, GeneCNA) else read_cna(cna)
         seg = segments if segments is None or isinstance(segments, Segments) \
             else read_segments(segments)
@@ -341,7 +341,7 @@ def run_pipeline(
                 have |= set(loh["sample_id"].astype(str))
             inputs["hla"] = have
         own: list[tuple[str, Any, Any]] = [
-            ("--maf", mt, None if mt is None else mt.samples),
+            ("--maf", mt, None if mt is None or not mt.samples else mt.samples),
             ("--cna", cn, None if cn is None else cn.samples),
             ("--segments", seg, None if seg is None else seg.samples),
             ("--hla", hla, None if geno is None else geno.samples),

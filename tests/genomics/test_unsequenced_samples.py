@@ -85,3 +85,26 @@ def test_compare_tmb_auc_on_sequenced_samples_only(cohort, tmp_path, capsys):
     y_all = [r in ("CR", "PR") for r in RESPONSE.values()]
     assert (a2["n_r"], a2["n_nr"]) == (4, 8)
     assert a2["auc"] == pytest.approx(roc_auc_score(y_all, tmb_all))
+
+
+def test_header_only_maf(cohort, tmp_path, capsys):
+    """A MAF without rows: every sample sequenced without a call (TMB 0) only when said."""
+    expr, _, _ = cohort
+    maf = tmp_path / "empty.maf"
+    maf.write_text("Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\n")
+    out = tmp_path / "r"
+    assert main(["run", "--expr", str(expr), "--maf", str(maf), "--capture-mb", "35",
+                 "--dna-samples", "all", "-o", str(out)]) == 0
+    tmb = pd.read_csv(out / "tmb.tsv", sep="\t").set_index("sample_id")
+    assert sorted(tmb.index) == sorted(SAMPLES)
+    assert (tmb["tmb_per_mb"] == 0).all()
+    p = tmp_path / "p"
+    assert main(["predict", "--model", "tmb", "--expr", str(expr), "--maf", str(maf),
+                 "--capture-mb", "35", "--dna-samples", "all", "-o", str(p)]) == 0
+    assert (pd.read_csv(p / "predictions.tsv", sep="\t")["score"] == 0).all()
+    capsys.readouterr()
+    out2 = tmp_path / "r2"
+    assert main(["run", "--expr", str(expr), "--maf", str(maf), "--capture-mb", "35",
+                 "-o", str(out2)]) == 2
+    assert "--dna-samples all" in capsys.readouterr().err
+    assert not out2.exists()

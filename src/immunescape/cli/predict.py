@@ -220,7 +220,8 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
         from immunescape.genomics import MutationTable, compute_tmb, read_maf
         from immunescape.genomics.tmb import sequenced_samples
 
-        mt = maf if isinstance(maf, MutationTable) else read_maf(maf)  # --vcf: read already
+        mt = maf if isinstance(maf, MutationTable) else read_maf(  # --vcf: read already
+            maf, allow_empty=dna_samples == "all")
         # the rule of `run --dna-samples`: an expression sample without a MAF row gets no
         # TMB unless every sample was sequenced
         samples = sequenced_samples(mt, [] if scores is None else list(scores.index),

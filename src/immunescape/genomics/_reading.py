@@ -67,9 +67,11 @@ def read_table(
 
 
 def read_table_lines(
-    path: PathLike, *, what: str, numeric: Iterable[str] = ()
+    path: PathLike, *, what: str, numeric: Iterable[str] = (), allow_empty: bool = False
 ) -> tuple[pd.DataFrame, list[str], np.ndarray | None]:
     r"""Read a table as :func:`read_table` does, with the file line number of every row.
+
+    A header without rows is refused unless ``allow_empty``.
 
     Returns
     -------
@@ -128,7 +130,7 @@ def read_table_lines(
             fix="check that every row has as many fields as the header",
         ) from None
     df.columns = [str(c).strip() for c in df.columns]
-    if df.empty:
+    if df.empty and not (allow_empty and len(df.columns)):
         raise InputError(
             f"has a header but no rows, so the {what} is empty",
             source=str(p),

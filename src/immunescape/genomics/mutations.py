@@ -131,6 +131,7 @@ class MutationTable(SampleTable):
         resolve_genes: bool = True,
         on_malformed_hgvs: OnMalformedHgvs = "warn",
         lines: np.ndarray | None = None,
+        allow_empty: bool = False,
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters).
 
@@ -138,7 +139,7 @@ class MutationTable(SampleTable):
         a row name its line rather than its data row.
         """
         check_choice("on_malformed_hgvs", on_malformed_hgvs, OnMalformedHgvs)
-        df = frame_with_rows(
+        df = frame.rename(columns=str) if allow_empty and len(frame.columns) else frame_with_rows(
             frame, what="mutation table", source=source, deep=False,
             fix="give at least one mutation (samples without mutations are listed with "
             "samples=... in compute_tmb)",
@@ -367,6 +368,7 @@ def read_maf(
     sample_col: str | None = None,
     resolve_genes: bool = True,
     on_malformed_hgvs: OnMalformedHgvs = "warn",
+    allow_empty: bool = False,
 ) -> MutationTable:
     r"""Read a MAF file or another per-mutation table.
 
@@ -394,6 +396,9 @@ def read_maf(
         listed in ``notes`` and ``malformed_hgvsp_rows`` (a majority is refused: the column
         is probably not HGVSp); ``"raise"``: any is refused; ``"blank"``: all are read as
         missing.
+    allow_empty
+        Accept a header without rows (no mutation in any sample; which samples were
+        sequenced must then be said otherwise, e.g. ``--dna-samples all``).
 
     Returns
     -------
@@ -423,7 +428,15 @@ def read_maf(
     numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
     if columns:
         numeric |= {v for k, v in columns.items() if k in _INTS}
-    df, warnings, lines = read_table_lines(path, what="MAF", numeric=numeric)
+    df, warnings, lines = read_table_lines(path, what="MAF", numeric=numeric, allow_empty=True)
+    if df.empty and not allow_empty:
+        raise InputError(
+            "has a header but no rows: no sample has a mutation, so none is known to have "
+            "been sequenced",
+            source=str(path),
+            fix="if every expression sample was sequenced, pass --dna-samples all (run, "
+            "compare, predict: TMB 0 for each); otherwise give a MAF with at least one row",
+        )
     mt = MutationTable.from_frame(
         df,
         columns=columns,
@@ -431,6 +444,7 @@ def read_maf(
         resolve_genes=resolve_genes,
         on_malformed_hgvs=on_malformed_hgvs,
         lines=lines,
+        allow_empty=True,
     )
     mt.notes.extend(warnings)
     return mt
