@@ -131,9 +131,18 @@ def read_hla(
         warnings.append(note)
     if sample_id is not None or is_optitype(df):
         df = optitype_frame(df, path, sample_id)
-    g = HLAGenotypes.from_frame(
-        df, columns=with_sample_col(columns, sample_col), source=str(path)
-    )
+    try:
+        g = HLAGenotypes.from_frame(
+            df, columns=with_sample_col(columns, sample_col), source=str(path)
+        )
+    except InputError as exc:
+        if columns or sample_col or "for sample_id" not in exc.problem:
+            raise
+        raise InputError(  # the fix the command line can apply
+            exc.problem.split(";")[0], source=str(path),
+            fix="rename the file's sample column to sample_id, or for a file of one sample "
+            "give --hla SAMPLE=FILE",
+        ) from None
     g.notes.extend(warnings)
     return g
 
