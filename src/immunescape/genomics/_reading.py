@@ -402,6 +402,15 @@ def check_chromosomes(values: pd.Series, *, source: str, column: str) -> None:
             bad = not 1 <= int(v) <= 24
         elif v.lstrip("-").isdigit() or v == "":
             bad = True
+        if bad and low in ("chr23", "chr24"):  # PLINK numbers X/Y 23/24, never with 'chr'
+            xy = "X" if low == "chr23" else "Y"
+            raise InputError(
+                f"column {column!r} has chromosome {value!r}, which no human genome has "
+                f"(a bare {low[3:]} is read as {xy}, the PLINK numbering; with 'chr' it is "
+                f"chr{xy})",
+                source=source,
+                fix=f"write chr{xy} (or {low[3:]} without 'chr') in that column",
+            )
         if bad:
             raise InputError(
                 f"column {column!r} has chromosome {value!r}, which no human genome has",
