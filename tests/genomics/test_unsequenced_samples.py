@@ -108,3 +108,37 @@ def test_header_only_maf(cohort, tmp_path, capsys):
                  "-o", str(out2)]) == 2
     assert "--dna-samples all" in capsys.readouterr().err
     assert not out2.exists()
+
+
+def test_meta_tmb_on_sequenced_samples_only(tmp_path, capsys):
+    """meta reads each cohort as compare does: TMB only for samples with a MAF row."""
+    specs = []
+    for k, prefix in enumerate(("A", "B")):
+        d = tmp_path / prefix
+        d.mkdir()
+        rng = np.random.default_rng(10 + k)
+        names = {s: f"{prefix}{s}" for s in SAMPLES}
+        expr = d / f"{prefix}.tsv"
+        pd.DataFrame(np.round(np.exp(rng.normal(3, 1.5, (len(GENES), len(SAMPLES)))), 3),
+                     index=GENES, columns=list(names.values())).to_csv(
+            expr, sep="\t", index_label="gene")
+        rows = [(names[s], MUT_GENES[i], 100 + i) for s, n in N_MUT.items() for i in range(n)]
+        maf = d / f"{prefix}.maf"
+        pd.DataFrame({"Tumor_Sample_Barcode": [r[0] for r in rows],
+                      "Hugo_Symbol": [r[1] for r in rows], "Chromosome": "1",
+                      "Start_Position": [r[2] for r in rows], "Reference_Allele": "A",
+                      "Tumor_Seq_Allele2": "T", "Variant_Classification": "Missense_Mutation"}
+                     ).to_csv(maf, sep="\t", index=False)
+        clin = d / f"{prefix}_clin.tsv"
+        pd.DataFrame({"sample_id": [names[s] for s in RESPONSE],
+                      "recist": list(RESPONSE.values())}).to_csv(clin, sep="\t", index=False)
+        specs += ["--cohort", f"{expr}:{clin}:{maf}"]
+    out = tmp_path / "m"
+    assert main(["meta", *specs, "--capture-mb", "2", "-o", str(out)]) == 0, \
+        capsys.readouterr().err
+    per = pd.read_csv(out / "meta_cohorts.tsv", sep="\t")
+    tmb = per[(per["feature"] == "tmb_per_mb") & (per["measure"] == "auc")]
+    assert len(tmb) == 2
+    assert set(zip(tmb["n_r"], tmb["n_nr"], strict=True)) == {(3, 5)}
+    y = [RESPONSE[s] in ("CR", "PR") for s in N_MUT]
+    assert tmb["estimate"].to_numpy() == pytest.approx(roc_auc_score(y, list(N_MUT.values())))
