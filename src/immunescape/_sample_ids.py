@@ -179,11 +179,16 @@ def check_input_samples(
     if len(unmatched) == len(mine):
         x, y = example_pair(mine, theirs)
         hint = mismatch_hint(mine, theirs) or f" (e.g. {x!r} vs {y!r})"
+        fix = (f"use the same sample ids in {option} as in the other inputs (rename them in "
+               "the file), or leave the option out")
+        if option == "--hla" and len(mine) == 1:  # a typing tool's file names no sample
+            fix = (f"if this is a typing tool's file of one sample, its id ({x!r}) was taken "
+                   f"from the file name: name the sample with --hla SAMPLE={source}; else "
+                   + fix)
         raise InputError(
             f"none of its {len(mine)} sample ids is a sample of the {others_name}{hint}",
             source=f"{option} {source}",
-            fix=f"use the same sample ids in {option} as in the other inputs (rename them in "
-            "the file), or leave the option out",
+            fix=fix,
         )
     if not unmatched:
         return None

@@ -295,15 +295,22 @@ def run_pipeline(
         )
 
         mt = maf if maf is None or isinstance(maf, MutationTable) else read_maf(
-            maf, on_malformed_hgvs=on_malformed_hgvs)
+            maf, on_malformed_hgvs=on_malformed_hgvs, allow_empty=dna_samples == "all")
         cn = cna if cna is None or isinstance(cna, GeneCNA) else read_cna(cna)
         seg = segments if segments is None or isinstance(segments, Segments) \
             else read_segments(segments)
         geno = read_hla(hla) if hla is not None else None
         loh = read_hla_loh(hla_loh) if hla_loh is not None else None
-        sequenced: list[str] | None = None
-        if mt is not None and dna_samples == "all":
-            sequenced = list(dict.fromkeys(expr_samples + [str(s) for s in mt.samples]))
+        from immunescape.genomics.tmb import sequenced_samples
+
+        sequenced = None if mt is None else sequenced_samples(mt, expr_samples,
+                                                              dna_samples=dna_samples)
+        unsequenced = [s for s in expr_samples if sequenced is not None and s not in sequenced]
+        if unsequenced and len(unsequenced) < len(expr_samples):
+            out.notices.append(
+                f"{len(unsequenced)} expression sample(s) have no row in the MAF (e.g. "
+                f"{', '.join(unsequenced[:3])}): taken as not sequenced (no TMB, no mutation "
+                "status); pass --dna-samples all if every sample was sequenced (then TMB 0)")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             gres = run_genomics(maf=mt, capture_mb=capture_mb, cna=cn, segments=seg,
@@ -334,7 +341,7 @@ def run_pipeline(
                 have |= set(loh["sample_id"].astype(str))
             inputs["hla"] = have
         own: list[tuple[str, Any, Any]] = [
-            ("--maf", mt, None if mt is None else mt.samples),
+            ("--maf", mt, None if mt is None or not mt.samples else mt.samples),
             ("--cna", cn, None if cn is None else cn.samples),
             ("--segments", seg, None if seg is None else seg.samples),
             ("--hla", hla, None if geno is None else geno.samples),

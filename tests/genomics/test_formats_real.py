@@ -77,7 +77,8 @@ READ = {
     "hla/arcashla/Melanoma-immumotherapy-arcasHLAquant_results.tsv": (read_hla_loh, 225),
     "pvactools_hcc1395/annotated.expression.vcf.gz": (read_vcf, 1264),
     "snpeff/test.chr22.ann.filter_missense_any.vcf": (read_vcf, 20),
-    "snpeff/cancer.ann.vcf": (read_vcf, 2),
+    # A>C,G: C is carried by the germline column (GT 1/0; SnpEff's "G-C" annotation): 1 somatic
+    "snpeff/cancer.ann.vcf": (read_vcf, 1),
 }
 REFUSE = {
     "maftools/tcga_laml_annot.tsv": (read_maf, "missing required column"),
@@ -163,9 +164,15 @@ def test_multiallelic_records_are_split_by_the_tumour_genotype(formats, tmp_path
     annotate_all(d / "test.vcf", annotated)
     mt = read_vcf(annotated, sample_id="T", resolve_genes=False)
     apc = mt.data.loc[mt.data["start"] == 112174758, ["alt", "t_alt_count"]]
-    # 4 records GAAGA>G,G(G|C)A: GT 0/2, 1/2, 0/1, 0/2 -> 5 alleles carried by the tumour
-    assert sorted(apc["alt"]) == ["-", "-", "CA", "GA", "GA"]
-    assert mt.deduplicated()[1] == 2
+    # 4 records GAAGA>G,G(G|C)A: tumour GT 0/2, 1/2, 0/1, 0/2 -> 5 alleles carried by the
+    # tumour, of which the deletion of record 2 is germline (NORMAL GT 1/1): 4 somatic
+    # alleles, the Tumor_Seq_Allele2 values of vcf2maf's own test_output.vep_isoforms.maf
+    assert sorted(apc["alt"]) == ["-", "CA", "GA", "GA"]
+    vcf2maf = pd.read_csv(d / "test_output.vep_isoforms.maf", sep="\t", comment="#",
+                          low_memory=False)
+    assert sorted(apc["alt"]) == sorted(
+        vcf2maf.loc[vcf2maf["Start_Position"] == 112174758, "Tumor_Seq_Allele2"])
+    assert mt.deduplicated()[1] == 1
 
 
 def _format_text(path: Path, sample: str) -> list[dict[str, str]]:

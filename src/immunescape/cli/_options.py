@@ -20,6 +20,7 @@ import typer
 from immunescape._validate import check_choice
 from immunescape._vocab import (
     CiMethod,
+    DnaSamples,
     GenesIn,
     OnePerPatient,
     OnMalformedHgvs,
@@ -97,6 +98,14 @@ HlaLohOption = Annotated[
 CaptureMbOption = Annotated[
     float | None,
     typer.Option("--capture-mb", help="Sequenced megabases (required with --maf)."),
+]
+DnaSamplesOption = Annotated[
+    DnaSamples,
+    typer.Option(
+        "--dna-samples",
+        help="'maf': only samples in the MAF were sequenced (the others get no TMB and no "
+        "mutation status); 'all': every expression sample was (no MAF row: TMB 0).",
+    ),
 ]
 CohortCaptureMbOption = Annotated[
     float | None, typer.Option("--capture-mb", help="Sequenced megabases of the MAFs.")

@@ -15,6 +15,7 @@ from immunescape.cli._options import (
     CaptureMbOption,
     CiMethod,
     CnaOption,
+    DnaSamplesOption,
     EventColOption,
     MafOption,
     OldCiOption,
@@ -47,6 +48,7 @@ def compare_cmd(
     vcf: VcfOption = None,
     cna: CnaOption = None,
     capture_mb: CaptureMbOption = None,
+    dna_samples: DnaSamplesOption = "maf",
     sample_col: SampleColOption = None,
     response_col: ResponseColOption = None,
     response_rule: ResponseRuleOption = "recist",
@@ -131,7 +133,7 @@ def compare_cmd(
         pipe = run_pipeline(
             expr=expr if expr is not None else counts, unit=unit if expr is not None else "counts",
             maf=maf, cna=cna, clinical=clinical, clinical_columns=cols, sd_rule=sd_rule,
-            capture_mb=capture_mb, dna_samples="all" if maf is not None else "maf", seed=seed,
+            capture_mb=capture_mb, dna_samples=dna_samples, seed=seed,
             progress=step,
             # a paired design holds patients twice by definition (its unpaired tests use pre)
             one_per_patient=None if paired else (one_per_patient or "refuse"),

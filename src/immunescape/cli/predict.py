@@ -9,12 +9,13 @@ from typing import Annotated, Any, Literal, NamedTuple, cast
 import typer
 
 from immunescape._logging import console
-from immunescape._vocab import SdRule, Unit
+from immunescape._vocab import DnaSamples, SdRule, Unit
 from immunescape.cli._common import argv, genomic_files, na_values, response_map
 from immunescape.cli._options import (
     CaptureMbOption,
     CohortCaptureMbOption,
     CohortOption,
+    DnaSamplesOption,
     MafOption,
     NaValuesOption,
     OldAssayOption,
@@ -51,6 +52,7 @@ def predict_cmd(
     vcf: VcfOption = None,
     capture_mb: CaptureMbOption = None,
     tmb_assay: TmbAssayOption = None,
+    dna_samples: DnaSamplesOption = "maf",
     clinical: Annotated[
         Path | None, typer.Option(help="Clinical table (LORIS inputs: TMB, Albumin, NLR, ...).")
     ] = None,
@@ -90,7 +92,7 @@ def predict_cmd(
 
         clin_table = read_clinical(clinical, na_values=na_values(na_values_))
     read = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
-                           tmb_assay=tmb_assay, reference=reference,
+                           tmb_assay=tmb_assay, dna_samples=dna_samples, reference=reference,
                            on_missing=on_missing_value(on_missing))
     scores, tmb, inputs = read.scores, read.tmb, read.inputs
     run_info: dict[str, Any] = {"command": argv(), "model": model}
@@ -195,7 +197,7 @@ class _Inputs(NamedTuple):
 
 def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | None,
                     capture_mb: float | None, tmb_assay: TmbAssay | None,
-                    reference: Path | None,
+                    reference: Path | None, dna_samples: DnaSamples = "maf",
                     on_missing: OnMissing) -> _Inputs:
     """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
     import pandas as pd
@@ -216,15 +218,28 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
                                                  .get("warnings", []))}
     if maf is not None:
         from immunescape.genomics import MutationTable, compute_tmb, read_maf
+        from immunescape.genomics.tmb import sequenced_samples
 
-        mt = maf if isinstance(maf, MutationTable) else read_maf(maf)  # --vcf: read already
-        samples = list(dict.fromkeys([*(scores.index if scores is not None else []),
-                                      *map(str, mt.samples)]))
+        mt = maf if isinstance(maf, MutationTable) else read_maf(  # --vcf: read already
+            maf, allow_empty=dna_samples == "all")
+        # the rule of `run --dna-samples`: an expression sample without a MAF row gets no
+        # TMB unless every sample was sequenced
+        samples = sequenced_samples(mt, [] if scores is None else list(scores.index),
+                                    dna_samples=dna_samples)
         # compute_tmb refuses a missing capture_mb with one clear line
         t = compute_tmb(mt, capture_mb=cast(float, capture_mb), samples=samples,
                         tmb_assay=tmb_assay)
         tmb = pd.DataFrame(t).set_index("sample_id")
-        inputs["maf"] = {"path": mt.source, "samples": len(mt.samples)}
+        inputs["maf"] = {"path": mt.source, "samples": len(mt.samples),
+                         "dna_samples": dna_samples}
+        unsequenced = [s for s in ([] if scores is None else scores.index) if s not in tmb.index]
+        if unsequenced:  # kept with TMB NA (not 0): their DNA was not sequenced
+            tmb = tmb.reindex([*tmb.index, *unsequenced])
+            note = (f"{len(unsequenced)} expression sample(s) have no row in the MAF (e.g. "
+                    f"{', '.join(unsequenced[:3])}): taken as not sequenced, TMB NA; pass "
+                    "--dna-samples all if every sample was sequenced (then TMB 0)")
+            inputs["maf"]["warnings"] = [note]
+            console.warning(note)
     return _Inputs(scores, tmb, inputs, matrix, ref)
 
 

@@ -26,7 +26,9 @@ _COMPACT = re.compile(
 )
 _WIDE = re.compile(r"^(?:hla[-_. ]?)?([abc])[-_. ]?(?:allele[-_. ]?)?([12])$", re.IGNORECASE)
 _LONG_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sample_id": ("sample_id", "Tumor_Sample_Barcode", "Sample", "sample", "Patient", "ID"),
+    # "subject": arcasHLA merge's genotypes.tsv
+    "sample_id": ("sample_id", "Tumor_Sample_Barcode", "Sample", "sample", "Patient", "ID",
+                  "subject"),
     "allele": ("allele", "hla_allele", "HLA", "Allele", "hla"),
 }
 #: A column named after one locus (``HLA-A``, ``A``, ``hla_a``) holding its alleles.

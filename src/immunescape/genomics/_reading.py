@@ -67,9 +67,11 @@ def read_table(
 
 
 def read_table_lines(
-    path: PathLike, *, what: str, numeric: Iterable[str] = ()
+    path: PathLike, *, what: str, numeric: Iterable[str] = (), allow_empty: bool = False
 ) -> tuple[pd.DataFrame, list[str], np.ndarray | None]:
     r"""Read a table as :func:`read_table` does, with the file line number of every row.
+
+    A header without rows is refused unless ``allow_empty``.
 
     Returns
     -------
@@ -128,7 +130,7 @@ def read_table_lines(
             fix="check that every row has as many fields as the header",
         ) from None
     df.columns = [str(c).strip() for c in df.columns]
-    if df.empty:
+    if df.empty and not (allow_empty and len(df.columns)):
         raise InputError(
             f"has a header but no rows, so the {what} is empty",
             source=str(p),
@@ -400,6 +402,15 @@ def check_chromosomes(values: pd.Series, *, source: str, column: str) -> None:
             bad = not 1 <= int(v) <= 24
         elif v.lstrip("-").isdigit() or v == "":
             bad = True
+        if bad and low in ("chr23", "chr24"):  # PLINK numbers X/Y 23/24, never with 'chr'
+            xy = "X" if low == "chr23" else "Y"
+            raise InputError(
+                f"column {column!r} has chromosome {value!r}, which no human genome has "
+                f"(a bare {low[3:]} is read as {xy}, the PLINK numbering; with 'chr' it is "
+                f"chr{xy})",
+                source=source,
+                fix=f"write chr{xy} (or {low[3:]} without 'chr') in that column",
+            )
         if bad:
             raise InputError(
                 f"column {column!r} has chromosome {value!r}, which no human genome has",

@@ -24,6 +24,7 @@ Allele names and genotype tables live in ``_hla_alleles``, typing tools' files i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 
@@ -85,7 +86,8 @@ def read_hla(
     per allele with ``sample_id`` and ``allele``; or *one cell*, a sample column and one
     column (any name) holding all alleles of a sample separated by commas, semicolons or
     spaces (``Pt1<TAB>A*02:01,A*24:02,B*07:02,...``), or one such column per locus named
-    ``HLA-A``, ``HLA-B``, ``HLA-C``. Allele names as written by HLA typing tools
+    ``HLA-A``, ``HLA-B``, ``HLA-C`` (a header written twice, ``HLA-A HLA-A``, is read as the
+    locus' alleles 1 and 2). Allele names as written by HLA typing tools
     are accepted (``HLA-A*02:01:01``, ``A*0201``, POLYSOLVER ``hla_a_02_01_01``). Give a
     homozygous locus as the same allele twice.
 
@@ -124,13 +126,49 @@ def read_hla(
     if typed is not None:
         return typed
     df, warnings = read_table(path, what="HLA genotype table")
+    df, note = _repeated_locus_headers(df, str(path))
+    if note:
+        warnings.append(note)
     if sample_id is not None or is_optitype(df):
         df = optitype_frame(df, path, sample_id)
-    g = HLAGenotypes.from_frame(
-        df, columns=with_sample_col(columns, sample_col), source=str(path)
-    )
+    try:
+        g = HLAGenotypes.from_frame(
+            df, columns=with_sample_col(columns, sample_col), source=str(path)
+        )
+    except InputError as exc:
+        if columns or sample_col or "for sample_id" not in exc.problem:
+            raise
+        raise InputError(  # the fix the command line can apply
+            exc.problem.split(";")[0], source=str(path),
+            fix="rename the file's sample column to sample_id, or for a file of one sample "
+            "give --hla SAMPLE=FILE",
+        ) from None
     g.notes.extend(warnings)
     return g
+
+def _repeated_locus_headers(df: pd.DataFrame, source: str) -> tuple[pd.DataFrame, str | None]:
+    """Read a locus header written twice (``HLA-A HLA-A``) as its alleles 1 and 2.
+
+    The table reader renames a repeated header ``HLA-A`` to ``HLA-A.1``; a header written
+    three times or more is refused (a locus has two alleles).
+    """
+    renamed: dict[str, str] = {}
+    for c in map(str, df.columns):
+        if not re.fullmatch(r"(hla[-_ ]?)?[abc]", c, flags=re.IGNORECASE) or f"{c}.1" not in df:
+            continue
+        if f"{c}.2" in df:
+            raise InputError(
+                f"column {c!r} occurs more than twice (a locus has two alleles)",
+                source=source,
+                fix=f"give two columns per locus, e.g. {c}_1 and {c}_2",
+            )
+        renamed.update({c: f"{c}_1", f"{c}.1": f"{c}_2"})
+    if not renamed:
+        return df, None
+    loci = ", ".join(k for k in renamed if not k.endswith(".1"))
+    return df.rename(columns=renamed), (
+        f"repeated column header(s) {loci} read as allele 1 and allele 2 of each locus")
+
 
 @cache
 def supertypes() -> pd.DataFrame:

@@ -131,6 +131,7 @@ class MutationTable(SampleTable):
         resolve_genes: bool = True,
         on_malformed_hgvs: OnMalformedHgvs = "warn",
         lines: np.ndarray | None = None,
+        allow_empty: bool = False,
     ) -> MutationTable:
         """Build a table from a DataFrame (see :func:`read_maf` for the parameters).
 
@@ -138,7 +139,7 @@ class MutationTable(SampleTable):
         a row name its line rather than its data row.
         """
         check_choice("on_malformed_hgvs", on_malformed_hgvs, OnMalformedHgvs)
-        df = frame_with_rows(
+        df = frame.rename(columns=str) if allow_empty and len(frame.columns) else frame_with_rows(
             frame, what="mutation table", source=source, deep=False,
             fix="give at least one mutation (samples without mutations are listed with "
             "samples=... in compute_tmb)",
@@ -266,6 +267,11 @@ class MutationTable(SampleTable):
         table = pd.DataFrame(columns_out, index=df.index)
         if not table.index.equals(pd.RangeIndex(len(table))):
             table = table.reset_index(drop=True)
+        no_hgvsc = "hgvsc" not in table or table["hgvsc"].isna().all()
+        if ("start" not in table or table["start"].isna().all()) and no_hgvsc and table[
+                "hgvsp_short"].isna().all():
+            notes.append("no positions (Chromosome/Start_Position) and no HGVS change: every "
+                         "row counts as one mutation (duplicated rows cannot be recognised)")
         logger.info("%s: %d mutations in %d samples", source, len(table),
                     table["sample_id"].nunique())  # fmt: skip
         return cls(data=table, source=source, columns=dict(found), notes=notes,
@@ -293,7 +299,9 @@ class MutationTable(SampleTable):
         """Return the table with one row per variant, and the number of rows dropped.
 
         Among duplicate rows of one variant the most severe class is kept (MAF order); the
-        result is cached, so TMB and event calls share one pass.
+        result is cached, so TMB and event calls share one pass. A variant is identified by
+        :meth:`variant_key_columns`; without positions, a row with no HGVS change is never
+        merged (each such row counts as one mutation).
 
         Examples
         --------
@@ -311,9 +319,17 @@ class MutationTable(SampleTable):
         if cached is not None and cached[0] is self.data:
             return cached[1], cached[2]
         cols = self.variant_key_columns()
+        keys = self.data[cols]
+        if "start" not in cols:
+            # without positions a row names its variant only by its HGVS change; rows lacking
+            # it are each one mutation (identical gene/class rows are, in TCGA MAFs, distinct
+            # positions: merging them undercounts TMB)
+            weak = keys[cols[2:]].isna().any(axis=1) if cols[2:] else pd.Series(True, keys.index)
+            if weak.any():
+                keys = keys.assign(_row=np.where(weak, np.arange(len(keys)), -1))
         severity = self.data["variant_class"].map(_SEVERITY).to_numpy()
         order = np.argsort(severity, kind="stable")
-        dup_sorted = self.data.iloc[order].duplicated(subset=cols, keep="first").to_numpy()
+        dup_sorted = keys.iloc[order].duplicated(keep="first").to_numpy()
         drop = np.zeros(len(self.data), dtype=bool)
         drop[order[dup_sorted]] = True
         if not drop.any():
@@ -352,6 +368,7 @@ def read_maf(
     sample_col: str | None = None,
     resolve_genes: bool = True,
     on_malformed_hgvs: OnMalformedHgvs = "warn",
+    allow_empty: bool = False,
 ) -> MutationTable:
     r"""Read a MAF file or another per-mutation table.
 
@@ -379,6 +396,9 @@ def read_maf(
         listed in ``notes`` and ``malformed_hgvsp_rows`` (a majority is refused: the column
         is probably not HGVSp); ``"raise"``: any is refused; ``"blank"``: all are read as
         missing.
+    allow_empty
+        Accept a header without rows (no mutation in any sample; which samples were
+        sequenced must then be said otherwise, e.g. ``--dna-samples all``).
 
     Returns
     -------
@@ -408,7 +428,15 @@ def read_maf(
     numeric = {n for k in _INTS for n in MAF_COLUMNS[k]}
     if columns:
         numeric |= {v for k, v in columns.items() if k in _INTS}
-    df, warnings, lines = read_table_lines(path, what="MAF", numeric=numeric)
+    df, warnings, lines = read_table_lines(path, what="MAF", numeric=numeric, allow_empty=True)
+    if df.empty and not allow_empty:
+        raise InputError(
+            "has a header but no rows: no sample has a mutation, so none is known to have "
+            "been sequenced",
+            source=str(path),
+            fix="if every expression sample was sequenced, pass --dna-samples all (run, "
+            "compare, predict: TMB 0 for each); otherwise give a MAF with at least one row",
+        )
     mt = MutationTable.from_frame(
         df,
         columns=columns,
@@ -416,6 +444,7 @@ def read_maf(
         resolve_genes=resolve_genes,
         on_malformed_hgvs=on_malformed_hgvs,
         lines=lines,
+        allow_empty=True,
     )
     mt.notes.extend(warnings)
     return mt

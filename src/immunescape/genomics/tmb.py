@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 
 from immunescape._validate import check_choice
+from immunescape._vocab import DnaSamples, TmbRule
 from immunescape._vocab import TmbAssay as Assay
-from immunescape._vocab import TmbRule
 from immunescape.errors import InputError
 from immunescape.genomics._numeric import parse_numeric
 from immunescape.genomics.mutations import NONSYNONYMOUS, MutationTable
 
-__all__ = ["compute_tmb", "TMB_RULES", "TmbRule", "Assay"]
+__all__ = ["compute_tmb", "sequenced_samples", "TMB_RULES", "TmbRule", "Assay"]
 
 TMB_RULES: dict[str, frozenset[str]] = {
     "nonsynonymous": NONSYNONYMOUS,
@@ -204,3 +204,46 @@ def compute_tmb(
     if patients is not None:
         out["patient_id"] = out["sample_id"].map(dict(patients))
     return out
+
+
+def sequenced_samples(
+    mutations: MutationTable, expression_samples: Iterable[str], *,
+    dna_samples: DnaSamples = "maf",
+) -> list[str]:
+    """Return the samples whose DNA was sequenced (the rule of ``--dna-samples``).
+
+    A mutation list names only samples with at least one call, so an expression sample
+    absent from it may be unsequenced (TMB unknown) or sequenced without a call (TMB 0).
+    ``"maf"`` (the default) takes only the samples of the mutation table as sequenced: the
+    others get no TMB and no mutation status. ``"all"`` says every expression sample was
+    sequenced: those without a row have TMB 0 and are wild-type.
+
+    Parameters
+    ----------
+    mutations
+        The mutations (:func:`~immunescape.genomics.read_maf`).
+    expression_samples
+        The expression samples of the same run.
+    dna_samples
+        ``"maf"`` or ``"all"`` (above).
+
+    Returns
+    -------
+    list of str
+        The sequenced samples, for ``compute_tmb(samples=...)``.
+
+    Examples
+    --------
+    >>> mt = MutationTable.from_frame(pd.DataFrame({
+    ...     "Tumor_Sample_Barcode": ["S2"], "Hugo_Symbol": ["B2M"],
+    ...     "Variant_Classification": ["Frame_Shift_Del"]}), resolve_genes=False)
+    >>> sequenced_samples(mt, ["S1", "S2"])
+    ['S2']
+    >>> sequenced_samples(mt, ["S1", "S2"], dna_samples="all")
+    ['S1', 'S2']
+    """
+    check_choice("dna_samples", dna_samples, DnaSamples)
+    own = [str(s) for s in mutations.samples]
+    if dna_samples == "maf":
+        return list(dict.fromkeys(own))
+    return list(dict.fromkeys([*map(str, expression_samples), *own]))

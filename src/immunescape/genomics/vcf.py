@@ -10,7 +10,9 @@ Rules (documented in ``docs/genomics.md``):
 
 - ``FILTER``: PASS (or ``.``) only, unless ``vcf_filter="all"``.
 - Multi-allelic records are split; an alternate allele is kept unless the tumour's genotype
-  is called without it *and* no tumour read supports it.
+  is called without it *and* no tumour read supports it, or the matched normal's genotype
+  carries it (germline; the normal is the ``##normal_sample=`` column, else the one other
+  column named ``normal``/``germline``). ``--tumour-sample`` naming the normal is refused.
 - Symbolic and breakend alleles (structural variants) are skipped and counted.
 - Alleles and positions are written as in a MAF (vcf2maf convention): an indel's shared
   first base is removed (``-`` for the empty allele), a deletion starts one base after the
@@ -108,6 +110,28 @@ def _repaired_copy(p: Path, directory: str) -> tuple[Path, list[str]]:
     return out, notes
 
 
+def _header_sample(header: str, role: str) -> str | None:
+    """Return the sample a ``##normal_sample=`` / ``##tumor_sample=`` header line names."""
+    m = re.search(rf"^##{role}_sample=(.+)$", header, re.MULTILINE | re.IGNORECASE)
+    return m.group(1).strip() if m else None
+
+
+def _pick_normal(samples: list[str], header: str, tumour: int | None) -> int | None:
+    """Return the matched normal's column index (None when there is none).
+
+    The ``##normal_sample=`` header, else the one other column whose name says
+    ``normal``/``germline``.
+    """
+    if tumour is None:
+        return None
+    named = _header_sample(header, "normal")
+    if named in samples and samples.index(named) != tumour:
+        return samples.index(named)
+    cand = [i for i, s in enumerate(samples) if i != tumour
+            and ("NORMAL" in s.upper() or "GERMLINE" in s.upper())]
+    return cand[0] if len(cand) == 1 else None
+
+
 def _pick_tumour(
     samples: list[str], header: str, tumour_sample: str | None, source: str
 ) -> int | None:
@@ -120,6 +144,16 @@ def _pick_tumour(
                 f"(columns: {', '.join(samples[:6])})",
                 source=source,
                 fix="give one of the VCF's sample names",
+            )
+        if tumour_sample == _header_sample(header, "normal"):
+            others = [s for s in samples if s != tumour_sample]
+            named = _header_sample(header, "tumou?r")
+            tumour = named if named in others else (others[0] if len(others) == 1 else None)
+            raise InputError(
+                f"--tumour-sample {tumour_sample!r} is the normal sample of the VCF "
+                "(##normal_sample header)" + (f"; the tumour is {tumour!r}" if tumour else ""),
+                source=source,
+                fix=f"--tumour-sample {tumour}" if tumour else "name the tumour column",
             )
         return samples.index(tumour_sample)
     m = re.search(r"^##tumou?r_sample=(.+)$", header, re.MULTILINE | re.IGNORECASE)
@@ -278,6 +312,7 @@ def read_vcf(
         ranks = {t.lower(): int(r) for t, r in table["rank"].items()}
         ann = Annotation(key, fields, ranks)
         t = _pick_tumour(samples, header, tumour_sample, src)
+        nrm = _pick_normal(samples, header, t)
         if sample_id is None:
             tumour_name = samples[t] if t is not None else None
             if tumour_name is None or tumour_name.upper() in _GENERIC_TUMOUR:
@@ -289,7 +324,7 @@ def read_vcf(
             {"RD", "FREQ", "AD"} <= fmt_ids and "DP4" in fmt_ids and "AU" not in fmt_ids
         )
         rows: list[tuple] = []
-        n_records = n_filtered = n_sv = n_no_ann = n_absent = 0
+        n_records = n_filtered = n_sv = n_no_ann = n_absent = n_germline = 0
         for rec in vcf:
             n_records += 1
             if vcf_filter == "pass" and rec.FILTER not in (None, "PASS", "."):
@@ -316,6 +351,10 @@ def read_vcf(
                 depth, alt_n, vaf = np.nan, np.full(len(alts), np.nan), np.full(len(alts), np.nan)
                 gts = []
             called = [g for g in gts if g is not None and g >= 0]
+            # alleles the matched normal's genotype carries are germline (SnpEff -cancer and
+            # joint tumour-normal calls list them beside the somatic ones)
+            germline = ({g for g in rec.genotypes[nrm][:-1] if g is not None and g > 0}
+                        if nrm is not None and "GT" in rec_fmt else set())
             forms = vep_alleles(ref, alts) if ann.vep else [{a} for a in alts]
             anum = ann.pos["allele_num"]
             for i, a in enumerate(alts):
@@ -327,6 +366,9 @@ def read_vcf(
                     continue
                 if len(alts) == 1 and called and not any(called) and alt_n[i] == 0:
                     n_absent += 1
+                    continue
+                if (i + 1) in germline:
+                    n_germline += 1
                     continue
                 if anum is not None and any(len(e) > anum and e[anum] for e in entries):
                     mine = [e for e in entries if len(e) > anum and e[anum] == str(i + 1)]
@@ -378,6 +420,11 @@ def read_vcf(
         notes.append(
             f"{n_absent} alternate allele(s) absent from the tumour (genotype without it, "
             "no supporting read) skipped"
+        )
+    if n_germline:
+        notes.append(
+            f"{n_germline} alternate allele(s) carried by the normal's genotype "
+            f"({samples[nrm] if nrm is not None else ''}) skipped as germline"
         )
     if n_no_ann:
         notes.append(f"{n_no_ann} allele(s) without a usable {key} annotation skipped")

@@ -293,7 +293,8 @@ def meta_analysis(
                     clinical_columns=cols,
                     sd_rule=sd_rule,
                     capture_mb=capture_mb,
-                    dna_samples="all" if m is not None else "maf",
+                    # as run and compare: a sample without a MAF row was not sequenced
+                    dna_samples="maf",
                     seed=seed,
                     one_per_patient=one_per_patient or "refuse",
                 )
