@@ -19,7 +19,8 @@ Detection rules (first match wins; the evidence is recorded in the input report)
 
 Log data are reported as ``log2tpm``: ``log2counts`` cannot be told apart from the values, so
 declare it (``unit="log2counts"``) when that is what the file holds. Natural or base-10
-logarithms cannot be detected either.
+logarithms cannot be detected either (an h5ad ``X`` written by ``scanpy.pp.log1p`` is
+converted to log2 from its ``uns['log1p']`` base before these rules run).
 
 Log offset (pseudo-count) of log2 data, unless given
 ----------------------------------------------------
