@@ -308,7 +308,8 @@ def log1p_to_log2(uns: Any, *, source: str) -> tuple[float, str] | None:
     >>> factor, note = log1p_to_log2({"log1p": {"base": None}}, source="x.h5ad")
     >>> round(float(factor * np.log1p(7.0)), 12), note.split(":")[0]
     (3.0, "X holds scanpy log1p values (uns['log1p'], base e)")
-    >>> round(float(log1p_to_log2({"log1p": {"base": 10}}, source="x.h5ad")[0] * np.log10(1024.0)), 12)
+    >>> factor, _ = log1p_to_log2({"log1p": {"base": 10}}, source="x.h5ad")
+    >>> round(float(factor * np.log10(1024.0)), 12)
     10.0
     >>> log1p_to_log2({}, source="x.h5ad") is None
     True

@@ -149,6 +149,8 @@ def _decide_unit(
         )
     call = check_unit(matrix_stats(head), unit, log_offset=log_offset, source=source)
     notes = list(call.evidence) + list(call.warnings)
+    for message in call.loud:
+        console.warning("%s: %s", source, message)
     if unit is None and head.shape[0] < n:
         notes.append(f"unit detected on the first {head.shape[0]} of {n} samples")
     offset = call.log_offset if call.log_offset is not None else 1.0
