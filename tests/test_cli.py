@@ -327,6 +327,19 @@ def test_run_with_expression_and_maf(tmp_path, capsys):
     assert (out / "report.html").is_file()
 
 
+def test_run_warns_when_the_cancer_type_has_no_shipped_reference(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    code, _, err = _run(capsys, "run", "--expr", str(expr), "--cancer-type", "foo",
+                        "-o", str(tmp_path / "foo"))
+    assert code == 0, err
+    assert "warning: --cancer-type 'foo' matches no shipped reference group" in err
+    run = json.loads((tmp_path / "foo" / "run.json").read_text())
+    assert any("'foo' matches no shipped" in w for w in run["warnings"])
+    code, _, err = _run(capsys, "run", "--expr", str(expr), "--cancer-type",
+                        "Kidney renal clear cell carcinoma", "-o", str(tmp_path / "kirc"))
+    assert code == 0 and "cancer-type" not in err
+
+
 # ----------------------------------------------------------------------------- predict
 @pytest.fixture(scope="module")
 def sim_cohorts(tmp_path_factory):

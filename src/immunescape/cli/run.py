@@ -72,7 +72,9 @@ def run_cmd(
     ] = "maf",
     genome_build: GenomeBuildOption = None,
     cancer_type: Annotated[
-        str | None, typer.Option("--cancer-type", help="Cancer type, recorded in run.json.")
+        str | None, typer.Option("--cancer-type", help="Cancer type, free text (e.g. SKCM, ccRCC, "
+                                  "'skin cutaneous melanoma'): picks the shipped reference group "
+                                  "(melanoma, kidney, pancreas; else pan-cancer, with a warning).")
     ] = None,
     reference: Annotated[
         Path | None,
