@@ -425,3 +425,33 @@ def test_clinical_table_is_a_result_with_provenance_as_settings(tmp_path):
     # OS without a unit is left out with a warning, which the result carries
     assert clin.warnings == clin.provenance["warnings"]
     assert any("OS left out" in w for w in clin.warnings)
+
+
+def test_cbioportal_clinical_header_lines_are_skipped(tmp_path):
+    """data_clinical_sample.txt layout: 4 '#' lines (names, descriptions, types, priorities)."""
+    body = ("SAMPLE_ID\tOS_MONTHS\tOS_STATUS\tBEST_RESPONSE\n"
+            "P1\t12.5\t1:DECEASED\tPD\nP2\t30\t0:LIVING\tPR\n")
+    meta = ("#Sample Identifier\tOverall Survival (Months)\tOverall Survival Status\t"
+            "Best Response\n"
+            "#Sample id\tOS months\tOS status\tBOR\n#STRING\tNUMBER\tSTRING\tSTRING\n#1\t1\t1\t1\n")
+    plain = read_clinical(_write(tmp_path, body, "plain.tsv"))
+    hashed = read_clinical(_write(tmp_path, meta + body, "cbio.tsv"))
+    pd.testing.assert_frame_equal(hashed.data, plain.data)
+    assert hashed.data["os_months"].tolist() == [12.5, 30.0]
+    assert _resp(hashed) == ["NR", "R"]
+    assert any("4 leading '#' lines" in w for w in hashed.provenance["warnings"])
+
+
+def test_excel_rows_of_empty_cells_are_dropped(tmp_path):
+    text = ("sample_id;recist;OS_months;OS_event;;\nPt1;PD;19.9;1;;\nPt2;PR;30.4;0;;\r\n"
+            ";;;;;\r\n;;;;;\r\n")
+    clin = read_clinical(_write(tmp_path, text, "excel.csv"))
+    assert list(clin.data.index) == ["Pt1", "Pt2"] and _resp(clin) == ["NR", "R"]
+    assert any("2 rows with every cell empty dropped" in w for w in clin.provenance["warnings"])
+
+
+def test_decimal_commas_in_times_are_named(tmp_path, raises_input_error):
+    path = _write(tmp_path, "sample_id;recist;OS_months;OS_event\nPt1;PD;19,9;1\nPt2;PR;30,4;0\n",
+                  "comma.csv")
+    raises_input_error(lambda: read_clinical(path), path, "decimal commas", "'19,9'",
+                       "decimal point")

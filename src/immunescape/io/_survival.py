@@ -6,6 +6,7 @@ described in :mod:`immunescape.io._clinical`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,14 @@ def _time_values(ctx: Context, name: str, label: str) -> np.ndarray:
         else:
             values[i] = number
     if bad:
+        if all(re.fullmatch(r"[+-]?\d*,\d+", t) for t in bad):  # '14,39': a decimal comma
+            raise InputError(
+                f"{label} times in column {name!r} are written with decimal commas "
+                f"({listing(bad)})",
+                source=ctx.source,
+                fix="write them with a decimal point (14.39, not 14,39), e.g. export the "
+                "file with '.' as the decimal separator",
+            )
         raise InputError(
             f"non-numeric {label} times in column {name!r}: {listing(bad)}",
             source=ctx.source,
