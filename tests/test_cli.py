@@ -327,6 +327,19 @@ def test_run_with_expression_and_maf(tmp_path, capsys):
     assert (out / "report.html").is_file()
 
 
+def test_run_warns_when_the_cancer_type_has_no_shipped_reference(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    code, _, err = _run(capsys, "run", "--expr", str(expr), "--cancer-type", "foo",
+                        "-o", str(tmp_path / "foo"))
+    assert code == 0, err
+    assert "warning: --cancer-type 'foo' matches no shipped reference group" in err
+    run = json.loads((tmp_path / "foo" / "run.json").read_text())
+    assert any("'foo' matches no shipped" in w for w in run["warnings"])
+    code, _, err = _run(capsys, "run", "--expr", str(expr), "--cancer-type",
+                        "Kidney renal clear cell carcinoma", "-o", str(tmp_path / "kirc"))
+    assert code == 0 and "cancer-type" not in err
+
+
 # ----------------------------------------------------------------------------- predict
 @pytest.fixture(scope="module")
 def sim_cohorts(tmp_path_factory):
@@ -456,3 +469,23 @@ def test_predict_tide_receives_the_read_matrix(tmp_path, capsys, monkeypatch):
     expected = log.sub(log.mean(axis=1), axis=0)
     got = seen["frame"].loc[expected.index, expected.columns]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=1e-4)
+
+
+def test_time_unit_option_reads_survival_of_an_unnamed_unit(tmp_path, capsys):
+    expr = _write(tmp_path, _matrix())
+    samples = list(_matrix().columns)
+    clin = tmp_path / "clin.tsv"
+    pd.DataFrame({"sample_id": samples, "recist": ["CR", "PD"] * (len(samples) // 2),
+                  "Overall.Survival": np.arange(1, len(samples) + 1) * 100.0,
+                  "Vital.Status": ["Dead", "Alive"] * (len(samples) // 2)}).to_csv(
+        clin, sep="\t", index=False)
+    code, _, err = _run(capsys, "compare", "--clinical", str(clin), "--expr", str(expr),
+                        "--time-col", "Overall.Survival", "--event-col", "Vital.Status",
+                        "-o", str(tmp_path / "no_unit"))
+    assert code == 2 and "fix: give the unit: --time-unit days" in err
+    code, _, err = _run(capsys, "compare", "--clinical", str(clin), "--expr", str(expr),
+                        "--time-unit", "days", "-o", str(tmp_path / "days"))
+    assert code == 0, err
+    run = json.loads((tmp_path / "days" / "run.json").read_text())
+    os_info = run["inputs"]["clinical"]["os"]
+    assert os_info["time_col"] == "Overall.Survival" and os_info["time_unit"] == "days"

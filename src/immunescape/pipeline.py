@@ -446,6 +446,11 @@ def run_pipeline(
         note = f"expression: {why}; RNA percentiles and phenotypes are within the cohort"
         run["warnings"].append(note)
         out.notices.append(note)
+    from immunescape.mechanisms._reference import match_cancer_type
+
+    if (ct_note := match_cancer_type(cancer_type)[1]) is not None:  # pan-cancer, say so
+        run["warnings"].append(ct_note)
+        out.notices.append(ct_note)
     events = g.get("genomic_events")
     if events is not None:
         events = events.assign(sample_id=events["sample_id"].astype(str))

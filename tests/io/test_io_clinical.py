@@ -335,9 +335,57 @@ def test_non_numeric_times(tmp_path, raises_input_error):
 
 
 def test_non_binary_events(tmp_path, raises_input_error):
-    frame = pd.DataFrame({"sample": ["a", "b"], "OS_months": [3, 4], "OS_event": [2, 1]})
+    frame = pd.DataFrame({"sample": ["a", "b"], "OS_months": [3, 4], "OS_event": [3, 1]})
     path = _tsv(tmp_path, frame)
-    raises_input_error(lambda: read_clinical(path), path, "not binary", "'2'")
+    raises_input_error(lambda: read_clinical(path), path, "not binary", "'3'")
+
+
+def test_r_survival_1_2_coding_is_read_loudly(tmp_path, caplog):
+    """R's survival::Surv documents status "1/2 (2=death)": 2 = event, 1 = censored."""
+    frame = pd.DataFrame({"sample": ["a", "b", "c"], "OS_months": [3, 4, 5],
+                          "OS_event": [2, 1, None]})
+    with caplog.at_level("WARNING", logger="immunescape.console"):
+        clin = read_clinical(_tsv(tmp_path, frame))
+    np.testing.assert_array_equal(clin.data["os_event"].to_numpy(), [1.0, 0.0, np.nan])
+    assert any("2 = event, 1 = censored" in r.getMessage() for r in caplog.records)
+    # a column of 1s only keeps 1 = event
+    ones = read_clinical(_tsv(tmp_path, frame.assign(OS_event=[1, 1, 1]), "ones.tsv"))
+    assert ones.data["os_event"].tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(("column", "values", "events"), [
+    ("status", [1, 0, 1], [1.0, 0.0, 1.0]),      # R survival's status: 1 = event
+    ("censored", [0, 1, 1], [1.0, 0.0, 0.0]),    # a censoring flag: 1 = censored
+])
+def test_endpointless_event_column_is_read_for_the_only_timed_endpoint(
+        tmp_path, caplog, column, values, events):
+    frame = pd.DataFrame({"sample": ["a", "b", "c"], "os_months": [3, 4, 5], column: values})
+    with caplog.at_level("WARNING", logger="immunescape.console"):
+        clin = read_clinical(_tsv(tmp_path, frame))
+    assert clin.data["os_event"].tolist() == events
+    assert any(f"from column {column!r}" in r.getMessage() for r in caplog.records)
+    # with both endpoints timed, the column's endpoint is unknown: not read, and said so
+    both = frame.assign(pfs_months=[1, 2, 3])
+    with caplog.at_level("WARNING", logger="immunescape.console"):
+        caplog.clear()
+        clin = read_clinical(_tsv(tmp_path, both, "both.tsv"))
+    assert clin.data["os_event"].isna().all()
+    shown = [r.getMessage() for r in caplog.records]
+    assert any("OS left out" in m and "--event-col" in m for m in shown)
+
+
+def test_unknown_time_unit_is_said_on_the_console_with_the_cli_option(tmp_path, caplog):
+    frame = pd.DataFrame({"Patient.ID": ["a", "b"], "Overall.Survival": [608.75, 100],
+                          "Vital.Status": ["Dead", "Alive"]})
+    path = _tsv(tmp_path, frame)
+    with caplog.at_level("WARNING", logger="immunescape.console"):
+        clin = read_clinical(path)
+    assert clin.data["os_months"].isna().all()
+    assert any("OS left out" in r.getMessage() and "--time-unit days" in r.getMessage()
+               for r in caplog.records)
+    given = read_clinical(path, time_unit="days")
+    assert given.data["os_months"].tolist() == pytest.approx([608.75 / (365.25 / 12),
+                                                              100 / (365.25 / 12)])
 
 
 def test_bad_options(tmp_path, raises_input_error, raises_option_error):
@@ -377,3 +425,33 @@ def test_clinical_table_is_a_result_with_provenance_as_settings(tmp_path):
     # OS without a unit is left out with a warning, which the result carries
     assert clin.warnings == clin.provenance["warnings"]
     assert any("OS left out" in w for w in clin.warnings)
+
+
+def test_cbioportal_clinical_header_lines_are_skipped(tmp_path):
+    """data_clinical_sample.txt layout: 4 '#' lines (names, descriptions, types, priorities)."""
+    body = ("SAMPLE_ID\tOS_MONTHS\tOS_STATUS\tBEST_RESPONSE\n"
+            "P1\t12.5\t1:DECEASED\tPD\nP2\t30\t0:LIVING\tPR\n")
+    meta = ("#Sample Identifier\tOverall Survival (Months)\tOverall Survival Status\t"
+            "Best Response\n"
+            "#Sample id\tOS months\tOS status\tBOR\n#STRING\tNUMBER\tSTRING\tSTRING\n#1\t1\t1\t1\n")
+    plain = read_clinical(_write(tmp_path, body, "plain.tsv"))
+    hashed = read_clinical(_write(tmp_path, meta + body, "cbio.tsv"))
+    pd.testing.assert_frame_equal(hashed.data, plain.data)
+    assert hashed.data["os_months"].tolist() == [12.5, 30.0]
+    assert _resp(hashed) == ["NR", "R"]
+    assert any("4 leading '#' lines" in w for w in hashed.provenance["warnings"])
+
+
+def test_excel_rows_of_empty_cells_are_dropped(tmp_path):
+    text = ("sample_id;recist;OS_months;OS_event;;\nPt1;PD;19.9;1;;\nPt2;PR;30.4;0;;\r\n"
+            ";;;;;\r\n;;;;;\r\n")
+    clin = read_clinical(_write(tmp_path, text, "excel.csv"))
+    assert list(clin.data.index) == ["Pt1", "Pt2"] and _resp(clin) == ["NR", "R"]
+    assert any("2 rows with every cell empty dropped" in w for w in clin.provenance["warnings"])
+
+
+def test_decimal_commas_in_times_are_named(tmp_path, raises_input_error):
+    path = _write(tmp_path, "sample_id;recist;OS_months;OS_event\nPt1;PD;19,9;1\nPt2;PR;30,4;0\n",
+                  "comma.csv")
+    raises_input_error(lambda: read_clinical(path), path, "decimal commas", "'19,9'",
+                       "decimal point")

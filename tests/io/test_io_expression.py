@@ -149,6 +149,32 @@ def test_h5ad_round_trip(tmp_path, unchanged):
     assert log_report.layer == "log"
 
 
+@pytest.mark.parametrize(("base", "log_fn"), [(None, np.log1p), (10.0, lambda y: np.log10(1 + y))])
+def test_h5ad_scanpy_log1p_is_read_as_log2(tmp_path, caplog, base, log_fn):
+    """scanpy's ``log1p`` (uns['log1p']['base']: None = ln) becomes log2(x + 1) (numpy)."""
+    import anndata
+
+    linear = _tpm(IMMUNE_GENES).T.to_numpy(np.float64)  # samples x genes
+    adata = anndata.AnnData(
+        X=log_fn(linear).astype(np.float32),
+        obs=pd.DataFrame(index=SAMPLES),
+        var=pd.DataFrame(index=IMMUNE_GENES),
+    )
+    adata.uns["log1p"] = {"base": base}
+    adata.layers["counts"] = np.rint(linear).astype(np.float32)
+    path = tmp_path / "scanpy.h5ad"
+    adata.write_h5ad(path)
+    with caplog.at_level("WARNING", logger="immunescape.console"):
+        expr, report = read_expression(path)
+    assert (expr.unit, expr.log_offset) == ("log2tpm", 1.0)
+    expected = np.log2(linear + 1)
+    got = expr.values.loc[SAMPLES, IMMUNE_GENES].to_numpy(np.float64)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    shown = " ".join(r.getMessage() for r in caplog.records)
+    assert "uns['log1p']" in shown and "'counts' not read" in shown
+    assert any("log1p" in w for w in report.warnings)
+
+
 def test_h5ad_with_ensembl_var_names_and_symbol_column(tmp_path):
     import anndata
 

@@ -41,6 +41,27 @@ def test_fpkm_detected_when_sums_vary_on_a_transcriptome():
     assert _detect(x).unit == "fpkm"
 
 
+def test_tpm_with_genes_left_out_is_a_loud_fpkm_guess():
+    """TPM over 19,000 genes after dropping non-gene rows sums below 1e6: called FPKM (the
+    sums cannot tell), but the guess is loud, names the sums and the --unit choices."""
+    full = _tpm(n_samples=4)
+    kept = full[:, :5000]  # a gene-level subset: sums 1e6 minus what the dropped rows held
+    sums = kept.sum(axis=1)
+    assert (sums < 0.99e6).all()
+    call = _detect(kept)
+    assert call.unit == "fpkm"
+    assert len(call.loud) == 1 and call.loud[0] in call.warnings
+    assert "--unit tpm" in call.loud[0] and "--unit fpkm" in call.loud[0]
+    assert f"{sums.min():.6g}" in call.loud[0] and f"{sums.max():.6g}" in call.loud[0]
+    declared = check_unit(matrix_stats(kept), "tpm")
+    assert declared.unit == "tpm" and not declared.loud
+
+
+def test_real_tpm_and_counts_are_not_loud():
+    assert not _detect(_tpm()).loud
+    assert not _detect(RNG.poisson(50, size=(5, 200)).astype(float)).loud
+
+
 def test_panel_of_linear_values_is_normalized():
     x = RNG.lognormal(5, 1, size=(8, 300))
     assert _detect(x).unit == "normalized"

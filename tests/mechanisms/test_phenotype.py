@@ -31,6 +31,7 @@ from immunescape.mechanisms._reference import (
     MODEL_FILE,
     REFERENCE_FILE,
     load_shipped,
+    match_cancer_type,
     reference_gene_stats,
     reference_group,
     reference_score_table,
@@ -103,6 +104,26 @@ def test_reference_lists_cohorts_groups_and_licence():
     assert reference_group("SKCM") == "melanoma" and reference_group("thyroid") == "pan_cancer"
     q = reference_score_table("pan_cancer")
     assert (q.diff().dropna() >= 0).all().all()  # quantiles are monotone
+
+
+@pytest.mark.parametrize(("text", "group"), [
+    # TCGA study names (portal.gdc.cancer.gov) and clinicians' spellings -> shipped group
+    ("Skin Cutaneous Melanoma", "melanoma"), ("Kidney renal clear cell carcinoma", "kidney"),
+    ("Kidney renal papillary cell carcinoma", "kidney"), ("ccRCC", "kidney"),
+    ("metastatic clear-cell RCC", "kidney"), ("Pancreatic adenocarcinoma", "pancreas"),
+    ("SKCM", "melanoma"), ("  melanoma ", "melanoma"),
+    # another disease, or no shipped group: the pan-cancer reference, with a note
+    ("Uveal Melanoma", "pan_cancer"), ("Lung adenocarcinoma", "pan_cancer"),
+    ("skin squamous cell carcinoma", "pan_cancer"), ("foo", "pan_cancer"),
+])
+def test_cancer_type_phrases_match_the_shipped_groups(text, group):
+    got, note = match_cancer_type(text)
+    assert got == group and reference_group(text) == group
+    if group == "pan_cancer":
+        assert note is not None and "pan-cancer reference is used" in note
+        assert "kidney, melanoma, pancreas" in note and repr(text) in note
+    else:
+        assert note is None
 
 
 def test_reference_covers_every_per_sample_registry_score():

@@ -150,3 +150,22 @@ def test_bad_inputs_exit_2(cohort, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "o").exists()
+
+
+def test_backed_h5ad_scanpy_log1p_is_read_as_log2(tmp_path):
+    """Chunked h5ad: X = ln(x + 1) with uns['log1p'] is read as log2(x + 1), as in memory."""
+    import anndata
+
+    rng = np.random.default_rng(3)
+    linear = rng.lognormal(2.0, 2.0, size=(6, 40))
+    genes = [f"G{i}" for i in range(40)]
+    adata = anndata.AnnData(X=np.log1p(linear).astype(np.float32),
+                            obs=pd.DataFrame(index=[f"s{i}" for i in range(6)]),
+                            var=pd.DataFrame(index=genes))
+    adata.uns["log1p"] = {"base": None}
+    path = tmp_path / "scanpy.h5ad"
+    adata.write_h5ad(path)
+    chunked = open_chunked(path, block_rows=4)
+    assert (chunked.unit, chunked.log_offset) == ("log2tpm", 1.0)
+    np.testing.assert_allclose(np.asarray(chunked.data.compute(), dtype=np.float64),
+                               np.log2(linear + 1), rtol=1e-5, atol=1e-5)

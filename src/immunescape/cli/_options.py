@@ -34,7 +34,7 @@ from immunescape._vocab import (
 
 __all__ = [
     "CiMethod", "GenesIn", "OnMalformedHgvs", "OnMissing", "ResponseRule", "SdRule", "TmbAssay",
-    "VcfFilter", "pick", "on_missing_value",
+    "VcfFilter", "TimeUnit", "pick", "on_missing_value",
 ]
 
 # ------------------------------------------------------------------------ value sets
@@ -144,7 +144,14 @@ SdRuleOption = Annotated[
 ]
 ResponseMapOption = Annotated[str | None, typer.Option("--response-map", help=RESPONSE_MAP_HELP)]
 TimeColOption = Annotated[
-    str | None, typer.Option("--time-col", help="Survival time column (months).")
+    str | None, typer.Option("--time-col", help="Survival time column (its unit from its name, "
+                             "a unit column or --time-unit).")
+]
+TimeUnit = Literal["days", "weeks", "months", "years"]
+TimeUnitOption = Annotated[
+    TimeUnit | None,
+    typer.Option("--time-unit", help="Unit of survival times whose column name states none "
+                 "(e.g. Overall.Survival, OS.time): days, weeks, months or years."),
 ]
 EventColOption = Annotated[
     str | None, typer.Option("--event-col", help="Survival event column (1 = event).")

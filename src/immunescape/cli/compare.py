@@ -27,6 +27,7 @@ from immunescape.cli._options import (
     SampleColOption,
     SdRuleOption,
     TimeColOption,
+    TimeUnitOption,
     UnitOption,
     VcfOption,
     pick,
@@ -56,6 +57,7 @@ def compare_cmd(
     response_map_: ResponseMapOption = None,
     time_col: TimeColOption = None,
     event_col: EventColOption = None,
+    time_unit: TimeUnitOption = None,
     one_per_patient: OnePerPatientOption = None,
     covariates: Annotated[
         str | None, typer.Option(help="Comma-separated clinical covariates (Cox, DE).")
@@ -117,6 +119,8 @@ def compare_cmd(
         cols["sample_col"] = sample_col
     if response_map_:
         cols["response_map"] = response_map(response_map_)
+    if time_unit:
+        cols["time_unit"] = time_unit
     if response_col:
         cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
     if (time_col is None) != (event_col is None):

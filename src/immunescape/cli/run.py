@@ -30,6 +30,7 @@ from immunescape.cli._options import (
     SdRuleOption,
     SegmentsOption,
     SignaturesOption,
+    TimeUnitOption,
     TmbAssayOption,
     TumourSampleOption,
     UnitOption,
@@ -72,7 +73,9 @@ def run_cmd(
     ] = "maf",
     genome_build: GenomeBuildOption = None,
     cancer_type: Annotated[
-        str | None, typer.Option("--cancer-type", help="Cancer type, recorded in run.json.")
+        str | None, typer.Option("--cancer-type", help="Cancer type, free text (e.g. SKCM, ccRCC, "
+                                  "'skin cutaneous melanoma'): picks the shipped reference group "
+                                  "(melanoma, kidney, pancreas; else pan-cancer, with a warning).")
     ] = None,
     reference: Annotated[
         Path | None,
@@ -87,6 +90,7 @@ def run_cmd(
     ] = None,
     sd_rule: SdRuleOption = "pfs6",
     response_map_: ResponseMapOption = None,
+    time_unit: TimeUnitOption = None,
     signatures: SignaturesOption = None,
     kb: KbOption = None,
     seed: Annotated[int, typer.Option(help="Seed for random background gene sets.")] = 0,
@@ -118,6 +122,7 @@ def run_cmd(
             "response_col": response_col,
             "recist_col": recist_col,
             "response_map": response_map(response_map_),
+            "time_unit": time_unit,
             "source": g["clinical_source"] if cbioportal is not None else None,
         }.items()
         if v

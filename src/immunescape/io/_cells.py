@@ -126,6 +126,8 @@ class Context:
     is_na: Callable[[str | None], bool]
     prov: dict[str, Any]
     used: list[str] = field(default_factory=list)
+    #: The warnings a command line prints at once (data left out or read by a guess).
+    loud: list[str] = field(default_factory=list)
 
     @property
     def df(self) -> pd.DataFrame:
@@ -137,9 +139,11 @@ class Context:
         """The file, for messages."""
         return self.cols.source
 
-    def warn(self, message: str) -> None:
-        """Record a warning in the provenance."""
+    def warn(self, message: str, *, loud: bool = False) -> None:
+        """Record a warning in the provenance (``loud``: also for the console)."""
         self.prov["warnings"].append(message)
+        if loud:
+            self.loud.append(message)
 
 
 def pick_column(

@@ -61,10 +61,14 @@ one; disagreements between the two are counted in the provenance.
 
 Times are converted to months (1 month = 365.25 / 12 = 30.4375 days; 1 week = 7 days; 1 year
 = 12 months). The unit comes from the column name, else a unit column (``survival_unit``,
-per row), else ``time_unit``; none of these is an error. (PredictioR's own tables used other
-factors: Riaz weeks / 4, Hugo days / 30.5; months here can differ from theirs by a few %.)
-Events accept 1/0, TRUE/FALSE, yes/no, dead/alive, deceased/living, event/censored and
-cBioPortal's ``1:DECEASED``.
+per row), else ``time_unit`` (``--time-unit``); a detected time column of unknown unit is
+left out with a console warning (named with ``--time-col``, it is an error). (PredictioR's
+own tables used other factors: Riaz weeks / 4, Hugo days / 30.5; months here can differ from
+theirs by a few %.) Events accept 1/0, TRUE/FALSE, yes/no, dead/alive, deceased/living,
+event/censored, cBioPortal's ``1:DECEASED`` and R's ``Surv`` coding 1/2 (2 = event, when the
+column holds only 1 and 2). A column named only ``status``/``event`` (1 = event) or
+``censored``/``censor`` (1 = censored) is read as the events of the one endpoint that has a
+time column (console warning); with both endpoints timed it is not read.
 """
 
 
@@ -461,5 +465,5 @@ def read_clinical(
     extra = df.drop(columns=[c for c in dict.fromkeys(ctx.used) if c in df.columns])
     extra.index = index
     for message in prov["warnings"]:
-        logger.warning("%s: %s", source, message)
+        (console if message in ctx.loud else logger).warning("%s: %s", source, message)
     return ClinicalTable(data=data, extra=extra, provenance=prov, source=source)

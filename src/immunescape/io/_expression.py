@@ -300,6 +300,7 @@ def read_expression(
         f"unit {call.unit} ({'declared' if call.unit_given else 'detected'}): "
         + "; ".join(call.evidence[1:]),
     ]
+    loud = loud | set(call.loud)
     for message in report.warnings:
         (console if message in loud else logger).warning("%s: %s", source, message)
     expression = Expression(

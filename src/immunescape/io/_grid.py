@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from immunescape._logging import console
 from immunescape.errors import InputError
 from immunescape.io._cells import norm_name
 from immunescape.io._files import delimiter_name
 from immunescape.io._tables import read_numeric_text, read_parquet_table
 
-__all__ = ["Grid", "KNOWN_NUMERIC_ANNOTATION", "load_grid"]
+__all__ = ["Grid", "KNOWN_NUMERIC_ANNOTATION", "load_grid", "log1p_to_log2"]
 
 #: Numeric columns read as annotation, not samples (normalised names: lower case, letters
 #: and digits only).
@@ -269,14 +270,76 @@ def _load_h5ad(path: Path, layer: str | None, source: str) -> Grid:
             source=source,
             fix="store numeric expression values",
         )
+    values = values.astype(np.float64, copy=False)
+    notes = []
+    log1p = log1p_to_log2(adata.uns, source=source) if layer is None else None
+    if log1p is not None:
+        factor, note = log1p
+        values = values * factor
+        notes.append(note)
+    if layer is None and len(adata.layers):
+        notes.append(
+            f"X read; layers {', '.join(repr(k) for k in adata.layers.keys())} not read "
+            "(to score a layer instead, store it as X)"
+        )
+    for note in notes:
+        console.warning("%s: %s", source, note)
     return Grid(
         row_label="obs_names",
         row_ids=[str(x) for x in adata.obs_names],
         col_ids=[str(x) for x in adata.var_names],
-        values=values.astype(np.float64, copy=False),
+        values=values,
         row_annot=_text_columns(adata.obs),
         col_annot=_text_columns(adata.var),
+        warnings=notes,
     )
+
+
+def log1p_to_log2(uns: Any, *, source: str) -> tuple[float, str] | None:
+    """Factor turning scanpy ``log1p`` values of ``X`` into ``log2(x + 1)``, with a note.
+
+    ``scanpy.pp.log1p`` records its base in ``uns['log1p']['base']``: None means the natural
+    logarithm, ``ln(x + 1)``; a number ``b`` means ``log_b(x + 1)``. Since
+    ``log2(y) = log_b(y) * log2(b)``, the values are multiplied by ``log2(b)`` (``1 / ln 2``
+    for the natural log). Returns None without ``uns['log1p']`` (or for base 2).
+
+    Examples
+    --------
+    >>> factor, note = log1p_to_log2({"log1p": {"base": None}}, source="x.h5ad")
+    >>> round(float(factor * np.log1p(7.0)), 12), note.split(":")[0]
+    (3.0, "X holds scanpy log1p values (uns['log1p'], base e)")
+    >>> factor, _ = log1p_to_log2({"log1p": {"base": 10}}, source="x.h5ad")
+    >>> round(float(factor * np.log10(1024.0)), 12)
+    10.0
+    >>> log1p_to_log2({}, source="x.h5ad") is None
+    True
+    """
+    info = uns.get("log1p") if hasattr(uns, "get") else None
+    if info is None:
+        return None
+    base = info.get("base") if hasattr(info, "get") else None
+    if base is None:
+        factor, name, func = 1.0 / np.log(2.0), "e", "ln"
+    else:
+        try:
+            b = float(base)
+        except (TypeError, ValueError):
+            b = float("nan")
+        if not np.isfinite(b) or b <= 0 or b == 1:
+            raise InputError(
+                f"uns['log1p']['base'] is {base!r}, not a logarithm base",
+                source=source,
+                fix="set uns['log1p']['base'] to None (natural log) or the base used",
+            )
+        if b == 2:
+            return None
+        factor, name = float(np.log2(b)), f"{b:g}"
+        func = f"log{name}"
+    note = (
+        f"X holds scanpy log1p values (uns['log1p'], base {name}): {func}(x + 1) "
+        "converted to log2(x + 1)"
+    )
+    return factor, note
 
 
 def load_grid(path: Path, *, fmt: str, gz: bool, layer: str | None, source: str) -> Grid:

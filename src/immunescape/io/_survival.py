@@ -6,6 +6,7 @@ described in :mod:`immunescape.io._clinical`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,14 @@ def _time_values(ctx: Context, name: str, label: str) -> np.ndarray:
         else:
             values[i] = number
     if bad:
+        if all(re.fullmatch(r"[+-]?\d*,\d+", t) for t in bad):  # '14,39': a decimal comma
+            raise InputError(
+                f"{label} times in column {name!r} are written with decimal commas "
+                f"({listing(bad)})",
+                source=ctx.source,
+                fix="write them with a decimal point (14.39, not 14,39), e.g. export the "
+                "file with '.' as the decimal separator",
+            )
         raise InputError(
             f"non-numeric {label} times in column {name!r}: {listing(bad)}",
             source=ctx.source,
@@ -170,7 +179,7 @@ def _time_factors(
         f"the time unit of {kind.upper()} column {name!r} is unknown (neither its name nor a "
         "unit column states it)",
         source=ctx.source,
-        fix="pass time_unit='days', 'weeks', 'months' or 'years'",
+        fix="give the unit: time_unit=days (or weeks, months, years)",
     )
 
 
@@ -196,10 +205,33 @@ def _event_column(
     if found:
         ctx.warn(
             f"{label} events read from censoring column {found[0]!r} as 1 = censored, "
-            f"0 = event; pass {kind}_event_col if 1 means an event"
+            f"0 = event; if 1 means an event, name it with --event-col {found[0]} (and "
+            "--time-col)", loud=True,
         )
         return found[0], True
-    return None, False
+    return _generic_event_column(ctx, kind)
+
+
+#: Event columns whose name states no endpoint: read as the events of the one endpoint that
+#: has a time column (normalised names; True: a censoring flag, 1 = censored).
+GENERIC_EVENT_NAMES = {"status": False, "event": False, "events": False, "eventstatus": False,
+                       "censored": True, "censor": True, "censoring": True, "cens": True}
+
+
+def _generic_event_column(ctx: Context, kind: Endpoint) -> tuple[str | None, bool]:
+    """``status``/``event``/``censored``: the events of the only endpoint with a time column."""
+    other = PFS_TIME_BASES if kind == "os" else OS_TIME_BASES
+    if ctx.prov[kind].get("time_col") is None or _time_candidates(ctx.cols, other):
+        return None, False
+    found = ctx.cols.find(tuple(GENERIC_EVENT_NAMES))
+    if len(found) != 1:
+        return None, False
+    name = found[0]
+    censor = GENERIC_EVENT_NAMES[norm_name(name)]
+    coding = "1 = censored, 0 = event" if censor else "1 = event, 0 = censored"
+    ctx.warn(f"{kind.upper()} events read from column {name!r} (the only endpoint with a time "
+             f"column) as {coding}", loud=True)
+    return name, censor
 
 
 def read_survival(
@@ -239,8 +271,9 @@ def read_survival(
             # a detected column of unknown unit: survival is left out, not guessed
             ctx.warn(
                 f"{label} left out: the time unit of column {name!r} is unknown (neither its "
-                "name nor a unit column states it); name it with a unit (e.g. "
-                f"'{name}_days') or pass time_unit to use it"
+                "name nor a unit column states it); give it with --time-unit days (or weeks, "
+                f"months, years) or name the column with its unit (e.g. '{name}_days')",
+                loud=True,
             )
             info["time_col"] = None
             factors = np.nan
@@ -253,20 +286,48 @@ def read_survival(
         info["event_coding"] = (
             "censoring flag: 1 = censored, 0 = event (inverted)" if censor else "1 = event"
         )
+        r_coding = not censor and _r_survival_coding(ctx.df[ev_name], ctx.is_na)
+        if r_coding:
+            info["event_coding"] = "R survival coding: 2 = event, 1 = censored"
+            ctx.warn(f"{label} event column {ev_name!r} holds only 1 and 2: read as R's "
+                     "survival coding, 2 = event, 1 = censored", loud=True)
         events = pd.Series(
             parse_events(ctx.df[ev_name], name=ev_name, censor=censor, is_na=ctx.is_na,
-                         source=ctx.source, label=label),
+                         source=ctx.source, label=label, r_coding=r_coding),
             index=index,
             dtype=float,
         )
     if info["time_col"] is not None and ev_name is None:
-        ctx.warn(f"{label} time found but no {label} event column")
+        ctx.warn(f"{label} left out: time column {info['time_col']!r} found but no {label} "
+                 "event column; name it with --time-col and --event-col (1 = event)", loud=True)
     if info["time_col"] is None and ev_name is not None:
         ctx.warn(f"{label} event column found but no {label} time column")
     info["n_with_time"] = int(months.notna().sum())
     info["n_events"] = int((events == 1).sum())
     info["n_censored"] = int((events == 0).sum())
     return months, events
+
+
+def _r_survival_coding(column: pd.Series, is_na: Callable[[str | None], bool]) -> bool:
+    """Tell whether an event column uses R's ``Surv`` coding "1/2 (2=death)".
+
+    True when every value is the number 1 or 2 and some are 2; an all-1 column stays
+    1 = event.
+
+    Examples
+    --------
+    >>> _r_survival_coding(pd.Series(["2", "1", None, "1"]), lambda t: t is None)
+    True
+    >>> _r_survival_coding(pd.Series(["1", "0", "2"]), lambda t: t is None)
+    False
+    """
+    numbers = set()
+    for value in column.tolist():
+        text = cell_text(value)
+        if text is None or is_na(text):
+            continue
+        numbers.add(as_number(token(text)))
+    return 2.0 in numbers and numbers <= {1.0, 2.0}
 
 
 def parse_events(
@@ -277,8 +338,12 @@ def parse_events(
     is_na: Callable[[str | None], bool],
     source: str,
     label: str,
+    r_coding: bool = False,
 ) -> np.ndarray:
     """Event flags as 1.0 (event), 0.0 (censored) or NaN; a censoring flag is inverted.
+
+    ``r_coding``: the column is coded as R's ``survival::Surv`` allows, 1 = censored and
+    2 = event (see :func:`_r_survival_coding`).
 
     Examples
     --------
@@ -296,6 +361,9 @@ def parse_events(
         word = token(text)
         if ":" in word:  # cBioPortal "1:DECEASED"
             word = word.split(":", 1)[0].strip()
+        if r_coding:
+            out[i] = as_number(word) - 1  # type: ignore[operator]  # 1 or 2, checked
+            continue
         flag = words.get(word)
         if flag is None:
             number = as_number(word)

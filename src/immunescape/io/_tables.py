@@ -169,6 +169,10 @@ def read_string_table(
         )
     else:
         text, warnings = read_text(p, gz=gz)
+        text, skipped = _skip_cbioportal_header(text)
+        if skipped:
+            warnings.append(f"{skipped} leading '#' lines (cBioPortal attribute names, "
+                            "descriptions, types and priorities) skipped")
         delimiter = sniff_delimiter(text, source=source)
         try:
             df = pd.read_csv(
@@ -191,7 +195,42 @@ def read_string_table(
             df = df.reset_index()
             df = df.rename(columns={df.columns[0]: ""})
     df.columns = [str(c).strip() for c in df.columns]
+    blank = df.apply(lambda c: c.map(lambda v: v is None or not str(v).strip())).all(axis=1)
+    if len(df.columns) and blank.any():  # Excel saves ';;;;' lines below a table
+        first = int(blank.to_numpy().argmax()) + 1
+        warnings.append(f"{int(blank.sum())} rows with every cell empty dropped (first: data "
+                        f"row {first})")
+        df = df.loc[~blank].reset_index(drop=True)
     return df, warnings
+
+
+def _skip_cbioportal_header(text: str) -> tuple[str, int]:
+    r"""Drop the ``#`` metadata lines heading a cBioPortal clinical file.
+
+    cBioPortal's ``data_clinical_*.txt`` start with four (or five) lines beginning with
+    ``#``: display names, descriptions, datatypes and priorities, one field per column,
+    then the header. Leading ``#`` lines are dropped when there are at least two and each
+    has as many tab-separated fields as the header line after them; a single ``#`` line is
+    left alone (it may be the header itself).
+
+    Examples
+    --------
+    >>> meta = "#Sample Id\tOS\n#Id\tOS months\n#STRING\tNUMBER\n#1\t1\n"
+    >>> _skip_cbioportal_header(meta + "SAMPLE_ID\tOS_MONTHS\nA\t3\n")
+    ('SAMPLE_ID\tOS_MONTHS\nA\t3\n', 4)
+    >>> _skip_cbioportal_header("#sample\trecist\nA\tPD\n")[1]
+    0
+    """
+    lines = text.split("\n", 50)
+    n = 0
+    while n < len(lines) - 1 and lines[n].startswith("#"):
+        n += 1
+    if n < 2 or n >= len(lines) or not lines[n].strip():
+        return text, 0
+    fields = lines[n].rstrip("\r").count("\t")
+    if any(line.rstrip("\r").count("\t") != fields for line in lines[:n]):
+        return text, 0
+    return text.split("\n", n)[n], n
 
 
 def read_numeric_text(

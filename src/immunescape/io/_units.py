@@ -15,11 +15,15 @@ Detection rules (first match wins; the evidence is recorded in the input report)
 5. Otherwise linear, non-integer values: **fpkm** when the matrix has at least 5,000 genes
    (FPKM, RPKM, filtered TPM or RSEM-normalised values: per-sample rescaling to 1e6 makes them
    TPM-like), **normalized** for smaller panels (NanoString, targeted panels), where
-   rescaling to a million would be meaningless.
+   rescaling to a million would be meaningless. The FPKM call is a guess shown to the user
+   (:attr:`UnitCall.loud`): sums below 1e6 do not tell FPKM from a TPM table whose non-gene
+   or unresolved rows were left out (real files overlap: FPKM 0.45e6-0.92e6, gene-level TPM
+   0.65e6-0.96e6), so declaring ``tpm`` keeps such values unscaled.
 
 Log data are reported as ``log2tpm``: ``log2counts`` cannot be told apart from the values, so
 declare it (``unit="log2counts"``) when that is what the file holds. Natural or base-10
-logarithms cannot be detected either.
+logarithms cannot be detected either (an h5ad ``X`` written by ``scanpy.pp.log1p`` is
+converted to log2 from its ``uns['log1p']`` base before these rules run).
 
 Log offset (pseudo-count) of log2 data, unless given
 ----------------------------------------------------
@@ -197,6 +201,9 @@ class UnitCall:
         Sentences stating the facts the decision rests on.
     warnings
         Doubts worth showing the user.
+    loud
+        The warnings among ``warnings`` a command line must print (a guess that changes the
+        values, such as linear data read as FPKM and rescaled).
     """
 
     unit: Unit
@@ -205,6 +212,7 @@ class UnitCall:
     log_offset_given: bool
     evidence: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    loud: list[str] = field(default_factory=list)
 
 
 def _g(x: float) -> str:
@@ -347,6 +355,14 @@ def detect_unit(stats: MatrixStats, *, source: str = "<memory>") -> UnitCall:
             f"{stats.n_genes} >= {FPKM_MIN_GENES} genes: FPKM-like, rescaled per sample to "
             "1e6 (declare unit='tpm' or 'normalized' otherwise)"
         )
+        guess = (
+            f"no unit given: linear values whose samples sum to {_g(lo)}-{_g(hi)} (not 1e6) "
+            "read as FPKM and rescaled per sample to sum to 1e6; a TPM table with genes left "
+            "out also sums below 1e6: pass --unit tpm to keep the values as TPM, or --unit "
+            "fpkm to confirm"
+        )
+        call.warnings.append(guess)
+        call.loud.append(guess)
     else:
         call.unit = "normalized"
         call.evidence.append(

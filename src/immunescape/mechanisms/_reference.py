@@ -40,6 +40,7 @@ nested cross-validated performance measured when it was built.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -55,6 +56,7 @@ __all__ = [
     "load_shipped",
     "shipped_reference",
     "reference_group",
+    "match_cancer_type",
     "reference_score_table",
     "N_QUANTILES",
     "WHOLE_TRANSCRIPTOME_GENES",
@@ -101,7 +103,15 @@ CANCER_TYPE_ALIASES: dict[str, str] = {
     "bladder": "bladder", "urothelial": "bladder", "blca": "bladder", "ureteral": "bladder",
     "uc": "bladder",
     "brain": "brain", "gbm": "brain", "glioblastoma": "brain",
+    "ccrcc": "kidney", "kirp": "kidney", "kich": "kidney",
 }
+#: Aliases read only as the whole cancer type, never as a word of a longer phrase ("skin
+#: squamous cell carcinoma" is no melanoma; "uc" is too short to search inside phrases).
+_WHOLE_ONLY = frozenset({"skin", "uc"})
+#: Words naming a disease apart from the group another word of the phrase names: uveal
+#: (ocular) melanoma is not cutaneous melanoma (TCGA UVM vs SKCM), a pancreatic
+#: neuroendocrine tumour is not a ductal adenocarcinoma.
+_OTHER_DISEASE_WORDS = frozenset({"uveal", "ocular", "conjunctival", "neuroendocrine"})
 
 
 def _read_checked(name: str) -> dict[str, Any]:
@@ -145,11 +155,47 @@ def reference_group(cancer_type: str | None) -> str:
     >>> reference_group("Melanoma"), reference_group("thyroid"), reference_group(None)
     ('melanoma', 'pan_cancer', 'pan_cancer')
     """
+    return match_cancer_type(cancer_type)[0]
+
+
+def match_cancer_type(cancer_type: str | None) -> tuple[str, str | None]:
+    """Return the reference group of a free-text cancer type, and a note when none fits.
+
+    The whole text is looked up in :data:`CANCER_TYPE_ALIASES` (or is a group's name); else
+    the words of the phrase are ("Kidney renal clear cell carcinoma", "skin cutaneous
+    melanoma", "ccRCC"), unless one names another disease (uveal melanoma) or the words
+    name different groups. A type without a shipped group gets the pan-cancer reference and
+    a note saying so (never a refusal: any cancer type may be analysed).
+
+    Examples
+    --------
+    >>> match_cancer_type("Kidney renal clear cell carcinoma")
+    ('kidney', None)
+    >>> match_cancer_type("skin cutaneous melanoma")[0], match_cancer_type("SKCM")[0]
+    ('melanoma', 'melanoma')
+    >>> group, note = match_cancer_type("uveal melanoma")
+    >>> group, note.split(";")[0]
+    ('pan_cancer', "--cancer-type 'uveal melanoma' matches no shipped reference group")
+    >>> match_cancer_type(None)
+    ('pan_cancer', None)
+    """
+    if cancer_type is None or not str(cancer_type).strip():
+        return "pan_cancer", None
     groups = shipped_reference()["groups"]
-    if not cancer_type:
-        return "pan_cancer"
-    key = CANCER_TYPE_ALIASES.get(str(cancer_type).strip().lower(), str(cancer_type).lower())
-    return key if key in groups else "pan_cancer"
+    text = " ".join(str(cancer_type).lower().split())
+    key = CANCER_TYPE_ALIASES.get(text, text if text in groups else None)
+    words = set(re.findall(r"[a-z0-9]+", text))
+    if key is None and not words & _OTHER_DISEASE_WORDS:
+        found = {CANCER_TYPE_ALIASES[w] for w in words - _WHOLE_ONLY if w in CANCER_TYPE_ALIASES}
+        key = found.pop() if len(found) == 1 else None
+    if key in groups:
+        return str(key), None
+    shipped = ", ".join(sorted(g for g in groups if g != "pan_cancer"))
+    what = f" (read as {key})" if key else ""
+    return "pan_cancer", (
+        f"--cancer-type {str(cancer_type)!r}{what} matches no shipped reference group; the "
+        f"pan-cancer reference is used (shipped groups: {shipped})"
+    )
 
 
 def reference_score_table(group: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from immunescape._logging import console
 from immunescape.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,6 +149,8 @@ def _decide_unit(
         )
     call = check_unit(matrix_stats(head), unit, log_offset=log_offset, source=source)
     notes = list(call.evidence) + list(call.warnings)
+    for message in call.loud:
+        console.warning("%s: %s", source, message)
     if unit is None and head.shape[0] < n:
         notes.append(f"unit detected on the first {head.shape[0]} of {n} samples")
     offset = call.log_offset if call.log_offset is not None else 1.0
@@ -296,7 +299,19 @@ def _open_h5ad(path: Path, layer: str | None, source: str):
             source=source,
             fix="store X densely (adata.X = adata.X.toarray()) or convert to Zarr",
         )
-    return node, _anndata_index(handle["obs"], source), _anndata_index(handle["var"], source)
+    samples, genes = _anndata_index(handle["obs"], source), _anndata_index(handle["var"], source)
+    if layer is None and "uns" in handle and "log1p" in handle["uns"]:
+        import dask.array as da
+        from anndata.io import read_elem
+
+        from immunescape.io._grid import log1p_to_log2
+
+        log1p = log1p_to_log2({"log1p": read_elem(handle["uns/log1p"])}, source=source)
+        if log1p is not None:  # scanpy's ln(x + 1) (or another base) read as log2(x + 1)
+            console.warning("%s: %s", source, log1p[1])
+            rows = max(1, min(node.shape[0], BLOCK_BYTES // max(4 * node.shape[1], 1)))
+            node = da.from_array(node, chunks=(rows, node.shape[1]), asarray=True) * log1p[0]
+    return node, samples, genes
 
 
 def _read_parquet_part(path: str, genes: list[str]) -> np.ndarray:
