@@ -38,12 +38,15 @@ def make_store(path: Path, n: int, g: int, block: int, seed: int) -> list[str]:
     import zarr
     from anndata.io import write_elem
 
+    from immunescape.genes import gene_table
     from immunescape.signatures.registry import load_registry
 
     reg = load_registry()
     genes = list(dict.fromkeys(x for s in reg for x in s.all_genes()))
-    genes += [f"BGGENE{i:05d}" for i in range(max(0, g - len(genes)))]
-    genes = genes[:g]
+    # background genes: real protein-coding symbols (the reader drops unresolved ids)
+    table = gene_table()
+    coding = table.loc[table["type"] == "protein-coding", "symbol"].astype(str)
+    genes = list(dict.fromkeys(genes + [s for s in coding if s not in set(genes)]))[:g]
     root = zarr.open_group(str(path), mode="w", zarr_format=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -467,6 +467,9 @@ def run_pipeline(
                                   cancer_type=cancer_type, samples=all_samples)
         out.tables["phenotypes.tsv"] = pheno.table
         run["phenotypes"] = pheno.provenance
+        from immunescape.mechanisms._engine import note_phenotype
+
+        out.tables["mechanisms.tsv"] = note_phenotype(calls.table, pheno.table)
     step("ranking countermeasures")
     out.tables["recommendations.tsv"] = recommend(calls, kb=kb).recommendations
     run["mechanisms"] = {

@@ -340,6 +340,7 @@ STUDY_DESIGN = {
     "ev_larkin2015_braf_nivolumab": "human_cohort",
     "ev_larkin2015_checkmate067": "human_trial",
     "ev_le2017_mmr": "human_trial",
+    "ev_marabelle2020_tmb_keynote158": "human_trial",
     "ev_long2019_echo301": "human_trial",
     "ev_manguso2017_ptpn2": "mouse",
     "ev_mariathasan2018_tgfb_mouse": "mouse",

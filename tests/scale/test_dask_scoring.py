@@ -14,6 +14,7 @@ from immunescape.cli import main
 from immunescape.datasets import simulate_cohort
 from immunescape.errors import InputError
 from immunescape.expression import Expression
+from immunescape.genes import resolve_identifiers
 from immunescape.scale import ChunkedExpression, open_chunked, score_chunked
 from immunescape.signatures.runner import score
 
@@ -25,7 +26,12 @@ def cohort() -> pd.DataFrame:
     sim = simulate_cohort(70, seed=3)
     df = sim.expression
     df = df.T if df.shape[0] > df.shape[1] else df  # samples x genes
-    return df.astype(np.float32)
+    # current symbols only: the chunked reader resolves identifiers as read_expression does,
+    # Expression() takes them as given
+    table = resolve_identifiers([str(g) for g in df.columns]).table
+    exact = (table["status"] == "symbol").to_numpy() & (
+        table["symbol"].astype(str) == table["input"].astype(str)).to_numpy()
+    return df.loc[:, exact].astype(np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +146,13 @@ def test_bad_inputs_exit_2(cohort, tmp_path, capsys):
     bad[3, 5] = np.nan
     with pytest.raises(InputError, match="missing or infinite"):
         ChunkedExpression.from_array(bad, cohort.index, cohort.columns, unit="tpm")
-    dup = list(cohort.columns)
+    dup = list(cohort.index)
     dup[1] = dup[0]
-    with pytest.raises(InputError, match="occurs more than once"):
-        ChunkedExpression.from_array(cohort.to_numpy(), cohort.index, dup, unit="tpm")
+    with pytest.raises(InputError, match="duplicated sample ids"):
+        ChunkedExpression.from_array(cohort.to_numpy(), dup, cohort.columns, unit="tpm")
+    junk = [f"NOTAGENE{j}" for j in range(cohort.shape[1])]
+    with pytest.raises(InputError, match="resolves to a human gene"):
+        ChunkedExpression.from_array(cohort.to_numpy(), cohort.index, junk, unit="tpm")
     store = tmp_path / "empty.zarr"
     store.mkdir()
     code = main(["score", str(store), "-o", str(tmp_path / "o"), "--workers", "0"])

@@ -182,11 +182,14 @@ def _score_chunked(
         write_tsv(result.features.set_index("id"), directory / "features.tsv")
         run_doc["dask"] = {"workers": holder["workers"]}
         run_doc["conversions"] = result.conversions
-        run_doc["warnings"] = result.warnings
+        run_doc["warnings"] = input_warnings + result.warnings
 
     # the workers write the scores into the output's temporary directory (on a real
     # cluster, a file system every worker sees)
-    write_outputs(output, tables={}, writers=[write_scores, write_tables], run=run_doc)
+    report = chunked.report.to_dict() if chunked.report is not None else {}
+    input_warnings = list(report.get("warnings", []))
+    write_outputs(output, tables={}, documents={"input_report.json": report} if report else None,
+                  writers=[write_scores, write_tables], run=run_doc)
     result = holder["result"]
     n_ok = int((result.features["status"] == "scored").sum())
     typer.echo(f"scored {n_ok}/{len(result.features)} features on {chunked.shape[0]} samples "

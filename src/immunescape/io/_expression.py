@@ -100,7 +100,7 @@ from immunescape.io._grid import load_grid
 from immunescape.io._report import InputReport
 from immunescape.io._units import UnitCall, check_unit, matrix_stats
 
-__all__ = ["read_expression", "InputReport", "OnMissing"]
+__all__ = ["read_expression", "InputReport", "OnMissing", "resolve_gene_axis", "log_warnings"]
 
 #: What to do with genes holding missing values: refuse them, or drop them and go on.
 _MAX_LISTED = 5
@@ -232,11 +232,78 @@ def read_expression(
         )
     gene_ids = [str(v) if v is not None else "" for v in next(iter(gene_candidates.values()))]
 
-    X, gene_candidates, gene_ids = _nonfinite(
+    X, gene_candidates, _ = _nonfinite(
         X, samples, gene_candidates, gene_ids, on_missing, report, source,
         "column" if chosen == "rows" else "row",
     )
-    genes = resolve_genes(gene_candidates, source)
+    table, loud = resolve_gene_axis(gene_candidates, report, source=source)
+
+    named = unit is None and unit_named is not None
+    if named:  # the file names it (a Salmon/RSEM/kallisto TPM column): checked as declared
+        unit = cast(Unit, unit_named)
+    call = check_unit(matrix_stats(X), unit, log_offset=log_offset, source=source)
+    if named:
+        call.evidence = [e.replace("declared", "named by the file's column")
+                         for e in call.evidence]
+    _unit_to_report(call, report)
+
+    keep = collapse(X, table, report)
+    symbols = table["symbol"].to_numpy()[keep]
+    values = pd.DataFrame(X[:, keep], index=pd.Index(samples, name="sample_id"), columns=symbols)
+    del X
+    if sample_ids is not None:
+        values = _select_samples(values, list(sample_ids), source)
+    report.n_samples, report.n_genes = values.shape
+    notes = [
+        f"read {source} ({fmt}); genes in {chosen}; {report.n_resolved} of "
+        f"{report.n_input_ids} gene ids resolved, {report.n_genes} genes kept",
+        f"unit {call.unit} ({'declared' if call.unit_given else 'detected'}): "
+        + "; ".join(call.evidence[1:]),
+    ]
+    log_warnings(report, loud | set(call.loud))
+    expression = Expression(
+        values,
+        unit=call.unit,
+        log_offset=call.log_offset if call.log_offset is not None else 1.0,
+        source=source,
+        notes=notes,
+    )
+    return expression, report
+
+
+def resolve_gene_axis(
+    candidates: dict[str, list[Any]], report: InputReport, *, source: str
+) -> tuple[pd.DataFrame, set[str]]:
+    """Resolve the gene identifiers of one axis and record what was decided in ``report``.
+
+    The step of :func:`read_expression` between loading and collapsing, shared with the
+    chunked reader (:func:`immunescape.scale.open_chunked`) so that both keep the same genes.
+
+    Parameters
+    ----------
+    candidates
+        Candidate identifier columns of the gene axis, the identifier column first (row
+        numbers already removed, see :func:`~immunescape.io._gene_ids.drop_row_numbers`).
+    report
+        Filled in: identifier column, resolution counts, renamed, unresolved and ambiguous
+        identifiers, warnings.
+    source
+        The file, for messages.
+
+    Returns
+    -------
+    tuple
+        The resolution table (one row per identifier: input, symbol, status, ...; the input
+        of :func:`~immunescape.io._gene_ids.collapse`) and the warnings the command line must
+        show (the others go to the log).
+
+    Raises
+    ------
+    InputError
+        If no identifier resolves to a human gene.
+    """
+    gene_ids = [str(v) if v is not None else "" for v in next(iter(candidates.values()))]
+    genes = resolve_genes(candidates, source)
     table = genes.table
     report.id_column = genes.id_column
     report.fallback_id_columns = genes.fallbacks
@@ -277,40 +344,13 @@ def read_expression(
             f"ambiguous gene identifiers, dropped: {report.resolution['ambiguous']} (listed "
             "under 'ambiguous' with their candidate symbols)"
         )
+    return table, loud
 
-    named = unit is None and unit_named is not None
-    if named:  # the file names it (a Salmon/RSEM/kallisto TPM column): checked as declared
-        unit = cast(Unit, unit_named)
-    call = check_unit(matrix_stats(X), unit, log_offset=log_offset, source=source)
-    if named:
-        call.evidence = [e.replace("declared", "named by the file's column")
-                         for e in call.evidence]
-    _unit_to_report(call, report)
 
-    keep = collapse(X, table, report)
-    symbols = table["symbol"].to_numpy()[keep]
-    values = pd.DataFrame(X[:, keep], index=pd.Index(samples, name="sample_id"), columns=symbols)
-    del X
-    if sample_ids is not None:
-        values = _select_samples(values, list(sample_ids), source)
-    report.n_samples, report.n_genes = values.shape
-    notes = [
-        f"read {source} ({fmt}); genes in {chosen}; {report.n_resolved} of "
-        f"{report.n_input_ids} gene ids resolved, {report.n_genes} genes kept",
-        f"unit {call.unit} ({'declared' if call.unit_given else 'detected'}): "
-        + "; ".join(call.evidence[1:]),
-    ]
-    loud = loud | set(call.loud)
+def log_warnings(report: InputReport, loud: set[str]) -> None:
+    """Log the report's warnings: ``loud`` ones on the console (stderr), the others to the log."""
     for message in report.warnings:
-        (console if message in loud else logger).warning("%s: %s", source, message)
-    expression = Expression(
-        values,
-        unit=call.unit,
-        log_offset=call.log_offset if call.log_offset is not None else 1.0,
-        source=source,
-        notes=notes,
-    )
-    return expression, report
+        (console if message in loud else logger).warning("%s: %s", report.file, message)
 
 
 def _fallback_warning(table: pd.DataFrame, id_column: str, report: InputReport) -> set[str]:

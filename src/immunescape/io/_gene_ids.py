@@ -205,8 +205,12 @@ def resolve_genes(candidates: dict[str, list[Any]], source: str) -> _Genes:
     return _Genes(table, primary, list(fallbacks), n_fallback)
 
 
-def collapse(X: np.ndarray, table: pd.DataFrame, report: InputReport) -> np.ndarray:
-    """Return the column positions kept, one per current symbol (rule in the module docs)."""
+def collapse(X: Any, table: pd.DataFrame, report: InputReport) -> np.ndarray:
+    """Return the column positions kept, one per current symbol (rule in the module docs).
+
+    ``X`` is the samples x identifiers matrix (numpy, or a dask array: only the columns of
+    identifiers sharing a symbol are read, for their mean expression).
+    """
     resolved = np.flatnonzero(table["symbol"].notna().to_numpy())
     symbols = table["symbol"].to_numpy()[resolved].astype(str)
     is_symbol = table["status"].to_numpy()[resolved] == "symbol"
@@ -217,7 +221,8 @@ def collapse(X: np.ndarray, table: pd.DataFrame, report: InputReport) -> np.ndar
     means = np.zeros(len(resolved))
     if dup_mask.any():
         cols = resolved[dup_mask]
-        means[dup_mask] = X[:, cols].mean(axis=0, dtype=np.float64)
+        # np.asarray: X may be a lazy (dask) array, of which only these columns are read
+        means[dup_mask] = np.asarray(X[:, cols].mean(axis=0, dtype=np.float64))
     codes, _ = pd.factorize(symbols)
     order = np.lexsort((resolved, -means, rank, codes))
     first = np.ones(len(order), dtype=bool)

@@ -46,7 +46,7 @@ from immunescape.mechanisms._evidence import Evidence
 from immunescape.mechanisms._rules import Evaluator, join_items
 from immunescape.tables import TABLE_SPECS, MechanismStatus
 
-__all__ = ["call_mechanisms", "MechanismCalls", "CALL_COLUMNS", "WEIGHTS"]
+__all__ = ["call_mechanisms", "MechanismCalls", "CALL_COLUMNS", "WEIGHTS", "note_phenotype"]
 
 #: Weight of a rule block by its ``weight`` in the knowledge base.
 WEIGHTS = {"strong": 1.0, "moderate": 0.6, "weak": 0.3}
@@ -226,6 +226,9 @@ def _call_one(E: Evaluator, kb: KnowledgeBase, mech: Mechanism) -> list[dict[str
         levels = [_block_level(kb, b) for b in used]
         level = min(levels, key=LEVEL_ORDER.index) if levels else ""
         reason = _reason(mech, status, strength, matched, unknown, checked)
+        if status == "not_assessable":
+            causes = join_items(t for _, b, _ in blocks for t in E.why_unknown(b, s))
+            reason = "no rule could be evaluated" + (f": {causes}" if causes else "")
         if capped:
             reason += ("; capped: only inferential RNA evidence, and the DNA rules were "
                        "evaluated and not met")
@@ -264,3 +267,40 @@ def _reason(mech: Mechanism, status: MechanismStatus, strength: float,
     if mech.effect == "sensitivity" and status == "present":
         parts.append("a sensitivity (not resistance) feature")
     return "; ".join(parts)
+
+
+def note_phenotype(calls: pd.DataFrame, phenotypes: pd.DataFrame) -> pd.DataFrame:
+    """Say in the reason of a not-assessable ``immune_desert`` call what phenotypes.tsv calls.
+
+    The mechanism's rule reads cohort-relative scores (PC1 of the CD8 T-effector and pan-F-TBRS
+    genes), which need a cohort; the immune phenotype (``phenotypes.tsv``) scales per-gene
+    values to the shipped reference and so exists for one patient. The two are different
+    methods: the call is left not assessable, and its reason names the phenotype and why
+    they differ, so that the tables do not seem to disagree silently.
+
+    Parameters
+    ----------
+    calls
+        ``mechanisms.tsv``.
+    phenotypes
+        ``phenotypes.tsv`` (sample_id, immune_phenotype, p_desert, scale, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``calls`` with those reasons extended (a copy).
+    """
+    out = calls.copy()
+    pheno = phenotypes.set_index(phenotypes["sample_id"].astype(str))
+    rows = (out["mechanism_id"] == "immune_desert") & (out["status"] == "not_assessable")
+    for i in out.index[rows]:
+        sid = str(out.at[i, "sample_id"])
+        if sid not in pheno.index or pd.isna(pheno.at[sid, "immune_phenotype"]):
+            continue
+        ph = pheno.loc[sid]
+        out.at[i, "reason"] = (
+            f"{out.at[i, 'reason']}; phenotypes.tsv calls the immune phenotype "
+            f"{ph['immune_phenotype']!s} (p_desert {float(ph['p_desert']):.2f}) from per-gene "
+            f"values scaled to the {ph['scale']!s}: a different method, which this rule's "
+            "cohort-relative scores cannot use")
+    return out

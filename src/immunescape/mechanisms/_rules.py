@@ -146,6 +146,48 @@ class Evaluator:
             return self.pct[score_id].astype(float)
         return pd.Series(np.nan, index=self.idx)
 
+    # ------------------------------------------------------------------ why not evaluable
+    def why_unknown(self, c: Condition | RuleBlock, sample: str) -> list[str]:
+        """Say why a condition (or block) is not evaluable for one sample, one text per cause.
+
+        Causes: a score not computed; a score percentile that needs more samples (a
+        cohort-relative score has no shipped reference: the analysed cohort, joined with a
+        ``--reference`` cohort if given, must hold enough samples); a DNA feature percentile
+        among too few samples of the analysed cohort; an input the sample lacks.
+        """
+        if isinstance(c, RuleBlock | GroupCondition):
+            return list(dict.fromkeys(t for x in c.conditions for t in self.why_unknown(x, sample)
+                                      if self.condition(x).value[sample] is pd.NA))
+        n = self.p.min_reference_samples
+        if isinstance(c, ScoreCondition | DiscordanceCondition):
+            ids = [c.score] if isinstance(c, ScoreCondition) else [c.high, c.low]
+            out = []
+            for sid in ids:
+                if not np.isnan(self._score_pct(sid)[sample]):
+                    continue
+                if not _cohort_relative(sid):
+                    out.append(f"{self.name(sid)} not scored (see features.tsv)")
+                else:
+                    out.append(f"{self.name(sid)} is cohort-relative (no shipped reference): "
+                               f"its percentile needs at least {n} samples, in the analysed "
+                               "cohort or with --reference (an expression cohort)")
+            return out
+        if isinstance(c, GeneEventsCondition):
+            return [f"needs {' or '.join(sorted(set(c.events)))} calls (input missing)"]
+        table = None if isinstance(c, ClinicalCondition) else (
+            {"tmb": self.ev.tmb, "scna": self.ev.scna, "hla": self.ev.hla}[c.table])
+        column = c.field if isinstance(c, ClinicalCondition) else c.column
+        label = column if isinstance(c, ClinicalCondition) else f"{c.table}.{c.column}"
+        if isinstance(c, ClinicalCondition):
+            table = self.ev.clinical
+        if table is None or column not in table.columns or pd.isna(
+                table[column].reindex(self.idx)[sample]):
+            return [f"{label} not given for this sample"]
+        if c.op in ("high", "low"):
+            return [f"{label} is judged by its percentile among at least {n} samples of the "
+                    "analysed cohort (a --reference expression cohort does not hold it)"]
+        return [f"{label} not readable"]
+
     # ------------------------------------------------------------------ conditions
     def block(self, block: RuleBlock) -> Outcome:
         """Value and evidence items of one rule block per sample."""
@@ -281,6 +323,14 @@ class Evaluator:
         text = [f"{label} {v:.3g}{u} ({'' if r else 'not '}{_OP_TEXT[c.op]} {c.value:g})"
                 if k else "" for v, r, k in zip(x, res, known, strict=True)]
         return Outcome(self._bool(res, known), self._items(text))
+
+
+def _cohort_relative(score_id: str) -> bool:
+    """Tell whether a shipped registry score is cohort-relative (no fixed reference)."""
+    from immunescape.signatures.registry import load_registry
+
+    reg = load_registry()
+    return score_id in reg.ids and reg.get(score_id).scope == "cohort_relative"
 
 
 def event_words(gene: str, detail: object, event: str, biallelic: object) -> str:

@@ -2,7 +2,14 @@
 
 A :class:`ChunkedExpression` is a samples x genes :class:`dask.array.Array` (float32, chunked
 by rows only, so that every block holds whole samples) with its sample ids, gene symbols and
-unit. Nothing but the ids and, when the unit is detected, the first block is read here.
+unit. Nothing but the ids, the first block (to check or detect the unit) and the columns of
+genes sharing a symbol (to keep one, by mean expression) is read here.
+
+Gene identifiers are resolved and duplicates collapsed by the steps of
+:func:`~immunescape.io.read_expression` (:func:`~immunescape.io._expression.resolve_gene_axis`
+and :func:`~immunescape.io._gene_ids.collapse`, AnnData ``var`` text columns as fallback
+identifier columns), so a chunked input keeps the genes the in-memory reader keeps and
+its :class:`~immunescape.io.InputReport` says the same.
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ import pandas as pd
 
 from immunescape._logging import console
 from immunescape.errors import InputError
+from immunescape.io._report import InputReport
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.array as da
 
     from immunescape.expression import Unit
+    from immunescape.io._units import UnitCall
 
 __all__ = ["ChunkedExpression", "open_chunked", "is_chunked_path", "require_dask"]
 
@@ -55,13 +64,16 @@ class ChunkedExpression:
     samples
         Sample ids (rows).
     genes
-        Gene symbols (columns), unique.
+        Current HGNC symbols (columns), unique.
     unit, log_offset
         As :class:`~immunescape.expression.Expression`.
     source
         The file or directory read.
     notes
         Notes for run.json (e.g. how the unit was decided).
+    report
+        What was read, resolved, dropped and decided (``input_report.json``), as
+        :func:`~immunescape.io.read_expression` reports it.
     """
 
     data: da.Array
@@ -71,6 +83,7 @@ class ChunkedExpression:
     log_offset: float = 1.0
     source: str = "<memory>"
     notes: list[str] = field(default_factory=list)
+    report: InputReport | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -94,18 +107,35 @@ class ChunkedExpression:
         log_offset: float | None = None,
         block_rows: int | None = None,
         source: str = "<memory>",
+        gene_columns: dict[str, list[Any]] | None = None,
+        sample_axis: str = "sample ids",
+        fmt: str = "array",
     ) -> ChunkedExpression:
         """Wrap an array-like (numpy, dask, zarr, h5py) as a chunked matrix.
 
         The unit is checked (or detected, from the first :data:`DETECT_ROWS` samples) with
-        the rules of :func:`~immunescape.io.read_expression`.
+        the rules of :func:`~immunescape.io.read_expression`; gene identifiers (symbols,
+        aliases, previous symbols, Ensembl or Entrez ids) are resolved and genes sharing a
+        symbol collapsed as it does.
+
+        Parameters
+        ----------
+        gene_columns
+            Other identifier columns of the genes (AnnData ``var`` text columns), tried for
+            identifiers ``genes`` leaves unresolved.
+        sample_axis
+            Where the sample ids come from, for messages.
+        fmt
+            Format of the source, for the report.
         """
         require_dask()
         import dask.array as da
 
+        from immunescape.io._expression import _check_samples
+
         samples = pd.Index([str(s) for s in samples], name="sample_id")
-        genes = pd.Index([str(g) for g in genes])
-        n, g = len(samples), len(genes)
+        gene_ids = [str(g) for g in genes]
+        n, g = len(samples), len(gene_ids)
         if tuple(data.shape) != (n, g):
             raise InputError(
                 f"the matrix is {data.shape[0]} x {data.shape[1]} but there are {n} sample ids "
@@ -113,8 +143,7 @@ class ChunkedExpression:
                 source=source,
                 fix="store samples in rows and genes in columns (the AnnData convention)",
             )
-        _check_ids(samples, "sample", source)
-        _check_ids(genes, "gene", source)
+        _check_samples(list(samples), sample_axis, source)
         rows = block_rows or max(1, min(n, BLOCK_BYTES // max(4 * g, 1)))
         if not isinstance(data, da.Array):
             data = da.from_array(data, chunks=(rows, g), asarray=True)
@@ -123,23 +152,60 @@ class ChunkedExpression:
         if data.dtype != np.float32:
             data = data.astype(np.float32)
         head = np.asarray(data[: min(n, DETECT_ROWS)].compute(), dtype=np.float64)
-        unit_, offset, notes = _decide_unit(head, unit, log_offset, source, n)
-        return cls(data, samples, genes, unit_, offset, source, notes)
+        report = InputReport(file=source, format=fmt, genes_in="columns",
+                             orientation_evidence="chunked inputs hold samples in rows and "
+                             "genes in columns (the AnnData layout)")
+        candidates = {"<column names>": gene_ids, **(gene_columns or {})}
+        data, symbols, call, loud = _settle_genes(data, head, candidates, report, unit,
+                                                  log_offset, source, n)
+        report.n_samples, report.n_genes = n, len(symbols)
+        from immunescape.io._expression import log_warnings
+
+        log_warnings(report, loud)
+        notes = list(call.evidence) + list(call.warnings)
+        if unit is None and head.shape[0] < n:
+            notes.append(f"unit detected on the first {head.shape[0]} of {n} samples")
+        notes.insert(0, f"{report.n_resolved} of {report.n_input_ids} gene ids resolved, "
+                     f"{report.n_genes} genes kept")
+        offset = call.log_offset if call.log_offset is not None else 1.0
+        return cls(data, samples, pd.Index(symbols), cast("Unit", call.unit), float(offset),
+                   source, notes, report)
 
 
-def _check_ids(ids: pd.Index, what: str, source: str) -> None:
-    if ids.has_duplicates:
-        dup = ids[ids.duplicated()][0]
-        raise InputError(
-            f"{what} id {dup!r} occurs more than once",
-            source=source,
-            fix=f"give unique {what} ids (collapse duplicated genes before chunked scoring)",
+def _settle_genes(
+    data: da.Array, head: np.ndarray, candidates: dict[str, list[Any]], report: InputReport,
+    unit: Unit | None, log_offset: float | None, source: str, n: int,
+) -> tuple[da.Array, list[str], UnitCall, set[str]]:
+    """Run the gene and unit steps of :func:`~immunescape.io.read_expression` on a dask array."""
+    from immunescape.io._expression import _unit_to_report, resolve_gene_axis
+    from immunescape.io._gene_ids import collapse, drop_row_numbers
+
+    candidates, numbered = drop_row_numbers(candidates, source)
+    if numbered:
+        report.warnings.append(
+            "column(s) holding row numbers (0, 1, 2, ... or 1, 2, ..., n), not gene ids, "
+            f"ignored: {', '.join(repr(n) for n in numbered)}"
         )
+    table, loud = resolve_gene_axis(candidates, report, source=source)
+    call = _decide_unit(head, unit, log_offset, source)
+    _unit_to_report(call, report)
+    keep = collapse(data, table, report)  # reads only the columns of duplicated symbols
+    symbols = [str(s) for s in table["symbol"].to_numpy()[keep]]
+    if len(keep) < data.shape[1]:
+        import dask.array as da
+
+        data = da.map_blocks(_take_columns, data, keep, dtype=data.dtype,
+                             chunks=(data.chunks[0], (len(keep),)))
+    return data, symbols, call, loud | set(call.loud)
+
+
+def _take_columns(block: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(block[:, keep])
 
 
 def _decide_unit(
-    head: np.ndarray, unit: Unit | None, log_offset: float | None, source: str, n: int
-) -> tuple[Unit, float, list[str]]:
+    head: np.ndarray, unit: Unit | None, log_offset: float | None, source: str
+) -> UnitCall:
     from immunescape.io._units import check_unit, matrix_stats
 
     if not np.isfinite(head).all():
@@ -147,14 +213,7 @@ def _decide_unit(
             "the matrix has missing or infinite values", source=source,
             fix="impute or drop them before scoring",
         )
-    call = check_unit(matrix_stats(head), unit, log_offset=log_offset, source=source)
-    notes = list(call.evidence) + list(call.warnings)
-    for message in call.loud:
-        console.warning("%s: %s", source, message)
-    if unit is None and head.shape[0] < n:
-        notes.append(f"unit detected on the first {head.shape[0]} of {n} samples")
-    offset = call.log_offset if call.log_offset is not None else 1.0
-    return cast("Unit", call.unit), float(offset), notes
+    return check_unit(matrix_stats(head), unit, log_offset=log_offset, source=source)
 
 
 def is_chunked_path(path: str | Path) -> bool:
@@ -208,11 +267,11 @@ def open_chunked(
     if not p.exists():
         raise InputError("file not found", source=source, fix="check the path")
     if p.is_dir() and any(p.glob("*.parquet")):
-        data, samples, genes = _open_parquet_dir(p, source)
+        data, samples, genes, extra = _open_parquet_dir(p, source)
     elif p.suffix.lower() == ".zarr" or (p / ".zgroup").exists() or (p / "zarr.json").exists():
-        data, samples, genes = _open_zarr(p, layer, source)
+        data, samples, genes, extra = _open_zarr(p, layer, source)
     elif p.suffix.lower() == ".h5ad":
-        data, samples, genes = _open_h5ad(p, layer, source)
+        data, samples, genes, extra = _open_h5ad(p, layer, source)
     else:
         raise InputError(
             "is not a chunked expression input",
@@ -221,15 +280,15 @@ def open_chunked(
         )
     return ChunkedExpression.from_array(
         data, samples, genes, unit=unit, log_offset=log_offset, block_rows=block_rows,
-        source=source,
+        source=source, **extra,
     )
 
 
-def _anndata_index(group: Any, source: str) -> pd.Index:
+def _anndata_frame(group: Any, source: str) -> pd.DataFrame:
     from anndata.io import read_elem
 
     try:
-        return read_elem(group).index
+        return read_elem(group)
     except Exception as exc:  # anndata raises many types for foreign layouts
         raise InputError(
             f"cannot read the AnnData {group.name} table ({type(exc).__name__}: {exc})",
@@ -270,16 +329,16 @@ def _open_zarr(path: Path, layer: str | None, source: str):
             fix="write it with anndata.AnnData.write_zarr",
         ) from None
     _matrix_node(root, layer, source)
-    samples = _anndata_index(root["obs"], source) if "obs" in root else None
-    genes = _anndata_index(root["var"], source) if "var" in root else None
-    if samples is None or genes is None:
+    obs = _anndata_frame(root["obs"], source) if "obs" in root else None
+    var = _anndata_frame(root["var"], source) if "var" in root else None
+    if obs is None or var is None:
         raise InputError(
             "has no obs/var tables (sample and gene ids)",
             source=source,
             fix="write it with anndata.AnnData.write_zarr",
         )
     data = da.from_zarr(str(path), component="X" if layer is None else f"layers/{layer}")
-    return data, samples, genes
+    return data, obs.index, var.index, _anndata_extra(var, "zarr")
 
 
 def _open_h5ad(path: Path, layer: str | None, source: str):
@@ -299,7 +358,7 @@ def _open_h5ad(path: Path, layer: str | None, source: str):
             source=source,
             fix="store X densely (adata.X = adata.X.toarray()) or convert to Zarr",
         )
-    samples, genes = _anndata_index(handle["obs"], source), _anndata_index(handle["var"], source)
+    obs, var = _anndata_frame(handle["obs"], source), _anndata_frame(handle["var"], source)
     if layer is None and "uns" in handle and "log1p" in handle["uns"]:
         import dask.array as da
         from anndata.io import read_elem
@@ -311,7 +370,15 @@ def _open_h5ad(path: Path, layer: str | None, source: str):
             console.warning("%s: %s", source, log1p[1])
             rows = max(1, min(node.shape[0], BLOCK_BYTES // max(4 * node.shape[1], 1)))
             node = da.from_array(node, chunks=(rows, node.shape[1]), asarray=True) * log1p[0]
-    return node, samples, genes
+    return node, obs.index, var.index, _anndata_extra(var, "h5ad")
+
+
+def _anndata_extra(var: pd.DataFrame, fmt: str) -> dict[str, Any]:
+    """Describe an AnnData layout to the reader: var text columns are identifier candidates."""
+    from immunescape.io._grid import _text_columns
+
+    return {"gene_columns": _text_columns(var), "sample_axis": "first column ('obs_names')",
+            "fmt": fmt}
 
 
 def _read_parquet_part(path: str, genes: list[str]) -> np.ndarray:
@@ -348,4 +415,5 @@ def _open_parquet_dir(path: Path, source: str):
     data = da.concatenate(blocks, axis=0) if blocks else None
     if data is None or math.prod(data.shape) == 0:
         raise InputError("holds no values", source=source, fix="give a non-empty table")
-    return data, samples, genes
+    extra = {"sample_axis": f"first column ({id_col!r})", "fmt": "parquet"}
+    return data, samples, genes, extra
