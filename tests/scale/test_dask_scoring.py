@@ -167,7 +167,10 @@ def test_backed_h5ad_scanpy_log1p_is_read_as_log2(tmp_path):
 
     rng = np.random.default_rng(3)
     linear = rng.lognormal(2.0, 2.0, size=(6, 40))
-    genes = [f"G{i}" for i in range(40)]
+    from immunescape.genes import gene_table
+
+    t = gene_table()  # current protein-coding symbols: every column is kept as given
+    genes = list(t.loc[t["type"].eq("protein-coding"), "symbol"].drop_duplicates()[:40])
     adata = anndata.AnnData(X=np.log1p(linear).astype(np.float32),
                             obs=pd.DataFrame(index=[f"s{i}" for i in range(6)]),
                             var=pd.DataFrame(index=genes))
