@@ -24,7 +24,6 @@ from immunescape.io import read_expression
 from immunescape.scale import open_chunked, score_chunked
 from immunescape.signatures.runner import score
 
-TOL = 1e-9
 
 #: Column renamed -> (identifier written, rule expected). Ensembl ids from Ensembl/HGNC.
 RENAMED = {
@@ -87,15 +86,7 @@ def messy_h5ad(clean, tmp_path_factory):
     return path
 
 
-def _assert_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert list(a.columns) == list(b.columns)
-    assert list(a.index) == list(b.index)
-    assert (a.isna() == b.isna()).all().all()
-    diff = (a - b).abs().max()
-    assert diff.max() <= TOL, diff.sort_values().tail()
-
-
-def test_messy_ids_give_the_clean_genes_and_scores(clean, messy_h5ad):
+def test_messy_ids_give_the_clean_genes_and_scores(clean, messy_h5ad, assert_scores_equal):
     expected = _quiet(lambda: score(Expression(clean, unit="tpm"))).scores
     memory, report = _quiet(lambda: read_expression(messy_h5ad, unit="tpm"))
     chunked = _quiet(lambda: open_chunked(messy_h5ad, unit="tpm", block_rows=7))
@@ -103,8 +94,8 @@ def test_messy_ids_give_the_clean_genes_and_scores(clean, messy_h5ad):
     assert sorted(memory.genes) == sorted(chunked.genes) == sorted(clean.columns)
     got = _quiet(lambda: score_chunked(chunked, scheduler="synchronous")).scores
     in_memory = _quiet(lambda: score(memory)).scores
-    _assert_equal(expected, in_memory.loc[expected.index])
-    _assert_equal(expected, got)
+    assert_scores_equal(expected, in_memory.loc[expected.index])
+    assert_scores_equal(expected, got)
     # the kept rows are the original ones (values, not only names)
     for gene in ("CD274", "B2M", "HLA-B", "GZMA", "CD8A", RETIRED[0]):
         j = list(chunked.genes).index(gene)
@@ -170,7 +161,7 @@ def test_duplicated_sample_ids_name_the_samples(clean, tmp_path):
 
 
 @pytest.mark.realdata
-def test_real_cohort_h5ad_chunked_equals_in_memory(shared_data, tmp_path):
+def test_real_cohort_h5ad_chunked_equals_in_memory(shared_data, tmp_path, assert_scores_equal):
     """A PredictioR cohort (symbols, duplicates and retired ids as distributed) as h5ad."""
     import anndata
 
@@ -190,5 +181,5 @@ def test_real_cohort_h5ad_chunked_equals_in_memory(shared_data, tmp_path):
     assert (chunked.unit, chunked.log_offset) == (memory.unit, memory.log_offset)
     assert list(chunked.genes) == list(memory.genes)
     assert report.n_genes < report.n_input_ids  # the file does hold ids to drop or collapse
-    _assert_equal(_quiet(lambda: score(memory)).scores,
+    assert_scores_equal(_quiet(lambda: score(memory)).scores,
                   _quiet(lambda: score_chunked(chunked, scheduler="synchronous")).scores)

@@ -18,7 +18,6 @@ from immunescape.genes import resolve_identifiers
 from immunescape.scale import ChunkedExpression, open_chunked, score_chunked
 from immunescape.signatures.runner import score
 
-TOL = 1e-9
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +56,6 @@ def client():
         cluster.close()
 
 
-def _assert_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert list(a.columns) == list(b.columns)
-    assert list(a.index) == list(b.index)
-    assert (a.isna() == b.isna()).all().all()
-    diff = (a - b).abs().max()
-    assert diff.max() <= TOL, diff.sort_values().tail()
-
-
 def _write_zarr(adata, path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # anndata's notice about the zarr format version
@@ -77,19 +68,19 @@ def _chunked(res):
         return res()
 
 
-def test_local_cluster_equals_in_memory(cohort, in_memory, client):
+def test_local_cluster_equals_in_memory(cohort, in_memory, client, assert_scores_equal):
     expr = ChunkedExpression.from_array(cohort.to_numpy(), cohort.index, cohort.columns,
                                         unit="tpm", block_rows=16)
     assert len(expr.row_blocks) == 5
     res = _chunked(lambda: score_chunked(expr, scheduler=client))
-    _assert_equal(in_memory.scores, res.scores)
+    assert_scores_equal(in_memory.scores, res.scores)
     pd.testing.assert_frame_equal(in_memory.features, res.features)
     # every kind of cohort-relative score is among the compared columns
     scored = res.features[res.features.status == "scored"]
     assert {"pc1", "mean_z", "mean_rank", "progeny", "jerby_oe"} <= set(scored.method)
 
 
-def test_file_formats_equal_in_memory(cohort, in_memory, tmp_path):
+def test_file_formats_equal_in_memory(cohort, in_memory, tmp_path, assert_scores_equal):
     import anndata
 
     ad = anndata.AnnData(X=cohort.to_numpy(),
@@ -107,7 +98,7 @@ def test_file_formats_equal_in_memory(cohort, in_memory, tmp_path):
     for path in (tmp_path / "cohort.zarr", tmp_path / "cohort.h5ad", parts):
         expr = open_chunked(path, unit="tpm", block_rows=25)
         res = _chunked(lambda e=expr: score_chunked(e, signatures=ids, scheduler="synchronous"))
-        _assert_equal(ref, res.scores)
+        assert_scores_equal(ref, res.scores)
 
 
 def test_unit_detected_from_the_first_block(cohort):
@@ -116,7 +107,7 @@ def test_unit_detected_from_the_first_block(cohort):
     assert expr.unit == "log2tpm" and expr.log_offset == 1.0
 
 
-def test_cli_writes_partitioned_parquet(cohort, in_memory, client, tmp_path):
+def test_cli_writes_partitioned_parquet(cohort, in_memory, client, tmp_path, assert_scores_equal):
     store = tmp_path / "cohort.zarr"
     import anndata
 
@@ -132,7 +123,7 @@ def test_cli_writes_partitioned_parquet(cohort, in_memory, client, tmp_path):
     files = sorted((out / "scores.parquet").glob("part-*.parquet"))
     assert len(files) == 4
     got = pd.concat(pd.read_parquet(f) for f in files)
-    _assert_equal(in_memory.scores, got)
+    assert_scores_equal(in_memory.scores, got)
     import json
 
     run = json.loads((out / "run.json").read_text())
