@@ -57,3 +57,22 @@ def test_score_options_are_named_as_typed(args, words, tmp_path, capsys):
     assert code == 2 and len(err) == 1, err
     assert words in err[0] and "log_offset" not in err[0] and " only:" not in err[0], err[0]
     assert "signatures list" in err[0] or "--only" not in args
+
+
+@pytest.mark.parametrize(("command", "extra"), [
+    ("compare", ["--response-col", "best_response"]), ("run", ["--recist-col", "best_response"]),
+    ("predict", ["--model", "cyt"])])
+def test_an_unknown_response_value_gets_a_fix_with_this_commands_options(command, extra,
+                                                                        tmp_path, capsys):
+    expr, clin = _files(tmp_path)
+    frame = pd.read_csv(clin, sep="\t")
+    frame.loc[0, "best_response"] = "weird"
+    frame.to_csv(clin, sep="\t", index=False)
+    code = main([command, "--expr", str(expr), "--clinical", str(clin), *extra,
+                 "-o", str(tmp_path / "out")])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert code == 2 and len(err) == 1, err
+    assert "unknown response values" in err[0] and "--response-map 'weird=NR'" in err[0]
+    assert "na_values" not in err[0] and "response_col" not in err[0]
+    assert ("--na-values" in err[0]) == (command == "predict")  # the only one of the three
+    assert ("--recist-col" in err[0]) == (command == "run")  # with it

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from immunescape.errors import InputError
 from immunescape.io import read_clinical
 from immunescape.io._clinical import DAYS_PER_MONTH
 
@@ -455,3 +456,23 @@ def test_decimal_commas_in_times_are_named(tmp_path, raises_input_error):
                   "comma.csv")
     raises_input_error(lambda: read_clinical(path), path, "decimal commas", "'19,9'",
                        "decimal point")
+
+
+def test_numeric_response_column_is_named_as_numbers_not_mapped_value_by_value(tmp_path):
+    # best percentage change in tumour size: numbers are not RECIST categories
+    frame = pd.DataFrame({"sample": list("abcd"), "best_pct": ["-97", "34", "-48", "20"]})
+    with pytest.raises(InputError) as err:
+        read_clinical(_tsv(tmp_path, frame), response_col="best_pct")
+    text = str(err.value)
+    assert "holds numbers" in text and "'-97'" in text and "response_map" not in text
+
+
+def test_a_used_column_with_a_repeated_header_is_refused_unused_ones_are_kept(tmp_path):
+    path = _write(tmp_path, "sample\trecist\tnote\trecist\tnote\na\tPD\tx\tCR\ty\n"
+                            "b\tCR\tz\tPD\tw\n")
+    with pytest.raises(InputError, match="2 columns are named 'recist'"):
+        read_clinical(path)
+    path = _write(tmp_path, "sample\trecist\tnote\tnote\na\tPD\tx\ty\nb\tCR\tz\tw\n")
+    clin = read_clinical(path)
+    assert _resp(clin) == ["NR", "R"]
+    assert clin.extra.to_dict("list") == {"note": ["x", "z"], "note.1": ["y", "w"]}

@@ -59,10 +59,10 @@ def test_read_text_file_refuses_parquet_and_empty_files(tmp_path):
 def test_read_string_table_keeps_cells_as_text_and_r_row_names(tmp_path):
     path = tmp_path / "clin.csv"
     path.write_text("recist,os\nA,SD,007\nB,,1e3\n")  # header one field short: R row names
-    df, warnings = read_string_table(path, what="clinical table")
+    df, warnings, duplicated = read_string_table(path, what="clinical table")
     assert list(df.columns) == ["", "recist", "os"]
     assert df.to_dict("list") == {"": ["A", "B"], "recist": ["SD", ""], "os": ["007", "1e3"]}
-    assert warnings == []
+    assert warnings == [] and duplicated == {}
 
 
 def test_read_string_table_refuses_h5ad(tmp_path):

@@ -24,7 +24,6 @@ from immunescape.io import read_expression
 from immunescape.scale import open_chunked, score_chunked
 from immunescape.signatures.runner import score
 
-
 #: Column renamed -> (identifier written, rule expected). Ensembl ids from Ensembl/HGNC.
 RENAMED = {
     "GZMA": ("ENSG00000145649", "ensembl"),

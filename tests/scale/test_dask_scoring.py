@@ -19,7 +19,6 @@ from immunescape.scale import ChunkedExpression, open_chunked, score_chunked
 from immunescape.signatures.runner import score
 
 
-
 @pytest.fixture(scope="module")
 def cohort() -> pd.DataFrame:
     sim = simulate_cohort(70, seed=3)

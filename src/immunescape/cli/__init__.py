@@ -83,12 +83,17 @@ def _cli_message(text: str, args: list[str] | None = None) -> str:
     >>> _cli_message("x.tsv: values below 0; fix: drop log_offset, or leave log_offset unset")
     'x.tsv: values below 0; fix: drop --log-offset, or leave --log-offset unset'
     """
+    command = (args or [""])[0]
+    text = text.replace("response_col/recist_col", "--response-col/--recist-col"
+                        if command == "run" else "--response-col")  # only run has both
     if "--recist-col" not in (args or []) and any(
             a.split("=")[0] == "--response-col" for a in args or []):
         text = re.sub(r"\brecist_col\b", "response_col", text)
     text = re.sub(r"response_map=\{'([^']*)': '([^']*)'\}", r"--response-map '\1=\2'", text)
-    text = text.replace("with response_map (", "with --response-map (").replace(
-        "response_col/recist_col", "--response-col/--recist-col")
+    text = text.replace("with response_map (", "with --response-map (")
+    # --na-values exists on predict, train and evaluate; elsewhere --response-map '...=NA' does it
+    na = "list them in --na-values" if command in ("predict", "train", "evaluate") else ""
+    text = text.replace(", list them in na_values,", f", {na}," if na else ",")
 
     def option(match: re.Match[str]) -> str:
         name, value = match.group(1), match.group(2)

@@ -185,13 +185,17 @@ def _text_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 def _read_table(
     path: str | os.PathLike[str] | pd.DataFrame, source: str
-) -> tuple[pd.DataFrame, list[str]]:
-    """Read the table with every cell as text; remove GEO 'key: value' prefixes."""
+) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
+    """Read the table with every cell as text; remove GEO 'key: value' prefixes.
+
+    Also returns the header names given to several columns (``StringTable.duplicated``).
+    """
     warnings: list[str] = []
+    duplicated: dict[str, list[str]] = {}
     if isinstance(path, pd.DataFrame):
         df = _text_frame(path)
     else:
-        df, warnings = read_string_table(path, what="clinical table")
+        df, warnings, duplicated = read_string_table(path, what="clinical table")
     for col in df.columns:
         if df[col].dtype != object:
             continue
@@ -207,7 +211,20 @@ def _read_table(
         raise InputError(
             "the table has a header but no rows", source=source, fix="give one row per sample"
         )
-    return df, warnings
+    return df, warnings, duplicated
+
+
+def _refuse_duplicated_used(used: Sequence[str], duplicated: dict[str, list[str]],
+                            source: str) -> None:
+    """Refuse when a column the reader uses shares its header name with another column."""
+    for name, read_as in duplicated.items():
+        if any(c in read_as for c in used):
+            raise InputError(
+                f"{len(read_as)} columns are named {name!r} and one of them is used: which "
+                "one is meant is ambiguous",
+                source=source,
+                fix=f"rename or remove all but one of the {name!r} columns",
+            )
 
 
 def _matching_sample_col(
@@ -413,7 +430,7 @@ def read_clinical(
     extra_na = {token(str(v)) for v in (na_values or [])} | {
         str(v).strip().lower() for v in (na_values or [])
     }
-    df, warnings = _read_table(path, source)
+    df, warnings, duplicated = _read_table(path, source)
     prov: dict[str, Any] = {"file": source, "columns": [str(c) for c in df.columns],
                             "warnings": warnings}
 
@@ -448,6 +465,7 @@ def read_clinical(
         ctx, recist, binary, pfs_months=pfs_m, pfs_event=pfs_e, sd_rule=sd_rule,
         rec_name=rec_name, resp_name=resp_name,
     )
+    _refuse_duplicated_used(ctx.used, duplicated, source)
     prov["months_per_day"] = 1 / DAYS_PER_MONTH
     prov["n_samples"] = len(index)
 

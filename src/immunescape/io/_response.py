@@ -126,6 +126,16 @@ def parse_response(
                 unknown[text] += 1
         rec.append(r)
         binv.append(b)
+    if unknown and all(as_number(v) is not None for v in unknown):
+        raise InputError(
+            f"column {name!r} holds numbers ({listing(unknown)}), not response categories; "
+            "a best percentage change in tumour size is not a response by itself (RECIST 1.1 "
+            "also needs new lesions, confirmation and non-target disease)",
+            source=source,
+            fix="pass response_col as the column of RECIST best overall response (CR, PR, "
+            "SD, PD) or of responder status, or categorise the numbers into such a column "
+            "first",
+        )
     if unknown:
         example = next(iter(unknown))
         raise InputError(

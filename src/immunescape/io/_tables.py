@@ -7,10 +7,11 @@ Built on :mod:`immunescape.io._files` (checks, format detection, decoding, delim
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -120,9 +121,17 @@ def read_parquet_table(path: Path, *, source: str) -> tuple[pd.DataFrame, list[s
     return df, names
 
 
-def read_string_table(
-    path: str | os.PathLike[str], *, what: str = "table"
-) -> tuple[pd.DataFrame, list[str]]:
+class StringTable(NamedTuple):
+    """A table read with every cell as text (:func:`read_string_table`)."""
+
+    df: pd.DataFrame
+    warnings: list[str]
+    #: header names given to more than one column -> the names the columns were read under
+    #: (pandas' ``name``, ``name.1``, ...), so a caller can refuse to use such a column
+    duplicated: dict[str, list[str]]
+
+
+def read_string_table(path: str | os.PathLike[str], *, what: str = "table") -> StringTable:
     r"""Read a delimited text (optionally gzip) or parquet table with every cell as text.
 
     Empty cells are empty strings; parquet cells keep their values (missing ones as None).
@@ -138,8 +147,8 @@ def read_string_table(
 
     Returns
     -------
-    tuple
-        The table (default integer index) and decoding warnings.
+    StringTable
+        The table (default integer index), decoding warnings and duplicated header names.
 
     Raises
     ------
@@ -151,13 +160,17 @@ def read_string_table(
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "clin.csv"
     >>> _ = f.write_text("ID,recist\nA,SD\nB,\n")
-    >>> read_string_table(f)[0].to_dict("list")
+    >>> read_string_table(f).df.to_dict("list")
     {'ID': ['A', 'B'], 'recist': ['SD', '']}
+    >>> _ = f.write_text("ID,recist,recist\nA,SD,PD\n")
+    >>> read_string_table(f).duplicated
+    {'recist': ['recist', 'recist.1']}
     """
     p = check_file(path)
     source = str(path)
     fmt, gz = detect_format(p)
     warnings: list[str] = []
+    raw_names: list[str] = []
     if fmt == "parquet":
         df, _ = read_parquet_table(p, source=source)
         df = df.astype(object).where(df.notna(), None)
@@ -191,17 +204,24 @@ def read_string_table(
                 source=source,
                 fix="make every line have as many fields as the header",
             ) from None
+        raw_names = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
         if not isinstance(df.index, pd.RangeIndex):  # header one field short: R row names
             df = df.reset_index()
             df = df.rename(columns={df.columns[0]: ""})
+            raw_names = ["", *raw_names]
     df.columns = [str(c).strip() for c in df.columns]
+    duplicated: dict[str, list[str]] = {}
+    if len(raw_names) == len(df.columns):  # pandas renamed repeated names 'x' -> 'x.1', ...
+        for raw, name in zip(raw_names, df.columns, strict=True):
+            if raw.strip() and [r.strip() for r in raw_names].count(raw.strip()) > 1:
+                duplicated.setdefault(raw.strip(), []).append(str(name))
     blank = df.apply(lambda c: c.map(lambda v: v is None or not str(v).strip())).all(axis=1)
     if len(df.columns) and blank.any():  # Excel saves ';;;;' lines below a table
         first = int(blank.to_numpy().argmax()) + 1
         warnings.append(f"{int(blank.sum())} rows with every cell empty dropped (first: data "
                         f"row {first})")
         df = df.loc[~blank].reset_index(drop=True)
-    return df, warnings
+    return StringTable(df, warnings, duplicated)
 
 
 def _skip_cbioportal_header(text: str) -> tuple[str, int]:
