@@ -77,3 +77,17 @@ def test_model_features_add_log2_tmb():
     assert model_features(scores).equals(scores)
     with pytest.raises(InputError, match="negative TMB"):
         model_features(scores, tmb=pd.Series([-1.0], index=["a"]))
+
+
+def test_a_cohort_lacking_most_of_the_models_weight_gets_a_note_not_a_crash(cohorts):
+    import dataclasses
+
+    X, y, _ = stack_cohorts(cohorts[:1])
+    model = ResponseModel(features=["cyt", "ifng6"], standardize="global").fit(X, y)
+    heavy = ["cyt", "ifng6"][int(np.argmax(np.abs(model.coef_)))]
+    lacking = dataclasses.replace(cohorts[1], X=cohorts[1].X.drop(columns=heavy))
+    table = external_validation(model, [cohorts[0], lacking])
+    rows = table.set_index(["cohort", "predictor"])
+    assert np.isfinite(rows.loc[(cohorts[0].name, "model"), "auc"])
+    gap = rows.loc[(lacking.name, "model")]
+    assert np.isnan(gap["auc"]) and "carry at most" in gap["note"]

@@ -193,3 +193,31 @@ def test_response_model_table_imputes_a_missing_feature_by_the_cohort_mean():
     sd = np.sqrt((m.scaler_.scale_ ** 2).mean(axis=0))
     z = (X.iloc[:3][["cyt", "gep18", "pan_ftbrs"]].to_numpy() - mu) / sd
     np.testing.assert_allclose(few["score"], z @ m.coef_ + m.intercept_, atol=1e-10)
+
+
+def test_samples_whose_features_carry_under_half_the_weight_get_no_prediction():
+    from immunescape.predict import ResponseModel
+    from immunescape.predict._predictions import MIN_WEIGHT_SHARE
+
+    X, y, lab = _data(seed=13)
+    feats = ["cyt", "gep18", "pan_ftbrs"]
+    m = ResponseModel(features=feats).fit(X, y, cohort=lab)
+    w = dict(zip(feats, np.abs(m.coef_), strict=True))
+    order = sorted(w, key=w.get, reverse=True)  # heaviest first
+    total = sum(w.values())
+    # by hand: without the two heaviest the rest is under half, without the lightest over
+    assert w[order[2]] / total < MIN_WEIGHT_SHARE < (w[order[0]] + w[order[1]]) / total
+    new = X[lab == "c1"].copy()
+    new.loc[new.index[:5], order[:2]] = np.nan  # five samples lack the two heaviest
+    new.loc[new.index[5:10], order[2]] = np.nan  # five the lightest
+    res = predict_table(m, new, name="m")
+    out = res.predictions.set_index("sample_id")
+    few, most = [str(s) for s in new.index[:5]], [str(s) for s in new.index[5:]]
+    assert out.loc[few, ["score", "probability"]].isna().all().all()
+    assert out.loc[few, "predicted"].isna().all()
+    assert out.loc[most, "predicted"].isin(["R", "NR"]).all()
+    assert res.settings["below_min_weight_share"] == 5
+    assert any("5 of 40 samples get no prediction" in w for w in res.warnings)
+    # only the lightest feature on every sample -> refused, nothing predicted
+    with pytest.raises(InputError, match="carry at most"):
+        predict_table(m, X[lab == "c1"][[order[2]]], name="m")

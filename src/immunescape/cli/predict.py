@@ -107,7 +107,8 @@ def predict_cmd(
         run_info["predictor"] = res.settings.get("predictors", {})
         run_info["warnings"] = [str(w.message) for w in caught]
     else:
-        table = _model_predictions(model, scores, tmb, reference=read.reference, run_info=run_info)
+        table = _model_predictions(model, scores, tmb, reference=read.reference,
+                                   run_info=run_info, source=None if expr is None else str(expr))
         _warn_off_scale(read.matrix, table, run_info)
     if inputs:
         run_info["inputs"] = inputs
@@ -117,10 +118,11 @@ def predict_cmd(
 
 
 def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Any,
-                       run_info: dict[str, Any]) -> Any:
+                       run_info: dict[str, Any], source: str | None = None) -> Any:
     """Predictions of the built-in model or a model file; notes go into ``run_info``.
 
-    ``reference`` is the reference cohort's signature scores (or None).
+    ``reference`` is the reference cohort's signature scores (or None); ``source`` names the
+    expression file in messages.
     """
     from immunescape.predict import load_builtin_model, load_model, predict_table
     from immunescape.predict._external import model_features
@@ -131,22 +133,24 @@ def _model_predictions(name: str, scores: Any, tmb: Any, *, reference: Any,
     if X.shape[1] == 0:
         raise InputError("a trained or built-in model needs expression (--expr)",
                          fix="give --expr with the samples' expression matrix")
-    pred = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
-                         reference=ref_X)
+    try:
+        pred = predict_table(m, X, name="builtin" if name == "builtin" else Path(name).stem,
+                             reference=ref_X)
+    except InputError as exc:
+        if source and exc.source == "expression":  # name the user's file
+            raise InputError(exc.problem, source=source, fix=exc.fix) from None
+        raise
     table = pred.predictions
-    missing = pred.settings.get("missing_features", {})
     run_info["features"] = list(getattr(m, "features_", None) or m.features or [])
-    run_info["missing_features"] = missing
+    run_info["missing_features"] = pred.settings.get("missing_features", {})
     if hasattr(m, "threshold_"):
         run_info["threshold"] = float(m.threshold_)
-    if missing:
-        detail = ", ".join(f"{f} ({n} of {len(X)} samples)" for f, n in missing.items())
-        run_info["warnings"] = [
-            f"model features missing: {detail}; predictions use the features available "
-            "(column features_used; fallback: "
-            + ("the sub-model fitted without them" if not hasattr(m, "threshold_") else
-               "cohort-mean imputation") + ")"]
-        console.warning(run_info["warnings"][0])  # printed after success (cli.main)
+    if "below_min_weight_share" in pred.settings:
+        run_info["below_min_weight_share"] = pred.settings["below_min_weight_share"]
+    if pred.warnings:
+        run_info["warnings"] = list(pred.warnings)
+        for message in pred.warnings:
+            console.warning(message)  # printed after success (cli.main)
     return table
 
 

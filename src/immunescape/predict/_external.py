@@ -145,9 +145,16 @@ def external_validation(
 
     rows: list[dict[str, Any]] = []
     for c in cohorts:
-        pred = predict_table(model, c.X, name="model",
-                             cohort=c.name if isinstance(model, RobustModel) else None
-                             ).predictions
+        try:
+            pred = predict_table(model, c.X, name="model",
+                                 cohort=c.name if isinstance(model, RobustModel) else None
+                                 ).predictions
+        except InputError as exc:  # e.g. too few of the model's features: no model row
+            pred = pd.DataFrame({"sample_id": [str(s) for s in c.X.index],
+                                 "probability": np.nan})
+            unscored = exc.problem
+        else:
+            unscored = "the model scored fewer than one responder and one non-responder"
         y = c.y.loc[pred["sample_id"]].to_numpy()
         p = pred["probability"].to_numpy(dtype=float)
         ok = np.isfinite(p)
@@ -158,7 +165,7 @@ def external_validation(
             row.update(n_pos=res.n_pos, n_neg=res.n_neg, auc=res.auc, auc_ci_low=res.low,
                        auc_ci_high=res.high, brier=brier(y[ok], p[ok]))
         else:
-            row["note"] = "the model scored fewer than one responder and one non-responder"
+            row["note"] = unscored
         rows.append(row)
         by_sample = pd.Series(p, index=pred["sample_id"].to_numpy())
         y_all = c.y.to_numpy()

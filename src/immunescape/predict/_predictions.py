@@ -162,6 +162,11 @@ def predict_table(
             f"model features missing: {detail}; predictions use the features available "
             f"(column features_used; fallback: {fallback})"
         )
+    if settings.get("below_min_weight_share"):
+        warnings.append(
+            f"{settings['below_min_weight_share']} of {len(X)} samples get no prediction: "
+            f"their available features carry less than {MIN_WEIGHT_SHARE:.0%} of the model's "
+            "weight (|standardised coefficients|)")
     return Predictions(table, {"model": name, **settings}, warnings)
 
 
@@ -240,6 +245,12 @@ def _robust_table(
     return frame.drop(columns=["units_used"]), settings
 
 
+#: A trained model imputes a missing feature by the cohort mean (it then contributes nothing).
+#: A sample whose available features carry less than this share of the model's weight (sum of
+#: |standardised coefficients|) gets no prediction: it would be mostly the intercept.
+MIN_WEIGHT_SHARE = 0.5
+
+
 def _tolerant_table(
     model: ResponseModel, X: pd.DataFrame, *, reference: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -287,11 +298,27 @@ def _tolerant_table(
     Z = np.where(used, Z, 0.0)
     score = Z @ model.coef_ + model.intercept_
     proba = sigmoid(score)
+    weight = np.abs(np.asarray(model.coef_, dtype=float))
+    share = (used @ weight) / weight.sum() if weight.sum() > 0 else used.mean(axis=1)
+    enough = share >= MIN_WEIGHT_SHARE
+    if not enough.any():
+        raise InputError(
+            f"the model's features available on these samples carry at most "
+            f"{share.max():.0%} of its weight (|standardised coefficient|; minimum "
+            f"{MIN_WEIGHT_SHARE:.0%}): a prediction would be mostly the imputed cohort mean",
+            source="expression",
+            fix="give expression covering the model's signature genes, or train a model on "
+            "the features these samples have (immunescape train --features ...)",
+        )
+    score = np.where(enough, score, np.nan)
+    proba = np.where(enough, proba, np.nan)
+    predicted = _calls(proba, model.threshold_)
+    predicted[~enough] = pd.NA
     out = pd.DataFrame({
         "sample_id": [str(s) for s in X.index],
         "score": score,
         "probability": proba,
-        "predicted": _calls(proba, model.threshold_),
+        "predicted": predicted,
         "features_used": [",".join(f for f, u in zip(feats, row, strict=True) if u)
                           for row in used],
         "standardisation": mode,
@@ -301,6 +328,8 @@ def _tolerant_table(
         "threshold": float(model.threshold_),
         "missing_features": missing,
         "missing_policy": "cohort-mean imputation (standardised value 0)",
+        "min_weight_share": MIN_WEIGHT_SHARE,
+        "below_min_weight_share": int((~enough).sum()),
     }
     return out, settings
 
