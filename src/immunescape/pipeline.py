@@ -441,9 +441,10 @@ def run_pipeline(
     else:
         reference_used.pop("scores", None)
     run["reference"] = reference_used
-    if "housekeeping check" in reference_used["basis"]:  # the user must see it at once
-        why = reference_used["basis"].removeprefix("analysed cohort only (")[:-1]
-        note = f"expression: {why}; RNA percentiles and phenotypes are within the cohort"
+    failed_check = reference_used.pop("failed_check", None)
+    if failed_check is not None and failed_check.check == "housekeeping":  # seen at once
+        note = (f"expression: {failed_check.reason}; RNA percentiles and phenotypes are "
+                "within the cohort")
         run["warnings"].append(note)
         out.notices.append(note)
     from immunescape.mechanisms._reference import match_cancer_type
@@ -491,7 +492,8 @@ def _reference_for_run(expression: Any, scores: pd.DataFrame | None, reference: 
 
     ``--reference`` wins; else whole-transcriptome, uncentred data use the shipped
     per-sample score quantiles (key ``scores``, removed before run.json); centred data and
-    panels are compared within the analysed cohort only.
+    panels are compared within the analysed cohort only (key ``failed_check``: the
+    :class:`~immunescape.mechanisms._reference.ReferenceFit` saying why, removed too).
     """
     if scores is None:
         return {"basis": "none (no expression)"}
@@ -505,9 +507,9 @@ def _reference_for_run(expression: Any, scores: pd.DataFrame | None, reference: 
         shipped_reference_applies,
     )
 
-    applies, why = shipped_reference_applies(expression)
-    if not applies:
-        return {"basis": f"analysed cohort only ({why})"}
+    fit = shipped_reference_applies(expression)
+    if not fit.applies:
+        return {"basis": f"analysed cohort only ({fit.reason})", "failed_check": fit}
     doc = shipped_reference()
     group = reference_group(cancer_type)
     return {"basis": "shipped reference", "file": REFERENCE_FILE, "version": doc["version"],

@@ -69,9 +69,10 @@ def test_failures_are_the_samples_built_to_fail():
     e = _tpm_matrix(6, broken={"T1": three, "T4": three + ["GPI"], "T5": ["VCP", "EMC7"]})
     # two low genes (T5) are within what a real tumour can show; three are not
     assert housekeeping_failures(e) == {"T1": three, "T4": ["C1orf43", "CHMP2A", "GPI", "VPS29"]}
-    applies, why = shipped_reference_applies(e)
-    assert not applies and "2 of 6 samples fail the housekeeping check" in why
-    assert shipped_reference_applies(_tpm_matrix(6)) == (True, "")
+    fit = shipped_reference_applies(e)
+    assert not fit.applies and "2 of 6 samples fail the housekeeping check" in fit.reason
+    assert fit.check == "housekeeping"
+    assert shipped_reference_applies(_tpm_matrix(6)).applies
 
 
 def test_check_needs_the_genes_and_uncentred_data():
@@ -171,13 +172,14 @@ def test_predict_warns_when_a_small_cohort_fails_the_check(tmp_path, capsys):
 def test_read_counts_are_not_read_against_the_tpm_reference():
     tpm = _tpm_matrix(3).values
     counts = Expression((tpm * 30).round(), unit="counts")
-    applies, why = shipped_reference_applies(counts)
-    assert not applies and why.startswith("unit counts: read counts scale to counts per million")
+    fit = shipped_reference_applies(counts)
+    assert not fit.applies and fit.check == "unit"
+    assert fit.reason.startswith("unit counts: read counts scale to counts per million")
     t = immune_phenotypes(Expression(counts.values.iloc[:1], unit="counts")).table
     assert t["immune_phenotype"].isna().all() and "unit counts" in t["not_assessable"].iloc[0]
-    assert shipped_reference_applies(Expression(tpm, unit="tpm"))[0]
-    assert shipped_reference_applies(Expression(np.log2(tpm + 1), unit="log2tpm"))[0]
-    assert not shipped_reference_applies(Expression(tpm, unit="normalized"))[0]
+    assert shipped_reference_applies(Expression(tpm, unit="tpm")).applies
+    assert shipped_reference_applies(Expression(np.log2(tpm + 1), unit="log2tpm")).applies
+    assert not shipped_reference_applies(Expression(tpm, unit="normalized")).applies
 
 
 @pytest.mark.realdata

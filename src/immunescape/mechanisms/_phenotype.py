@@ -186,18 +186,18 @@ def phenotype_gene_z(
                               f"{MIN_COHORT} are needed")
         stats = pd.DataFrame({"mean": r.mean(), "sd": r.std(ddof=1)})
         scale = f"reference cohort ({reference.source}, n={len(r)})"
-    elif (applies := shipped_reference_applies(expression))[0]:
+    elif (applies := shipped_reference_applies(expression)).applies:
         group = reference_group(cancer_type)
         stats = reference_gene_stats(group)
         n = shipped_reference()["groups"][group]["n"]
         scale = f"shipped reference ({group}, n={n}, {shipped_reference()['file']})"
     elif expression.shape[1] >= WHOLE_TRANSCRIPTOME_GENES:  # not TPM, or off its scale
-        why = applies[1]
+        why = applies.reason
         if len(idx) < MIN_COHORT:
             return None, "", (f"{why} (>= {MIN_COHORT} samples); or analyse >= {MIN_COHORT} "
                               "samples together (cohort-relative)")
         stats = pd.DataFrame({"mean": x.mean(), "sd": x.std(ddof=1)})
-        scale = f"analysed cohort ({why.split(', so ')[0].split('; give ')[0]}; cohort-relative)"
+        scale = f"analysed cohort ({applies.short}; cohort-relative)"
     elif len(idx) >= MIN_COHORT:
         stats = pd.DataFrame({"mean": x.mean(), "sd": x.std(ddof=1)})
         scale = (f"analysed cohort (panel of {expression.shape[1]} genes: TPM over a panel is "

@@ -42,7 +42,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -267,32 +267,50 @@ def housekeeping_failures(expression: Any) -> dict[str, list[str]]:
     return out
 
 
-def shipped_reference_applies(expression: Any) -> tuple[bool, str]:
+class ReferenceFit(NamedTuple):
+    """Whether a matrix can be read against the shipped reference, and why not."""
+
+    applies: bool
+    #: why not, for messages ("" when it applies)
+    reason: str = ""
+    #: which condition failed: "centred", "unit", "panel" or "housekeeping" ("" when it applies)
+    check: str = ""
+    #: the reason in a few words, for a scale label (e.g. "unit counts")
+    short: str = ""
+
+
+def shipped_reference_applies(expression: Any) -> ReferenceFit:
     """Whether ``expression`` can be read against the shipped reference, and why not.
 
     Returns
     -------
-    (applies, reason)
-        ``reason`` (empty when it applies) says why the analysed cohort is used instead.
+    ReferenceFit
+        ``applies``; otherwise ``reason`` says why the analysed cohort is used instead,
+        ``check`` which condition failed and ``short`` the reason in a few words.
     """
     from immunescape.expression import CENTRED_UNITS
 
     if expression.unit in CENTRED_UNITS:
-        return False, "centred data: z-scores are within-cohort"
+        return ReferenceFit(False, "centred data: z-scores are within-cohort", "centred",
+                            "centred data")
     if expression.unit not in TPM_UNITS:
-        return False, (f"unit {expression.unit}: {_NOT_TPM[expression.unit]}, not on the "
-                       "reference's TPM scale; give TPM (e.g. Salmon/RSEM) for a fixed "
-                       "reference, or --reference in the same unit")
+        return ReferenceFit(
+            False, f"unit {expression.unit}: {_NOT_TPM[expression.unit]}, not on the "
+            "reference's TPM scale; give TPM (e.g. Salmon/RSEM) for a fixed reference, or "
+            "--reference in the same unit", "unit",
+            f"unit {expression.unit}: {_NOT_TPM[expression.unit]}")
     n_genes = expression.shape[1]
     if n_genes < WHOLE_TRANSCRIPTOME_GENES:
-        return False, (f"{n_genes} genes: a panel is not on the shipped whole-transcriptome "
-                       "scale; give --reference for a fixed one")
+        return ReferenceFit(
+            False, f"{n_genes} genes: a panel is not on the shipped whole-transcriptome "
+            "scale; give --reference for a fixed one", "panel", f"{n_genes} genes")
     bad = housekeeping_failures(expression)
     if bad:
         first = next(iter(bad))
-        return False, (f"{len(bad)} of {expression.shape[0]} samples fail the housekeeping "
-                       f"check (e.g. {first}: {', '.join(bad[first])} below "
-                       f"{HOUSEKEEPING_MIN_TPM:g} TPM), so the values are not on the "
-                       "reference's TPM scale (gene identifiers or quantification); give "
-                       "--reference from the same pipeline for a fixed one")
-    return True, ""
+        failed = (f"{len(bad)} of {expression.shape[0]} samples fail the housekeeping check "
+                  f"(e.g. {first}: {', '.join(bad[first])} below {HOUSEKEEPING_MIN_TPM:g} TPM)")
+        return ReferenceFit(
+            False, f"{failed}, so the values are not on the reference's TPM scale (gene "
+            "identifiers or quantification); give --reference from the same pipeline for a "
+            "fixed one", "housekeeping", failed)
+    return ReferenceFit(True)
