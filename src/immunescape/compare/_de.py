@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from immunescape._logging import logger
+from immunescape._threads import one_native_thread
 from immunescape.compare._common import (
     NON_RESPONDER,
     RESPONDER,
@@ -172,7 +173,7 @@ def _run_deseq(
 
     notes: list[str] = []
     inference = DefaultInference(n_cpus=n_jobs)
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, one_native_thread():
         warnings.simplefilter("always")
         dds = DeseqDataSet(
             counts=counts, metadata=metadata, design=design, quiet=True, inference=inference
