@@ -246,11 +246,11 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None, response_col: str | None = None,
              response_map_: str | None = None, sd_rule: SdRule = "pfs6",
-             one_per_patient: str | None = None) -> list[Any]:
+             one_per_patient: str | None = None, dna_samples: DnaSamples = "maf") -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``.
 
     The clinical options (``--response-col``, ``--response-map``, ``--sd-rule``) apply to
-    every cohort's clinical table, as in ``compare``.
+    every cohort's clinical table, as in ``compare``; ``--dna-samples`` to every cohort's MAF.
     """
     from immunescape.predict._external import load_cohorts
 
@@ -258,7 +258,18 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missin
                         on_missing=on_missing_value(on_missing),
                         na_values=na_values(na_values_), response_col=response_col,
                         response_map=response_map(response_map_), sd_rule=sd_rule,
-                        one_per_patient=one_per_patient or "refuse")
+                        one_per_patient=one_per_patient or "refuse", dna_samples=dna_samples)
+
+
+def _known_tmb_only(cohorts: list[Any], features: list[str], *, min_size: int,
+                    fix: str) -> list[Any]:
+    """Leave out samples of unknown TMB when the model uses TMB; warn per cohort."""
+    from immunescape.predict._cohorts import known_tmb_only
+
+    kept, notes = known_tmb_only(cohorts, features, min_size=min_size, fix=fix)
+    for note in notes:
+        console.warning(note)  # printed after success (cli.main)
+    return kept
 
 
 def _echo_dropped(cohorts: list[Any]) -> None:
@@ -294,11 +305,14 @@ def train_cmd(
     response_map_: ResponseMapOption = None,
     sd_rule: SdRuleOption = "pfs6",
     one_per_patient: OnePerPatientOption = None,
+    dna_samples: DnaSamplesOption = "maf",
 ) -> None:
     """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
 
     The model is written as JSON (coefficients, standardisation, threshold chosen on the
-    training data, provenance); loading it never executes code.
+    training data, provenance); loading it never executes code. With --features using tmb
+    or tmb_log2, the labelled samples without a MAF row (not sequenced under --dna-samples
+    maf) are left out of training, with a warning per cohort.
     """
     from immunescape.cli._common import split_list
     from immunescape.predict import FEATURE_SETS, ResponseModel, save_model, stack_cohorts
@@ -308,12 +322,15 @@ def train_cmd(
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
                        response_map_=response_map_, sd_rule=sd_rule,
-                       one_per_patient=one_per_patient)
+                       one_per_patient=one_per_patient, dna_samples=dna_samples)
     feats: Any = features if features in FEATURE_SETS else split_list(features)
-    _check_train_features(list(FEATURE_SETS[feats]) if isinstance(feats, str) else feats,
-                          cohorts, option=features)
-    X, y, labels = stack_cohorts(cohorts)
+    names = list(FEATURE_SETS[feats]) if isinstance(feats, str) else feats
+    _check_train_features(names, cohorts, option=features)
     model = ResponseModel(features=feats, penalty=penalty, C=c, l1_ratio=l1_ratio)
+    cohorts = _known_tmb_only(cohorts, names, min_size=model.min_cohort_size,
+                              fix=", leave this cohort out, or choose --features without "
+                              "tmb and tmb_log2")
+    X, y, labels = stack_cohorts(cohorts)
     model.fit(X, y, cohort=labels)
     tmp = output.with_name(f".{output.name}.tmp")
     try:
@@ -364,6 +381,7 @@ def evaluate_cmd(
     response_map_: ResponseMapOption = None,
     sd_rule: SdRuleOption = "pfs6",
     one_per_patient: OnePerPatientOption = None,
+    dna_samples: DnaSamplesOption = "maf",
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
 
@@ -373,7 +391,8 @@ def evaluate_cmd(
     table. Rows give AUC with a 95% DeLong CI and Brier score; the published single
     predictors (IMPRES, GEP, CYT, IFN-gamma 6, CD274) are scored on the same samples, and
     run.json holds the mean/median AUCs, the paired comparison with the best published
-    predictor and the reliability curve.
+    predictor and the reliability curve. A --model using tmb or tmb_log2 is evaluated, with
+    the published predictors, on the labelled samples with a MAF row only (--dna-samples).
     """
     from immunescape.cli._common import write_outputs
     from immunescape.predict import load_builtin_model, load_model, robust_loco
@@ -382,11 +401,15 @@ def evaluate_cmd(
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
                        response_map_=response_map_, sd_rule=sd_rule,
-                       one_per_patient=one_per_patient)
+                       one_per_patient=one_per_patient, dna_samples=dna_samples)
     extra: dict[str, Any] = {}
     tables: dict[str, Any] = {}
     if model is not None:
         m = load_builtin_model() if model == "builtin" else load_model(model)
+        used = list(getattr(m, "features_", None) or getattr(m, "features", None) or [])
+        cohorts = _known_tmb_only(cohorts, used, min_size=m.min_cohort_size,
+                                  fix=", leave this cohort out, or evaluate a model without "
+                                  "tmb and tmb_log2")
         table = external_validation(m, cohorts)
         design = "external validation"
         extra = {"model": model}
