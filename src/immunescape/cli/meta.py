@@ -21,6 +21,7 @@ from immunescape.cli._options import (
     SampleColOption,
     SdRuleOption,
     TimeColOption,
+    TimeUnitOption,
     UnitOption,
     on_missing_value,
 )
@@ -38,6 +39,7 @@ def meta_cmd(
     response_map_: ResponseMapOption = None,
     time_col: TimeColOption = None,
     event_col: EventColOption = None,
+    time_unit: TimeUnitOption = None,
     one_per_patient: OnePerPatientOption = None,
     capture_mb: CohortCaptureMbOption = None,
     tmb_col: Annotated[
@@ -75,7 +77,8 @@ def meta_cmd(
             on_missing=missing,
             sample_col=sample_col, response_col=response_col, response_rule=response_rule,
             sd_rule=sd_rule, response_map=response_map(response_map_),
-            time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,
+            time_col=time_col, event_col=event_col, time_unit=time_unit,
+            capture_mb=capture_mb, tmb_col=tmb_col,
             genes=split_list(genes),
             cohort_info=cohort_info, min_per_group=min_per_group, min_cohorts=min_cohorts,
             seed=seed, progress=step, one_per_patient=one_per_patient,
