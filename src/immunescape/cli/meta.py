@@ -12,6 +12,7 @@ from immunescape.cli._options import (
     CohortCaptureMbOption,
     CohortOption,
     EventColOption,
+    LayerOption,
     OnePerPatientOption,
     OnMissingOption,
     OutputDirOption,
@@ -31,6 +32,7 @@ def meta_cmd(
     cohort: CohortOption,
     output: OutputDirOption,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     on_missing: OnMissingOption = "drop",
     sample_col: SampleColOption = None,
     response_col: ResponseColOption = None,
@@ -73,7 +75,7 @@ def meta_cmd(
     missing = on_missing_value(on_missing)
     with progress() as step:
         res = meta_analysis(
-            cohort, unit=unit,
+            cohort, unit=unit, layer=layer,
             on_missing=missing,
             sample_col=sample_col, response_col=response_col, response_rule=response_rule,
             sd_rule=sd_rule, response_map=response_map(response_map_),

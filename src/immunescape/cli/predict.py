@@ -16,6 +16,7 @@ from immunescape.cli._options import (
     CohortCaptureMbOption,
     CohortOption,
     DnaSamplesOption,
+    LayerOption,
     MafOption,
     NaValuesOption,
     OldAssayOption,
@@ -48,6 +49,7 @@ def predict_cmd(
     output: OutputDirOption,
     expr: Annotated[Path | None, typer.Option(help="Expression matrix.")] = None,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     maf: MafOption = None,
     vcf: VcfOption = None,
     capture_mb: CaptureMbOption = None,
@@ -91,7 +93,7 @@ def predict_cmd(
         from immunescape.io import read_clinical
 
         clin_table = read_clinical(clinical, na_values=na_values(na_values_))
-    read = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
+    read = _predict_inputs(expr=expr, unit=unit, layer=layer, maf=maf, capture_mb=capture_mb,
                            tmb_assay=tmb_assay, dna_samples=dna_samples, reference=reference,
                            on_missing=on_missing_value(on_missing))
     scores, tmb, inputs = read.scores, read.tmb, read.inputs
@@ -198,7 +200,7 @@ class _Inputs(NamedTuple):
 def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | None,
                     capture_mb: float | None, tmb_assay: TmbAssay | None,
                     reference: Path | None, dna_samples: DnaSamples = "maf",
-                    on_missing: OnMissing) -> _Inputs:
+                    on_missing: OnMissing, layer: str | None = None) -> _Inputs:
     """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
     import pandas as pd
 
@@ -207,8 +209,8 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
     if expr is not None:  # the pipeline's reading and scoring steps (as `score` and `run`)
         from immunescape.pipeline import run_pipeline
 
-        res = run_pipeline(expr=expr, unit=unit, on_missing=on_missing, reference=reference,
-                           until="score")
+        res = run_pipeline(expr=expr, unit=unit, layer=layer, on_missing=on_missing,
+                           reference=reference, until="score")
         matrix, ref = res.expression, res.reference_scores
         scores = res.tables["scores.tsv"]
         scores.index = scores.index.astype(str)
@@ -246,7 +248,8 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None, response_col: str | None = None,
              response_map_: str | None = None, sd_rule: SdRule = "pfs6",
-             one_per_patient: str | None = None, dna_samples: DnaSamples = "maf") -> list[Any]:
+             one_per_patient: str | None = None, dna_samples: DnaSamples = "maf",
+             layer: str | None = None) -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``.
 
     The clinical options (``--response-col``, ``--response-map``, ``--sd-rule``) apply to
@@ -258,7 +261,8 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missin
                         on_missing=on_missing_value(on_missing),
                         na_values=na_values(na_values_), response_col=response_col,
                         response_map=response_map(response_map_), sd_rule=sd_rule,
-                        one_per_patient=one_per_patient or "refuse", dna_samples=dna_samples)
+                        one_per_patient=one_per_patient or "refuse", dna_samples=dna_samples,
+                        layer=layer)
 
 
 def _known_tmb_only(cohorts: list[Any], features: list[str], *, min_size: int,
@@ -306,6 +310,7 @@ def train_cmd(
     sd_rule: SdRuleOption = "pfs6",
     one_per_patient: OnePerPatientOption = None,
     dna_samples: DnaSamplesOption = "maf",
+    layer: LayerOption = None,
 ) -> None:
     """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
 
@@ -322,7 +327,8 @@ def train_cmd(
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
                        response_map_=response_map_, sd_rule=sd_rule,
-                       one_per_patient=one_per_patient, dna_samples=dna_samples)
+                       one_per_patient=one_per_patient, dna_samples=dna_samples,
+                       layer=layer)
     feats: Any = features if features in FEATURE_SETS else split_list(features)
     names = list(FEATURE_SETS[feats]) if isinstance(feats, str) else feats
     _check_train_features(names, cohorts, option=features)
@@ -382,6 +388,7 @@ def evaluate_cmd(
     sd_rule: SdRuleOption = "pfs6",
     one_per_patient: OnePerPatientOption = None,
     dna_samples: DnaSamplesOption = "maf",
+    layer: LayerOption = None,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
 
@@ -401,7 +408,8 @@ def evaluate_cmd(
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
                        response_map_=response_map_, sd_rule=sd_rule,
-                       one_per_patient=one_per_patient, dna_samples=dna_samples)
+                       one_per_patient=one_per_patient, dna_samples=dna_samples,
+                       layer=layer)
     extra: dict[str, Any] = {}
     tables: dict[str, Any] = {}
     if model is not None:

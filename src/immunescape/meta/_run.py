@@ -162,6 +162,7 @@ def meta_analysis(
     *,
     unit: Unit | None = None,
     on_missing: OnMissing = "drop",
+    layer: str | None = None,
     response_col: str | None = None,
     response_rule: ResponseRule = "recist",
     sd_rule: SdRule = "pfs6",
@@ -199,6 +200,8 @@ def meta_analysis(
     on_missing
         ``"error"`` or ``"drop"``: drop genes with missing expression values (as
         ``immunescape train --on-missing``).
+    layer
+        The AnnData layer to read from every cohort's h5ad expression file (``--layer``).
     time_col, event_col
         Survival columns; default: ``os_months``/``os_event`` and ``pfs_months``/
         ``pfs_event`` of the harmonised clinical table when present.
@@ -297,6 +300,7 @@ def meta_analysis(
                     expr=e,
                     unit=unit,
                     on_missing=on_missing,
+                    layer=layer,
                     maf=m,
                     clinical=cl,
                     clinical_columns=cols,
@@ -468,6 +472,7 @@ def meta_analysis(
         "settings": {
             "unit": unit,
             "on_missing": on_missing,
+            "layer": layer,
             "response_col": response_col,
             "response_rule": response_rule,
             "sd_rule": sd_rule,

@@ -136,6 +136,7 @@ def load_cohort(
     name: str | None = None,
     unit: Unit | None = None,
     on_missing: ExpressionOnMissing = "drop",
+    layer: str | None = None,
     sd_rule: SdRule = "pfs6",
     response_col: str | None = None,
     response_map: Mapping[str, str | None] | None = None,
@@ -170,9 +171,9 @@ def load_cohort(
         sequenced follows ``dna_samples``.
     name
         Cohort label; default: the expression file name without suffixes.
-    unit, on_missing
+    unit, on_missing, layer
         Passed to :func:`~immunescape.io.read_expression` (``on_missing="drop"`` drops
-        genes with NaN values).
+        genes with NaN values; ``layer``: the AnnData layer of an h5ad file).
     sd_rule, response_col, response_map, na_values
         Passed to :func:`~immunescape.io.read_clinical` (the response rule).
     signatures
@@ -211,7 +212,7 @@ def load_cohort(
     from immunescape.signatures.runner import score
 
     label = name or cohort_name(expr_path)
-    expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing)
+    expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing, layer=layer)
     clin = read_clinical(
         clinical_path,
         sd_rule=sd_rule,
