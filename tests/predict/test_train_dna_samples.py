@@ -151,3 +151,18 @@ def test_evaluate_model_scores_the_sequenced_samples_only(cohort, tmp_path, caps
     assert code == 0
     ev_all = pd.read_csv(tmp_path / "ev_all" / "evaluation.tsv", sep="\t")
     assert (ev_all["n"] == 40).all()
+
+
+def test_a_maf_naming_no_expression_sample_is_refused(cohort, tmp_path, capsys):
+    """Ids that match nothing (e.g. another naming scheme) are not unsequenced samples."""
+    other = tmp_path / "other.tsv"
+    _maf(other, [f"{s}_tumour" for s in cohort["sequenced"]])
+    for dna in ("maf", "all"):
+        out = tmp_path / f"m_{dna}.json"
+        code = main(["train", "--cohort", f"{cohort['expr']}:{cohort['clin']}:{other}",
+                     "--capture-mb", str(CAPTURE), "--features", "tmb_log2",
+                     "--dna-samples", dna, "-o", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and len(err.splitlines()) == 1, err
+        assert "--cohort expression" in err and str(other) in err and "_tumour" in err
+        assert not out.exists()

@@ -205,8 +205,9 @@ def load_cohort(
     Raises
     ------
     InputError
-        Unreadable inputs; no sample shared by the two files; no labelled sample; one outcome
-        class only; a clinical feature that is absent or not numeric.
+        Unreadable inputs; no sample shared by the two files; a MAF naming no expression
+        sample; no labelled sample; one outcome class only; a clinical feature that is absent
+        or not numeric.
     """
     from immunescape.io import read_clinical, read_expression
     from immunescape.signatures.runner import score
@@ -295,9 +296,20 @@ def load_cohort(
                 fix="give the megabases the assay sequences (e.g. 38.0 for an exome kit), or "
                 "leave out the MAF",
             )
+        from immunescape._sample_ids import check_input_samples
         from immunescape.genomics.tmb import sequenced_samples
 
         mt = read_maf(maf, columns=maf_columns, allow_empty=dna_samples == "all")
+        try:  # a MAF naming none of the expression samples: ids that do not match
+            note = check_input_samples(mt.samples, in_expr, option="MAF", source=str(maf),
+                                       others_name="expression matrix")
+        except InputError as exc:
+            raise InputError(
+                exc.problem, source=f"--cohort {label}: {maf}",
+                fix="use the expression matrix's sample ids in the MAF, or give the cohort "
+                "as EXPR:CLINICAL without it") from None
+        if note:
+            meta["warnings"].append(note)
         sequenced = sequenced_samples(mt, labelled, dna_samples=dna_samples)
         tmb = compute_tmb(mt, capture_mb=capture_mb, samples=sequenced, tmb_assay=tmb_assay)
         per_mb = tmb.set_index("sample_id")["tmb_per_mb"].reindex(labelled)
