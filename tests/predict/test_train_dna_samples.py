@@ -166,3 +166,30 @@ def test_a_maf_naming_no_expression_sample_is_refused(cohort, tmp_path, capsys):
         assert code == 2 and len(err.splitlines()) == 1, err
         assert "--cohort expression" in err and str(other) in err and "_tumour" in err
         assert not out.exists()
+
+
+@pytest.mark.realdata
+def test_riaz_unsequenced_samples_are_left_out(shared_data, tmp_path, capsys):
+    """Riaz 2017 (PredictioR expression and clinical, the authors' pre-therapy calls): Pt1,
+    Pt39 and Pt62 are labelled but have no DNA (clinical ``dna`` empty) and no MAF row."""
+    s = shared_data / "predictior_icb" / "Riaz2017_melanoma_PD1"
+    maf = shared_data / "riaz2017_bms038" / "pre_therapy_nonsynonmous_mutations.csv"
+    spec = f"{s}_expr_log2tpm.tsv.gz:{s}_clinical.tsv:{maf}"
+    clin = pd.read_csv(f"{s}_clinical.tsv", sep="\t", index_col="sample_id")
+    assert clin.loc[["Pt1", "Pt39", "Pt62"], "dna"].isna().all()
+    for dna, n in (("maf", 27), ("all", 30)):
+        out = tmp_path / f"riaz_{dna}.json"
+        code = _quiet_main(["train", "--cohort", spec, "--capture-mb", "38", "--features",
+                            "cyt,tmb_log2", "--dna-samples", dna, "-o", str(out)])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert json.loads(out.read_text())["training"]["n_samples"] == n
+        assert ("3 of 30 labelled samples have no TMB" in err) is (dna == "maf")
+
+
+def _quiet_main(args):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return main(args)
