@@ -108,6 +108,7 @@ def run_pipeline(
     unit: Unit | None = None,
     genes_in: Literal["rows", "columns"] | None = None,
     log_offset: float | None = None,
+    layer: str | None = None,
     on_missing: OnMissing = "drop",
     maf: PathLike | MutationTable | None = None,
     cna: PathLike | GeneCNA | None = None,
@@ -137,8 +138,9 @@ def run_pipeline(
 
     Parameters
     ----------
-    expr, unit, genes_in, log_offset
-        Expression matrix and how to read it (see :func:`immunescape.io.read_expression`).
+    expr, unit, genes_in, log_offset, layer
+        Expression matrix and how to read it (see :func:`immunescape.io.read_expression`;
+        ``layer``: the AnnData layer of an h5ad ``expr``, not applied to ``reference``).
     on_missing
         ``"drop"`` (default): drop genes with missing values in the expression matrix,
         listed and warned about; or ``"error"`` (see :func:`immunescape.io.read_expression`).
@@ -210,6 +212,7 @@ def run_pipeline(
     out = PipelineResult()
     run: dict[str, Any] = {"inputs": {}, "warnings": [], "parameters": {
         "unit": unit, "sd_rule": sd_rule, "capture_mb": capture_mb, "assay": tmb_assay,
+        "layer": layer,
         "dna_samples": dna_samples, "cancer_type": cancer_type, "seed": seed,
         "reference": str(reference) if reference else None,
     }}
@@ -237,7 +240,7 @@ def run_pipeline(
             warnings.simplefilter("ignore")  # the report's warnings go to run.json
             expression, report = read_expression(
                 expr, unit=unit, genes_in=genes_in, log_offset=log_offset,
-                on_missing=on_missing,
+                on_missing=on_missing, layer=layer,
             )
         out.documents["input_report.json"] = report.to_dict()
         out.expression = expression

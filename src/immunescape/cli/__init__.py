@@ -65,7 +65,7 @@ CLI_SPELLING = {
     "tmb_assay": "--tmb-assay", "ci_method": "--ci-method", "response_map": "--response-map",
     "genome_build": "--genome-build", "log_offset": "--log-offset", "genes_in": "--genes-in",
     "sd_rule": "--sd-rule", "min_coverage": "--min-coverage", "reference": "--reference",
-    "unit": "--unit", "only": "--only", "time_unit": "--time-unit",
+    "unit": "--unit", "only": "--only", "time_unit": "--time-unit", "layer": "--layer",
 }  # fmt: skip
 
 

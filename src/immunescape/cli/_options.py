@@ -56,6 +56,12 @@ ON_MISSING_HELP = ("drop (default): drop genes with missing values in an express
 # ------------------------------------------------------------------------ outputs and inputs
 OutputDirOption = Annotated[Path, typer.Option("-o", "--output", help="Output directory.")]
 UnitOption = Annotated[Unit | None, typer.Option(help=UNIT_HELP)]
+LayerOption = Annotated[
+    str | None,
+    typer.Option("--layer", help="h5ad (AnnData) expression: read this layer, e.g. counts, "
+                 "instead of X (the layers are named if it is absent; other formats refuse "
+                 "it)."),
+]
 GenesInOption = Annotated[
     GenesIn | None, typer.Option("--genes-in", help="'rows' or 'columns' (default: detected).")
 ]

@@ -17,6 +17,7 @@ from immunescape.cli._options import (
     CnaOption,
     DnaSamplesOption,
     EventColOption,
+    LayerOption,
     MafOption,
     OldCiOption,
     OnePerPatientOption,
@@ -42,6 +43,7 @@ def compare_cmd(
     clinical: Annotated[Path, typer.Option(help="Clinical table with response (and survival).")],
     expr: Annotated[Path | None, typer.Option(help="Expression matrix (scores, Welch DE).")] = None,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     counts: Annotated[
         Path | None, typer.Option(help="Raw integer counts for DESeq2 DE (samples as expr).")
     ] = None,
@@ -136,6 +138,7 @@ def compare_cmd(
     with progress() as step:
         pipe = run_pipeline(
             expr=expr if expr is not None else counts, unit=unit if expr is not None else "counts",
+            layer=layer,
             maf=maf, cna=cna, clinical=clinical, clinical_columns=cols, sd_rule=sd_rule,
             capture_mb=capture_mb, dna_samples=dna_samples, seed=seed,
             progress=step,
@@ -144,7 +147,8 @@ def compare_cmd(
         )
         # with --counts alone the pipeline has just read the counts: use that matrix
         count_table = (None if counts is None else
-                       _count_table(counts, pipe.expression if expr is None else None))
+                       _count_table(counts, pipe.expression if expr is None else None,
+                                    layer=layer))
         clin = pipe.clinical
         if clin is None:  # pragma: no cover - run_pipeline always reads the clinical table
             raise InputError("no clinical table", source=str(clinical))
@@ -225,7 +229,7 @@ def _cut(cut: str) -> Literal["median", "optimal"] | float:
         raise InputError(f"--cut must be median, optimal or a number, not {cut!r}") from None
 
 
-def _count_table(counts: Path, c_expr: Any = None) -> Any:
+def _count_table(counts: Path, c_expr: Any = None, *, layer: str | None = None) -> Any:
     """Raw integer counts (genes x samples) for DESeq2, refused when not exactly held."""
     import numpy as np
 
@@ -234,7 +238,7 @@ def _count_table(counts: Path, c_expr: Any = None) -> Any:
     if c_expr is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            c_expr, _ = read_expression(counts, unit="counts")
+            c_expr, _ = read_expression(counts, unit="counts", layer=layer)
     if float(np.nanmax(c_expr.matrix)) >= 2**24:
         raise InputError(
             "counts above 16,777,216 cannot be held exactly",

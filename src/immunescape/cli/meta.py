@@ -12,6 +12,7 @@ from immunescape.cli._options import (
     CohortCaptureMbOption,
     CohortOption,
     EventColOption,
+    LayerOption,
     OnePerPatientOption,
     OnMissingOption,
     OutputDirOption,
@@ -21,6 +22,7 @@ from immunescape.cli._options import (
     SampleColOption,
     SdRuleOption,
     TimeColOption,
+    TimeUnitOption,
     UnitOption,
     on_missing_value,
 )
@@ -30,6 +32,7 @@ def meta_cmd(
     cohort: CohortOption,
     output: OutputDirOption,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     on_missing: OnMissingOption = "drop",
     sample_col: SampleColOption = None,
     response_col: ResponseColOption = None,
@@ -38,6 +41,7 @@ def meta_cmd(
     response_map_: ResponseMapOption = None,
     time_col: TimeColOption = None,
     event_col: EventColOption = None,
+    time_unit: TimeUnitOption = None,
     one_per_patient: OnePerPatientOption = None,
     capture_mb: CohortCaptureMbOption = None,
     tmb_col: Annotated[
@@ -71,11 +75,12 @@ def meta_cmd(
     missing = on_missing_value(on_missing)
     with progress() as step:
         res = meta_analysis(
-            cohort, unit=unit,
+            cohort, unit=unit, layer=layer,
             on_missing=missing,
             sample_col=sample_col, response_col=response_col, response_rule=response_rule,
             sd_rule=sd_rule, response_map=response_map(response_map_),
-            time_col=time_col, event_col=event_col, capture_mb=capture_mb, tmb_col=tmb_col,
+            time_col=time_col, event_col=event_col, time_unit=time_unit,
+            capture_mb=capture_mb, tmb_col=tmb_col,
             genes=split_list(genes),
             cohort_info=cohort_info, min_per_group=min_per_group, min_cohorts=min_cohorts,
             seed=seed, progress=step, one_per_patient=one_per_patient,

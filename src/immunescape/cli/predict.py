@@ -16,6 +16,7 @@ from immunescape.cli._options import (
     CohortCaptureMbOption,
     CohortOption,
     DnaSamplesOption,
+    LayerOption,
     MafOption,
     NaValuesOption,
     OldAssayOption,
@@ -48,6 +49,7 @@ def predict_cmd(
     output: OutputDirOption,
     expr: Annotated[Path | None, typer.Option(help="Expression matrix.")] = None,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     maf: MafOption = None,
     vcf: VcfOption = None,
     capture_mb: CaptureMbOption = None,
@@ -91,7 +93,7 @@ def predict_cmd(
         from immunescape.io import read_clinical
 
         clin_table = read_clinical(clinical, na_values=na_values(na_values_))
-    read = _predict_inputs(expr=expr, unit=unit, maf=maf, capture_mb=capture_mb,
+    read = _predict_inputs(expr=expr, unit=unit, layer=layer, maf=maf, capture_mb=capture_mb,
                            tmb_assay=tmb_assay, dna_samples=dna_samples, reference=reference,
                            on_missing=on_missing_value(on_missing))
     scores, tmb, inputs = read.scores, read.tmb, read.inputs
@@ -202,7 +204,7 @@ class _Inputs(NamedTuple):
 def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | None,
                     capture_mb: float | None, tmb_assay: TmbAssay | None,
                     reference: Path | None, dna_samples: DnaSamples = "maf",
-                    on_missing: OnMissing) -> _Inputs:
+                    on_missing: OnMissing, layer: str | None = None) -> _Inputs:
     """Signature scores and TMB for ``predict`` (no mechanism calls: any cohort size)."""
     import pandas as pd
 
@@ -211,8 +213,8 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
     if expr is not None:  # the pipeline's reading and scoring steps (as `score` and `run`)
         from immunescape.pipeline import run_pipeline
 
-        res = run_pipeline(expr=expr, unit=unit, on_missing=on_missing, reference=reference,
-                           until="score")
+        res = run_pipeline(expr=expr, unit=unit, layer=layer, on_missing=on_missing,
+                           reference=reference, until="score")
         matrix, ref = res.expression, res.reference_scores
         scores = res.tables["scores.tsv"]
         scores.index = scores.index.astype(str)
@@ -250,11 +252,12 @@ def _predict_inputs(*, expr: Path | None, unit: Unit | None, maf: Path | Any | N
 def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missing: str,
              na_values_: str | None, response_col: str | None = None,
              response_map_: str | None = None, sd_rule: SdRule = "pfs6",
-             one_per_patient: str | None = None) -> list[Any]:
+             one_per_patient: str | None = None, dna_samples: DnaSamples = "maf",
+             layer: str | None = None) -> list[Any]:
     """Load the ``--cohort`` specifications of ``train`` and ``evaluate``.
 
     The clinical options (``--response-col``, ``--response-map``, ``--sd-rule``) apply to
-    every cohort's clinical table, as in ``compare``.
+    every cohort's clinical table, as in ``compare``; ``--dna-samples`` to every cohort's MAF.
     """
     from immunescape.predict._external import load_cohorts
 
@@ -262,7 +265,19 @@ def _cohorts(specs: list[str], *, capture_mb: float | None, seed: int, on_missin
                         on_missing=on_missing_value(on_missing),
                         na_values=na_values(na_values_), response_col=response_col,
                         response_map=response_map(response_map_), sd_rule=sd_rule,
-                        one_per_patient=one_per_patient or "refuse")
+                        one_per_patient=one_per_patient or "refuse", dna_samples=dna_samples,
+                        layer=layer)
+
+
+def _known_tmb_only(cohorts: list[Any], features: list[str], *, min_size: int,
+                    fix: str) -> list[Any]:
+    """Leave out samples of unknown TMB when the model uses TMB; warn per cohort."""
+    from immunescape.predict._cohorts import known_tmb_only
+
+    kept, notes = known_tmb_only(cohorts, features, min_size=min_size, fix=fix)
+    for note in notes:
+        console.warning(note)  # printed after success (cli.main)
+    return kept
 
 
 def _echo_dropped(cohorts: list[Any]) -> None:
@@ -298,11 +313,15 @@ def train_cmd(
     response_map_: ResponseMapOption = None,
     sd_rule: SdRuleOption = "pfs6",
     one_per_patient: OnePerPatientOption = None,
+    dna_samples: DnaSamplesOption = "maf",
+    layer: LayerOption = None,
 ) -> None:
     """Train a penalised logistic response model on one or more cohorts (per-cohort scaling).
 
     The model is written as JSON (coefficients, standardisation, threshold chosen on the
-    training data, provenance); loading it never executes code.
+    training data, provenance); loading it never executes code. With --features using tmb
+    or tmb_log2, the labelled samples without a MAF row (not sequenced under --dna-samples
+    maf) are left out of training, with a warning per cohort.
     """
     from immunescape.cli._common import split_list
     from immunescape.predict import FEATURE_SETS, ResponseModel, save_model, stack_cohorts
@@ -312,12 +331,16 @@ def train_cmd(
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
                        response_map_=response_map_, sd_rule=sd_rule,
-                       one_per_patient=one_per_patient)
+                       one_per_patient=one_per_patient, dna_samples=dna_samples,
+                       layer=layer)
     feats: Any = features if features in FEATURE_SETS else split_list(features)
-    _check_train_features(list(FEATURE_SETS[feats]) if isinstance(feats, str) else feats,
-                          cohorts, option=features)
-    X, y, labels = stack_cohorts(cohorts)
+    names = list(FEATURE_SETS[feats]) if isinstance(feats, str) else feats
+    _check_train_features(names, cohorts, option=features)
     model = ResponseModel(features=feats, penalty=penalty, C=c, l1_ratio=l1_ratio)
+    cohorts = _known_tmb_only(cohorts, names, min_size=model.min_cohort_size,
+                              fix=", leave this cohort out, or choose --features without "
+                              "tmb and tmb_log2")
+    X, y, labels = stack_cohorts(cohorts)
     model.fit(X, y, cohort=labels)
     tmp = output.with_name(f".{output.name}.tmp")
     try:
@@ -368,6 +391,8 @@ def evaluate_cmd(
     response_map_: ResponseMapOption = None,
     sd_rule: SdRuleOption = "pfs6",
     one_per_patient: OnePerPatientOption = None,
+    dna_samples: DnaSamplesOption = "maf",
+    layer: LayerOption = None,
 ) -> None:
     """Evaluate response prediction honestly, against the published predictors.
 
@@ -377,7 +402,8 @@ def evaluate_cmd(
     table. Rows give AUC with a 95% DeLong CI and Brier score; the published single
     predictors (IMPRES, GEP, CYT, IFN-gamma 6, CD274) are scored on the same samples, and
     run.json holds the mean/median AUCs, the paired comparison with the best published
-    predictor and the reliability curve.
+    predictor and the reliability curve. A --model using tmb or tmb_log2 is evaluated, with
+    the published predictors, on the labelled samples with a MAF row only (--dna-samples).
     """
     from immunescape.cli._common import write_outputs
     from immunescape.predict import load_builtin_model, load_model, robust_loco
@@ -386,11 +412,16 @@ def evaluate_cmd(
     cohorts = _cohorts(cohort, capture_mb=capture_mb, seed=seed, on_missing=on_missing,
                        na_values_=na_values_, response_col=response_col,
                        response_map_=response_map_, sd_rule=sd_rule,
-                       one_per_patient=one_per_patient)
+                       one_per_patient=one_per_patient, dna_samples=dna_samples,
+                       layer=layer)
     extra: dict[str, Any] = {}
     tables: dict[str, Any] = {}
     if model is not None:
         m = load_builtin_model() if model == "builtin" else load_model(model)
+        used = list(getattr(m, "features_", None) or getattr(m, "features", None) or [])
+        cohorts = _known_tmb_only(cohorts, used, min_size=m.min_cohort_size,
+                                  fix=", leave this cohort out, or evaluate a model without "
+                                  "tmb and tmb_log2")
         table = external_validation(m, cohorts)
         design = "external validation"
         extra = {"model": model}

@@ -19,6 +19,7 @@ from immunescape.cli._options import (
     HlaLohOption,
     HlaOption,
     KbOption,
+    LayerOption,
     MafOption,
     OldAssayOption,
     OldMalformedHgvsOption,
@@ -46,6 +47,7 @@ def run_cmd(
         Path | None, typer.Option(help="Expression matrix (TSV/CSV/parquet/h5ad).")
     ] = None,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     genes_in: GenesInOption = None,
     maf: MafOption = None,
     vcf: VcfOption = None,
@@ -131,6 +133,7 @@ def run_cmd(
         result = run_pipeline(
             expr=expr,
             unit=unit,
+            layer=layer,
             genes_in=genes_in,
             maf=maf,
             cna=cna,

@@ -13,6 +13,7 @@ from immunescape._vocab import Unit
 from immunescape.cli._common import argv, split_list
 from immunescape.cli._options import (
     GenesInOption,
+    LayerOption,
     OutputDirOption,
     SignaturesOption,
     UnitOption,
@@ -26,6 +27,7 @@ def score_cmd(
     ],
     output: OutputDirOption,
     unit: UnitOption = None,
+    layer: LayerOption = None,
     genes_in: GenesInOption = None,
     log_offset: Annotated[
         float | None, typer.Option(help="Pseudo-count of log units (default: detected).")
@@ -84,10 +86,11 @@ def score_cmd(
         return _score_chunked(
             expr, output, unit=unit, log_offset=log_offset, signatures=signatures, only=only,
             reference=reference, min_coverage=min_coverage, seed=seed, workers=workers,
-            memory_limit=memory_limit, scheduler=scheduler, block_rows=block_rows,
+            memory_limit=memory_limit, scheduler=scheduler, block_rows=block_rows, layer=layer,
         )
     result = run_pipeline(
         expr=expr, unit=unit, genes_in=genes_in, log_offset=log_offset, reference=reference,
+        layer=layer,
         signature_files=list(signatures or []), seed=seed, min_coverage=min_coverage,
         only=split_list(only) or None, until="score",
     )
@@ -100,6 +103,7 @@ def score_cmd(
             "command": argv(),
             "parameters": {
                 "unit": unit,
+                "layer": layer,
                 "genes_in": genes_in,
                 "log_offset": log_offset,
                 "signature_files": [str(p) for p in signatures or []],
@@ -124,7 +128,7 @@ def _score_chunked(
     expr: Path, output: Path, *, unit: Unit | None, log_offset: float | None,
     signatures: list[Path] | None, only: str | None, reference: Path | None,
     min_coverage: float | None, seed: int, workers: int | None, memory_limit: str | None,
-    scheduler: str | None, block_rows: int | None,
+    scheduler: str | None, block_rows: int | None, layer: str | None = None,
 ) -> None:
     """``immunescape score`` on a chunked input, on Dask (see :mod:`immunescape.scale`)."""
     from immunescape.cli._common import write_outputs
@@ -142,7 +146,8 @@ def _score_chunked(
     if scheduler is not None and (workers is not None or memory_limit is not None):
         raise InputError("--workers and --memory-limit set up a local cluster; "
                          "with --scheduler the cluster's own workers are used")
-    chunked = open_chunked(expr, unit=unit, log_offset=log_offset, block_rows=block_rows)
+    chunked = open_chunked(expr, unit=unit, log_offset=log_offset, block_rows=block_rows,
+                           layer=layer)
     registry = load_registry([str(p) for p in signatures or []])
     if only:
         registry = registry.select(split_list(only))
@@ -163,7 +168,7 @@ def _score_chunked(
     run_doc: dict[str, Any] = {
         "command": argv(),
         "parameters": {
-            "unit": unit, "log_offset": log_offset, "only": only, "seed": seed,
+            "unit": unit, "layer": layer, "log_offset": log_offset, "only": only, "seed": seed,
             "signature_files": [str(p) for p in signatures or []],
             "min_coverage": min_coverage, "workers": workers, "memory_limit": memory_limit,
             "scheduler": scheduler, "block_rows": block_rows,

@@ -179,9 +179,9 @@ def read_expression(
     fmt, gz = detect_format(p)
     if layer is not None and fmt != "h5ad":
         raise InputError(
-            f"layer={layer!r} given but the file is {fmt}, not h5ad",
+            f"layer={layer!r} given but the file is {fmt}, not h5ad (AnnData)",
             source=source,
-            fix="drop the layer option",
+            fix="leave layer= unset for this file, or give the h5ad file",
         )
     grid = load_grid(p, fmt=fmt, gz=gz, layer=layer, source=source)
     report = InputReport(file=source, format=fmt, delimiter=grid.delimiter, layer=layer)

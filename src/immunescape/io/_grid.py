@@ -253,7 +253,7 @@ def _load_h5ad(path: Path, layer: str | None, source: str) -> Grid:
             raise InputError(
                 f"no layer {layer!r} (layers: {', '.join(adata.layers.keys()) or 'none'})",
                 source=source,
-                fix="name an existing layer, or leave layer unset to read X",
+                fix="name one of them with layer=, or leave layer= unset to read X",
             )
         matrix = adata.layers[layer]
         where = f"layer {layer!r}"
@@ -280,7 +280,7 @@ def _load_h5ad(path: Path, layer: str | None, source: str) -> Grid:
     if layer is None and len(adata.layers):
         notes.append(
             f"X read; layers {', '.join(repr(k) for k in adata.layers.keys())} not read "
-            "(to score a layer instead, store it as X)"
+            "(to read a layer instead, give --layer NAME)"
         )
     for note in notes:
         console.warning("%s: %s", source, note)

@@ -30,7 +30,7 @@ from immunescape.compare._common import (
 )
 from immunescape.errors import InputError
 from immunescape.io import OnMissing
-from immunescape.io._clinical import SdRule
+from immunescape.io._clinical import SdRule, TimeUnit
 from immunescape.mechanisms import PHENOTYPE_CLASSES
 from immunescape.meta._cohorts import (
     cohort_specs,
@@ -162,6 +162,7 @@ def meta_analysis(
     *,
     unit: Unit | None = None,
     on_missing: OnMissing = "drop",
+    layer: str | None = None,
     response_col: str | None = None,
     response_rule: ResponseRule = "recist",
     sd_rule: SdRule = "pfs6",
@@ -169,6 +170,7 @@ def meta_analysis(
     sample_col: str | None = None,
     time_col: str | None = None,
     event_col: str | None = None,
+    time_unit: TimeUnit | None = None,
     capture_mb: float | None = None,
     tmb_col: str | None = None,
     genes: Sequence[str] = (),
@@ -198,9 +200,16 @@ def meta_analysis(
     on_missing
         ``"error"`` or ``"drop"``: drop genes with missing expression values (as
         ``immunescape train --on-missing``).
+    layer
+        The AnnData layer to read from every cohort's h5ad expression file (``--layer``).
     time_col, event_col
         Survival columns; default: ``os_months``/``os_event`` and ``pfs_months``/
         ``pfs_event`` of the harmonised clinical table when present.
+    time_unit
+        Unit of survival times whose column name states none (e.g. ``OS.time``): ``"days"``,
+        ``"weeks"``, ``"months"`` or ``"years"`` (``--time-unit``; passed to
+        :func:`immunescape.io.read_clinical`, as in ``compare``). Without it such a detected
+        column is left out with a warning.
     tmb_col
         A clinical column holding TMB (mutations per Mb), used as ``tmb_per_mb`` for cohorts
         without a MAF (e.g. ``"TMB_perMb"`` of PredictioR tables).
@@ -270,6 +279,9 @@ def meta_analysis(
         cols["recist_col" if response_rule == "recist" else "response_col"] = response_col
     if response_map:
         cols["response_map"] = dict(response_map)
+    if time_unit is not None:
+        check_choice("time_unit", time_unit, TimeUnit)
+        cols["time_unit"] = time_unit
 
     cohort_table: list[dict[str, Any]] = []
     seen: list[CohortSamples] = []  # labelled samples of the cohorts read so far
@@ -288,6 +300,7 @@ def meta_analysis(
                     expr=e,
                     unit=unit,
                     on_missing=on_missing,
+                    layer=layer,
                     maf=m,
                     clinical=cl,
                     clinical_columns=cols,
@@ -459,12 +472,14 @@ def meta_analysis(
         "settings": {
             "unit": unit,
             "on_missing": on_missing,
+            "layer": layer,
             "response_col": response_col,
             "response_rule": response_rule,
             "sd_rule": sd_rule,
             "response_map": dict(response_map or {}),
             "time_col": time_col,
             "event_col": event_col,
+            "time_unit": time_unit,
             "capture_mb": capture_mb,
             "tmb_col": tmb_col,
             "genes": list(genes),

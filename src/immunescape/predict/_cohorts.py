@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from immunescape._logging import logger
-from immunescape._vocab import TmbAssay, Unit
+from immunescape._vocab import DnaSamples, TmbAssay, Unit
 from immunescape.errors import InputError
 
 if TYPE_CHECKING:
@@ -28,8 +28,12 @@ if TYPE_CHECKING:
     from immunescape.io._expression import OnMissing as ExpressionOnMissing
 
 __all__ = [
-    "Cohort", "cohort_name", "load_cohort", "parse_cohort_spec", "stack_cohorts", "stack_union"
+    "TMB_FEATURES", "Cohort", "cohort_name", "known_tmb_only", "load_cohort", "parse_cohort_spec",
+    "stack_cohorts", "stack_union",
 ]
+
+#: The model features computed from TMB (:func:`load_cohort`).
+TMB_FEATURES: tuple[str, ...] = ("tmb", "tmb_log2")
 
 _EXPR_SUFFIXES = (".tsv.gz", ".csv.gz", ".txt.gz", ".tsv", ".csv", ".txt", ".parquet", ".h5ad")
 
@@ -132,6 +136,7 @@ def load_cohort(
     name: str | None = None,
     unit: Unit | None = None,
     on_missing: ExpressionOnMissing = "drop",
+    layer: str | None = None,
     sd_rule: SdRule = "pfs6",
     response_col: str | None = None,
     response_map: Mapping[str, str | None] | None = None,
@@ -141,6 +146,7 @@ def load_cohort(
     capture_mb: float | Mapping[str, float] | None = None,
     tmb_assay: TmbAssay | None = None,
     maf_columns: Mapping[str, str] | None = None,
+    dna_samples: DnaSamples = "maf",
     clinical_features: Sequence[str] = (),
     min_cohort_size: int = 10,
     seed: int = 0,
@@ -161,13 +167,13 @@ def load_cohort(
         Clinical table (see :func:`immunescape.io.read_clinical`).
     maf
         Optional MAF: adds ``tmb`` (mutations per Mb, :func:`immunescape.genomics.compute_tmb`;
-        needs ``capture_mb``) and ``tmb_log2`` = log2(TMB + 1). Labelled samples without a
-        counted mutation get TMB 0 (they are taken as sequenced).
+        needs ``capture_mb``) and ``tmb_log2`` = log2(TMB + 1). Which labelled samples were
+        sequenced follows ``dna_samples``.
     name
         Cohort label; default: the expression file name without suffixes.
-    unit, on_missing
+    unit, on_missing, layer
         Passed to :func:`~immunescape.io.read_expression` (``on_missing="drop"`` drops
-        genes with NaN values).
+        genes with NaN values; ``layer``: the AnnData layer of an h5ad file).
     sd_rule, response_col, response_map, na_values
         Passed to :func:`~immunescape.io.read_clinical` (the response rule).
     signatures
@@ -177,6 +183,11 @@ def load_cohort(
     capture_mb, tmb_assay, maf_columns
         Passed to :func:`~immunescape.genomics.compute_tmb` (``assay``) and
         :func:`~immunescape.genomics.read_maf` (``columns``).
+    dna_samples
+        The rule of ``--dna-samples`` (:func:`immunescape.genomics.tmb.sequenced_samples`):
+        ``"maf"`` (default) takes only the samples with a row in the MAF as sequenced, so a
+        labelled sample without one has TMB NaN (unknown; listed in ``meta["tmb_unknown"]``
+        with a warning); ``"all"`` takes every labelled sample as sequenced (no row: TMB 0).
     clinical_features
         Clinical columns (harmonised or extra) to add as numeric features, e.g. ``["age"]``.
     min_cohort_size, seed
@@ -194,14 +205,15 @@ def load_cohort(
     Raises
     ------
     InputError
-        Unreadable inputs; no sample shared by the two files; no labelled sample; one outcome
-        class only; a clinical feature that is absent or not numeric.
+        Unreadable inputs; no sample shared by the two files; a MAF naming no expression
+        sample; no labelled sample; one outcome class only; a clinical feature that is absent
+        or not numeric.
     """
     from immunescape.io import read_clinical, read_expression
     from immunescape.signatures.runner import score
 
     label = name or cohort_name(expr_path)
-    expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing)
+    expr, report = read_expression(expr_path, unit=unit, on_missing=on_missing, layer=layer)
     clin = read_clinical(
         clinical_path,
         sd_rule=sd_rule,
@@ -284,13 +296,34 @@ def load_cohort(
                 fix="give the megabases the assay sequences (e.g. 38.0 for an exome kit), or "
                 "leave out the MAF",
             )
-        mt = read_maf(maf, columns=maf_columns)
-        everyone = list(dict.fromkeys([*labelled, *map(str, mt.samples)]))
-        tmb = compute_tmb(mt, capture_mb=capture_mb, samples=everyone, tmb_assay=tmb_assay)
+        from immunescape._sample_ids import check_input_samples
+        from immunescape.genomics.tmb import sequenced_samples
+
+        mt = read_maf(maf, columns=maf_columns, allow_empty=dna_samples == "all")
+        try:  # a MAF naming none of the expression samples: ids that do not match
+            note = check_input_samples(mt.samples, in_expr, option="MAF", source=str(maf),
+                                       others_name="expression matrix")
+        except InputError as exc:
+            raise InputError(
+                exc.problem, source=f"--cohort {label}: {maf}",
+                fix="use the expression matrix's sample ids in the MAF, or give the cohort "
+                "as EXPR:CLINICAL without it") from None
+        if note:
+            meta["warnings"].append(note)
+        sequenced = sequenced_samples(mt, labelled, dna_samples=dna_samples)
+        tmb = compute_tmb(mt, capture_mb=capture_mb, samples=sequenced, tmb_assay=tmb_assay)
         per_mb = tmb.set_index("sample_id")["tmb_per_mb"].reindex(labelled)
         X["tmb"] = per_mb.to_numpy(dtype=float)
         meta["tmb_rule"] = str(tmb["rule"].iloc[0]) if len(tmb) else None
         meta["tmb_source"] = "maf"
+        meta["dna_samples"] = dna_samples
+        meta["tmb_unknown"] = [s for s in labelled if pd.isna(per_mb[s])]
+        if meta["tmb_unknown"]:
+            unknown = meta["tmb_unknown"]
+            meta["warnings"].append(
+                f"{len(unknown)} of {len(labelled)} labelled samples have no row in the MAF "
+                f"(e.g. {', '.join(unknown[:3])}): taken as not sequenced, TMB unknown; pass "
+                "--dna-samples all if every sample was sequenced (then TMB 0)")
     elif tmb_column is not None:
         X["tmb"] = _numeric_column(clin, tmb_column, labelled, str(clinical_path))
         meta["tmb_source"] = f"clinical column {tmb_column!r}"
@@ -473,3 +506,76 @@ def unmatched_note(expression_only: list[str], clinical_only: list[str], *,
     return unmatched_samples_note(expression_only, clinical_only, total=total,
                                   what="expression", missing="clinical row",
                                   consequence="are left out")
+
+
+def known_tmb_only(
+    cohorts: Sequence[Cohort], features: Iterable[str], *, min_size: int, fix: str
+) -> tuple[list[Cohort], list[str]]:
+    """Leave out the labelled samples of unknown TMB when the model's features use TMB.
+
+    A sample without a MAF row under ``--dna-samples maf`` has TMB NaN (not sequenced). A
+    model that reads ``tmb`` or ``tmb_log2`` cannot score it, so each cohort keeps its
+    samples with a TMB; the choice depends on the MAF alone (never on a label), so the
+    training and held-out sets of a leave-one-cohort-out stay separate. Cohorts are
+    returned unchanged when the features use no TMB or every sample has one.
+
+    Parameters
+    ----------
+    cohorts
+        Labelled cohorts (:func:`load_cohort`).
+    features
+        The model's feature ids.
+    min_size
+        Fewest samples, with both outcomes, a cohort must keep.
+    fix
+        The end of the refusal's fix (what else the user can do), after the default.
+
+    Returns
+    -------
+    tuple
+        The cohorts (restricted where needed) and one note per restricted cohort.
+
+    Raises
+    ------
+    InputError
+        A cohort left with fewer than ``min_size`` samples or with one outcome only.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"tmb": [1.0, np.nan, 3.0, 4.0]}, index=["a", "b", "c", "d"])
+    >>> c = Cohort("c1", X, pd.Series([0, 1, 1, 0], index=X.index))
+    >>> kept, notes = known_tmb_only([c], ["tmb"], min_size=2, fix="")
+    >>> list(kept[0].X.index), notes[0]  # doctest: +ELLIPSIS
+    (['a', 'c', 'd'], 'cohort c1: 1 of 4 labelled samples have no TMB (e.g. b) ...')
+    """
+    used = [f for f in features if f in TMB_FEATURES]
+    out: list[Cohort] = []
+    notes: list[str] = []
+    for c in cohorts:
+        cols = [f for f in used if f in c.X.columns]
+        unknown = c.X[cols].isna().any(axis=1) if cols else pd.Series(False, index=c.X.index)
+        if not unknown.any():
+            out.append(c)
+            continue
+        keep = c.X.index[~unknown.to_numpy()]
+        y = c.y.reindex(keep)
+        left = [str(s) for s in c.X.index[unknown.to_numpy()]]
+        if len(keep) < min_size or y.nunique() < 2:
+            raise InputError(
+                f"cohort {c.name!r}: {len(left)} of {c.n} labelled samples have no TMB (no "
+                f"row in the MAF: not sequenced), leaving {len(keep)} ({int(y.sum())} "
+                f"responders) for the features {', '.join(used)}; at least {min_size} with "
+                "both outcomes are needed",
+                source="--cohort",
+                fix="pass --dna-samples all if every sample was sequenced (then TMB 0)" + fix,
+            )
+        note = (f"cohort {c.name}: {len(left)} of {c.n} labelled samples have no TMB (e.g. "
+                f"{', '.join(left[:3])}) and are left out, as the model uses "
+                f"{', '.join(used)}; pass --dna-samples all if every sample was sequenced "
+                "(then TMB 0)")
+        meta = {**c.meta, "n_labelled": len(keep), "left_out_tmb_unknown": left,
+                "n_responders": int(y.sum()), "n_non_responders": int(len(keep) - y.sum()),
+                "warnings": [*c.meta.get("warnings", []), note]}
+        out.append(Cohort(name=c.name, X=c.X.loc[keep], y=y, meta=meta))
+        notes.append(note)
+    return out, notes

@@ -245,7 +245,7 @@ def open_chunked(
 
         - a Zarr store written by :meth:`anndata.AnnData.write_zarr` (samples in ``obs``,
           genes in ``var``, dense ``X`` or ``layers/<layer>``);
-        - an ``.h5ad`` file (opened backed, read block by block; dense ``X``);
+        - an ``.h5ad`` file (opened backed, read block by block; dense ``X`` or layer);
         - a directory of parquet files (a partitioned table): rows are samples, the first
           column holds the sample ids, the other columns are genes (the same in every
           file); files are read in name order.
@@ -255,7 +255,8 @@ def open_chunked(
     block_rows
         Samples per block (default: about 64 MB of float32 per block).
     layer
-        AnnData layer instead of ``X``.
+        AnnData layer instead of ``X`` (Zarr or h5ad; a name the file lacks is refused,
+        naming the layers it has).
 
     Returns
     -------
@@ -267,6 +268,10 @@ def open_chunked(
     if not p.exists():
         raise InputError("file not found", source=source, fix="check the path")
     if p.is_dir() and any(p.glob("*.parquet")):
+        if layer is not None:
+            raise InputError(
+                f"layer={layer!r} given but a parquet directory has no layers", source=source,
+                fix="leave layer= unset, or give an AnnData .zarr store or .h5ad file")
         data, samples, genes, extra = _open_parquet_dir(p, source)
     elif p.suffix.lower() == ".zarr" or (p / ".zgroup").exists() or (p / "zarr.json").exists():
         data, samples, genes, extra = _open_zarr(p, layer, source)
@@ -302,8 +307,15 @@ def _matrix_node(root: Any, layer: str | None, source: str) -> Any:
     try:
         node = root[key]
     except KeyError:
+        if layer is not None:
+            have = sorted(root["layers"].keys()) if "layers" in root else []
+            raise InputError(
+                f"no layer {layer!r} (layers: {', '.join(have) or 'none'})",
+                source=source,
+                fix="name one of them with layer=, or leave layer= unset to read X",
+            ) from None
         raise InputError(
-            f"no {'X' if layer is None else f'layer {layer!r}'} array",
+            "no X array",
             source=source,
             fix="store the samples x genes matrix in X (or name an existing layer)",
         ) from None
