@@ -452,15 +452,7 @@ def run_pipeline(
         out.notices.append(note)
     from immunescape.mechanisms._reference import match_cancer_type
 
-    ct_note = match_cancer_type(cancer_type)[1]  # a type with no shipped group: say so
-    if ct_note is None and not cancer_type and reference_used["basis"] == "shipped reference":
-        ct_note = (f"no --cancer-type: RNA percentiles and phenotypes are against the "
-                   f"pan-cancer reference ({reference_used['n']} tumours of "
-                   f"{len(reference_used['cohorts'])} cohorts, mostly melanoma), so a "
-                   "tissue's own baseline can move calls (e.g. stroma-rich pancreatic "
-                   "cancer reads as excluded); give --cancer-type for a tissue-matched group "
-                   "where one is shipped")
-    if ct_note is not None:
+    if (ct_note := match_cancer_type(cancer_type)[1]) is not None:  # pan-cancer, say so
         run["warnings"].append(ct_note)
         out.notices.append(ct_note)
     events = g.get("genomic_events")

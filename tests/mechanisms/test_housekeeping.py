@@ -117,22 +117,6 @@ def test_pipeline_records_the_basis_and_tells_the_user(tmp_path):
     assert res.tables["phenotypes.tsv"]["not_assessable"].str.contains("housekeeping").all()
 
 
-def test_pipeline_says_when_the_pan_cancer_reference_is_used_for_want_of_a_type(tmp_path):
-    from immunescape.pipeline import run_pipeline
-
-    f = tmp_path / "expr.tsv"
-    _tpm_matrix(4).values.T.rename_axis("gene").to_csv(f, sep="\t")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plain = run_pipeline(expr=f, unit="tpm")
-        typed = run_pipeline(expr=f, unit="tpm", cancer_type="SKCM")
-    assert plain.run["reference"]["group"] == "pan_cancer"
-    assert any(n.startswith("no --cancer-type: RNA percentiles and phenotypes are against "
-                            "the pan-cancer reference (256 tumours") for n in plain.notices)
-    assert typed.run["reference"]["group"] == "melanoma"
-    assert not any("cancer-type" in n for n in typed.notices)
-
-
 @pytest.mark.realdata
 @pytest.mark.parametrize("cohort", WHOLE_TRANSCRIPTOME_COHORTS)
 def test_real_cohorts_fail_exactly_where_the_raw_file_reads_housekeeping_genes_at_zero(
