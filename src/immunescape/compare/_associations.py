@@ -78,6 +78,7 @@ def _associations(
     n_boot: int = 2000,
     seed: int = 0,
     feature_info: pd.DataFrame | pd.Series | dict[str, str] | None = None,
+    with_se: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Test every feature for a difference between responders and non-responders.
 
@@ -100,12 +101,17 @@ def _associations(
     feature_info
         Optional feature descriptions (``ScoreResult.features`` with ``id`` and ``kind``, or
         a mapping feature -> kind) adding a ``kind`` column.
+    with_se
+        Add a last column ``auc_se``: DeLong's standard error of the AUC (NaN for the
+        bootstrap and for untested features), from the same
+        :func:`~immunescape.stats.auc_ci` call as the interval; the meta-analysis weighs each
+        cohort's AUC by it.
 
     Returns
     -------
     pandas.DataFrame
         :data:`ASSOCIATION_COLUMNS`, then ``kind`` (if known), ``ci_method``, ``test`` and
-        ``note``; sorted by ``p_value`` (NaN last).
+        ``note`` (and ``auc_se``); sorted by ``p_value`` (NaN last).
 
     Raises
     ------
@@ -123,35 +129,6 @@ def _associations(
     [{'feature': 'cyt', 'n_r': 3, 'n_nr': 4, 'auc': 0.75, 'direction': 'higher_in_responders'}]
     >>> round(float(t["p_value"].iloc[0]), 4)
     0.4
-    """
-    table, settings = _associations_se(
-        features,
-        response,
-        ci_method=ci_method,
-        min_per_group=min_per_group,
-        alpha=alpha,
-        n_boot=n_boot,
-        seed=seed,
-        feature_info=feature_info,
-    )
-    return table.drop(columns="auc_se"), settings
-
-
-def _associations_se(
-    features: pd.DataFrame,
-    response: pd.Series,
-    *,
-    ci_method: CiMethod = "delong",
-    min_per_group: int = 3,
-    alpha: float = 0.05,
-    n_boot: int = 2000,
-    seed: int = 0,
-    feature_info: pd.DataFrame | pd.Series | dict[str, str] | None = None,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`_associations` with a last column ``auc_se``: DeLong's standard error of the AUC.
-
-    NaN for the bootstrap and for untested features. The meta-analysis weighs each cohort's
-    AUC by it, from the same :func:`~immunescape.stats.auc_ci` call as the interval.
     """
     check_choice("ci_method", ci_method, CiMethod)
     X = numeric_features(features)
@@ -208,7 +185,7 @@ def _associations_se(
         "delong" if ci_method == "delong" else f"bootstrap (n_boot={n_boot}, seed={seed})"
     )
     table["test"] = TEST_NAME
-    table = table[[*ASSOCIATION_COLUMNS, *extra, "auc_se"]]
+    table = table[[*ASSOCIATION_COLUMNS, *extra, *(["auc_se"] if with_se else [])]]
     table[["n_r", "n_nr"]] = table[["n_r", "n_nr"]].astype(int)
     table = sort_by_p(table)
     settings = {

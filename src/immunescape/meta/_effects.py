@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from immunescape.compare._associations import _associations_se
+from immunescape.compare._associations import _associations
 from immunescape.compare._common import RESPONDER
 from immunescape.compare._survival import survival
 
@@ -165,13 +165,14 @@ def cohort_effects(
         the row has a finite estimate and a positive standard error.
     """
     rows: list[dict[str, Any]] = []
-    assoc, _ = _associations_se(
+    assoc, _ = _associations(
         features,
         response,
         ci_method="delong",
         min_per_group=min_per_group,
         alpha=alpha,
         feature_info=dict(kinds),
+        with_se=True,
     )
     shared = features.index.intersection(response.index, sort=False)
     X = features.loc[shared]
