@@ -165,3 +165,25 @@ def test_geo_series_matrix_is_refused_by_name(tmp_path, raises_input_error):
     )
     raises_input_error(lambda: read_expression(path), path, "GEO series matrix",
                        "series_matrix_table_begin")
+
+
+def test_two_column_table_headed_tpm_is_one_sample_in_tpm(tmp_path):
+    """A clinic's one-patient export ``gene<TAB>TPM`` over a gene subset sums below 1e6:
+    the header says TPM, so the values are kept (not rescaled as FPKM) and the sample is
+    named after the file, not 'TPM'."""
+    tpm = np.linspace(1.0, 20.0, len(GENES)) * 30.0  # sums to 6,300
+    path = tmp_path / "Pt12.tsv"
+    pd.DataFrame({"gene": GENES, "TPM": tpm}).to_csv(path, sep="\t", index=False)
+    expr, report = read_expression(path)
+    assert list(expr.samples) == ["Pt12"] and expr.unit == "tpm"
+    np.testing.assert_allclose(expr.values.loc["Pt12", GENES].to_numpy(), tpm, rtol=1e-6)
+    assert any("headed 'TPM'" in w for w in report.warnings)
+    fpkm = tmp_path / "Pt13_expression.csv"
+    pd.DataFrame({"gene_id": GENES, "fpkm": tpm}).to_csv(fpkm, index=False)
+    expr, _ = read_expression(fpkm)
+    assert list(expr.samples) == ["Pt13_expression"] and expr.unit == "fpkm"
+    # a declared unit still wins; a header naming a sample is a sample
+    assert read_expression(path, unit="normalized")[0].unit == "normalized"
+    other = tmp_path / "other.tsv"
+    pd.DataFrame({"gene": GENES, "Pt14": tpm}).to_csv(other, sep="\t", index=False)
+    assert list(read_expression(other)[0].samples) == ["Pt14"]
