@@ -42,3 +42,13 @@ def test_run_without_cancer_type_warns_and_names_the_clinical_cancer_type(
                      "--cancer-type", "Melanoma", "-o", str(out))
     assert code == 0 and "cancer-type" not in err
     assert json.loads((out / "run.json").read_text())["reference"]["group"] == "melanoma"
+
+
+@pytest.mark.realdata
+def test_compare_has_no_cancer_type_option_so_no_such_note(shared_data, tmp_path, capsys):
+    expr = shared_data / f"{COHORT}_expr_log2tpm.tsv.gz"
+    clin = shared_data / f"{COHORT}_clinical.tsv"
+    code, err = _run(capsys, "compare", "--expr", str(expr), "--clinical", str(clin),
+                     "-o", str(tmp_path / "cmp"))
+    assert code == 0, err
+    assert "--cancer-type" not in err

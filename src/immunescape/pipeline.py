@@ -451,14 +451,6 @@ def run_pipeline(
     if (ct_note := match_cancer_type(cancer_type)[1]) is not None:  # pan-cancer, say so
         run["warnings"].append(ct_note)
         out.notices.append(ct_note)
-    if cancer_type is None and reference_used["basis"] == "shipped reference":
-        from immunescape.mechanisms._reference import no_cancer_type_note
-
-        ct_note = no_cancer_type_note(
-            clin_table["cancer_type"] if clin_table is not None
-            and "cancer_type" in clin_table.columns else ())
-        run["warnings"].append(ct_note)
-        out.notices.append(ct_note)
     events = g.get("genomic_events")
     if events is not None:
         events = events.assign(sample_id=events["sample_id"].astype(str))

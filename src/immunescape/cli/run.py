@@ -152,6 +152,14 @@ def run_cmd(
             seed=seed,
             progress=step,
         )
+        if cancer_type is None and result.run["reference"]["basis"] == "shipped reference":
+            from immunescape.mechanisms._reference import no_cancer_type_note
+
+            clin = result.clinical  # its cancer type, if any, is named as the option to pass
+            note = no_cancer_type_note(() if clin is None or "cancer_type" not in clin.columns
+                                       else clin["cancer_type"])
+            result.run["warnings"].append(note)
+            result.notices.append(note)
         step("writing the report")
         run_doc, texts = pipeline_outputs(result, title="immunescape report", extra_run={})
         write_outputs(
