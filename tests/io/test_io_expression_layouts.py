@@ -215,3 +215,15 @@ def test_transcript_level_quantification_is_refused(tmp_path, raises_input_error
                   "eff_length": 1800.0, "est_counts": 10.0, "tpm": [r[1] for r in rows]}
                  ).to_csv(bare, sep="\t", index=False)
     raises_input_error(lambda: read_expression(bare), bare, "transcripts", "tximport")
+
+
+def test_id_name_and_tpm_columns_are_one_sample_in_tpm(tmp_path):
+    """nf-core/rnaseq-style one-patient table: gene_id, gene_name (text), TPM."""
+    tpm = np.linspace(1.0, 20.0, len(GENES)) * 30.0
+    path = tmp_path / "Pt15.gene_tpm.tsv"
+    pd.DataFrame({"gene_id": [f"id{i}" for i in range(len(GENES))], "gene_name": GENES,
+                  "TPM": tpm}).to_csv(path, sep="\t", index=False)
+    expr, _ = read_expression(path)
+    assert list(expr.samples) == ["Pt15.gene_tpm"] and expr.unit == "tpm"
+    np.testing.assert_allclose(expr.values.loc["Pt15.gene_tpm", GENES].to_numpy(), tpm,
+                               rtol=1e-6)

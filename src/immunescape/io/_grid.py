@@ -181,9 +181,9 @@ def _quant_layout(
 ) -> tuple[pd.DataFrame, list[str], str | None]:
     """Keep the TPM column of a Salmon/RSEM/kallisto table, as one sample named after it.
 
-    A table of one value column headed by a unit (``gene<TAB>TPM``, ``gene_id,FPKM``) is one
-    sample named after the file too, in that unit. Returns the table, its column names and
-    the unit its header names (None if none).
+    A table of one numeric column headed by a unit (``gene<TAB>TPM``, or ``gene_id``,
+    ``gene_name``, ``TPM``) is one sample named after the file too, in that unit. Returns the
+    table, its column names and the unit its header names (None if none).
     """
     normed = [norm_name(n) for n in names]
     for marks, tool in _QUANT_LAYOUTS:
@@ -195,13 +195,15 @@ def _quant_layout(
                 "other columns are not samples; unit tpm, as the column is named)"
             )
             return df.iloc[:, [0, j]], [names[0], sample], "tpm"
-    if len(names) == 2 and (unit := _UNIT_HEADERS.get(normed[1])) is not None:
+    numeric = [j for j in range(1, len(names)) if pd.api.types.is_numeric_dtype(df.dtypes.iloc[j])]
+    if len(numeric) == 1 and (unit := _UNIT_HEADERS.get(normed[numeric[0]])) is not None:
+        j = numeric[0]  # the other columns hold text (gene names): annotation
         sample = _quant_sample_name(path)
         warn.append(
-            f"one value column headed {names[1]!r}: read as one sample named {sample!r} after "
+            f"one value column headed {names[j]!r}: read as one sample named {sample!r} after "
             f"the file, in unit {unit} as the header says (give --unit to override)"
         )
-        return df, [names[0], sample], unit
+        return df, [*names[:j], sample, *names[j + 1:]], unit
     return df, names, None
 
 
