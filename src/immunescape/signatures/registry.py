@@ -249,6 +249,9 @@ def load_registry(
 def read_signature_file(path: str | Path, *, gmt_method: GmtMethod = "ssgsea") -> list[Signature]:
     """Read user signatures from a YAML (registry format) or GMT file."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError("is a directory, not a file", source=str(p),
+                         fix="give a signature YAML or GMT file inside it")
     if not p.is_file():
         raise InputError("file not found", source=str(p), fix="check the path")
     try:
