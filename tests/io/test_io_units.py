@@ -229,3 +229,15 @@ def test_centred_detection_does_not_catch_log2_with_a_negative_floor():
     stats = matrix_stats(x)
     assert stats.n_negative and not stats.centred_per_gene
     assert detect_unit(stats).unit == "log2tpm"
+
+
+def test_rounded_tpm_read_as_counts_is_said_loudly():
+    """TPM rounded to whole numbers sums to about 1e6 per sample; a sequenced library's read
+    counts sum to millions. Still read as counts (the values are integers), but loudly."""
+    rounded = np.round(_tpm(n_samples=3))
+    call = _detect(rounded)
+    assert call.unit == "counts"
+    assert len(call.loud) == 1 and "--unit tpm" in call.loud[0]
+    # ten million reads per library, whole-transcriptome: counts, nothing said
+    reads = RNG.multinomial(10_000_000, _tpm(n_samples=1)[0] / 1e6, size=3).astype(float)
+    assert _detect(reads).unit == "counts" and not _detect(reads).loud

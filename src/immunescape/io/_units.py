@@ -335,6 +335,17 @@ def detect_unit(stats: MatrixStats, *, source: str = "<memory>") -> UnitCall:
                 f"all values are small integers (max {_g(stats.maximum)}): read as counts; "
                 "declare the unit if these are rounded log2 values"
             )
+        sums = stats.sample_sums
+        if stats.n_genes >= FPKM_MIN_GENES and bool(np.all((sums >= 2e5) & (sums <= 1.05e6))):
+            # a sequenced library holds millions of reads; whole numbers summing to about a
+            # million per sample are TPM (or CPM) rounded to integers
+            note = (
+                f"no unit given: whole numbers read as counts, but every sample sums to "
+                f"{_g(float(sums.min()))}-{_g(float(sums.max()))} (about 1e6, not the millions "
+                "of reads of a library): rounded TPM? pass --unit tpm if so"
+            )
+            call.warnings.append(note)
+            call.loud.append(note)
         return call
     if stats.maximum <= LOG_MAX:
         call.unit = "log2tpm"
