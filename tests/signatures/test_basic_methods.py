@@ -260,3 +260,20 @@ def test_reference_in_read_counts_is_refused_for_tpm_and_the_reverse():
               signatures=["davoli_is"], reference=Expression(cohort.iloc[1:], unit="tpm"))
     fpkm = Expression(cohort.iloc[1:] * 0.7, unit="fpkm")
     assert score(one, signatures=["davoli_is"], reference=fpkm).scores.shape[0] == 1
+
+
+def test_panel_reference_for_a_whole_transcriptome_is_refused():
+    """A 600-gene panel as the reference of a 12,000-gene transcriptome would cut the
+    patient down to the panel's genes: refused, naming the shared count."""
+    from immunescape.errors import InputError
+    from immunescape.genes import gene_table
+
+    symbols = gene_table()["symbol"].iloc[:12000].tolist()
+    rng = np.random.default_rng(3)
+    one = Expression(pd.DataFrame(rng.lognormal(1, 2, (1, 12000)), index=["p1"],
+                                  columns=symbols), unit="tpm")
+    panel = Expression(pd.DataFrame(rng.lognormal(1, 2, (25, 600)),
+                                    index=[f"r{i}" for i in range(25)],
+                                    columns=symbols[:600]), unit="tpm")
+    with pytest.raises(InputError, match="shares 600 of the analysed matrix's 12000 genes"):
+        score(one, signatures=["cyt"], reference=panel)

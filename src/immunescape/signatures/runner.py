@@ -288,6 +288,15 @@ def _join_reference(expr: Expression, reference: Expression) -> Expression:
             "counts with counts); if --expr's unit was misread, declare it with --unit",
         )
     genes = expr.genes.intersection(reference.genes, sort=False)
+    if len(expr.genes) >= 10000 and len(genes) < len(expr.genes) / 2:  # 10000: a transcriptome
+        raise InputError(
+            f"the reference shares {len(genes)} of the analysed matrix's {len(expr.genes)} "
+            "genes (a panel?): the whole transcriptome would be cut down to them and read "
+            "against values on another scale",
+            source=reference.source,
+            fix="give a reference measured on the whole transcriptome, or drop --reference "
+            "(whole-transcriptome TPM is read against the shipped reference)",
+        )
     if len(genes) == 0:
         raise InputError(
             "no gene in common with the analysed matrix",
