@@ -464,3 +464,13 @@ def test_core_scores_are_covered_on_real_cohorts(shared_data, cohort):
             genes = _scored_genes(s)
             frac = sum(g in present for g in genes) / len(genes)
         assert frac >= s.min_coverage, f"{sid}: coverage {frac:.2f} < {s.min_coverage}"
+
+
+def test_gmt_gene_names_are_read_as_current_hgnc_symbols():
+    """HGNC renamed C10orf54 to VSIR (2017); PDL1 is an alias of CD274; a lower-case symbol
+    is the gene in another case. The expression reader renames these, so a gene set must
+    too, or the genes go missing silently."""
+    from immunescape.signatures.registry import read_gmt
+
+    sig = read_gmt("OLD\tdesc\tC10orf54\tPDL1\tCD274\tgzma\tNOTAGENE\n")[0]
+    assert sig.genes == ["VSIR", "CD274", "GZMA", "NOTAGENE"]

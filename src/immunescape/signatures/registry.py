@@ -320,4 +320,27 @@ def read_gmt(text: str, *, source: str = "<gmt>", method: GmtMethod = "ssgsea") 
         )
     if not out:
         raise InputError("no gene set found", source=source, fix="give one set per line")
-    return out
+    return _current_symbols(out, source)
+
+
+def _current_symbols(sigs: list[Signature], source: str) -> list[Signature]:
+    """Rename a gene set's genes to current HGNC symbols, as expression genes are renamed.
+
+    The expression reader resolves case, previous symbols and aliases (``C10orf54`` ->
+    VSIR, ``cd8a`` -> CD8A); a gene set keeping the old spelling would silently miss those
+    genes. Unknown or ambiguous names are kept as given (reported as missing when scoring).
+    """
+    from immunescape._logging import console
+    from immunescape.genes import resolve_identifiers
+
+    names = sorted({g for s in sigs for g in s.genes})
+    table = resolve_identifiers(names).table
+    renamed = {g: sym for g, sym in zip(table["input"], table["symbol"], strict=True)
+               if isinstance(sym, str) and sym != g}
+    if not renamed:
+        return sigs
+    shown = ", ".join(f"{g} -> {s}" for g, s in list(renamed.items())[:5])
+    console.warning("%s: %d gene name(s) read as current HGNC symbols (%s%s)", source,
+                    len(renamed), shown, ", ..." if len(renamed) > 5 else "")
+    return [s.model_copy(update={"genes": list(dict.fromkeys(renamed.get(g, g) for g in s.genes))})
+            for s in sigs]
