@@ -264,7 +264,7 @@ def read_signature_file(path: str | Path, *, gmt_method: GmtMethod = "ssgsea") -
         sigs = _parse_registry_yaml(text, str(p)).signatures
         if not sigs:
             raise InputError("no signature defined", source=str(p), fix="add signatures")
-        return sigs
+        return _current_symbols(sigs, str(p))
     raise InputError(
         f"unsupported signature file type {p.suffix!r}",
         source=str(p),
@@ -333,7 +333,7 @@ def _current_symbols(sigs: list[Signature], source: str) -> list[Signature]:
     from immunescape._logging import console
     from immunescape.genes import resolve_identifiers
 
-    names = sorted({g for s in sigs for g in s.genes})
+    names = sorted({g for s in sigs for g in _gene_names(s)})
     table = resolve_identifiers(names).table
     renamed = {g: sym for g, sym in zip(table["input"], table["symbol"], strict=True)
                if isinstance(sym, str) and sym != g}
@@ -342,5 +342,33 @@ def _current_symbols(sigs: list[Signature], source: str) -> list[Signature]:
     shown = ", ".join(f"{g} -> {s}" for g, s in list(renamed.items())[:5])
     console.warning("%s: %d gene name(s) read as current HGNC symbols (%s%s)", source,
                     len(renamed), shown, ", ..." if len(renamed) > 5 else "")
-    return [s.model_copy(update={"genes": list(dict.fromkeys(renamed.get(g, g) for g in s.genes))})
-            for s in sigs]
+    return [_renamed(s, renamed) for s in sigs]
+
+
+def _gene_names(sig: Signature) -> set[str]:
+    """Every gene name a signature uses (genes, genes_down, weights, pairs, groups)."""
+    names = {*sig.genes, *sig.genes_down, *(sig.weights or {})}
+    names |= {g for pair in sig.pairs or () for g in pair}
+    return names | {g for group in sig.groups or () for g in group.genes}
+
+
+def _renamed(sig: Signature, renamed: dict[str, str]) -> Signature:
+    """Return the signature with its gene names renamed (unchanged if that makes it invalid)."""
+    def new(g: str) -> str:
+        return renamed.get(g, g)
+
+    doc = sig.model_dump()
+    doc["genes"] = list(dict.fromkeys(new(g) for g in sig.genes))
+    doc["genes_down"] = list(dict.fromkeys(new(g) for g in sig.genes_down))
+    if sig.weights is not None:
+        if len({new(g) for g in sig.weights}) < len(sig.weights):
+            return sig  # two weighted names are one gene: keep the file's own
+        doc["weights"] = {new(g): w for g, w in sig.weights.items()}
+    if sig.pairs is not None:
+        doc["pairs"] = [(new(a), new(b)) for a, b in sig.pairs]
+    for group in doc.get("groups") or ():
+        group["genes"] = list(dict.fromkeys(new(g) for g in group["genes"]))
+    try:
+        return Signature.model_validate(doc)
+    except ValidationError:
+        return sig
