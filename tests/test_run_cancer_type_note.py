@@ -52,3 +52,15 @@ def test_compare_has_no_cancer_type_option_so_no_such_note(shared_data, tmp_path
                      "-o", str(tmp_path / "cmp"))
     assert code == 0, err
     assert "--cancer-type" not in err
+
+
+@pytest.mark.realdata
+def test_compare_cancer_type_picks_the_reference_of_its_mechanism_calls(shared_data, tmp_path,
+                                                                        capsys):
+    expr = shared_data / f"{COHORT}_expr_log2tpm.tsv.gz"
+    clin = shared_data / f"{COHORT}_clinical.tsv"
+    out = tmp_path / "cmp"
+    code, err = _run(capsys, "compare", "--expr", str(expr), "--clinical", str(clin),
+                     "--cancer-type", "Skin Cutaneous Melanoma", "-o", str(out))
+    assert code == 0, err
+    assert json.loads((out / "run.json").read_text())["reference"]["group"] == "melanoma"
