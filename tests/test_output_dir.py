@@ -131,3 +131,20 @@ def test_the_refusal_comes_before_the_work(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert code == 2 and "notes.txt" in err, err
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_output_under_a_file_or_empty_is_refused_before_any_work(tmp_path, capsys,
+                                                                   monkeypatch):
+    import immunescape.pipeline
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the pipeline ran before -o was checked")
+
+    monkeypatch.setattr(immunescape.pipeline, "run_pipeline", no_work)
+    expr = _expr(tmp_path)
+    code = main(["run", "--expr", str(expr), "-o", str(expr / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "is a file" in err and str(expr) in err
+    code = main(["run", "--expr", str(expr), "-o", ""])
+    err = capsys.readouterr().err
+    assert code == 2 and "output path is empty" in err

@@ -153,7 +153,8 @@ def check_output_dir(outdir: str | Path, *, inputs: Sequence[str | Path] = ()) -
     parent = resolved.parent
     existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
     if existing is None or not existing.is_dir():
-        raise InputError("cannot create the output directory's parent", source=str(out),
+        what = f" ({str(existing)!r} is a file)" if existing is not None else ""
+        raise InputError(f"cannot create the output directory's parent{what}", source=str(out),
                          fix="choose -o under an existing directory")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(

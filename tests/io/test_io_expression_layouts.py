@@ -165,3 +165,65 @@ def test_geo_series_matrix_is_refused_by_name(tmp_path, raises_input_error):
     )
     raises_input_error(lambda: read_expression(path), path, "GEO series matrix",
                        "series_matrix_table_begin")
+
+
+def test_two_column_table_headed_tpm_is_one_sample_in_tpm(tmp_path):
+    """A clinic's one-patient export ``gene<TAB>TPM`` over a gene subset sums below 1e6:
+    the header says TPM, so the values are kept (not rescaled as FPKM) and the sample is
+    named after the file, not 'TPM'."""
+    tpm = np.linspace(1.0, 20.0, len(GENES)) * 30.0  # sums to 6,300
+    path = tmp_path / "Pt12.tsv"
+    pd.DataFrame({"gene": GENES, "TPM": tpm}).to_csv(path, sep="\t", index=False)
+    expr, report = read_expression(path)
+    assert list(expr.samples) == ["Pt12"] and expr.unit == "tpm"
+    np.testing.assert_allclose(expr.values.loc["Pt12", GENES].to_numpy(), tpm, rtol=1e-6)
+    assert any("headed 'TPM'" in w for w in report.warnings)
+    fpkm = tmp_path / "Pt13_expression.csv"
+    pd.DataFrame({"gene_id": GENES, "fpkm": tpm}).to_csv(fpkm, index=False)
+    expr, _ = read_expression(fpkm)
+    assert list(expr.samples) == ["Pt13_expression"] and expr.unit == "fpkm"
+    # a declared unit still wins; a header naming a sample is a sample
+    assert read_expression(path, unit="normalized")[0].unit == "normalized"
+    other = tmp_path / "other.tsv"
+    pd.DataFrame({"gene": GENES, "Pt14": tpm}).to_csv(other, sep="\t", index=False)
+    assert list(read_expression(other)[0].samples) == ["Pt14"]
+
+
+def test_transcript_level_quantification_is_refused(tmp_path, raises_input_error):
+    """Salmon run on GENCODE transcripts without --gencode names each row by the FASTA header
+    ``ENST|ENSG|OTTHUMG|OTTHUMT|transcript|gene|length|biotype|``. Transcripts are not genes:
+    two transcripts of CD274 must be summed, and the length field (7157, 29126) is not an
+    Entrez id (7157 is TP53, 29126 is CD274). Such a table is refused, naming gene-level
+    outputs, rather than read with one transcript kept per gene."""
+    rows = [
+        ("ENST00000381577.4|ENSG00000120217.14|OTTHUMG1|OTTHUMT1|CD274-201|CD274|3634|"
+         "protein_coding|", 40.0),
+        ("ENST00000381573.8|ENSG00000120217.14|OTTHUMG1|OTTHUMT2|CD274-202|CD274|7157|"
+         "protein_coding|", 60.0),
+        ("ENST00000999999.1|ENSG00000999999.1|OTTHUMG3|OTTHUMT3|NOVEL-201|NOVEL|29126|"
+         "lncRNA|", 900.0),
+    ] + [(f"ENST0000010000{i}.1|ENSG00000000{i}|-|-|{g}-201|{g}|1000|protein_coding|", 5.0)
+         for i, g in enumerate(GENES[:6])]
+    quant = pd.DataFrame({"Name": [r[0] for r in rows], "Length": 2000,
+                          "EffectiveLength": 1800.0, "TPM": [r[1] for r in rows],
+                          "NumReads": 10.0})
+    path = tmp_path / "quant.sf"
+    quant.to_csv(path, sep="\t", index=False)
+    raises_input_error(lambda: read_expression(path), path, "transcripts", "quant.genes.sf")
+    bare = tmp_path / "abundance.tsv"  # kallisto: bare transcript ids
+    pd.DataFrame({"target_id": [r[0].split("|")[0] for r in rows], "length": 2000,
+                  "eff_length": 1800.0, "est_counts": 10.0, "tpm": [r[1] for r in rows]}
+                 ).to_csv(bare, sep="\t", index=False)
+    raises_input_error(lambda: read_expression(bare), bare, "transcripts", "tximport")
+
+
+def test_id_name_and_tpm_columns_are_one_sample_in_tpm(tmp_path):
+    """nf-core/rnaseq-style one-patient table: gene_id, gene_name (text), TPM."""
+    tpm = np.linspace(1.0, 20.0, len(GENES)) * 30.0
+    path = tmp_path / "Pt15.gene_tpm.tsv"
+    pd.DataFrame({"gene_id": [f"id{i}" for i in range(len(GENES))], "gene_name": GENES,
+                  "TPM": tpm}).to_csv(path, sep="\t", index=False)
+    expr, _ = read_expression(path)
+    assert list(expr.samples) == ["Pt15.gene_tpm"] and expr.unit == "tpm"
+    np.testing.assert_allclose(expr.values.loc["Pt15.gene_tpm", GENES].to_numpy(), tpm,
+                               rtol=1e-6)

@@ -229,3 +229,35 @@ def test_centred_detection_does_not_catch_log2_with_a_negative_floor():
     stats = matrix_stats(x)
     assert stats.n_negative and not stats.centred_per_gene
     assert detect_unit(stats).unit == "log2tpm"
+
+
+def test_rounded_tpm_read_as_counts_is_said_loudly():
+    """TPM rounded to whole numbers sums to about 1e6 per sample; a sequenced library's read
+    counts sum to millions. Still read as counts (the values are integers), but loudly."""
+    rounded = np.round(_tpm(n_samples=3))
+    call = _detect(rounded)
+    assert call.unit == "counts"
+    assert len(call.loud) == 1 and "--unit tpm" in call.loud[0]
+    # ten million reads per library, whole-transcriptome: counts, nothing said
+    reads = RNG.multinomial(10_000_000, _tpm(n_samples=1)[0] / 1e6, size=3).astype(float)
+    assert _detect(reads).unit == "counts" and not _detect(reads).loud
+
+
+
+@pytest.mark.realdata
+def test_natural_log_read_as_log2_is_said_loudly(shared_data):
+    """Hugo 2016 Pt2 as ln(TPM + 1) (scanpy/Seurat's log) read as log2 un-logs to about
+    143,000 instead of TPM's ~950,000: a loud hint. The same TPM as log2(TPM + 1), and every
+    sample of the cohort file as given, are silent."""
+    import pandas as pd
+
+    e = pd.read_csv(shared_data / "predictior_icb/Hugo2016_melanoma_PD1_expr_log2tpm.tsv.gz",
+                    sep="\t", index_col=0).dropna()
+    tpm = np.clip(2.0 ** e.T.to_numpy() - 0.001, 0, None)  # values are log2(TPM + 0.001)
+    one = tpm[list(e.columns).index("Pt2")][None, :]
+    ln = _detect(np.log(one + 1))
+    assert ln.unit == "log2tpm" and len(ln.loud) == 1 and "natural-log" in ln.loud[0]
+    assert not _detect(np.log2(one + 1)).loud
+    assert not any(_detect(np.log2(row[None, :] + 1)).loud for row in tpm)
+    assert not _detect(e.T.to_numpy()).loud
+    assert not _detect(np.log(one[:, :6000] + 1)).loud  # a panel: no transcriptome sum

@@ -92,3 +92,21 @@ P = Parameters()
 )  # fmt: skip
 def test_describe_condition(cond, text):
     assert describe_condition(cond, P) == text
+
+
+@pytest.mark.parametrize(
+    ("given", "mechanism"),
+    # B2M loss removes HLA class I from the cell surface (Zaretsky 2016); JAK1/2 loss blinds
+    # the tumour to IFN-gamma (Zaretsky 2016, Shin 2017)
+    [("B2M", "antigen_presentation_loss"), ("jak1", "ifng_pathway_loss")],
+)
+def test_show_of_a_gene_symbol_names_its_mechanisms(given, mechanism):
+    with pytest.raises(InputError) as info:
+        load_kb().get(given)
+    assert mechanism in info.value.fix and "is a gene of mechanism" in info.value.fix
+
+
+def test_show_of_an_empty_id_suggests_no_arbitrary_ids():
+    with pytest.raises(InputError) as info:
+        load_kb().get(" ")
+    assert "did you mean" not in info.value.fix

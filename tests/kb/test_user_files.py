@@ -291,3 +291,14 @@ def test_user_countermeasure_stage_needs_date_and_source(tmp_path):
         assert "\n" not in msg, case
         for fragment in fragments:
             assert fragment in msg, (case, msg)
+
+
+def test_a_directory_given_as_a_kb_or_signature_file_is_named_as_a_directory(tmp_path):
+    from immunescape.errors import InputError
+    from immunescape.kb._read import read_user_text
+    from immunescape.signatures.registry import read_signature_file
+
+    for read in (read_user_text, read_signature_file):
+        with pytest.raises(InputError) as info:
+            read(tmp_path)
+        assert "is a directory" in str(info.value) and "not found" not in str(info.value)

@@ -344,3 +344,13 @@ def test_vocabularies_the_report_orders_by_are_those_of_the_contract():
     assert set(_EVENT_PRIORITY) <= set(EVENTS)
     assert list(STATUS_ORDER) == list(MECHANISM_STATUSES)
     assert list(level_texts()) == list(LEVEL_ORDER) == ["A", "B", "C", "D", "E"]
+
+
+def test_cohort_without_any_countermeasure_says_so():
+    """A cohort whose mechanisms have no countermeasure (GBM: 17 tumours, 0 hypotheses)
+    gets a sentence, not a table of headers only."""
+    full = {k.removesuffix(".tsv"): v for k, v in build_tables().items()}
+    html = render_report({"mechanisms": full["mechanisms"],
+                          "recommendations": full["recommendations"].iloc[:0]}, run={})
+    assert "No countermeasure was found for any patient" in html
+    assert 'id="countermeasure-summary"' not in html

@@ -241,3 +241,39 @@ def test_median_and_single_gene_against_numpy():
     expected = np.median(np.log2(df[sig.genes].to_numpy() + 1), axis=1)
     np.testing.assert_allclose(_score1(df, "hypoxia_buffa"), expected, rtol=1e-12)
     np.testing.assert_allclose(_score1(df, "gene_CD274"), np.log2(df["CD274"] + 1), rtol=1e-12)
+
+
+def test_reference_in_read_counts_is_refused_for_tpm_and_the_reverse():
+    """Counts per million keep the gene-length bias TPM removes (docs/phenotype.md: features
+    0.6-0.8 reference SDs off on the same tumours), so a TPM sample read against a counts
+    reference (or the reverse) is refused; the same kind of unit is accepted."""
+    from immunescape.errors import InputError
+
+    sig = REG.get("davoli_is")
+    cohort = _random_tpm(sig.genes, n=30, seed=4)
+    one = Expression(cohort.iloc[:1], unit="tpm")
+    counts = Expression(np.round(cohort.iloc[1:] * 40), unit="counts")
+    with pytest.raises(InputError, match="counts keep the gene-length bias"):
+        score(one, signatures=["davoli_is"], reference=counts)
+    with pytest.raises(InputError, match="same kind of unit"):
+        score(Expression(np.round(cohort.iloc[:1] * 40), unit="counts"),
+              signatures=["davoli_is"], reference=Expression(cohort.iloc[1:], unit="tpm"))
+    fpkm = Expression(cohort.iloc[1:] * 0.7, unit="fpkm")
+    assert score(one, signatures=["davoli_is"], reference=fpkm).scores.shape[0] == 1
+
+
+def test_panel_reference_for_a_whole_transcriptome_is_refused():
+    """A 600-gene panel as the reference of a 12,000-gene transcriptome would cut the
+    patient down to the panel's genes: refused, naming the shared count."""
+    from immunescape.errors import InputError
+    from immunescape.genes import gene_table
+
+    symbols = gene_table()["symbol"].iloc[:12000].tolist()
+    rng = np.random.default_rng(3)
+    one = Expression(pd.DataFrame(rng.lognormal(1, 2, (1, 12000)), index=["p1"],
+                                  columns=symbols), unit="tpm")
+    panel = Expression(pd.DataFrame(rng.lognormal(1, 2, (25, 600)),
+                                    index=[f"r{i}" for i in range(25)],
+                                    columns=symbols[:600]), unit="tpm")
+    with pytest.raises(InputError, match="shares 600 of the analysed matrix's 12000 genes"):
+        score(one, signatures=["cyt"], reference=panel)

@@ -464,3 +464,34 @@ def test_core_scores_are_covered_on_real_cohorts(shared_data, cohort):
             genes = _scored_genes(s)
             frac = sum(g in present for g in genes) / len(genes)
         assert frac >= s.min_coverage, f"{sid}: coverage {frac:.2f} < {s.min_coverage}"
+
+
+def test_gmt_gene_names_are_read_as_current_hgnc_symbols():
+    """HGNC renamed C10orf54 to VSIR (2017); PDL1 is an alias of CD274; a lower-case symbol
+    is the gene in another case. The expression reader renames these, so a gene set must
+    too, or the genes go missing silently."""
+    from immunescape.signatures.registry import read_gmt
+
+    sig = read_gmt("OLD\tdesc\tC10orf54\tPDL1\tCD274\tgzma\tNOTAGENE\n")[0]
+    assert sig.genes == ["VSIR", "CD274", "GZMA", "NOTAGENE"]
+
+
+def test_yaml_signature_gene_names_are_read_as_current_hgnc_symbols(tmp_path):
+    """The same renaming for a user YAML: genes, weights and gene pairs (HGNC: C10orf54 is
+    VSIR since 2017, PDL1 an alias of CD274)."""
+    from immunescape.signatures.registry import read_signature_file
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "version: 1.0.0\ndescription: mine\nsignatures:\n"
+        "  - id: my_mean\n    name: My weighted set\n    method: weighted_mean\n"
+        "    unit: log2tpm1\n    direction: response\n    scope: per_sample\n"
+        "    min_coverage: 0.5\n    genes: [C10orf54, GZMA]\n"
+        "    weights: {C10orf54: 0.5, GZMA: 1.0}\n    citation: me\n"
+        "  - id: my_pairs\n    name: My pairs\n    method: gene_pairs\n    direction: response\n"
+        "    scope: per_sample\n    min_coverage: 1.0\n    pairs: [[PDL1, C10orf54]]\n"
+        "    citation: me\n"
+    )
+    mean, pairs = read_signature_file(path)
+    assert mean.genes == ["VSIR", "GZMA"] and mean.weights == {"VSIR": 0.5, "GZMA": 1.0}
+    assert pairs.pairs == [("CD274", "VSIR")]

@@ -169,10 +169,14 @@ def _guard_inputs(args: list[str]) -> None:
         except (OSError, RuntimeError):  # pragma: no cover
             continue
     for out in outputs:
+        if not out.strip():
+            raise InputError("the output path is empty", source="-o",
+                             fix="give -o a directory name, e.g. -o results")
         if Path(out).resolve() in resolved:
             raise InputError("the output is also an input; writing it would replace it",
                              source=out, fix="choose another path for -o")
-        if args[:1] != ["train"] and Path(out).is_dir():  # refuse before the work, not after
+        # refuse before the work, not after (a new path: its parent must be creatable)
+        if args[:1] != ["train"] and (Path(out).is_dir() or not Path(out).exists()):
             check_output_dir(out)
 
 

@@ -89,6 +89,11 @@ def compare_cmd(
             "has the interactive figures) or a comma-separated list of png, svg, pdf.",
         ),
     ] = "none",
+    cancer_type: Annotated[
+        str | None, typer.Option("--cancer-type", help="Cancer type, free text (as in run): "
+                                 "the shipped reference group of the mechanism percentiles "
+                                 "(melanoma, kidney, pancreas; else pan-cancer).")
+    ] = None,
     old_ci: OldCiOption = None,
 ) -> None:
     """Compare responders with non-responders: AUCs, survival, DE, pathways, mutations.
@@ -140,7 +145,7 @@ def compare_cmd(
             expr=expr if expr is not None else counts, unit=unit if expr is not None else "counts",
             layer=layer,
             maf=maf, cna=cna, clinical=clinical, clinical_columns=cols, sd_rule=sd_rule,
-            capture_mb=capture_mb, dna_samples=dna_samples, seed=seed,
+            capture_mb=capture_mb, dna_samples=dna_samples, seed=seed, cancer_type=cancer_type,
             progress=step,
             # a paired design holds patients twice by definition (its unpaired tests use pre)
             one_per_patient=None if paired else (one_per_patient or "refuse"),

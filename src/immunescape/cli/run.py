@@ -155,6 +155,14 @@ def run_cmd(
             seed=seed,
             progress=step,
         )
+        if cancer_type is None and result.run["reference"]["basis"] == "shipped reference":
+            from immunescape.mechanisms._reference import no_cancer_type_note
+
+            clin = result.clinical  # its cancer type, if any, is named as the option to pass
+            note = no_cancer_type_note(() if clin is None or "cancer_type" not in clin.columns
+                                       else clin["cancer_type"])
+            result.run["warnings"].append(note)
+            result.notices.append(note)
         step("writing the report")
         run_doc, texts = pipeline_outputs(result, title="immunescape report", extra_run={})
         write_outputs(
@@ -163,8 +171,14 @@ def run_cmd(
     for msg in result.notices:  # printed once the command has succeeded (cli.main)
         console.warning(msg)
     mech = result.tables["mechanisms.tsv"]
-    n_present = int((mech["status"] == "present").sum())
+    present = mech["status"] == "present"
+    n_present = int(present.sum())
+    # sensitivity features (adaptive PD-L1, IDO1 in an inflamed tumour) are no resistance
+    effects = mech.loc[present, "effect"].value_counts().to_dict() if "effect" in mech else {}
+    split = "" if not effects.get("sensitivity") else " (" + ", ".join(
+        f"{int(effects.get(e, 0))} {e}" for e in ("resistance", "sensitivity", "mixed")
+        if e != "mixed" or effects.get(e)) + ")"
     typer.echo(
-        f"{result.run['samples']['n']} samples: {n_present} mechanism calls present, "
+        f"{result.run['samples']['n']} samples: {n_present} mechanism calls present{split}, "
         f"{len(result.tables['recommendations.tsv'])} countermeasure hypotheses -> {output}"
     )

@@ -43,11 +43,16 @@ by the first rule that applies. The ``status`` column names the rule that resolv
    KLRC4-KLRK1, ENSG00000213999 to MEF2B and BORCS8-MEF2B) or an overlapping/intronic
    transcript (``ST7-OT3``, ``CACNA1C-IT2``). The table does not say which link is the
    primary one, so the derived records are set aside and the id resolves to the gene left,
-   the gene whose own Ensembl id it is (169 of the 350 shared ids). An Ensembl id still
+   the gene whose own Ensembl id it is (169 of the 350 shared ids). NCBI also links some
+   protein-coding genes' ids to an antisense or long non-coding RNA record (ENSG00000143384
+   to MCL1 and ADAMTSL4-AS1, ENSG00000156273 to BACH1 and GRIK1-AS2): when one candidate is
+   protein-coding, has no other Ensembl id, and every other is an ncRNA record, the id is
+   the coding gene's (13 more ids). An Ensembl id still
    linked to genes with different symbols is ``ambiguous`` (paralog copies such as
-   CCL3L1/CCL3L3, SMN1/SMN2, HLA-DQA1/HLA-DQA2 on alternate haplotypes; no "prefer the
-   protein-coding gene" rule: NCBI links ENSG00000211689, Ensembl's TRGC1, to the
-   protein-coding TARP too); an unknown one (many GENCODE lncRNAs and novel genes) is
+   CCL3L1/CCL3L3, SMN1/SMN2, HLA-DQA1/HLA-DQA2 on alternate haplotypes; no general "prefer
+   the protein-coding gene" rule: NCBI links ENSG00000211689, Ensembl's TRGC1, to the
+   protein-coding TARP too, and ENSG00000179818, PCBP1-AS1, to ASPRV1, whose own id is
+   another); an unknown one (many GENCODE lncRNAs and novel genes) is
    ``unresolved``. A ``_PAR_Y`` row resolves to the same gene as its X copy, so both appear
    in :attr:`GeneResolution.duplicated`.
 3. *Entrez ids* (ASCII digits only): looked up; status ``entrez``; unknown ids (for example

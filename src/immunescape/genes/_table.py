@@ -145,13 +145,45 @@ def _own_genes(candidates: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _ensembl_lookup(keys: list[str], symbols: list[str]) -> _Lookup:
-    """Ensembl id -> symbol; a shared id goes to the one gene :func:`_own_genes` leaves."""
+def _coding_gene(candidates: list[str], types: dict[str, str], keys: dict[str, str]) -> list[str]:
+    """Return the one protein-coding candidate of an Ensembl id shared with ncRNA records.
+
+    NCBI links some protein-coding genes' Ensembl ids to an antisense or long non-coding RNA
+    record too (ENSG00000143384: MCL1 and ADAMTSL4-AS1; ENSG00000156273: BACH1 and
+    GRIK1-AS2). When one candidate is protein-coding with this Ensembl id as its only one and
+    every other candidate is an ``ncRNA`` record, the id is the coding gene's (HGNC lists it
+    for MCL1, BACH1, PDE10A, ...). Otherwise nothing is chosen: a coding gene with another
+    Ensembl id of its own (ASPRV1 beside PCBP1-AS1's ENSG00000179818) or a partner of
+    another type (TRGC1, a T-cell receptor segment, beside TARP) stays a tie.
+
+    Examples
+    --------
+    >>> types = {"MCL1": "protein-coding", "ADAMTSL4-AS1": "ncRNA", "TRGC1": "other",
+    ...          "TARP": "protein-coding"}
+    >>> keys = {"MCL1": "E1", "ADAMTSL4-AS1": "E1", "TARP": "E2|E3", "TRGC1": "E2"}
+    >>> _coding_gene(["ADAMTSL4-AS1", "MCL1"], types, keys)
+    ['MCL1']
+    >>> _coding_gene(["TARP", "TRGC1"], types, keys)
+    []
+    """
+    coding = [c for c in candidates if types.get(c) == "protein-coding" and "|" not in keys[c]]
+    others = [c for c in candidates if c not in coding]
+    if len(coding) == 1 and others and all(types.get(c) == "ncRNA" for c in others):
+        return coding
+    return []
+
+
+def _ensembl_lookup(keys: list[str], symbols: list[str], types: list[str]) -> _Lookup:
+    """Ensembl id -> symbol; a shared id goes to the gene _own_genes or _coding_gene leaves."""
     found = _lookup(keys, symbols)
     unique = dict(found.unique)
     ambiguous: dict[str, tuple[str, ...]] = {}
+    type_of = dict(zip(symbols, types, strict=True))
+    keys_of = dict(zip(symbols, keys, strict=True))
     for key, candidates in found.ambiguous.items():
         own = _own_genes(candidates)
+        if len(own) > 1:
+            own = _coding_gene(own, type_of, keys_of) or own
         if len(own) == 1:
             unique[key] = own[0]
         else:
@@ -188,7 +220,7 @@ def _index() -> _Index:
         previous_upper=_lookup([p.upper() for p in former], former_symbols),
         alias=_lookup(aliases, symbols),
         alias_upper=_lookup([a.upper() for a in aliases], symbols),
-        ensembl=_ensembl_lookup(table["ensembl"].tolist(), symbols),
+        ensembl=_ensembl_lookup(table["ensembl"].tolist(), symbols, table["type"].tolist()),
         entrez=dict(zip(table["entrez"].tolist(), symbols, strict=True)),
     )
 

@@ -13,7 +13,9 @@ with a warning. A one-sample Salmon (``quant.sf``/``quant.genes.sf``), RSEM (``.
 kallisto (``abundance.tsv``) table is read as one sample, its ``TPM`` column, named after the
 file (after its folder when the file name is the tool's default), in unit ``tpm`` as the
 column says (not rescaled when a gene-level subset sums to less than 1e6) unless a unit is
-given. GEO series matrices
+given; so is a two-column table whose value column is headed ``TPM``, ``FPKM`` or ``RPKM``
+(one sample named after the file, in that unit). Transcript-level tables (``ENST``/RefSeq
+identifiers) are refused: transcripts must be summed per gene. GEO series matrices
 (``!Series_`` lines) are refused: give the table between their begin and end markers. In
 text and parquet the **first column** (or a stored index) holds the identifiers of the rows
 and the header holds the identifiers of the columns; in h5ad ``obs_names`` identify the rows
@@ -94,6 +96,7 @@ from immunescape.io._gene_ids import (
     collapse,
     drop_row_numbers,
     orientation,
+    refuse_transcripts,
     resolve_genes,
 )
 from immunescape.io._grid import load_grid
@@ -303,6 +306,7 @@ def resolve_gene_axis(
         If no identifier resolves to a human gene.
     """
     gene_ids = [str(v) if v is not None else "" for v in next(iter(candidates.values()))]
+    refuse_transcripts(gene_ids, source)
     genes = resolve_genes(candidates, source)
     table = genes.table
     report.id_column = genes.id_column

@@ -5,6 +5,7 @@ The rules are described in :mod:`immunescape.io._expression`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +18,43 @@ from immunescape.errors import InputError
 from immunescape.io._grid import Grid
 from immunescape.io._report import InputReport
 
-__all__ = ["GenesIn", "collapse", "drop_row_numbers", "orientation", "resolve_genes"]
+__all__ = [
+    "GenesIn", "collapse", "drop_row_numbers", "orientation", "refuse_transcripts", "resolve_genes",
+]
 
 _DETECT_SAMPLE = 2000
+
+#: Transcript identifiers: Ensembl (ENST...) and RefSeq (NM_/NR_/XM_/XR_), alone or leading a
+#: GENCODE FASTA header (``ENST...|ENSG...|...|name|length|biotype|``).
+_TRANSCRIPT_ID = re.compile(r"\s*(ENST\d|[NX][MR]_\d)", re.IGNORECASE)
+
+
+def refuse_transcripts(ids: Sequence[Any], source: str) -> None:
+    """Refuse identifiers most of which name transcripts, not genes.
+
+    A transcript-level quantification (Salmon ``quant.sf``, kallisto ``abundance.tsv``, RSEM
+    ``isoforms.results``) holds several rows per gene whose values must be summed, which
+    collapsing duplicate genes (one row kept) does not do; a GENCODE header's length field
+    would even be read as an Entrez id. So it is refused, naming the gene-level outputs.
+
+    Examples
+    --------
+    >>> refuse_transcripts(["CD274", "ENSG00000120217.14"], "x.tsv")  # genes: nothing raised
+    >>> try:
+    ...     refuse_transcripts(["ENST00000381577.4|ENSG00000120217.14|CD274|3634|"], "q.sf")
+    ... except InputError as exc:
+    ...     print(str(exc).split(" (")[0])
+    q.sf: 1 of 1 identifiers are transcripts
+    """
+    given = [str(v) for v in ids if v is not None and str(v).strip()]
+    found = [v for v in given if _TRANSCRIPT_ID.match(v)]
+    if given and len(found) * 2 > len(given):
+        raise InputError(
+            f"{len(found)} of {len(given)} identifiers are transcripts ({found[0]!r}), not genes",
+            source=source,
+            fix="give gene-level values: Salmon's quant.genes.sf (salmon quant -g), RSEM's "
+            "genes.results, or transcripts summed per gene (tximport)",
+        )
 
 
 def _resolve(ids: Sequence[Any]) -> pd.DataFrame:

@@ -159,12 +159,15 @@ _QUANT_LAYOUTS = (
     ({"length", "efflength", "estcounts", "tpm"}, "kallisto abundance.tsv"),
 )
 _GENERIC_STEMS = {"", "quant", "quantgenes", "abundance", "genes", "isoforms"}
+#: A two-column table whose value column is headed by a unit (``gene<TAB>TPM``): one sample,
+#: in that unit. Normalised header -> unit.
+_UNIT_HEADERS = {"tpm": "tpm", "fpkm": "fpkm", "rpkm": "fpkm"}
 
 
 def _quant_sample_name(path: Path) -> str:
     """Name the sample of a one-sample quantification file after it, else its folder."""
     stem = path.name
-    for suffix in (".gz", ".sf", ".tsv", ".txt", ".results"):
+    for suffix in (".gz", ".sf", ".tsv", ".txt", ".csv", ".results"):
         stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
     for suffix in (".genes", ".isoforms", ".quant"):
         stem = stem[: -len(suffix)] if stem.lower().endswith(suffix) else stem
@@ -178,7 +181,9 @@ def _quant_layout(
 ) -> tuple[pd.DataFrame, list[str], str | None]:
     """Keep the TPM column of a Salmon/RSEM/kallisto table, as one sample named after it.
 
-    Returns the table, its column names and the tool whose layout it is (None if none).
+    A table of one numeric column headed by a unit (``gene<TAB>TPM``, or ``gene_id``,
+    ``gene_name``, ``TPM``) is one sample named after the file too, in that unit. Returns the
+    table, its column names and the unit its header names (None if none).
     """
     normed = [norm_name(n) for n in names]
     for marks, tool in _QUANT_LAYOUTS:
@@ -189,14 +194,23 @@ def _quant_layout(
                 f"{tool} layout: one sample, its TPM column read as sample {sample!r} (the "
                 "other columns are not samples; unit tpm, as the column is named)"
             )
-            return df.iloc[:, [0, j]], [names[0], sample], tool
+            return df.iloc[:, [0, j]], [names[0], sample], "tpm"
+    numeric = [j for j in range(1, len(names)) if pd.api.types.is_numeric_dtype(df.dtypes.iloc[j])]
+    if len(numeric) == 1 and (unit := _UNIT_HEADERS.get(normed[numeric[0]])) is not None:
+        j = numeric[0]  # the other columns hold text (gene names): annotation
+        sample = _quant_sample_name(path)
+        warn.append(
+            f"one value column headed {names[j]!r}: read as one sample named {sample!r} after "
+            f"the file, in unit {unit} as the header says (give --unit to override)"
+        )
+        return df, [*names[:j], sample, *names[j + 1:]], unit
     return df, names, None
 
 
 def _load_text(path: Path, gz: bool, source: str) -> Grid:
     df, raw_names, delimiter, warn = read_numeric_text(path, gz=gz, source=source)
     df = _drop_trailing_empty(df, raw_names, warn)
-    df, raw_names, tool = _quant_layout(df, raw_names, path, warn)
+    df, raw_names, unit_named = _quant_layout(df, raw_names, path, warn)
     if df.shape[1] < 2:
         raise InputError(
             f"only one column found with delimiter {delimiter_name(delimiter)}",
@@ -206,7 +220,7 @@ def _load_text(path: Path, gz: bool, source: str) -> Grid:
     grid = _split_columns(df, raw_names, source)
     grid.delimiter = delimiter
     grid.warnings.extend(warn)
-    grid.unit_named = "tpm" if tool else None
+    grid.unit_named = unit_named
     return grid
 
 

@@ -136,8 +136,15 @@ class KnowledgeBase:
         if entry_id in self.evidence:
             return self.evidence[entry_id]
         every = [*self.mechanisms, *self.countermeasures, *self.evidence]
-        close = [i for i in every if entry_id.lower() in i][:5]
+        wanted = entry_id.strip().lower()
+        close = [i for i in every if wanted and wanted in i][:5]
         hint = f"did you mean {', '.join(close)}? " if close else ""
+        # a gene symbol: name the mechanisms that list it
+        of_gene = [m.id for m in self.mechanisms.values()
+                   if wanted and wanted in {g.lower() for g in m.genes}]
+        if of_gene:
+            hint = (f"{entry_id.strip().upper()} is a gene of mechanism(s) "
+                    f"{', '.join(of_gene)}: try 'immunescape kb show {of_gene[0]}'; {hint}")
         raise InputError(
             f"no mechanism, countermeasure or evidence item has the id {entry_id!r}",
             fix=f"{hint}list the ids with 'immunescape kb list'",

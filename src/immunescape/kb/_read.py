@@ -147,6 +147,9 @@ def parse_yaml(text: str, source: str) -> Any:
 def read_user_text(path: PathLike) -> tuple[str, str]:
     """Return a user file's text and its name; a missing or unreadable file is an InputError."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError("is a directory, not a file", source=str(p),
+                         fix="give a knowledge-base YAML file inside it")
     if not p.is_file():
         raise InputError("file not found", source=str(p), fix="check the path")
     try:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -196,6 +197,33 @@ def match_cancer_type(cancer_type: str | None) -> tuple[str, str | None]:
         f"--cancer-type {str(cancer_type)!r}{what} matches no shipped reference group; the "
         f"pan-cancer reference is used (shipped groups: {shipped})"
     )
+
+
+def no_cancer_type_note(clinical_types: Iterable[Any] = ()) -> str:
+    """Say that no ``--cancer-type`` put the RNA on the pan-cancer reference, and what to give.
+
+    ``clinical_types`` are the values of the clinical file's cancer-type column, if any; one
+    value naming a shipped group is offered as the option to pass.
+
+    Examples
+    --------
+    >>> no_cancer_type_note(["Melanoma", "Melanoma"]).split("; ")[-1]
+    "the clinical file's cancer type is 'Melanoma': pass --cancer-type 'Melanoma'"
+    >>> no_cancer_type_note().split("; ")[-1]
+    'pass --cancer-type (e.g. melanoma, RCC) when it has one'
+    """
+    groups = shipped_reference()["groups"]
+    shipped = ", ".join(sorted(g for g in groups if g != "pan_cancer"))
+    text = (
+        "no --cancer-type: RNA percentiles and phenotypes are read against the pan-cancer "
+        f"reference (n={groups['pan_cancer']['n']}); a cancer type has its own reference "
+        f"when shipped ({shipped})"
+    )
+    values = sorted({str(v).strip() for v in pd.Series(list(clinical_types)).dropna()} - {""})
+    if len(values) == 1 and match_cancer_type(values[0])[0] != "pan_cancer":
+        found = values[0]
+        return f"{text}; the clinical file's cancer type is {found!r}: pass --cancer-type {found!r}"
+    return f"{text}; pass --cancer-type (e.g. melanoma, RCC) when it has one"
 
 
 def reference_score_table(group: str) -> pd.DataFrame:

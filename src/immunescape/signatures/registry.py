@@ -249,6 +249,9 @@ def load_registry(
 def read_signature_file(path: str | Path, *, gmt_method: GmtMethod = "ssgsea") -> list[Signature]:
     """Read user signatures from a YAML (registry format) or GMT file."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError("is a directory, not a file", source=str(p),
+                         fix="give a signature YAML or GMT file inside it")
     if not p.is_file():
         raise InputError("file not found", source=str(p), fix="check the path")
     try:
@@ -261,7 +264,7 @@ def read_signature_file(path: str | Path, *, gmt_method: GmtMethod = "ssgsea") -
         sigs = _parse_registry_yaml(text, str(p)).signatures
         if not sigs:
             raise InputError("no signature defined", source=str(p), fix="add signatures")
-        return sigs
+        return _current_symbols(sigs, str(p))
     raise InputError(
         f"unsupported signature file type {p.suffix!r}",
         source=str(p),
@@ -317,4 +320,55 @@ def read_gmt(text: str, *, source: str = "<gmt>", method: GmtMethod = "ssgsea") 
         )
     if not out:
         raise InputError("no gene set found", source=source, fix="give one set per line")
-    return out
+    return _current_symbols(out, source)
+
+
+def _current_symbols(sigs: list[Signature], source: str) -> list[Signature]:
+    """Rename a gene set's genes to current HGNC symbols, as expression genes are renamed.
+
+    The expression reader resolves case, previous symbols and aliases (``C10orf54`` ->
+    VSIR, ``cd8a`` -> CD8A); a gene set keeping the old spelling would silently miss those
+    genes. Unknown or ambiguous names are kept as given (reported as missing when scoring).
+    """
+    from immunescape._logging import console
+    from immunescape.genes import resolve_identifiers
+
+    names = sorted({g for s in sigs for g in _gene_names(s)})
+    table = resolve_identifiers(names).table
+    renamed = {g: sym for g, sym in zip(table["input"], table["symbol"], strict=True)
+               if isinstance(sym, str) and sym != g}
+    if not renamed:
+        return sigs
+    shown = ", ".join(f"{g} -> {s}" for g, s in list(renamed.items())[:5])
+    console.warning("%s: %d gene name(s) read as current HGNC symbols (%s%s)", source,
+                    len(renamed), shown, ", ..." if len(renamed) > 5 else "")
+    return [_renamed(s, renamed) for s in sigs]
+
+
+def _gene_names(sig: Signature) -> set[str]:
+    """Every gene name a signature uses (genes, genes_down, weights, pairs, groups)."""
+    names = {*sig.genes, *sig.genes_down, *(sig.weights or {})}
+    names |= {g for pair in sig.pairs or () for g in pair}
+    return names | {g for group in sig.groups or () for g in group.genes}
+
+
+def _renamed(sig: Signature, renamed: dict[str, str]) -> Signature:
+    """Return the signature with its gene names renamed (unchanged if that makes it invalid)."""
+    def new(g: str) -> str:
+        return renamed.get(g, g)
+
+    doc = sig.model_dump()
+    doc["genes"] = list(dict.fromkeys(new(g) for g in sig.genes))
+    doc["genes_down"] = list(dict.fromkeys(new(g) for g in sig.genes_down))
+    if sig.weights is not None:
+        if len({new(g) for g in sig.weights}) < len(sig.weights):
+            return sig  # two weighted names are one gene: keep the file's own
+        doc["weights"] = {new(g): w for g, w in sig.weights.items()}
+    if sig.pairs is not None:
+        doc["pairs"] = [(new(a), new(b)) for a, b in sig.pairs]
+    for group in doc.get("groups") or ():
+        group["genes"] = list(dict.fromkeys(new(g) for g in group["genes"]))
+    try:
+        return Signature.model_validate(doc)
+    except ValidationError:
+        return sig

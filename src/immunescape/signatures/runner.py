@@ -275,7 +275,28 @@ def _join_reference(expr: Expression, reference: Expression) -> Expression:
             source=reference.source,
             fix="remove the analysed samples from the reference cohort",
         )
+    read_counts = {"counts", "log2counts"}
+    length_normalised = {"tpm", "fpkm", "log2tpm"}
+    units = {expr.unit, reference.unit}
+    if units & read_counts and units & length_normalised:
+        raise InputError(
+            f"the reference is in unit {reference.unit} and the analysed expression in "
+            f"{expr.unit}: read counts keep the gene-length bias TPM/FPKM remove, so "
+            "percentiles of one against the other are biased (long genes read high)",
+            source=reference.source,
+            fix="give a reference in the same kind of unit as the expression (TPM with TPM, "
+            "counts with counts); if --expr's unit was misread, declare it with --unit",
+        )
     genes = expr.genes.intersection(reference.genes, sort=False)
+    if len(expr.genes) >= 10000 and len(genes) < len(expr.genes) / 2:  # 10000: a transcriptome
+        raise InputError(
+            f"the reference shares {len(genes)} of the analysed matrix's {len(expr.genes)} "
+            "genes (a panel?): the whole transcriptome would be cut down to them and read "
+            "against values on another scale",
+            source=reference.source,
+            fix="give a reference measured on the whole transcriptome, or drop --reference "
+            "(whole-transcriptome TPM is read against the shipped reference)",
+        )
     if len(genes) == 0:
         raise InputError(
             "no gene in common with the analysed matrix",
