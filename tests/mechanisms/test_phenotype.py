@@ -109,12 +109,15 @@ def test_reference_lists_cohorts_groups_and_licence():
 @pytest.mark.parametrize(("text", "group"), [
     # TCGA study names (portal.gdc.cancer.gov) and clinicians' spellings -> shipped group
     ("Skin Cutaneous Melanoma", "melanoma"), ("Kidney renal clear cell carcinoma", "kidney"),
-    ("Kidney renal papillary cell carcinoma", "kidney"), ("ccRCC", "kidney"),
+    ("ccRCC", "kidney"),
     ("metastatic clear-cell RCC", "kidney"), ("Pancreatic adenocarcinoma", "pancreas"),
     ("SKCM", "melanoma"), ("  melanoma ", "melanoma"),
     # another disease, or no shipped group: the pan-cancer reference, with a note
     ("Uveal Melanoma", "pan_cancer"), ("Lung adenocarcinoma", "pan_cancer"),
     ("skin squamous cell carcinoma", "pan_cancer"), ("foo", "pan_cancer"),
+    # the kidney group is clear-cell RCC only (Miao 2018): not papillary or chromophobe
+    ("Kidney renal papillary cell carcinoma", "pan_cancer"), ("KICH", "pan_cancer"),
+    ("chromophobe RCC", "pan_cancer"),
 ])
 def test_cancer_type_phrases_match_the_shipped_groups(text, group):
     got, note = match_cancer_type(text)

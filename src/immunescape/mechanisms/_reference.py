@@ -104,15 +104,18 @@ CANCER_TYPE_ALIASES: dict[str, str] = {
     "bladder": "bladder", "urothelial": "bladder", "blca": "bladder", "ureteral": "bladder",
     "uc": "bladder",
     "brain": "brain", "gbm": "brain", "glioblastoma": "brain",
-    "ccrcc": "kidney", "kirp": "kidney", "kich": "kidney",
+    "ccrcc": "kidney",
 }
 #: Aliases read only as the whole cancer type, never as a word of a longer phrase ("skin
 #: squamous cell carcinoma" is no melanoma; "uc" is too short to search inside phrases).
 _WHOLE_ONLY = frozenset({"skin", "uc"})
 #: Words naming a disease apart from the group another word of the phrase names: uveal
 #: (ocular) melanoma is not cutaneous melanoma (TCGA UVM vs SKCM), a pancreatic
-#: neuroendocrine tumour is not a ductal adenocarcinoma.
-_OTHER_DISEASE_WORDS = frozenset({"uveal", "ocular", "conjunctival", "neuroendocrine"})
+#: neuroendocrine tumour is not a ductal adenocarcinoma, and the kidney group holds only
+#: clear-cell carcinomas (Miao 2018): papillary (KIRP) and chromophobe (KICH) renal cell
+#: carcinomas differ in T-cell infiltration and are read against the pan-cancer reference.
+_OTHER_DISEASE_WORDS = frozenset({"uveal", "ocular", "conjunctival", "neuroendocrine",
+                                  "papillary", "chromophobe", "kirp", "kich"})
 
 
 def _read_checked(name: str) -> dict[str, Any]:
