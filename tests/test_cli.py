@@ -489,3 +489,18 @@ def test_time_unit_option_reads_survival_of_an_unnamed_unit(tmp_path, capsys):
     run = json.loads((tmp_path / "days" / "run.json").read_text())
     os_info = run["inputs"]["clinical"]["os"]
     assert os_info["time_col"] == "Overall.Survival" and os_info["time_unit"] == "days"
+
+
+def test_list_kinds_are_read_singular_or_plural(capsys):
+    def listed(*args: str) -> list[str]:
+        code = main(list(args))
+        out = capsys.readouterr().out.splitlines()
+        assert code == 0
+        return out
+
+    mechanisms = listed("kb", "list", "--kind", "mechanisms")
+    assert len(mechanisms) > 10 and all(r.split("\t")[1] == "mechanism" for r in mechanisms[1:])
+    assert listed("kb", "list", "--kind", "Mechanism") == mechanisms
+    pathways = listed("signatures", "list", "--kind", "pathway")
+    assert len(pathways) > 10 and all(r.split("\t")[1] == "pathway" for r in pathways[1:])
+    assert listed("signatures", "list", "--kind", "pathways") == pathways

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
+from immunescape._validate import check_choice
 from immunescape.cli._options import KbKind, KbOption
 
 kb_app = typer.Typer(
@@ -17,7 +18,7 @@ kb_app = typer.Typer(
 @kb_app.command("list")
 def kb_list(
     kind: Annotated[
-        KbKind, typer.Option(help="all, mechanisms, countermeasures or evidence.")
+        str, typer.Option(help="all, mechanisms, countermeasures or evidence (singular too).")
     ] = "all",
     kb: KbOption = None,
 ) -> None:
@@ -28,7 +29,10 @@ def kb_list(
     from immunescape.kb import load_kb
     from immunescape.kb.loader import KB_TABLE_COLUMNS, kb_rows
 
-    rows = kb_rows(load_kb([str(p) for p in kb or []]), kind=kind)
+    plural = {"mechanism": "mechanisms", "countermeasure": "countermeasures"}
+    chosen = plural.get(kind.strip().lower(), kind.strip().lower())
+    check_choice("--kind", chosen, KbKind)
+    rows = kb_rows(load_kb([str(p) for p in kb or []]), kind=cast(KbKind, chosen))
     buffer = io.StringIO()  # the csv module, not pandas: kb list starts without numpy
     writer = csv.DictWriter(buffer, KB_TABLE_COLUMNS, delimiter="\t", lineterminator="\n")
     writer.writeheader()

@@ -23,8 +23,11 @@ def signatures_list(
     from immunescape.signatures.registry import load_registry
 
     reg = load_registry([str(p) for p in signatures or []])
-    if kind is not None:
-        check_choice("--kind", kind, sorted({s.kind for s in reg}))
+    if kind is not None:  # 'pathways' as well as 'pathway'
+        kind = kind.strip().lower()
+        kinds = sorted({s.kind for s in reg})
+        kind = kind[:-1] if kind not in kinds and kind[:-1] in kinds else kind
+        check_choice("--kind", kind, kinds)
     typer.echo("id\tkind\tmethod\tscope\tdirection\tn_genes\tname")
     for s in reg:
         if kind and s.kind != kind:
