@@ -99,3 +99,23 @@ def write_outputs(outdir: Any, **kwargs: Any) -> Any:
 
     resources = kwargs.get("run", {}).get("resources") or resource_versions()
     return write(outdir, resources=resources, **kwargs)
+
+
+def present_calls(mechanisms: Any) -> str:
+    """``"N mechanism calls present"``, split by effect when sensitivity features are among them.
+
+    Sensitivity features (adaptive PD-L1, IDO1 in an inflamed tumour) are no resistance.
+
+    >>> import pandas as pd
+    >>> present_calls(pd.DataFrame({"status": ["present", "present", "absent"],
+    ...                             "effect": ["resistance", "sensitivity", "resistance"]}))
+    '2 mechanism calls present (1 resistance, 1 sensitivity)'
+    """
+    present = mechanisms["status"] == "present"
+    effects = (mechanisms.loc[present, "effect"].value_counts().to_dict()
+               if "effect" in mechanisms else {})
+    split = "" if not effects.get("sensitivity") else " (" + ", ".join(
+        f"{int(effects.get(e, 0))} {e}" for e in ("resistance", "sensitivity", "mixed")
+        if e != "mixed" or effects.get(e)) + ")"
+    return f"{int(present.sum())} mechanism calls present{split}"
+

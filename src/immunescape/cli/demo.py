@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from immunescape._validate import check_range
-from immunescape.cli._common import pipeline_outputs, progress, replace_paths
+from immunescape.cli._common import pipeline_outputs, present_calls, progress, replace_paths
 from immunescape.cli._options import OutputDirOption
 
 
@@ -55,8 +55,8 @@ def demo_cmd(
         texts.update({f"inputs/{name}": p.read_text() for name, p in sorted(files.items())})
         write_outputs(output, tables=result.tables, documents=result.documents, texts=texts,
                       run=run_doc)
-    mech = result.tables["mechanisms.tsv"]
     typer.echo(
-        f"demo: {n_samples} simulated patients, {int((mech['status'] == 'present').sum())} "
-        f"mechanism calls present -> {output} (open {output}/report.html)"
+        f"demo: {n_samples} simulated patients, "
+        f"{present_calls(result.tables['mechanisms.tsv'])} -> {output} "
+        f"(open {output}/report.html)"
     )

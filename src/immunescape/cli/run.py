@@ -9,7 +9,13 @@ import typer
 
 from immunescape._logging import console
 from immunescape._vocab import DnaSamples
-from immunescape.cli._common import genomic_files, pipeline_outputs, progress, response_map
+from immunescape.cli._common import (
+    genomic_files,
+    pipeline_outputs,
+    present_calls,
+    progress,
+    response_map,
+)
 from immunescape.cli._options import (
     CaptureMbOption,
     CbioportalOption,
@@ -170,15 +176,8 @@ def run_cmd(
         )
     for msg in result.notices:  # printed once the command has succeeded (cli.main)
         console.warning(msg)
-    mech = result.tables["mechanisms.tsv"]
-    present = mech["status"] == "present"
-    n_present = int(present.sum())
-    # sensitivity features (adaptive PD-L1, IDO1 in an inflamed tumour) are no resistance
-    effects = mech.loc[present, "effect"].value_counts().to_dict() if "effect" in mech else {}
-    split = "" if not effects.get("sensitivity") else " (" + ", ".join(
-        f"{int(effects.get(e, 0))} {e}" for e in ("resistance", "sensitivity", "mixed")
-        if e != "mixed" or effects.get(e)) + ")"
     typer.echo(
-        f"{result.run['samples']['n']} samples: {n_present} mechanism calls present{split}, "
+        f"{result.run['samples']['n']} samples: "
+        f"{present_calls(result.tables['mechanisms.tsv'])}, "
         f"{len(result.tables['recommendations.tsv'])} countermeasure hypotheses -> {output}"
     )
