@@ -113,3 +113,14 @@ def test_pooled_dl_equals_statsmodels(real):
         ref = sm.mean_effect_re if sm.tau2 > 0 else sm.mean_effect_fe
         assert r["k"] == 3
         assert r["estimate"] == pytest.approx(ref, rel=1e-9)
+
+
+def test_cohort_info_cancer_type_picks_the_cohorts_reference_group(shared_data):
+    specs = {n: _paths(shared_data, n) for n in COHORTS[:2]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = meta_analysis(
+            specs, cohort_info={"Hugo2016_melanoma_PD1": {"cancer_type": "SKCM"}})
+    inputs = res.settings["inputs"]
+    assert inputs["Hugo2016_melanoma_PD1"]["reference_group"] == "melanoma"
+    assert inputs["Jung2019_NSCLC_PD1_males"]["reference_group"] == "pan_cancer"

@@ -53,7 +53,8 @@ def meta_cmd(
     ] = None,
     cohort_info: Annotated[
         Path | None, typer.Option("--cohort-info", help="TSV: cohort, cancer_type, treatment "
-                                  "(default: the clinical columns).")
+                                  "(default: the clinical columns); its cancer_type also "
+                                  "picks the cohort's shipped reference group.")
     ] = None,
     min_per_group: Annotated[
         int, typer.Option("--min-per-group", help="Fewest R and NR per cohort and feature.")

@@ -221,7 +221,9 @@ def meta_analysis(
         cancer_type, treatment) or a mapping cohort -> {"cancer_type": ..., "treatment":
         ...}; overrides the clinical columns ``cancer_type`` and ``treatment`` (the most
         frequent value among the labelled samples). Treatments are mapped to
-        :data:`TREATMENT_CLASSES` by :func:`treatment_class`.
+        :data:`TREATMENT_CLASSES` by :func:`treatment_class`. A cohort's ``cancer_type``
+        here also picks its shipped reference group for RNA percentiles and phenotypes, as
+        ``run --cancer-type`` does (recorded as ``inputs[cohort]["reference_group"]``).
     min_per_group
         Fewest responders and non-responders for a cohort (and for a feature within it).
     min_cohorts
@@ -310,6 +312,8 @@ def meta_analysis(
                     dna_samples="maf",
                     seed=seed,
                     one_per_patient=one_per_patient or "refuse",
+                    # the cohort's reference group for RNA percentiles (run's --cancer-type)
+                    cancer_type=info.get(name, {}).get("cancer_type"),
                 )
         except InputError as exc:
             raise InputError(f"cohort {name}: {exc}") from None
@@ -318,6 +322,8 @@ def meta_analysis(
             "expression": e,
             "clinical": cl,
             "maf": m,
+            # the shipped reference group the RNA percentiles used (cohort_info cancer_type)
+            "reference_group": pipe.run.get("reference", {}).get("group"),
             **{
                 k: v
                 for k, v in pipe.run.get("inputs", {}).items()
