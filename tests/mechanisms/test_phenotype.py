@@ -472,3 +472,12 @@ def test_shipped_temperatures_are_the_documented_inner_cv_fit(dev):
         # calibrated out-of-fold probabilities beat the class frequencies on both scores
         assert cal["brier_mean"] < cal["brier_class_frequencies"], name
         assert cal["log_loss_mean"] < cal["log_loss_class_frequencies"], name
+
+
+@pytest.mark.parametrize(("text", "word", "group"), [
+    ("KIRP", "kirp", "kidney"), ("chromophobe RCC", "chromophobe", "kidney"),
+    ("Uveal Melanoma", "uveal", "melanoma")])
+def test_a_related_disease_is_named_as_not_the_shipped_group(text, word, group):
+    got, note = match_cancer_type(text)
+    assert got == "pan_cancer"
+    assert f"({word}: not the disease of the shipped {group} group)" in note

@@ -116,6 +116,8 @@ _WHOLE_ONLY = frozenset({"skin", "uc"})
 #: carcinomas differ in T-cell infiltration and are read against the pan-cancer reference.
 _OTHER_DISEASE_WORDS = frozenset({"uveal", "ocular", "conjunctival", "neuroendocrine",
                                   "papillary", "chromophobe", "kirp", "kich"})
+#: Study codes of diseases next to a shipped group, named in the note (not matched to it).
+_RELATED = {"kirp": "kidney", "kich": "kidney"}
 
 
 def _read_checked(name: str) -> dict[str, Any]:
@@ -178,8 +180,9 @@ def match_cancer_type(cancer_type: str | None) -> tuple[str, str | None]:
     >>> match_cancer_type("skin cutaneous melanoma")[0], match_cancer_type("SKCM")[0]
     ('melanoma', 'melanoma')
     >>> group, note = match_cancer_type("uveal melanoma")
-    >>> group, note.split(";")[0]
-    ('pan_cancer', "--cancer-type 'uveal melanoma' matches no shipped reference group")
+    >>> group, note.split(";")[0]  # doctest: +NORMALIZE_WHITESPACE
+    ('pan_cancer', "--cancer-type 'uveal melanoma' (uveal: not the disease of the shipped
+    melanoma group) matches no shipped reference group")
     >>> match_cancer_type(None)
     ('pan_cancer', None)
     """
@@ -196,6 +199,10 @@ def match_cancer_type(cancer_type: str | None) -> tuple[str, str | None]:
         return str(key), None
     shipped = ", ".join(sorted(g for g in groups if g != "pan_cancer"))
     what = f" (read as {key})" if key else ""
+    near = sorted({CANCER_TYPE_ALIASES.get(w, _RELATED.get(w, "")) for w in words} & set(groups))
+    if not key and near and words & _OTHER_DISEASE_WORDS:  # e.g. chromophobe RCC, uveal melanoma
+        other = ", ".join(sorted(words & _OTHER_DISEASE_WORDS))
+        what = f" ({other}: not the disease of the shipped {'/'.join(near)} group)"
     return "pan_cancer", (
         f"--cancer-type {str(cancer_type)!r}{what} matches no shipped reference group; the "
         f"pan-cancer reference is used (shipped groups: {shipped})"
