@@ -35,11 +35,18 @@ import pandas as pd
 from immunescape._vocab import UNITS, TargetUnit, Unit
 from immunescape.errors import InputError
 
-__all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS", "CENTRED_UNITS"]
+__all__ = ["Expression", "Unit", "TargetUnit", "UNITS", "LOG_UNITS", "CENTRED_UNITS",
+           "TPM_UNITS", "READ_COUNT_UNITS", "WHOLE_TRANSCRIPTOME_GENES"]
 #: Units centred per gene across samples: values are only comparable within a gene, across
 #: the samples of the cohort they were centred in (no TPM, no within-sample gene comparison).
 CENTRED_UNITS: tuple[str, ...] = ("zscore",)
 LOG_UNITS: tuple[str, ...] = ("log2tpm", "log2counts")
+#: Gene-length-normalised units: TPM, FPKM (rescaled per sample to TPM) and log2 TPM.
+TPM_UNITS: tuple[str, ...] = ("tpm", "fpkm", "log2tpm")
+#: Read counts: scaled to counts per million, they keep the gene-length bias TPM removes.
+READ_COUNT_UNITS: tuple[str, ...] = ("counts", "log2counts")
+#: Fewest genes for a matrix to count as a whole transcriptome (not a panel).
+WHOLE_TRANSCRIPTOME_GENES = 10000
 
 
 @dataclass(eq=False)

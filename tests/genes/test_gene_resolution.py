@@ -94,6 +94,12 @@ def test_ccl3l1_and_ccl3l3_are_distinct_current_genes():
         ("ENSG00000184012", "TMPRSS2", "LOC124905021"),
         ("ENSG00000145391", "SETD7", "LOC105377622"),
         ("ENSG00000004866", "ST7", "ST7-OT3"),
+        # genenames.org lists each id as the protein-coding gene's "Ensembl gene ID"; NCBI
+        # also links it to an antisense / long non-coding RNA record
+        ("ENSG00000143384", "MCL1", "ADAMTSL4-AS1"),
+        ("ENSG00000156273", "BACH1", "GRIK1-AS2"),
+        ("ENSG00000112541", "PDE10A", "LINC00473"),
+        ("ENSG00000114374", "USP9Y", "TTTY15"),
     ],
 )
 def test_ensembl_id_shared_with_a_derived_record_resolves_to_its_gene(
@@ -438,27 +444,6 @@ def test_renamed_lists_the_rule_per_identifier():
         "c10ORF54": {"symbol": "VSIR", "rule": "previous, case-insensitive"},
     }
     json.dumps(res.renamed)
-
-
-@pytest.mark.parametrize(
-    ("ensembl", "symbol", "also_linked"),
-    [
-        # genenames.org lists each id as the protein-coding gene's "Ensembl gene ID"; NCBI
-        # also links it to an antisense / long non-coding RNA record
-        ("ENSG00000143384", "MCL1", "ADAMTSL4-AS1"),
-        ("ENSG00000156273", "BACH1", "GRIK1-AS2"),
-        ("ENSG00000112541", "PDE10A", "LINC00473"),
-        ("ENSG00000114374", "USP9Y", "TTTY15"),
-    ],
-)
-def test_ensembl_id_shared_with_an_ncrna_record_resolves_to_the_coding_gene(
-    ensembl, symbol, also_linked
-):
-    table = gene_table()
-    linked = set(table.loc[table["ensembl"].str.split("|").map(lambda e: ensembl in e), "symbol"])
-    assert linked == {symbol, also_linked}
-    row = resolve_identifiers([f"{ensembl}.9"]).table.iloc[0]
-    assert (row["symbol"], row["status"]) == (symbol, "ensembl")
 
 
 def test_coding_gene_with_another_ensembl_id_does_not_take_an_ncrna_id():

@@ -57,7 +57,7 @@ import numpy as np
 
 from immunescape._validate import check_choice, check_range
 from immunescape.errors import InputError, UnitError
-from immunescape.expression import LOG_UNITS, Unit
+from immunescape.expression import LOG_UNITS, WHOLE_TRANSCRIPTOME_GENES, Unit
 
 __all__ = ["UnitCall", "MatrixStats", "matrix_stats", "detect_unit", "check_unit"]
 
@@ -272,7 +272,8 @@ def _natural_log_hint(stats: MatrixStats, call: UnitCall) -> None:
     150,000, natural logs are the likelier reading (a hint only: the base cannot be told for
     sure; on the nine cohorts no log2 file or sample is flagged, 6 of 9 ln cohorts are).
     """
-    if stats.pow2_sums is None or stats.n_genes < 10000 or call.log_offset is None:
+    if (stats.pow2_sums is None or stats.n_genes < WHOLE_TRANSCRIPTOME_GENES
+            or call.log_offset is None):
         return
     linear = stats.pow2_sums - call.log_offset * stats.n_genes
     if not float(np.median(linear)) < 1.5e5:

@@ -50,6 +50,7 @@ import pandas as pd
 
 from immunescape._resources import REINSTALL, read_resource, resource_sha256
 from immunescape.errors import ResourceError
+from immunescape.expression import TPM_UNITS, WHOLE_TRANSCRIPTOME_GENES
 
 __all__ = [
     "REFERENCE_FILE",
@@ -72,15 +73,11 @@ REFERENCE_FILE = "reference_v3.json"
 MODEL_FILE = "phenotype_model_v2.json"
 #: Quantiles stored per signature: probabilities (k + 0.5) / N_QUANTILES.
 N_QUANTILES = 100
-#: Fewest genes for a matrix to count as whole transcriptome (comparable with the reference).
-WHOLE_TRANSCRIPTOME_GENES = 10000
 #: The eleven most uniformly and strongly expressed human housekeeping genes across tissues
 #: (Eisenberg & Levanon 2013, Trends Genet 29:569-574, PMID 23810203). In every
 #: whole-transcriptome tumour of the reference cohorts each reads at least 3.6 TPM.
 HOUSEKEEPING_GENES: tuple[str, ...] = ("C1orf43", "CHMP2A", "EMC7", "GPI", "PSMB2", "PSMB4",
                                        "RAB7A", "REEP5", "SNRPD3", "VCP", "VPS29")
-#: Units on the reference's scale: TPM, FPKM (rescaled per sample to TPM) and log2 TPM.
-TPM_UNITS: tuple[str, ...] = ("tpm", "fpkm", "log2tpm")
 _NOT_TPM = {
     # counts per million keep the gene-length bias TPM removes: in Riaz 2017 (46 tumours with
     # read counts and TPM) long stromal genes read up to 2.5 reference SDs higher as CPM

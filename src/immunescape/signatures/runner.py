@@ -23,7 +23,13 @@ import pandas as pd
 from immunescape._logging import logger
 from immunescape._result import Result
 from immunescape.errors import CoverageWarning, InputError
-from immunescape.expression import CENTRED_UNITS, Expression
+from immunescape.expression import (
+    CENTRED_UNITS,
+    READ_COUNT_UNITS,
+    TPM_UNITS,
+    WHOLE_TRANSCRIPTOME_GENES,
+    Expression,
+)
 from immunescape.signatures.methods import ScoringContext, get_kernel
 from immunescape.signatures.registry import Registry, load_registry
 from immunescape.signatures.schema import Signature
@@ -275,10 +281,8 @@ def _join_reference(expr: Expression, reference: Expression) -> Expression:
             source=reference.source,
             fix="remove the analysed samples from the reference cohort",
         )
-    read_counts = {"counts", "log2counts"}
-    length_normalised = {"tpm", "fpkm", "log2tpm"}
     units = {expr.unit, reference.unit}
-    if units & read_counts and units & length_normalised:
+    if units & set(READ_COUNT_UNITS) and units & set(TPM_UNITS):
         raise InputError(
             f"the reference is in unit {reference.unit} and the analysed expression in "
             f"{expr.unit}: read counts keep the gene-length bias TPM/FPKM remove, so "
@@ -288,7 +292,7 @@ def _join_reference(expr: Expression, reference: Expression) -> Expression:
             "counts with counts); if --expr's unit was misread, declare it with --unit",
         )
     genes = expr.genes.intersection(reference.genes, sort=False)
-    if len(expr.genes) >= 10000 and len(genes) < len(expr.genes) / 2:  # 10000: a transcriptome
+    if len(expr.genes) >= WHOLE_TRANSCRIPTOME_GENES and len(genes) < len(expr.genes) / 2:
         raise InputError(
             f"the reference shares {len(genes)} of the analysed matrix's {len(expr.genes)} "
             "genes (a panel?): the whole transcriptome would be cut down to them and read "
